@@ -1,0 +1,26 @@
+// What an algorithm sees while it trains. The same interface in a worker thread and in a Slurm task;
+// it knows nothing of the store, the UI or Electron.
+import type { ResolvedRun } from './schema';
+
+export interface RunContext {
+  readonly run: ResolvedRun;
+  /** The run's own folder (checkpoints, samples, logs); null when run in memory (unit tests). */
+  readonly runDir: string | null;
+  /** tfjs backend in use: "tensorflow" (tfjs-node), "wasm" or "cpu". */
+  readonly backend: string;
+  /** Logs scalar metrics at a step (env steps for RL). Buffered; sent to the host in batches. */
+  log(step: number, metrics: Record<string, number>): void;
+  /** Reports progress in budget units (env steps for RL, iterations for RLHF). Cheap; call often. */
+  progress(step: number): void;
+  /** True once cancellation was asked for: stop at the next safe point and return normally. */
+  cancelled(): boolean;
+  /** A line for the run's log. */
+  info(message: string): void;
+  /** A structured sample for the UI (e.g. a generated response with per-token credit, an episode). */
+  sample(step: number, kind: string, data: unknown): void;
+  /** Stores a JSON checkpoint in the run folder (no-op without one). */
+  checkpoint(step: number, data: unknown): void;
+}
+
+/** Every training entry point has this shape. */
+export type TrainFn = (ctx: RunContext) => Promise<void>;
