@@ -1,0 +1,254 @@
+// The host: the only writer of the workspace index. It resolves specs, hands runs to an executor,
+// turns worker events into batched store transactions, and implements the typed API for both shells.
+import { readFileSync, readdirSync, existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { dirname, isAbsolute, join, resolve, basename } from 'node:path';
+import { resolveExperiment, SpecValidationError, experimentJsonSchema, type ResolvedRun } from '@creditlab/spec';
+import { RunStore, exportCsvLines, exportJson } from '@creditlab/store';
+import { LocalPool, type Executor, type WorkerEvent } from '@creditlab/runner';
+import {
+  ApiError,
+  type ApiEvent,
+  type CreditlabApi,
+  type DoctorInfo,
+  type ExperimentDetail,
+  type Preset,
+  type RunDetail,
+  type StartOptions,
+  type ValidationResult,
+} from '@creditlab/api';
+import { rewardApiDts } from './reward-api';
+import { detectElectron } from './electron-detect';
+
+export const REPO_ROOT = resolve(dirname(new URL(import.meta.url).pathname), '../..');
+export const PRESETS_DIR = join(REPO_ROOT, 'presets');
+export const VERSION = (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+
+export interface HostOptions {
+  workspace?: string;
+  workers?: number;
+  executor?: Executor;
+}
+
+/** Reads a reward file named in a spec; relative paths are relative to the spec's folder. */
+export function rewardFileReader(specDir: string) {
+  return (p: string) => {
+    const full = isAbsolute(p) ? p : resolve(specDir, p);
+    return { filename: basename(full), code: readFileSync(full, 'utf8') };
+  };
+}
+
+export class Host implements CreditlabApi {
+  readonly store: RunStore;
+  readonly executor: Executor;
+  readonly workers: number;
+  private listeners = new Set<(e: ApiEvent) => void>();
+  private pendingEvents: ApiEvent[] = [];
+  private eventTimer: NodeJS.Timeout | null = null;
+  private runExperiment = new Map<string, string>();
+  private runWaiters = new Map<string, { remaining: Set<string>; resolve: () => void }>();
+
+  constructor(opts: HostOptions = {}) {
+    this.store = RunStore.open(opts.workspace);
+    this.workers = opts.workers ?? availableParallelism();
+    this.executor = opts.executor ?? new LocalPool({ workers: this.workers });
+  }
+
+  async close(): Promise<void> {
+    await this.executor.shutdown();
+    this.flushEvents();
+    this.store.close();
+  }
+
+  // ---- events -------------------------------------------------------------------------------
+  subscribe(listener: (e: ApiEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Events are batched per 100 ms so a fast run never floods the renderer. */
+  private emit(e: ApiEvent): void {
+    if (this.listeners.size === 0) return;
+    this.pendingEvents.push(e);
+    this.eventTimer ??= setTimeout(() => this.flushEvents(), 100);
+  }
+
+  private flushEvents(): void {
+    if (this.eventTimer) clearTimeout(this.eventTimer);
+    this.eventTimer = null;
+    const batch = this.pendingEvents.splice(0);
+    for (const e of batch) for (const l of this.listeners) l(e);
+  }
+
+  // ---- runs ---------------------------------------------------------------------------------
+  private onWorkerEvent = (runId: string, e: WorkerEvent): void => {
+    const s = this.store;
+    switch (e.type) {
+      case 'started':
+        s.markRunning(runId, { backend: e.backend });
+        s.appendLog(runId, `started on backend ${e.backend} (pid ${e.pid})`);
+        break;
+      case 'metrics':
+        s.appendMetrics(runId, e.points);
+        this.emit({ type: 'metrics', run: runId, points: e.points });
+        return;
+      case 'progress':
+        s.updateProgress(runId, e.step, e.sps);
+        break;
+      case 'log':
+        s.appendLog(runId, e.line);
+        this.emit({ type: 'log', run: runId, line: e.line });
+        return;
+      case 'sample':
+        s.addSample(runId, e.step, e.kind, e.data);
+        this.emit({ type: 'sample', sample: { run: runId, step: e.step, kind: e.kind, data: e.data } });
+        return;
+      case 'done':
+        s.finishRun(runId, e.cancelled ? 'cancelled' : 'finished');
+        s.appendLog(runId, e.cancelled ? 'cancelled' : 'finished');
+        this.ended(runId);
+        break;
+      case 'failed':
+        s.finishRun(runId, 'failed', { message: e.message, line: e.line });
+        s.appendLog(runId, `failed: ${e.message}${e.stack ? '\n' + e.stack : ''}`);
+        this.ended(runId);
+        break;
+    }
+    this.emit({ type: 'run', run: s.getRunSummary(runId) });
+    if (e.type === 'done' || e.type === 'failed') {
+      const exp = this.runExperiment.get(runId);
+      if (exp) this.emit({ type: 'experiment', experiment: s.getExperimentSummary(exp) });
+    }
+  };
+
+  private ended(runId: string): void {
+    const exp = this.runExperiment.get(runId);
+    const w = exp ? this.runWaiters.get(exp) : undefined;
+    if (w) {
+      w.remaining.delete(runId);
+      if (w.remaining.size === 0) {
+        this.runWaiters.delete(exp!);
+        w.resolve();
+      }
+    }
+  }
+
+  /** Validates, stores and queues an experiment. `specDir` resolves relative reward files. */
+  launch(specInput: unknown, opts: StartOptions & { specDir?: string } = {}): { experimentId: string; runIds: string[]; runs: ResolvedRun[]; done: Promise<void> } {
+    const { spec, runs } = resolveExperiment(specInput, { readRewardFile: rewardFileReader(opts.specDir ?? process.cwd()) });
+    return this.launchResolved(spec, runs);
+  }
+
+  private launchResolved(spec: Parameters<RunStore['createExperiment']>[0], runs: ResolvedRun[]) {
+    const { experimentId, runIds } = this.store.createExperiment(spec, runs, { executor: this.executor.name });
+    runIds.forEach((id) => this.runExperiment.set(id, experimentId));
+    const done = new Promise<void>((resolveDone) => this.runWaiters.set(experimentId, { remaining: new Set(runIds), resolve: resolveDone }));
+    this.emit({ type: 'experiment', experiment: this.store.getExperimentSummary(experimentId) });
+    this.executor.submit(
+      runs.map((run, i) => ({ runId: runIds[i], run, runDir: this.store.runDir(runIds[i]) })),
+      this.onWorkerEvent,
+    );
+    return { experimentId, runIds, runs, done };
+  }
+
+  // ---- CreditlabApi -------------------------------------------------------------------------
+  async doctor(): Promise<DoctorInfo> {
+    const { initBackend } = await import('@creditlab/rl');
+    const b = await initBackend(process.env.CREDITLAB_BACKEND);
+    return {
+      version: VERSION,
+      node: process.version,
+      backend: b.backend,
+      backendsTried: b.tried,
+      electron: detectElectron(),
+      workspace: this.store.root,
+      workers: this.workers,
+      cores: availableParallelism(),
+    };
+  }
+
+  async listPresets(): Promise<Preset[]> {
+    if (!existsSync(PRESETS_DIR)) return [];
+    return readdirSync(PRESETS_DIR)
+      .filter((f) => f.endsWith('.json'))
+      .sort()
+      .map((f) => {
+        const spec = JSON.parse(readFileSync(join(PRESETS_DIR, f), 'utf8')) as { name?: string; description?: string };
+        return { id: f.replace(/\.json$/, ''), name: spec.name ?? f, description: spec.description ?? '', spec };
+      });
+  }
+
+  async editorSupport() {
+    return { specSchema: experimentJsonSchema(), rewardApiDts: await rewardApiDts() };
+  }
+
+  async validateSpec(spec: unknown): Promise<ValidationResult> {
+    try {
+      const { runs, spec: s } = resolveExperiment(spec, { readRewardFile: rewardFileReader(PRESETS_DIR) });
+      return { ok: true, runs: runs.length, arms: s.arms.map((a) => a.name) };
+    } catch (e) {
+      if (e instanceof SpecValidationError) return { ok: false, errors: e.errors };
+      throw e;
+    }
+  }
+
+  async startExperiment(spec: unknown, opts: StartOptions = {}) {
+    try {
+      const { experimentId, runIds } = this.launch(spec, { ...opts, specDir: PRESETS_DIR });
+      return { experimentId, runIds };
+    } catch (e) {
+      if (e instanceof SpecValidationError) throw new ApiError('invalid spec', e.errors);
+      throw e;
+    }
+  }
+
+  async listExperiments() {
+    return this.store.listExperiments();
+  }
+
+  async getExperiment(id: string): Promise<ExperimentDetail> {
+    const summary = this.store.getExperimentSummary(id);
+    return { ...summary, spec: this.store.getSpec(id), runs: this.store.listRuns(id), metrics: this.store.experimentMetricNames(id) };
+  }
+
+  async getRun(id: string): Promise<RunDetail> {
+    const summary = this.store.getRunSummary(id);
+    const resolved = this.store.getResolved(id);
+    return { ...summary, resolved, hash: resolved.hash, runDir: this.store.runDir(id), metrics: this.store.runMetricNames(id), log: this.store.readLog(id) };
+  }
+
+  async cancelRun(id: string) {
+    this.store.getRunSummary(id);
+    this.executor.cancel(id);
+  }
+
+  async cancelExperiment(id: string) {
+    for (const r of this.store.listRuns(id)) if (r.status === 'queued' || r.status === 'running') this.executor.cancel(r.id);
+  }
+
+  async rerunExperiment(id: string) {
+    const spec = this.store.getSpec(id);
+    const runs = this.store.listRuns(id).map((r) => this.store.getResolved(r.id));
+    const { experimentId, runIds } = this.launchResolved(spec, runs);
+    return { experimentId, runIds };
+  }
+
+  async setRunMeta(id: string, meta: { tags?: string[]; notes?: string }) {
+    this.store.setRunMeta(id, meta);
+    this.emit({ type: 'run', run: this.store.getRunSummary(id) });
+  }
+
+  async getSeries(experimentId: string, metric: string) {
+    return this.store.series(experimentId, metric);
+  }
+
+  async getSamples(runId: string, kind?: string, limit?: number) {
+    return this.store.getSamples(runId, kind, limit);
+  }
+
+  async exportExperiment(id: string, format: 'csv' | 'json') {
+    const name = this.store.getExperimentSummary(id).name.replace(/[^\w.\-]+/g, '_');
+    if (format === 'csv') return { filename: `${name}-${id}.csv`, mime: 'text/csv', content: [...exportCsvLines(this.store, id)].join('\n') + '\n' };
+    return { filename: `${name}-${id}.json`, mime: 'application/json', content: exportJson(this.store, id) };
+  }
+}

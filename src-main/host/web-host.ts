@@ -1,0 +1,174 @@
+// `creditlab serve`: the renderer and the typed API over HTTP + WebSocket, on loopback by default.
+// The same Host object backs Electron's IPC handlers.
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createReadStream, existsSync, statSync } from 'node:fs';
+import { extname, join, normalize, resolve } from 'node:path';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { ApiEvent } from '@creditlab/api';
+import { Host, REPO_ROOT, type HostOptions } from './host';
+import { dispatch } from './dispatch';
+
+export const RENDERER_DIR = join(REPO_ROOT, 'dist', 'renderer');
+
+const MIME: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ttf': 'font/ttf',
+  '.woff2': 'font/woff2',
+  '.wasm': 'application/wasm',
+  '.map': 'application/json',
+};
+
+const CSP = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
+  "worker-src 'self' blob:",
+  "img-src 'self' data: blob:",
+  "font-src 'self' data:",
+  "connect-src 'self' ws: wss:",
+].join('; ');
+
+export interface WebHostOptions extends HostOptions {
+  port?: number;
+  host?: string;
+  rendererDir?: string;
+  /** Reuse an existing Host (tests, Electron) instead of opening one. */
+  api?: Host;
+}
+
+export interface WebHost {
+  url: string;
+  port: number;
+  host: Host;
+  close(): Promise<void>;
+}
+
+const MAX_BODY = 20 * 1024 * 1024;
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolveBody, reject) => {
+    let size = 0;
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > MAX_BODY) {
+        reject(new Error('request body too large'));
+        req.destroy();
+      } else chunks.push(c);
+    });
+    req.on('end', () => resolveBody(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+export async function startWebHost(opts: WebHostOptions = {}): Promise<WebHost> {
+  const host = opts.api ?? new Host(opts);
+  const rendererDir = resolve(opts.rendererDir ?? RENDERER_DIR);
+  const bind = opts.host ?? '127.0.0.1';
+  let allowedHosts = new Set<string>();
+
+  // A page on another origin must not drive the API through the user's browser (DNS rebinding, CSRF).
+  const trusted = (req: IncomingMessage) => {
+    if (bind !== '127.0.0.1' && bind !== 'localhost' && bind !== '::1') return true;
+    const h = req.headers.host ?? '';
+    if (!allowedHosts.has(h)) return false;
+    const origin = req.headers.origin;
+    return !origin || [...allowedHosts].some((a) => origin === `http://${a}`);
+  };
+
+  const send = (res: ServerResponse, status: number, body: string, type = 'application/json') => {
+    res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' });
+    res.end(body);
+  };
+
+  const server = createServer(async (req, res) => {
+    try {
+      if (!trusted(req)) return send(res, 403, JSON.stringify({ error: 'forbidden host or origin' }));
+      const url = new URL(req.url ?? '/', 'http://x');
+      if (url.pathname === '/api/rpc') {
+        if (req.method !== 'POST') return send(res, 405, JSON.stringify({ error: 'POST only' }));
+        let body: { id?: number; method?: unknown; args?: unknown };
+        try {
+          body = JSON.parse(await readBody(req));
+        } catch (e) {
+          return send(res, 400, JSON.stringify({ id: 0, ok: false, error: { message: `bad request: ${(e as Error).message}` } }));
+        }
+        const out = await dispatch(host, Number(body.id ?? 0), body.method, body.args);
+        return send(res, 200, JSON.stringify(out));
+      }
+      if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'GET only', 'text/plain');
+      let rel = normalize(decodeURIComponent(url.pathname)).replace(/^(\.\.[/\\])+/, '');
+      if (rel === '/' || rel === '') rel = '/index.html';
+      const file = join(rendererDir, rel);
+      if (!file.startsWith(rendererDir)) return send(res, 403, 'forbidden', 'text/plain');
+      const target = existsSync(file) && statSync(file).isFile() ? file : join(rendererDir, 'index.html');
+      if (!existsSync(target)) {
+        return send(res, 503, 'The renderer is not built: run `npm run build`, then reload.', 'text/plain; charset=utf-8');
+      }
+      res.writeHead(200, {
+        'content-type': MIME[extname(target)] ?? 'application/octet-stream',
+        'content-security-policy': CSP,
+        'x-content-type-options': 'nosniff',
+        'cache-control': target.endsWith('index.html') ? 'no-cache' : 'max-age=3600',
+      });
+      createReadStream(target).pipe(res);
+    } catch (e) {
+      if (!res.headersSent) send(res, 500, JSON.stringify({ error: (e as Error).message }));
+      else res.destroy();
+    }
+  });
+
+  const wss = new WebSocketServer({ noServer: true });
+  const sockets = new Set<WebSocket>();
+  server.on('upgrade', (req, socket, head) => {
+    const url = new URL(req.url ?? '/', 'http://x');
+    if (url.pathname !== '/api/events' || !trusted(req)) {
+      socket.destroy();
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      sockets.add(ws);
+      ws.on('close', () => sockets.delete(ws));
+    });
+  });
+  // One host subscription fans out to every socket; the host already batches events.
+  let batch: ApiEvent[] = [];
+  let timer: NodeJS.Timeout | null = null;
+  const unsubscribe = host.subscribe((e) => {
+    batch.push(e);
+    timer ??= setTimeout(() => {
+      timer = null;
+      const msg = JSON.stringify(batch);
+      batch = [];
+      for (const s of sockets) if (s.readyState === s.OPEN) s.send(msg);
+    }, 50);
+  });
+
+  await new Promise<void>((resolveListen, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, bind, () => resolveListen());
+  });
+  const port = (server.address() as { port: number }).port;
+  allowedHosts = new Set([`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`]);
+  const shownHost = bind === '0.0.0.0' ? '127.0.0.1' : bind;
+  return {
+    url: `http://${shownHost}:${port}/`,
+    port,
+    host,
+    async close() {
+      unsubscribe();
+      if (timer) clearTimeout(timer);
+      for (const s of sockets) s.terminate();
+      wss.close();
+      await new Promise<void>((r) => server.close(() => r()));
+      server.closeAllConnections?.();
+      if (!opts.api) await host.close();
+    },
+  };
+}

@@ -1,0 +1,98 @@
+// The one worker code path: a resolved run in, events out. Used by the worker thread and by
+// `creditlab worker` (Slurm task); it knows nothing of the store or the UI.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ResolvedRun, RunContext, TrainFn } from '@creditlab/spec';
+import type { MetricPointMsg, WorkerEvent } from './protocol';
+
+/** Metric points are sent when this many are buffered or this much time has passed, never one message per step. */
+const FLUSH_POINTS = 2000;
+const FLUSH_MS = 250;
+const PROGRESS_MS = 500;
+
+export interface ExecuteOptions {
+  run: ResolvedRun;
+  runDir: string | null;
+  emit: (e: WorkerEvent) => void;
+  cancelled: () => boolean;
+  backend?: string;
+}
+
+async function loadTrainer(run: ResolvedRun): Promise<{ train: TrainFn; backend: string }> {
+  const { initBackend, ALGORITHMS } = await import('@creditlab/rl');
+  const { backend } = await initBackend(process.env.CREDITLAB_BACKEND);
+  if (run.config.kind === 'rlhf') {
+    const mod = (await import('@creditlab/rlhf' as string)) as { trainRlhf: TrainFn };
+    return { train: mod.trainRlhf, backend };
+  }
+  const train = (ALGORITHMS as Record<string, TrainFn>)[run.config.algo.name];
+  if (!train) throw new Error(`algorithm "${run.config.algo.name}" is not implemented`);
+  return { train, backend };
+}
+
+/** Runs one resolved run to completion; never throws (a failure becomes a `failed` event). */
+export async function executeRun(opts: ExecuteOptions): Promise<void> {
+  const { run, runDir, emit } = opts;
+  let buffer: MetricPointMsg[] = [];
+  let lastFlush = Date.now();
+  let lastProgress = 0;
+  let lastProgressStep = 0;
+  let lastProgressAt = Date.now();
+  let sps: number | null = null;
+
+  const flush = () => {
+    if (buffer.length) emit({ type: 'metrics', points: buffer });
+    buffer = [];
+    lastFlush = Date.now();
+  };
+  const maybeFlush = () => {
+    if (buffer.length >= FLUSH_POINTS || Date.now() - lastFlush >= FLUSH_MS) flush();
+  };
+
+  try {
+    const { train, backend } = await loadTrainer(run);
+    emit({ type: 'started', backend, pid: process.pid });
+    const ctx: RunContext = {
+      run,
+      runDir,
+      backend,
+      log(step, metrics) {
+        for (const [metric, value] of Object.entries(metrics)) buffer.push({ step, metric, value });
+        maybeFlush();
+      },
+      progress(step) {
+        const t = Date.now();
+        if (t - lastProgress < PROGRESS_MS) return maybeFlush();
+        // steps/s over the last window: what the user sees as the run's speed now.
+        const dt = (t - lastProgressAt) / 1000;
+        if (dt > 0 && step > lastProgressStep) sps = (step - lastProgressStep) / dt;
+        lastProgress = lastProgressAt = t;
+        lastProgressStep = step;
+        flush();
+        emit({ type: 'progress', step, sps });
+      },
+      cancelled: opts.cancelled,
+      info(message) {
+        emit({ type: 'log', line: message });
+      },
+      sample(step, kind, data) {
+        emit({ type: 'sample', step, kind, data });
+      },
+      checkpoint(step, data) {
+        if (!runDir) return;
+        const dir = join(runDir, 'checkpoints');
+        mkdirSync(dir, { recursive: true });
+        // Write then rename would be atomic; a checkpoint is only ever read after the run, so one file per step is enough.
+        writeFileSync(join(dir, `step-${step}.json`), JSON.stringify(data));
+      },
+    };
+    await train(ctx);
+    flush();
+    emit({ type: 'progress', step: Math.max(lastProgressStep, opts.cancelled() ? lastProgressStep : run.budget.steps), sps });
+    emit({ type: 'done', cancelled: opts.cancelled() });
+  } catch (e) {
+    flush();
+    const err = e as Error & { line?: number };
+    emit({ type: 'failed', message: err?.message ?? String(e), line: err?.line ?? null, stack: err?.stack });
+  }
+}

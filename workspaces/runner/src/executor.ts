@@ -1,0 +1,23 @@
+// Where runs execute. The host hands an executor resolved runs and gets worker events back;
+// the local pool and a cluster executor (Slurm) are interchangeable behind this interface.
+import type { ResolvedRun } from '@creditlab/spec';
+import type { WorkerEvent } from './protocol';
+
+export interface RunJob {
+  runId: string;
+  run: ResolvedRun;
+  runDir: string;
+}
+
+export type EventSink = (runId: string, event: WorkerEvent) => void;
+
+export interface Executor {
+  readonly name: string;
+  /** Queues runs; every run ends with exactly one `done` or `failed` event through the sink. */
+  submit(jobs: RunJob[], sink: EventSink): void;
+  cancel(runId: string): void;
+  /** Resolves when every submitted run has ended. */
+  idle(): Promise<void>;
+  /** Stops everything now (process exit). */
+  shutdown(): Promise<void>;
+}

@@ -1,0 +1,4 @@
+export * from './protocol';
+export * from './executor';
+export * from './local-pool';
+export { executeRun } from './execute';

@@ -1,0 +1,26 @@
+// Messages from a run's worker to the host. The same events whether the worker is a thread
+// (local pool) or a process writing segments in its run folder (Slurm task).
+import type { ResolvedRun } from '@creditlab/spec';
+
+export interface MetricPointMsg {
+  step: number;
+  metric: string;
+  value: number;
+}
+
+export type WorkerEvent =
+  | { type: 'started'; backend: string; pid: number }
+  | { type: 'metrics'; points: MetricPointMsg[] }
+  | { type: 'progress'; step: number; sps: number | null }
+  | { type: 'log'; line: string }
+  | { type: 'sample'; step: number; kind: string; data: unknown }
+  | { type: 'done'; cancelled: boolean }
+  | { type: 'failed'; message: string; line?: number | null; stack?: string };
+
+export interface WorkerInit {
+  run: ResolvedRun;
+  runDir: string | null;
+  /** Int32Array over it: [0] = 1 once cancellation is asked for. */
+  cancelBuffer: SharedArrayBuffer;
+  backend?: string;
+}

@@ -1,0 +1,4 @@
+// Worker threads do not inherit the tsx loader of the main thread: register it, then load the TS entry.
+import { register } from 'tsx/esm/api';
+register();
+await import('./worker-entry.ts');

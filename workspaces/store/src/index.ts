@@ -1,0 +1,3 @@
+export * from './store';
+export * from './export';
+export { MIGRATIONS } from './migrations';

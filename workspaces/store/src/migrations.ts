@@ -1,0 +1,49 @@
+// Versioned schema migrations of the workspace index. Append only: never edit a shipped step.
+export const MIGRATIONS: { version: number; sql: string }[] = [
+  {
+    version: 1,
+    sql: `
+      CREATE TABLE experiments (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        description TEXT NOT NULL DEFAULT '',
+        spec_json TEXT NOT NULL,
+        status TEXT NOT NULL,
+        tags_json TEXT NOT NULL DEFAULT '[]',
+        created_at TEXT NOT NULL
+      );
+      CREATE TABLE runs (
+        rid INTEGER PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
+        experiment_id TEXT NOT NULL REFERENCES experiments(id),
+        idx INTEGER NOT NULL,
+        arm TEXT NOT NULL,
+        seed INTEGER NOT NULL,
+        hash TEXT NOT NULL,
+        resolved_json TEXT NOT NULL,
+        status TEXT NOT NULL,
+        progress REAL NOT NULL DEFAULT 0,
+        total REAL NOT NULL DEFAULT 0,
+        sps REAL,
+        backend TEXT,
+        error TEXT,
+        error_line INTEGER,
+        started_at TEXT,
+        ended_at TEXT,
+        owner_host TEXT,
+        owner_pid INTEGER,
+        executor TEXT NOT NULL DEFAULT 'local',
+        external_id TEXT,
+        tags_json TEXT NOT NULL DEFAULT '[]',
+        notes TEXT NOT NULL DEFAULT ''
+      );
+      CREATE INDEX runs_by_experiment ON runs(experiment_id, idx);
+      CREATE TABLE metric_names (mid INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
+      CREATE TABLE metrics (rid INTEGER NOT NULL, mid INTEGER NOT NULL, step REAL NOT NULL, value REAL);
+      CREATE INDEX metrics_by_run ON metrics(rid, mid, step);
+      CREATE TABLE final_metrics (rid INTEGER NOT NULL, mid INTEGER NOT NULL, step REAL NOT NULL, value REAL, PRIMARY KEY (rid, mid)) WITHOUT ROWID;
+      CREATE TABLE samples (rid INTEGER NOT NULL, step REAL NOT NULL, kind TEXT NOT NULL, data_json TEXT NOT NULL);
+      CREATE INDEX samples_by_run ON samples(rid, kind, step);
+    `,
+  },
+];

@@ -1,0 +1,410 @@
+// The workspace: a SQLite index (WAL; the host is its only writer) plus one folder per run.
+// Every metric batch is one transaction, so after a kill -9 each committed batch is intact;
+// runs whose owning process is gone are marked `interrupted` when the workspace is opened.
+import Database from 'better-sqlite3';
+import { mkdirSync, writeFileSync, appendFileSync, existsSync, readFileSync } from 'node:fs';
+import { hostname, homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import type { ExperimentSpec, ResolvedRun } from '@creditlab/spec';
+import type { ExperimentStatus, ExperimentSummary, RunStatus, RunSummary, SampleRecord, Series } from '@creditlab/api';
+import { MIGRATIONS } from './migrations';
+
+export interface MetricPoint {
+  step: number;
+  metric: string;
+  value: number;
+}
+
+export const TERMINAL: readonly RunStatus[] = ['finished', 'failed', 'cancelled', 'interrupted'];
+
+export function defaultWorkspace(): string {
+  return resolve(process.env.CREDITLAB_WORKSPACE || join(homedir(), '.creditlab'));
+}
+
+const now = () => new Date().toISOString();
+const newId = (prefix: string) => `${prefix}${randomBytes(4).toString('hex')}`;
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+interface RunRow {
+  rid: number;
+  id: string;
+  experiment_id: string;
+  idx: number;
+  arm: string;
+  seed: number;
+  hash: string;
+  resolved_json: string;
+  status: RunStatus;
+  progress: number;
+  total: number;
+  sps: number | null;
+  backend: string | null;
+  error: string | null;
+  error_line: number | null;
+  started_at: string | null;
+  ended_at: string | null;
+  executor: string;
+  external_id: string | null;
+  tags_json: string;
+  notes: string;
+}
+
+export class RunStore {
+  readonly db: Database.Database;
+  readonly root: string;
+  private metricIds = new Map<string, number>();
+  private ridCache = new Map<string, number>();
+
+  private constructor(root: string) {
+    this.root = root;
+    mkdirSync(join(root, 'runs'), { recursive: true });
+    this.db = new Database(join(root, 'index.sqlite'));
+    this.db.pragma('journal_mode = WAL');
+    // NORMAL is durable against a process crash in WAL mode; only an OS crash can drop the last commits.
+    this.db.pragma('synchronous = NORMAL');
+    this.db.pragma('busy_timeout = 5000');
+    this.db.pragma('foreign_keys = ON');
+    this.migrate();
+  }
+
+  /** Opens (creating if needed) a workspace and marks orphaned runs `interrupted`. */
+  static open(root = defaultWorkspace()): RunStore {
+    const store = new RunStore(resolve(root));
+    store.recoverOrphans();
+    return store;
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  get schemaVersion(): number {
+    return this.db.pragma('user_version', { simple: true }) as number;
+  }
+
+  private migrate(): void {
+    const current = this.schemaVersion;
+    const latest = MIGRATIONS[MIGRATIONS.length - 1].version;
+    if (current > latest) throw new Error(`workspace ${this.root} has schema version ${current}, newer than this Creditlab (${latest}); upgrade Creditlab`);
+    for (const m of MIGRATIONS) {
+      if (m.version <= current) continue;
+      this.db.transaction(() => {
+        this.db.exec(m.sql);
+        this.db.pragma(`user_version = ${m.version}`);
+      })();
+    }
+  }
+
+  /** Runs left `running`/`queued` by a process that no longer exists were interrupted by a crash or kill. */
+  recoverOrphans(): number {
+    const host = hostname();
+    const rows = this.db
+      .prepare(`SELECT id, owner_pid, owner_host, executor FROM runs WHERE status IN ('running','queued')`)
+      .all() as { id: string; owner_pid: number | null; owner_host: string | null; executor: string }[];
+    const orphans = rows.filter((r) => r.executor === 'local' && r.owner_host === host && (r.owner_pid === null || !pidAlive(r.owner_pid)));
+    const mark = this.db.prepare(`UPDATE runs SET status='interrupted', ended_at=?, error=COALESCE(error, 'the process running it stopped (crash or kill) before it finished') WHERE id=?`);
+    this.db.transaction(() => {
+      for (const o of orphans) mark.run(now(), o.id);
+    })();
+    const exps = new Set(orphans.map((o) => this.experimentOf(o.id)));
+    for (const e of exps) this.refreshExperimentStatus(e);
+    return orphans.length;
+  }
+
+  private experimentOf(runId: string): string {
+    return (this.db.prepare('SELECT experiment_id FROM runs WHERE id=?').get(runId) as { experiment_id: string }).experiment_id;
+  }
+
+  runDir(runId: string): string {
+    return join(this.root, 'runs', runId);
+  }
+
+  createExperiment(spec: ExperimentSpec, runs: ResolvedRun[], opts: { executor?: string; rewardSources?: Map<string, string> } = {}): { experimentId: string; runIds: string[] } {
+    const experimentId = newId('e');
+    const runIds: string[] = [];
+    const insertRun = this.db.prepare(
+      `INSERT INTO runs (id, experiment_id, idx, arm, seed, hash, resolved_json, status, total, owner_host, owner_pid, executor)
+       VALUES (?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?)`,
+    );
+    this.db.transaction(() => {
+      this.db
+        .prepare(`INSERT INTO experiments (id, name, description, spec_json, status, tags_json, created_at) VALUES (?, ?, ?, ?, 'running', ?, ?)`)
+        .run(experimentId, spec.name, spec.description ?? '', JSON.stringify(spec), JSON.stringify(spec.tags ?? []), now());
+      for (const run of runs) {
+        const id = newId('r');
+        runIds.push(id);
+        insertRun.run(id, experimentId, run.index, run.arm, run.seed, run.hash, JSON.stringify(run), run.budget.steps, hostname(), process.pid, opts.executor ?? 'local');
+      }
+    })();
+    // The run folder makes a run self-contained: resolved spec (with the reward source inside) and its source file.
+    runs.forEach((run, i) => {
+      const dir = this.runDir(runIds[i]);
+      mkdirSync(join(dir, 'checkpoints'), { recursive: true });
+      writeFileSync(join(dir, 'run.json'), JSON.stringify(run, null, 2));
+      const src = run.config.kind === 'rl' ? run.config.reward?.source : undefined;
+      if (src) writeFileSync(join(dir, src.filename.replace(/[^\w.\-]/g, '_')), src.code);
+    });
+    return { experimentId, runIds };
+  }
+
+  markRunning(runId: string, info: { backend?: string; externalId?: string } = {}): void {
+    this.db
+      .prepare(`UPDATE runs SET status='running', started_at=COALESCE(started_at, ?), backend=COALESCE(?, backend), external_id=COALESCE(?, external_id), owner_host=?, owner_pid=? WHERE id=?`)
+      .run(now(), info.backend ?? null, info.externalId ?? null, hostname(), process.pid, runId);
+  }
+
+  finishRun(runId: string, status: Exclude<RunStatus, 'queued' | 'running'>, error?: { message: string; line?: number | null }): void {
+    this.db
+      .prepare(`UPDATE runs SET status=?, ended_at=?, error=?, error_line=? WHERE id=? AND status NOT IN ('finished','failed','cancelled')`)
+      .run(status, now(), error?.message ?? null, error?.line ?? null, runId);
+    this.refreshExperimentStatus(this.experimentOf(runId));
+  }
+
+  updateProgress(runId: string, progress: number, sps: number | null): void {
+    this.db.prepare(`UPDATE runs SET progress=?, sps=? WHERE id=?`).run(progress, sps, runId);
+  }
+
+  setRunMeta(runId: string, meta: { tags?: string[]; notes?: string }): void {
+    if (meta.tags) this.db.prepare(`UPDATE runs SET tags_json=? WHERE id=?`).run(JSON.stringify(meta.tags), runId);
+    if (meta.notes !== undefined) this.db.prepare(`UPDATE runs SET notes=? WHERE id=?`).run(meta.notes, runId);
+  }
+
+  private metricId(name: string): number {
+    let id = this.metricIds.get(name);
+    if (id === undefined) {
+      this.db.prepare('INSERT OR IGNORE INTO metric_names (name) VALUES (?)').run(name);
+      id = (this.db.prepare('SELECT mid FROM metric_names WHERE name=?').get(name) as { mid: number }).mid;
+      this.metricIds.set(name, id);
+    }
+    return id;
+  }
+
+  private rid(runId: string): number {
+    let rid = this.ridCache.get(runId);
+    if (rid === undefined) {
+      const row = this.db.prepare('SELECT rid FROM runs WHERE id=?').get(runId) as { rid: number } | undefined;
+      if (!row) throw new Error(`unknown run ${runId}`);
+      rid = row.rid;
+      this.ridCache.set(runId, rid);
+    }
+    return rid;
+  }
+
+  /** One batch, one transaction. NaN/±Infinity are stored as NULL (exported as NaN). */
+  appendMetrics(runId: string, points: readonly MetricPoint[]): void {
+    if (points.length === 0) return;
+    const rid = this.rid(runId);
+    const ins = this.db.prepare('INSERT INTO metrics (rid, mid, step, value) VALUES (?, ?, ?, ?)');
+    const fin = this.db.prepare(
+      `INSERT INTO final_metrics (rid, mid, step, value) VALUES (?, ?, ?, ?)
+       ON CONFLICT(rid, mid) DO UPDATE SET step=excluded.step, value=excluded.value WHERE excluded.step >= final_metrics.step`,
+    );
+    this.db.transaction(() => {
+      for (const p of points) {
+        const mid = this.metricId(p.metric);
+        const v = Number.isFinite(p.value) ? p.value : null;
+        ins.run(rid, mid, p.step, v);
+        fin.run(rid, mid, p.step, v);
+      }
+    })();
+  }
+
+  addSample(runId: string, step: number, kind: string, data: unknown): void {
+    this.db.prepare('INSERT INTO samples (rid, step, kind, data_json) VALUES (?, ?, ?, ?)').run(this.rid(runId), step, kind, JSON.stringify(data));
+  }
+
+  getSamples(runId: string, kind?: string, limit = 100): SampleRecord[] {
+    const rows = this.db
+      .prepare(`SELECT step, kind, data_json FROM samples WHERE rid=? AND (? IS NULL OR kind=?) ORDER BY step DESC LIMIT ?`)
+      .all(this.rid(runId), kind ?? null, kind ?? null, limit) as { step: number; kind: string; data_json: string }[];
+    return rows.map((r) => ({ run: runId, step: r.step, kind: r.kind, data: JSON.parse(r.data_json) }));
+  }
+
+  appendLog(runId: string, line: string): void {
+    const dir = this.runDir(runId);
+    if (!existsSync(dir)) mkdirSync(dir, { recursive: true });
+    appendFileSync(join(dir, 'log.txt'), `${now()} ${line}\n`);
+  }
+
+  readLog(runId: string, maxLines = 200): string[] {
+    const f = join(this.runDir(runId), 'log.txt');
+    if (!existsSync(f)) return [];
+    const lines = readFileSync(f, 'utf8').split('\n').filter(Boolean);
+    return lines.slice(-maxLines);
+  }
+
+  writeRunFile(runId: string, name: string, content: string): void {
+    writeFileSync(join(this.runDir(runId), name), content);
+  }
+
+  private refreshExperimentStatus(experimentId: string): void {
+    const counts = this.runCounts(experimentId);
+    let status: ExperimentStatus = 'running';
+    if (counts.queued + counts.running === 0) {
+      if (counts.failed > 0) status = 'failed';
+      else if (counts.interrupted > 0) status = 'interrupted';
+      else if (counts.cancelled > 0 && counts.finished === 0) status = 'cancelled';
+      else status = 'finished';
+    }
+    this.db.prepare('UPDATE experiments SET status=? WHERE id=?').run(status, experimentId);
+  }
+
+  private runCounts(experimentId: string): Record<RunStatus, number> {
+    const counts: Record<RunStatus, number> = { queued: 0, running: 0, finished: 0, failed: 0, cancelled: 0, interrupted: 0 };
+    const rows = this.db.prepare('SELECT status, COUNT(*) AS n FROM runs WHERE experiment_id=? GROUP BY status').all(experimentId) as { status: RunStatus; n: number }[];
+    for (const r of rows) counts[r.status] = r.n;
+    return counts;
+  }
+
+  private finals(rid: number): Record<string, number> {
+    const rows = this.db
+      .prepare('SELECT n.name, f.value FROM final_metrics f JOIN metric_names n ON n.mid=f.mid WHERE f.rid=? ORDER BY n.name')
+      .all(rid) as { name: string; value: number | null }[];
+    return Object.fromEntries(rows.map((r) => [r.name, r.value ?? NaN]));
+  }
+
+  private toSummary(r: RunRow): RunSummary {
+    const remaining = r.total - r.progress;
+    return {
+      id: r.id,
+      experimentId: r.experiment_id,
+      arm: r.arm,
+      seed: r.seed,
+      index: r.idx,
+      status: r.status,
+      progress: r.progress,
+      total: r.total,
+      sps: r.sps,
+      etaSeconds: r.status === 'running' && r.sps && r.sps > 0 ? remaining / r.sps : null,
+      backend: r.backend,
+      error: r.error,
+      errorLine: r.error_line,
+      startedAt: r.started_at,
+      endedAt: r.ended_at,
+      final: this.finals(r.rid),
+      tags: JSON.parse(r.tags_json),
+      notes: r.notes,
+      executor: r.executor,
+      externalId: r.external_id,
+    };
+  }
+
+  listRuns(experimentId: string): RunSummary[] {
+    const rows = this.db.prepare('SELECT * FROM runs WHERE experiment_id=? ORDER BY idx').all(experimentId) as RunRow[];
+    return rows.map((r) => this.toSummary(r));
+  }
+
+  getRunSummary(runId: string): RunSummary {
+    const r = this.db.prepare('SELECT * FROM runs WHERE id=?').get(runId) as RunRow | undefined;
+    if (!r) throw new Error(`no run with id "${runId}"`);
+    return this.toSummary(r);
+  }
+
+  getResolved(runId: string): ResolvedRun {
+    const r = this.db.prepare('SELECT resolved_json FROM runs WHERE id=?').get(runId) as { resolved_json: string } | undefined;
+    if (!r) throw new Error(`no run with id "${runId}"`);
+    return JSON.parse(r.resolved_json);
+  }
+
+  runMetricNames(runId: string): string[] {
+    return (
+      this.db.prepare('SELECT DISTINCT n.name FROM final_metrics f JOIN metric_names n ON n.mid=f.mid WHERE f.rid=? ORDER BY n.name').all(this.rid(runId)) as { name: string }[]
+    ).map((r) => r.name);
+  }
+
+  experimentMetricNames(experimentId: string): string[] {
+    return (
+      this.db
+        .prepare('SELECT DISTINCT n.name FROM final_metrics f JOIN metric_names n ON n.mid=f.mid JOIN runs r ON r.rid=f.rid WHERE r.experiment_id=? ORDER BY n.name')
+        .all(experimentId) as { name: string }[]
+    ).map((r) => r.name);
+  }
+
+  hasExperiment(id: string): boolean {
+    return Boolean(this.db.prepare('SELECT 1 FROM experiments WHERE id=?').get(id));
+  }
+
+  hasRun(id: string): boolean {
+    return Boolean(this.db.prepare('SELECT 1 FROM runs WHERE id=?').get(id));
+  }
+
+  listExperiments(): ExperimentSummary[] {
+    const rows = this.db.prepare('SELECT * FROM experiments ORDER BY created_at DESC, rowid DESC').all() as Record<string, string>[];
+    return rows.map((e) => this.experimentSummary(e));
+  }
+
+  private experimentSummary(e: Record<string, string>): ExperimentSummary {
+    const spec = JSON.parse(e.spec_json) as ExperimentSpec;
+    return {
+      id: e.id,
+      name: e.name,
+      description: e.description,
+      status: e.status as ExperimentStatus,
+      createdAt: e.created_at,
+      arms: spec.arms.map((a) => a.name),
+      seeds: spec.seeds,
+      runCounts: this.runCounts(e.id),
+      tags: JSON.parse(e.tags_json),
+    };
+  }
+
+  getExperimentSummary(id: string): ExperimentSummary {
+    const e = this.db.prepare('SELECT * FROM experiments WHERE id=?').get(id) as Record<string, string> | undefined;
+    if (!e) throw new Error(`no experiment with id "${id}"`);
+    return this.experimentSummary(e);
+  }
+
+  getSpec(id: string): ExperimentSpec {
+    const e = this.db.prepare('SELECT spec_json FROM experiments WHERE id=?').get(id) as { spec_json: string } | undefined;
+    if (!e) throw new Error(`no experiment with id "${id}"`);
+    return JSON.parse(e.spec_json);
+  }
+
+  /** Every run's series of one metric, ordered by step (insertion order breaks ties). */
+  series(experimentId: string, metric: string): Series[] {
+    const mid = this.db.prepare('SELECT mid FROM metric_names WHERE name=?').get(metric) as { mid: number } | undefined;
+    const runs = this.db.prepare('SELECT rid, id, arm, seed FROM runs WHERE experiment_id=? ORDER BY idx').all(experimentId) as { rid: number; id: string; arm: string; seed: number }[];
+    const q = this.db.prepare('SELECT step, value FROM metrics WHERE rid=? AND mid=? ORDER BY step, rowid');
+    return runs.map((r) => {
+      const pts = mid ? (q.all(r.rid, mid.mid) as { step: number; value: number | null }[]) : [];
+      return { run: r.id, arm: r.arm, seed: r.seed, metric, steps: pts.map((p) => p.step), values: pts.map((p) => p.value ?? NaN) };
+    });
+  }
+
+  /** Long-format rows for export: experiment, arm, seed, run, step, metric, value. */
+  *exportRows(experimentId: string): Generator<{ experiment: string; arm: string; seed: number; run: string; step: number; metric: string; value: number }> {
+    const stmt = this.db.prepare(
+      `SELECT r.arm, r.seed, r.id AS run, m.step, n.name AS metric, m.value
+       FROM metrics m JOIN runs r ON r.rid=m.rid JOIN metric_names n ON n.mid=m.mid
+       WHERE r.experiment_id=? ORDER BY r.idx, n.name, m.step, m.rowid`,
+    );
+    for (const row of stmt.iterate(experimentId) as Iterable<{ arm: string; seed: number; run: string; step: number; metric: string; value: number | null }>) {
+      yield { experiment: experimentId, arm: row.arm, seed: row.seed, run: row.run, step: row.step, metric: row.metric, value: row.value ?? NaN };
+    }
+  }
+
+  /** Resolves an id prefix (as in git) to a run or experiment id. */
+  resolveId(idOrPrefix: string): { kind: 'experiment' | 'run'; id: string } {
+    const exps = this.db.prepare(`SELECT id FROM experiments WHERE id=? OR id LIKE ? || '%' OR name=?`).all(idOrPrefix, idOrPrefix, idOrPrefix) as { id: string }[];
+    const runs = this.db.prepare(`SELECT id FROM runs WHERE id=? OR id LIKE ? || '%'`).all(idOrPrefix, idOrPrefix) as { id: string }[];
+    const exact = [...exps, ...runs].find((r) => r.id === idOrPrefix);
+    if (exact) return { kind: exps.includes(exact) ? 'experiment' : 'run', id: exact.id };
+    if (exps.length + runs.length === 0) throw new Error(`no experiment or run matches "${idOrPrefix}"`);
+    if (exps.length + runs.length > 1) {
+      // A name shared by several experiments means the newest one.
+      const byName = this.db.prepare('SELECT id FROM experiments WHERE name=? ORDER BY created_at DESC, rowid DESC LIMIT 1').get(idOrPrefix) as { id: string } | undefined;
+      if (byName && runs.length === 0) return { kind: 'experiment', id: byName.id };
+      throw new Error(`"${idOrPrefix}" is ambiguous: ${[...exps, ...runs].map((r) => r.id).slice(0, 5).join(', ')}`);
+    }
+    return exps.length ? { kind: 'experiment', id: exps[0].id } : { kind: 'run', id: runs[0].id };
+  }
+}
