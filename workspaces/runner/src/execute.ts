@@ -16,9 +16,15 @@ export interface ExecuteOptions {
   emit: (e: WorkerEvent) => void;
   cancelled: () => boolean;
   backend?: string;
+  /** A module whose `train` export replaces the registry's trainer (plugins; the runner's own tests). */
+  trainerModule?: string;
 }
 
-async function loadTrainer(run: ResolvedRun): Promise<{ train: TrainFn; backend: string }> {
+async function loadTrainer(run: ResolvedRun, trainerModule?: string): Promise<{ train: TrainFn; backend: string }> {
+  if (trainerModule) {
+    const mod = (await import(trainerModule)) as { train: TrainFn; backend?: string };
+    return { train: mod.train, backend: mod.backend ?? 'none' };
+  }
   const { initBackend, ALGORITHMS } = await import('@creditlab/rl');
   const { backend } = await initBackend(process.env.CREDITLAB_BACKEND);
   if (run.config.kind === 'rlhf') {
@@ -50,7 +56,7 @@ export async function executeRun(opts: ExecuteOptions): Promise<void> {
   };
 
   try {
-    const { train, backend } = await loadTrainer(run);
+    const { train, backend } = await loadTrainer(run, opts.trainerModule);
     emit({ type: 'started', backend, pid: process.pid });
     const ctx: RunContext = {
       run,

@@ -12,6 +12,8 @@ export interface LocalPoolOptions {
   /** How long a cancelled run may take to stop by itself before its worker is terminated. */
   cancelGraceMs?: number;
   backend?: string;
+  /** See ExecuteOptions.trainerModule. */
+  trainerModule?: string;
 }
 
 interface Active {
@@ -80,7 +82,7 @@ export class LocalPool implements Executor {
 
   private start(job: RunJob, sink: EventSink): void {
     const cancelBuffer = new SharedArrayBuffer(4);
-    const init: WorkerInit = { run: job.run, runDir: job.runDir, cancelBuffer, backend: this.opts.backend };
+    const init: WorkerInit = { run: job.run, runDir: job.runDir, cancelBuffer, backend: this.opts.backend, trainerModule: this.opts.trainerModule };
     const worker = new Worker(new URL('./worker-boot.mjs', import.meta.url), {
       workerData: init,
       resourceLimits: { maxOldGenerationSizeMb: this.opts.maxHeapMb ?? 4096 },

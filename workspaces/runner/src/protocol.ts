@@ -23,4 +23,5 @@ export interface WorkerInit {
   /** Int32Array over it: [0] = 1 once cancellation is asked for. */
   cancelBuffer: SharedArrayBuffer;
   backend?: string;
+  trainerModule?: string;
 }

@@ -10,6 +10,7 @@ if (init.backend) process.env.CREDITLAB_BACKEND = init.backend;
 await executeRun({
   run: init.run,
   runDir: init.runDir,
+  trainerModule: init.trainerModule,
   cancelled: () => Atomics.load(cancelFlag, 0) === 1,
   emit: (e: WorkerEvent) => parentPort!.postMessage(e),
 });

@@ -1,0 +1,156 @@
+// `creditlab compare` against an in-memory SeriesSource (stats after arXiv:2108.13264).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Rng } from '@creditlab/common';
+import type { RunSeries, SeriesSource } from '@creditlab/stats';
+import type { CliIO } from '../io';
+import { compareCommand } from './compare';
+
+function memoryIO(): CliIO & { stdout: string[]; stderr: string[] } {
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  return { stdout, stderr, isTTY: false, out: (l) => stdout.push(l), err: (l) => stderr.push(l) };
+}
+
+// Arm "shaped" learns to ~10, "baseline" to ~5; seeds log at different cadences, one baseline run diverges.
+function makeRuns(): RunSeries[] {
+  const rng = new Rng(2024);
+  const runs: RunSeries[] = [];
+  for (const [arm, target] of [['baseline', 5], ['shaped', 10]] as const) {
+    for (let seed = 0; seed < 6; seed++) {
+      const every = 10 + seed;
+      const steps = Array.from({ length: 20 }, (_, i) => i * every);
+      const values = steps.map((s, i) => (target * i) / 19 + rng.normal() * 0.5 + 0 * s);
+      runs.push({ run: `${arm}-${seed}`, arm, seed, steps, values });
+    }
+  }
+  runs.push({ run: 'baseline-6', arm: 'baseline', seed: 6, steps: [0, 10], values: [NaN, NaN] });
+  return runs;
+}
+
+const RUNS = makeRuns();
+const source: SeriesSource = {
+  async series(experiment, metric) {
+    if (experiment !== 'exp1') throw new Error(`unknown experiment "${experiment}"`);
+    return metric === 'return' ? RUNS.map((r) => ({ ...r })) : [];
+  },
+};
+
+async function run(argv: string[]) {
+  const io = memoryIO();
+  const code = await compareCommand(argv, io, source);
+  return { code, io, json: () => JSON.parse(io.stdout[io.stdout.length - 1]) };
+}
+
+test('table: one aligned row per arm with estimate, CI and n', async () => {
+  const { code, io } = await run(['exp1', '--metric', 'return']);
+  assert.equal(code, 0);
+  const [title, header, ...rows] = io.stdout;
+  assert.match(title, /stat=iqm/);
+  assert.match(title, /95% CI/);
+  assert.match(header, /^arm\s+n\s+iqm\s+ci_low\s+ci_high$/);
+  assert.equal(rows.length, 2);
+  assert.match(rows[0], /^baseline\s+6\s/);
+  assert.match(rows[1], /^shaped\s+6\s/);
+  // Aligned: every line of the table has the same length.
+  assert.equal(new Set([header, ...rows].map((l) => l.length)).size, 1);
+  assert.match(io.stderr.join('\n'), /1 run\(s\) have no finite "return" value.*baseline-6/);
+});
+
+test('--json: last line carries metric, at, stat and arms with n, estimate, ci', async () => {
+  const { code, json, io } = await run(['exp1', '--metric', 'return', '--json', '--at', 'mean-last:3', '--stat', 'mean']);
+  assert.equal(code, 0);
+  assert.equal(io.stdout.length, 1);
+  const j = json();
+  assert.equal(j.metric, 'return');
+  assert.equal(j.at, 'mean-last:3');
+  assert.equal(j.stat, 'mean');
+  assert.deepEqual(j.arms.map((a: { arm: string }) => a.arm), ['baseline', 'shaped']);
+  for (const a of j.arms) {
+    assert.equal(a.n, 6);
+    assert.ok(a.ci[0] <= a.estimate && a.estimate <= a.ci[1]);
+  }
+  assert.ok(j.arms[0].estimate > 4 && j.arms[0].estimate < 6);
+  assert.ok(j.arms[1].estimate > 9 && j.arms[1].estimate < 11);
+  assert.equal(j.vs, undefined);
+});
+
+test('--vs adds P(arm > baseline) with a CI', async () => {
+  const { code, json, io } = await run(['exp1', '--metric=return', '--vs', 'baseline', '--json', '--reps', '500']);
+  assert.equal(code, 0);
+  const j = json();
+  assert.equal(j.vs, 'baseline');
+  assert.equal(j.arms[0].p_improvement, null);
+  const p = j.arms[1].p_improvement;
+  assert.equal(p.estimate, 1);
+  assert.ok(p.ci[0] <= 1 && p.ci[1] === 1);
+  const t = await run(['exp1', '--metric', 'return', '--vs', 'baseline']);
+  assert.match(t.io.stdout[1], /P\(>baseline\)/);
+  assert.ok(io.stdout.length === 1);
+});
+
+test('seeded: same seed reproduces the output, another seed moves the CI but not the estimate', async () => {
+  const a = (await run(['exp1', '--metric', 'return', '--json', '--seed', '7', '--reps', '300'])).json();
+  const b = (await run(['exp1', '--metric', 'return', '--json', '--seed', '7', '--reps', '300'])).json();
+  const c = (await run(['exp1', '--metric', 'return', '--json', '--seed', '8', '--reps', '300'])).json();
+  assert.deepEqual(a, b);
+  assert.notDeepEqual(a.arms[0].ci, c.arms[0].ci);
+  assert.equal(a.arms[0].estimate, c.arms[0].estimate);
+});
+
+test('--smooth and --at change the per-run score', async () => {
+  const raw = (await run(['exp1', '--metric', 'return', '--json', '--stat', 'mean'])).json();
+  const sm = (await run(['exp1', '--metric', 'return', '--json', '--stat', 'mean', '--smooth', 'ema:0.9'])).json();
+  const auc = (await run(['exp1', '--metric', 'return', '--json', '--stat', 'mean', '--at', 'auc'])).json();
+  // A rising curve: EMA lags behind the last value, and the AUC (curve average) is about half of it.
+  assert.ok(sm.arms[1].estimate < raw.arms[1].estimate);
+  assert.ok(Math.abs(auc.arms[1].estimate - raw.arms[1].estimate / 2) < 1);
+  assert.equal(sm.smooth, 'ema:0.9');
+});
+
+test('optimality gap honours --threshold', async () => {
+  const j = (await run(['exp1', '--metric', 'return', '--json', '--stat', 'optimality-gap', '--threshold', '100'])).json();
+  assert.equal(j.threshold, 100);
+  assert.ok(j.arms[1].estimate > 85 && j.arms[1].estimate < 95);
+});
+
+test('bad arguments exit 2 with a message naming the flag', async () => {
+  const cases: [string[], RegExp][] = [
+    [['exp1'], /--metric is required/],
+    [['--metric', 'return'], /missing EXPERIMENT/],
+    [['exp1', 'exp2', '--metric', 'return'], /one EXPERIMENT/],
+    [['exp1', '--metric', 'return', '--bogus', '1'], /unknown flag --bogus/],
+    [['exp1', '--metric', 'return', '--at', 'final'], /--at: .*last, mean-last:K/],
+    [['exp1', '--metric', 'return', '--at', 'mean-last:0'], /--at: .*>= 1/],
+    [['exp1', '--metric', 'return', '--stat', 'mode'], /--stat must be one of mean, median, iqm, optimality-gap/],
+    [['exp1', '--metric', 'return', '--ci', '95'], /--ci must be a coverage in \(0, 1\)/],
+    [['exp1', '--metric', 'return', '--reps', '2.5'], /--reps must be an integer/],
+    [['exp1', '--metric', 'return', '--seed', 'abc'], /--seed must be an integer/],
+    [['exp1', '--metric', 'return', '--smooth', 'ema:2'], /--smooth: .*\[0, 1\)/],
+    [['exp1', '--metric', 'return', '--threshold', 'x'], /--threshold must be a number/],
+    [['exp1', '--metric'], /--metric needs a value/],
+    [['exp1', '--metric', 'return', '--metric', 'loss'], /--metric given more than once/],
+    [['exp1', '--metric', 'return', '--vs', 'nope'], /--vs: unknown arm "nope" \(arms: baseline, shaped\)/],
+  ];
+  for (const [argv, msg] of cases) {
+    const { code, io } = await run(argv);
+    assert.equal(code, 2, argv.join(' '));
+    assert.match(io.stderr.join('\n'), msg, argv.join(' '));
+    assert.equal(io.stdout.length, 0);
+  }
+});
+
+test('unknown experiment or metric exits 2', async () => {
+  const e = await run(['nope', '--metric', 'return']);
+  assert.equal(e.code, 2);
+  assert.match(e.io.stderr.join('\n'), /unknown experiment "nope"/);
+  const m = await run(['exp1', '--metric', 'loss']);
+  assert.equal(m.code, 2);
+  assert.match(m.io.stderr.join('\n'), /metric "loss"/);
+});
+
+test('--help prints usage and exits 0', async () => {
+  const { code, io } = await run(['--help']);
+  assert.equal(code, 0);
+  assert.match(io.stdout.join('\n'), /usage: creditlab compare/);
+});

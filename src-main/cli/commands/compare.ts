@@ -1,0 +1,258 @@
+// `creditlab compare`: one row per arm with an aggregate over its seeds and a stratified-bootstrap
+// interval, following Agarwal et al., "Deep RL at the Edge of the Statistical Precipice", NeurIPS 2021,
+// arXiv:2108.13264: report intervals, prefer IQM, and say P(X > Y) rather than "X won".
+import { Rng } from '@creditlab/common';
+import {
+  aggregateWithCI,
+  column,
+  DEFAULT_CI,
+  DEFAULT_REPS,
+  extractScore,
+  formatAt,
+  formatSmoothing,
+  isStatName,
+  parseAt,
+  parseSmoothing,
+  probabilityOfImprovementWithCI,
+  smoothSeries,
+  STAT_NAMES,
+  StatsInputError,
+  type IntervalEstimate,
+  type ScoreAt,
+  type SeriesSource,
+  type Smoothing,
+  type StatName,
+} from '@creditlab/stats';
+import { EXIT, type CliIO } from '../io';
+
+export const COMPARE_USAGE = [
+  'usage: creditlab compare EXPERIMENT --metric M [--at last|mean-last:K|max|auc]',
+  '         [--stat mean|median|iqm|optimality-gap] [--threshold G] [--ci 0.95] [--reps 2000]',
+  '         [--seed S] [--smooth ema:0.6|avg:K|none] [--vs ARM] [--json]',
+].join('\n');
+
+interface CompareArgs {
+  experiment: string;
+  metric: string;
+  at: ScoreAt;
+  stat: StatName;
+  threshold: number;
+  thresholdGiven: boolean;
+  ci: number;
+  reps: number;
+  seed: number;
+  smooth: Smoothing;
+  vs?: string;
+  json: boolean;
+}
+
+class UsageError extends Error {}
+
+const VALUE_FLAGS = ['metric', 'at', 'stat', 'threshold', 'ci', 'reps', 'seed', 'smooth', 'vs'] as const;
+type ValueFlag = (typeof VALUE_FLAGS)[number];
+
+function parseArgs(argv: string[]): CompareArgs | 'help' {
+  const values = new Map<ValueFlag, string>();
+  const positional: string[] = [];
+  let json = false;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--help' || a === '-h') return 'help';
+    if (a === '--json') {
+      json = true;
+      continue;
+    }
+    if (a.startsWith('--')) {
+      const eq = a.indexOf('=');
+      const name = a.slice(2, eq < 0 ? undefined : eq);
+      if (!(VALUE_FLAGS as readonly string[]).includes(name)) throw new UsageError(`unknown flag --${name}`);
+      const flag = name as ValueFlag;
+      let value: string | undefined;
+      if (eq >= 0) value = a.slice(eq + 1);
+      // The next token is taken even if it starts with '-', so `--threshold -5` works.
+      else if (i + 1 < argv.length) value = argv[++i];
+      if (value === undefined || value === '') throw new UsageError(`--${flag} needs a value`);
+      if (values.has(flag)) throw new UsageError(`--${flag} given more than once`);
+      values.set(flag, value);
+      continue;
+    }
+    positional.push(a);
+  }
+  if (positional.length === 0) throw new UsageError('missing EXPERIMENT');
+  if (positional.length > 1) throw new UsageError(`expected one EXPERIMENT, got ${positional.map((p) => `"${p}"`).join(', ')}`);
+  const metric = values.get('metric');
+  if (!metric) throw new UsageError('--metric is required');
+
+  const num = (flag: ValueFlag, fallback: number, check: (x: number) => boolean, need: string): number => {
+    const raw = values.get(flag);
+    if (raw === undefined) return fallback;
+    const x = Number(raw);
+    if (raw.trim() === '' || !Number.isFinite(x) || !check(x)) throw new UsageError(`--${flag} must be ${need}, got "${raw}"`);
+    return x;
+  };
+  const withFlag = <T>(flag: ValueFlag, parse: () => T): T => {
+    try {
+      return parse();
+    } catch (e) {
+      if (e instanceof StatsInputError) throw new UsageError(`--${flag}: ${e.message}`);
+      throw e;
+    }
+  };
+
+  const statRaw = values.get('stat') ?? 'iqm';
+  if (!isStatName(statRaw)) throw new UsageError(`--stat must be one of ${STAT_NAMES.join(', ')}, got "${statRaw}"`);
+  return {
+    experiment: positional[0],
+    metric,
+    at: withFlag('at', () => parseAt(values.get('at') ?? 'last')),
+    stat: statRaw,
+    threshold: num('threshold', 1, () => true, 'a number'),
+    thresholdGiven: values.has('threshold'),
+    ci: num('ci', DEFAULT_CI, (x) => x > 0 && x < 1, 'a coverage in (0, 1), e.g. 0.95'),
+    reps: num('reps', DEFAULT_REPS, (x) => Number.isSafeInteger(x) && x >= 1 && x <= 1_000_000, 'an integer in [1, 1000000]'),
+    seed: num('seed', 0, (x) => Number.isSafeInteger(x), 'an integer'),
+    smooth: withFlag('smooth', () => parseSmoothing(values.get('smooth') ?? 'none')),
+    vs: values.get('vs'),
+    json,
+  };
+}
+
+interface ArmResult {
+  arm: string;
+  n: number;
+  estimate: number | null;
+  ci: [number | null, number | null];
+  p_improvement?: { estimate: number | null; ci: [number | null, number | null] } | null;
+}
+
+const finiteOrNull = (x: number): number | null => (Number.isFinite(x) ? x : null);
+const fromEstimate = (e: IntervalEstimate | null) => ({
+  estimate: e ? finiteOrNull(e.estimate) : null,
+  ci: (e ? [finiteOrNull(e.ci[0]), finiteOrNull(e.ci[1])] : [null, null]) as [number | null, number | null],
+});
+
+function fmt(x: number | null): string {
+  if (x === null) return '-';
+  const a = Math.abs(x);
+  return a !== 0 && (a >= 1e5 || a < 1e-3) ? x.toExponential(3) : x.toFixed(4);
+}
+
+function table(rows: string[][]): string[] {
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
+  // First column (arm names) left-aligned, numbers right-aligned so decimal points line up.
+  return rows.map((r) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ').trimEnd());
+}
+
+export async function compareCommand(argv: string[], io: CliIO, source: SeriesSource): Promise<number> {
+  let args: CompareArgs | 'help';
+  try {
+    args = parseArgs(argv);
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    io.err(`compare: ${e.message}`);
+    io.err(COMPARE_USAGE);
+    return EXIT.usage;
+  }
+  if (args === 'help') {
+    io.out(COMPARE_USAGE);
+    return EXIT.ok;
+  }
+
+  if (args.thresholdGiven && args.stat !== 'optimality-gap') io.err('compare: note: --threshold only affects --stat optimality-gap');
+
+  let series;
+  try {
+    series = await source.series(args.experiment, args.metric);
+  } catch (e) {
+    // The store reports an unknown experiment by throwing; that is bad input, not a failed run.
+    io.err(`compare: ${e instanceof Error ? e.message : String(e)}`);
+    return EXIT.usage;
+  }
+  if (series.length === 0) {
+    io.err(`compare: no runs of experiment "${args.experiment}" logged metric "${args.metric}" (check EXPERIMENT and --metric)`);
+    return EXIT.usage;
+  }
+
+  // Arms keep the order the source lists them in (the spec's order), not alphabetical.
+  const byArm = new Map<string, number[]>();
+  const dropped: string[] = [];
+  for (const s of series) {
+    if (!byArm.has(s.arm)) byArm.set(s.arm, []);
+    let score: number;
+    try {
+      score = extractScore(smoothSeries(s, args.smooth), args.at);
+    } catch (e) {
+      if (!(e instanceof StatsInputError)) throw e;
+      io.err(`compare: run ${s.run}: ${e.message}`);
+      return EXIT.usage;
+    }
+    if (Number.isFinite(score)) byArm.get(s.arm)!.push(score);
+    else dropped.push(`${s.run} (${s.arm}, seed ${s.seed})`);
+  }
+  // Dropping a diverged run flatters its arm, so say so loudly rather than silently.
+  if (dropped.length > 0) io.err(`compare: warning: ${dropped.length} run(s) have no finite "${args.metric}" value and were left out: ${dropped.join(', ')}`);
+  if (args.vs !== undefined && !byArm.has(args.vs)) {
+    io.err(`compare: --vs: unknown arm "${args.vs}" (arms: ${[...byArm.keys()].join(', ')})`);
+    return EXIT.usage;
+  }
+
+  const root = new Rng(args.seed);
+  const opts = { ci: args.ci, reps: args.reps, threshold: args.threshold };
+  const vsScores = args.vs !== undefined ? byArm.get(args.vs)! : undefined;
+  const results: ArmResult[] = [];
+  for (const [arm, scores] of byArm) {
+    // Each arm gets its own stream keyed by name, so adding or reordering arms leaves its interval unchanged.
+    const est = scores.length > 0 ? aggregateWithCI(column(scores), args.stat, { ...opts, rng: root.fork(`arm:${arm}`) }) : null;
+    const row: ArmResult = { arm, n: scores.length, ...fromEstimate(est) };
+    if (vsScores !== undefined) {
+      if (arm === args.vs) row.p_improvement = null;
+      else {
+        const p =
+          scores.length > 0 && vsScores.length > 0
+            ? probabilityOfImprovementWithCI(column(scores), column(vsScores), { ...opts, rng: root.fork(`poi:${arm}>${args.vs}`) })
+            : null;
+        row.p_improvement = fromEstimate(p);
+      }
+    }
+    results.push(row);
+  }
+
+  const at = formatAt(args.at);
+  if (args.json) {
+    const out: Record<string, unknown> = {
+      metric: args.metric,
+      at,
+      stat: args.stat,
+      ...(args.stat === 'optimality-gap' ? { threshold: args.threshold } : {}),
+      ci_level: args.ci,
+      reps: args.reps,
+      seed: args.seed,
+      smooth: formatSmoothing(args.smooth),
+      ...(args.vs !== undefined ? { vs: args.vs } : {}),
+      arms: results,
+    };
+    io.out(JSON.stringify(out));
+    return EXIT.ok;
+  }
+
+  const pct = `${+(args.ci * 100).toFixed(2)}%`;
+  const statLabel = args.stat === 'optimality-gap' ? `optimality-gap (γ=${args.threshold}, lower is better)` : args.stat;
+  io.out(
+    `${args.experiment}  metric=${args.metric}  at=${at}  smooth=${formatSmoothing(args.smooth)}  ` +
+      `stat=${statLabel}  ${pct} CI (stratified bootstrap, ${args.reps} reps, seed ${args.seed})`,
+  );
+  const header = ['arm', 'n', args.stat, 'ci_low', 'ci_high'];
+  if (args.vs !== undefined) header.push(`P(>${args.vs})`, 'ci_low', 'ci_high');
+  const rows = [header];
+  for (const r of results) {
+    const row = [r.arm, String(r.n), fmt(r.estimate), fmt(r.ci[0]), fmt(r.ci[1])];
+    if (args.vs !== undefined) {
+      const p = r.p_improvement;
+      row.push(...(p ? [fmt(p.estimate), fmt(p.ci[0]), fmt(p.ci[1])] : ['-', '-', '-']));
+    }
+    rows.push(row);
+  }
+  for (const line of table(rows)) io.out(line);
+  if (results.some((r) => r.n > 0 && r.n < 5)) io.err('compare: note: arms with fewer than 5 runs have wide, unreliable intervals');
+  return EXIT.ok;
+}

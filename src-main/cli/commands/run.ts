@@ -1,0 +1,99 @@
+// `creditlab run SPEC.json`: resolve, run arms × seeds on the local worker pool, report.
+import { SpecValidationError } from '@creditlab/spec';
+import type { RunSummary } from '@creditlab/api';
+import { Host } from '../../host/host';
+import { parseArgs } from '../args';
+import { EXIT, type CliIO } from '../io';
+import { fmtDuration, loadSpec, printSpecErrors } from './common';
+
+export async function runCommand(argv: string[], io: CliIO): Promise<number> {
+  const { positional, flags } = parseArgs(argv, { workspace: 'string', workers: 'number', set: 'multi', json: 'boolean', backend: 'string' });
+  if (positional.length !== 1) {
+    io.err('usage: creditlab run SPEC.json [--workspace DIR] [--workers N] [--set key.path=value ...] [--json]');
+    return EXIT.usage;
+  }
+  const workers = flags.workers as number | undefined;
+  if (workers !== undefined && (!Number.isInteger(workers) || workers < 1)) {
+    io.err('--workers: expected a whole number >= 1');
+    return EXIT.usage;
+  }
+  if (flags.backend) process.env.CREDITLAB_BACKEND = String(flags.backend);
+  let launched;
+  let host: Host | null = null;
+  try {
+    const { spec, specDir } = loadSpec(positional[0], (flags.set as string[]) ?? []);
+    host = new Host({ workspace: flags.workspace as string | undefined, workers });
+    launched = host.launch(spec, { specDir });
+  } catch (e) {
+    host?.store.close();
+    if (e instanceof SpecValidationError) {
+      printSpecErrors(io, e, positional[0]);
+      return EXIT.usage;
+    }
+    throw e;
+  }
+  const h = host!;
+  const { experimentId, runIds } = launched;
+  const json = Boolean(flags.json);
+  if (!json) io.out(`experiment ${experimentId}: ${runIds.length} run(s) on ${h.workers} worker(s); workspace ${h.store.root}`);
+
+  // Ctrl-C cancels the runs (each stops at its next safe point), a second Ctrl-C exits at once.
+  let interrupts = 0;
+  const onSigint = () => {
+    if (++interrupts > 1) process.exit(130);
+    io.err('\ncancelling… (Ctrl-C again to quit now)');
+    void h.cancelExperiment(experimentId);
+  };
+  process.on('SIGINT', onSigint);
+
+  const live = io.isTTY && !json;
+  let drawn = 0;
+  const draw = () => {
+    const runs = h.store.listRuns(experimentId);
+    const lines = runs.map((r) => progressLine(r));
+    if (drawn) process.stdout.write(`\x1b[${drawn}A`);
+    for (const l of lines) process.stdout.write(`\x1b[2K${l}\n`);
+    drawn = lines.length;
+  };
+  const reported = new Set<string>();
+  const unsubscribe = h.subscribe((e) => {
+    if (e.type !== 'run' || live || json) return;
+    const r = e.run;
+    if (['finished', 'failed', 'cancelled'].includes(r.status) && !reported.has(r.id)) {
+      reported.add(r.id);
+      io.out(endLine(r));
+    }
+  });
+  const timer = live ? setInterval(draw, 500) : null;
+  await launched.done;
+  if (timer) clearInterval(timer);
+  if (live) draw();
+  unsubscribe();
+  process.off('SIGINT', onSigint);
+
+  const runs = h.store.listRuns(experimentId);
+  for (const r of runs) if (!live && !json && !reported.has(r.id)) io.out(endLine(r));
+  await h.close();
+  const failed = runs.filter((r) => r.status !== 'finished');
+  if (json) {
+    io.out(JSON.stringify({ experiment: experimentId, runs: runs.map((r) => ({ id: r.id, arm: r.arm, seed: r.seed, status: r.status, final: r.final, ...(r.error ? { error: r.error } : {}) })) }));
+  } else {
+    io.out(`${runs.length - failed.length}/${runs.length} run(s) finished. Compare: creditlab compare ${experimentId} --metric charts/episodic_return`);
+  }
+  return failed.length ? EXIT.failed : EXIT.ok;
+}
+
+function progressLine(r: RunSummary): string {
+  const frac = r.total > 0 ? Math.min(1, r.progress / r.total) : 0;
+  const width = 24;
+  const bar = '█'.repeat(Math.round(frac * width)).padEnd(width, '·');
+  const sps = r.sps ? `${Math.round(r.sps)} steps/s` : '';
+  const eta = r.status === 'running' ? `ETA ${fmtDuration(r.etaSeconds)}` : r.status;
+  return `${r.arm.padEnd(16).slice(0, 16)} seed ${String(r.seed).padEnd(4)} ${bar} ${(frac * 100).toFixed(0).padStart(3)}%  ${sps.padEnd(16)} ${eta}${r.error ? '  ' + r.error.slice(0, 60) : ''}`;
+}
+
+function endLine(r: RunSummary): string {
+  const ret = r.final['charts/episodic_return'];
+  const extra = ret !== undefined ? ` episodic_return=${ret.toFixed(1)}` : '';
+  return `run ${r.id} ${r.arm} seed ${r.seed}: ${r.status}${extra}${r.error ? ` — ${r.error}${r.errorLine ? ` (reward line ${r.errorLine})` : ''}` : ''}`;
+}

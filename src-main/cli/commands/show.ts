@@ -1,0 +1,54 @@
+// `creditlab show ID`: an experiment (its runs) or a run (status, config, failure reason).
+import { RunStore } from '@creditlab/store';
+import { UsageError, parseArgs } from '../args';
+import { EXIT, type CliIO } from '../io';
+import { fmtDuration, fmtNum, table } from './common';
+
+export async function showCommand(argv: string[], io: CliIO): Promise<number> {
+  const { positional, flags } = parseArgs(argv, { workspace: 'string', json: 'boolean' });
+  if (positional.length !== 1) throw new UsageError('usage: creditlab show ID [--json]');
+  const store = RunStore.open(flags.workspace as string | undefined);
+  try {
+    let ref;
+    try {
+      ref = store.resolveId(positional[0]);
+    } catch (e) {
+      io.err((e as Error).message);
+      return EXIT.usage;
+    }
+    if (ref.kind === 'experiment') {
+      const summary = store.getExperimentSummary(ref.id);
+      const runs = store.listRuns(ref.id);
+      if (flags.json) {
+        io.out(JSON.stringify({ ...summary, spec: store.getSpec(ref.id), runs }));
+        return EXIT.ok;
+      }
+      io.out(`experiment ${summary.id}  ${summary.name}  [${summary.status}]`);
+      if (summary.description) io.out(summary.description);
+      const rows = [['RUN', 'ARM', 'SEED', 'STATUS', 'PROGRESS', 'BACKEND', 'RETURN', 'NOTE']];
+      for (const r of runs) {
+        const dur = r.startedAt ? ((r.endedAt ? Date.parse(r.endedAt) : Date.now()) - Date.parse(r.startedAt)) / 1000 : null;
+        rows.push([r.id, r.arm, String(r.seed), r.status, `${Math.round((100 * r.progress) / Math.max(1, r.total))}% ${fmtDuration(dur)}`, r.backend ?? '-', fmtNum(r.final['charts/episodic_return']), r.error ? r.error.slice(0, 80) : '']);
+      }
+      for (const l of table(rows)) io.out(l);
+      return EXIT.ok;
+    }
+    const run = store.getRunSummary(ref.id);
+    const resolved = store.getResolved(ref.id);
+    if (flags.json) {
+      io.out(JSON.stringify({ ...run, resolved, runDir: store.runDir(ref.id) }));
+      return EXIT.ok;
+    }
+    io.out(`run ${run.id}  experiment ${run.experimentId}  arm ${run.arm}  seed ${run.seed}  [${run.status}]`);
+    io.out(`progress ${run.progress}/${run.total}  backend ${run.backend ?? '-'}  executor ${run.executor}${run.externalId ? ` (${run.externalId})` : ''}`);
+    if (run.error) io.out(`failure: ${run.error}${run.errorLine ? ` (reward code line ${run.errorLine})` : ''}`);
+    io.out(`folder: ${store.runDir(ref.id)}`);
+    io.out('final metrics:');
+    for (const [k, v] of Object.entries(run.final)) io.out(`  ${k} = ${fmtNum(v)}`);
+    io.out('config:');
+    io.out(JSON.stringify(resolved.config, null, 2).replace(/^/gm, '  '));
+    return EXIT.ok;
+  } finally {
+    store.close();
+  }
+}

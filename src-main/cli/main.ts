@@ -1,0 +1,66 @@
+// `creditlab` — the command line of the workbench. Each command is a module under ./commands.
+import { processIO, EXIT, type CliIO } from './io';
+import { UsageError } from './args';
+
+const USAGE = `creditlab — reward design and credit assignment workbench
+
+Usage:
+  creditlab run SPEC.json [--workspace DIR] [--workers N] [--set key.path=value ...] [--json]
+  creditlab validate SPEC.json
+  creditlab list [--json]
+  creditlab show ID [--json]
+  creditlab export EXPERIMENT --format csv|json --out FILE
+  creditlab compare EXPERIMENT --metric M [--at last|mean-last:K|max|auc] [--stat mean|median|iqm|optimality-gap] [--json]
+  creditlab env verify FILE.json [--json]
+  creditlab serve [--port P] [--host H] [--workspace DIR]
+  creditlab doctor [--json]
+  creditlab schema            (prints the spec's JSON Schema)
+
+Workspace: --workspace DIR, else $CREDITLAB_WORKSPACE, else ~/.creditlab.
+Exit codes: 0 ok, 1 a run or check failed, 2 invalid spec or arguments.`;
+
+type Loader = () => Promise<(argv: string[], io: CliIO) => Promise<number>>;
+
+const COMMANDS: Record<string, Loader> = {
+  run: async () => (await import('./commands/run')).runCommand,
+  validate: async () => (await import('./commands/validate')).validateCommand,
+  list: async () => (await import('./commands/list')).listCommand,
+  show: async () => (await import('./commands/show')).showCommand,
+  export: async () => (await import('./commands/export')).exportCommand,
+  compare: async () => (await import('./commands/compare-cli')).compareCli,
+  serve: async () => (await import('./commands/serve')).serveCommand,
+  doctor: async () => (await import('./commands/doctor')).doctorCommand,
+  schema: async () => (await import('./commands/schema')).schemaCommand,
+  worker: async () => (await import('./commands/worker')).workerCommand,
+  env: async () => async (argv, io) => {
+    if (argv[0] !== 'verify') {
+      io.err('usage: creditlab env verify FILE.json [--json]');
+      return EXIT.usage;
+    }
+    const { envVerifyCommand } = await import('./commands/env-verify');
+    return envVerifyCommand(argv.slice(1), io);
+  },
+};
+
+export async function main(argv: string[], io: CliIO = processIO): Promise<number> {
+  const [cmd, ...rest] = argv;
+  if (!cmd || cmd === '--help' || cmd === '-h' || cmd === 'help') {
+    io.out(USAGE);
+    return cmd ? EXIT.ok : EXIT.usage;
+  }
+  const load = COMMANDS[cmd];
+  if (!load) {
+    io.err(`creditlab: unknown command "${cmd}"\n\n${USAGE}`);
+    return EXIT.usage;
+  }
+  try {
+    return await (await load())(rest, io);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      io.err(`creditlab ${cmd}: ${e.message}`);
+      return EXIT.usage;
+    }
+    io.err(`creditlab ${cmd}: ${(e as Error).message}`);
+    return EXIT.failed;
+  }
+}
