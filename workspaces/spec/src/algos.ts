@@ -22,9 +22,80 @@ export const PpoConfigSchema = z
     maxGradNorm: z.number().positive().default(0.5),
     targetKl: z.number().positive().nullable().default(null),
     hiddenSizes: z.array(z.number().int().positive()).default([64, 64]),
+    bootstrapTruncated: z
+      .boolean()
+      .default(true)
+      .describe('on a time-limit truncation add γ·V(final obs) to the training reward (CleanRL treats it as termination)'),
   })
   .strict();
 
-export const AlgoConfigSchema = z.discriminatedUnion('name', [PpoConfigSchema]);
+/**
+ * A2C, the synchronous variant of A3C (Mnih et al., 2016, arXiv:1602.01783).
+ * Defaults follow Stable-Baselines3's A2C with the rl-zoo CartPole setting (8 envs × 5 steps, RMSprop, no entropy bonus).
+ */
+export const A2cConfigSchema = z
+  .object({
+    name: z.literal('a2c'),
+    learningRate: z.number().positive().default(7e-4).describe('RMSprop learning rate'),
+    numEnvs: z.number().int().positive().default(8).describe('parallel environment copies'),
+    numSteps: z.number().int().positive().default(5).describe('steps per env per update (n of the n-step return)'),
+    annealLr: z.boolean().default(false).describe('linearly anneal the learning rate to 0'),
+    gamma: z.number().min(0).max(1).default(0.99),
+    gaeLambda: z.number().min(0).max(1).default(1).describe('1 gives the plain n-step advantage of the paper'),
+    normAdv: z.boolean().default(false),
+    entCoef: z.number().min(0).default(0),
+    vfCoef: z.number().min(0).default(0.5),
+    maxGradNorm: z.number().positive().default(0.5),
+    rmspropAlpha: z.number().min(0).max(1).default(0.99).describe('RMSprop smoothing constant'),
+    rmspropEps: z.number().positive().default(1e-5).describe('added to sqrt(mean square), PyTorch style'),
+    hiddenSizes: z.array(z.number().int().positive()).default([64, 64]),
+    bootstrapTruncated: z.boolean().default(true).describe('on a time-limit truncation add γ·V(final obs) to the training reward'),
+  })
+  .strict();
+
+/**
+ * REINFORCE with a learned state-value baseline (Williams, 1992). Each update uses one complete episode
+ * from each env copy, so the batch holds `numEnvs` episodes.
+ */
+export const ReinforceConfigSchema = z
+  .object({
+    name: z.literal('reinforce'),
+    learningRate: z.number().positive().default(1e-3).describe('Adam learning rate (policy and baseline)'),
+    numEnvs: z.number().int().positive().default(8).describe('episodes per update, one per env copy'),
+    gamma: z.number().min(0).max(1).default(0.99),
+    normAdv: z.boolean().default(true).describe('normalise G − b(s) over the batch'),
+    entCoef: z.number().min(0).default(0),
+    vfCoef: z.number().min(0).default(0.5).describe('weight of the baseline regression loss'),
+    maxGradNorm: z.number().positive().nullable().default(null).describe('global gradient-norm clip; null for none'),
+    annealLr: z.boolean().default(false),
+    hiddenSizes: z.array(z.number().int().positive()).default([64, 64]),
+    bootstrapTruncated: z.boolean().default(true).describe('on a time-limit truncation start the return from b(final obs) instead of 0'),
+  })
+  .strict();
+
+/** DQN (Mnih et al., 2015, Nature 518:529), defaults from CleanRL's dqn.py for CartPole. */
+export const DqnConfigSchema = z
+  .object({
+    name: z.literal('dqn'),
+    learningRate: z.number().positive().default(2.5e-4).describe('Adam learning rate'),
+    numEnvs: z.number().int().positive().default(1),
+    bufferSize: z.number().int().positive().default(10_000).describe('replay memory size (transitions)'),
+    gamma: z.number().min(0).max(1).default(0.99),
+    tau: z.number().min(0).max(1).default(1).describe('target update rate; 1 is a hard copy'),
+    targetNetworkFrequency: z.number().int().positive().default(500).describe('env steps between target updates'),
+    batchSize: z.number().int().positive().default(128),
+    startE: z.number().min(0).max(1).default(1).describe('initial ε of ε-greedy'),
+    endE: z.number().min(0).max(1).default(0.05).describe('final ε'),
+    explorationFraction: z.number().min(0).max(1).default(0.5).describe('fraction of the budget over which ε decays linearly'),
+    learningStarts: z.number().int().min(0).default(10_000).describe('env steps before learning starts'),
+    trainFrequency: z.number().int().positive().default(10).describe('env steps between gradient steps'),
+    hiddenSizes: z.array(z.number().int().positive()).default([120, 84]).describe('ReLU MLP, as CleanRL'),
+  })
+  .strict();
+
+export const AlgoConfigSchema = z.discriminatedUnion('name', [PpoConfigSchema, A2cConfigSchema, ReinforceConfigSchema, DqnConfigSchema]);
 export type AlgoConfig = z.infer<typeof AlgoConfigSchema>;
 export type PpoConfig = z.infer<typeof PpoConfigSchema>;
+export type A2cConfig = z.infer<typeof A2cConfigSchema>;
+export type ReinforceConfig = z.infer<typeof ReinforceConfigSchema>;
+export type DqnConfig = z.infer<typeof DqnConfigSchema>;

@@ -53,7 +53,7 @@ export function validateExperiment(input: unknown): ValidatedExperiment {
     }
     for (const issue of r.error.issues) {
       const path = issue.code === 'unrecognized_keys' && issue.keys.length === 1 ? [...issue.path, issue.keys[0]] : issue.path;
-      const fromArm = hasPath(overrides, path) || hasPath(overrides, issue.path);
+      const fromArm = hasPath(overrides, path);
       const [e] = toSpecErrors({ issues: [issue] } as never, merged, fromArm ? ['arms', i] : ['base']);
       // The same base error shows up once per arm; report it once.
       if (!errors.some((x) => x.path === e.path && x.message === e.message)) errors.push(e);

@@ -1,0 +1,91 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { applySet, deepMerge, experimentJsonSchema, resolveExperiment, SpecValidationError, validateExperiment } from '../src/index';
+
+const base = {
+  version: 1,
+  name: 'exp',
+  seeds: [0, 1, 2],
+  budget: { steps: 1000 },
+  base: { env: { id: 'CartPole-v1' }, algo: { name: 'ppo' } },
+  arms: [{ name: 'a' }, { name: 'b', algo: { learningRate: 1e-3 } }],
+};
+
+function errorsOf(input: unknown): string[] {
+  try {
+    resolveExperiment(input);
+  } catch (e) {
+    assert.ok(e instanceof SpecValidationError, String(e));
+    return e.errors.map((x) => `${x.path}: ${x.message}`);
+  }
+  assert.fail('expected a validation error');
+}
+
+test('a valid spec expands to arms × seeds, arm-major, with defaults filled', () => {
+  const { runs } = resolveExperiment(base);
+  assert.equal(runs.length, 6);
+  assert.deepEqual(runs.map((r) => `${r.arm}/${r.seed}`), ['a/0', 'a/1', 'a/2', 'b/0', 'b/1', 'b/2']);
+  const cfgA = runs[0].config, cfgB = runs[3].config;
+  assert.equal(cfgA.kind, 'rl');
+  if (cfgA.kind !== 'rl' || cfgB.kind !== 'rl') return;
+  assert.equal(cfgA.algo.learningRate, 2.5e-4);
+  assert.equal(cfgB.algo.learningRate, 1e-3);
+  assert.equal(cfgB.algo.numEnvs, 4, 'deep merge keeps base fields next to the override');
+  assert.equal(new Set(runs.map((r) => r.hash)).size, 6, 'every run has its own hash');
+  assert.equal(resolveExperiment(base).runs[4].hash, runs[4].hash, 'hashes are stable');
+});
+
+test('errors name the JSON path and the expectation', () => {
+  assert.deepEqual(errorsOf({ ...base, arms: [{ name: 'a' }, { name: 'b', algo: { learningRate: 'x' } }] }), ['arms[1].algo.learningRate: expected a number, got "x"']);
+  assert.deepEqual(errorsOf({ ...base, seeds: [] }), ['seeds: expected at least 1 item(s)']);
+  assert.deepEqual(errorsOf({ ...base, budget: { steps: -5 } }), ['budget.steps: expected a number > 0, got -5']);
+  assert.deepEqual(errorsOf({ ...base, base: { ...base.base, algo: { name: 'ppo', clipCoef: 0.2, bogus: 1 } } }), ['base.algo.bogus: unknown field']);
+  assert.deepEqual(errorsOf({ ...base, base: { env: { id: 'CartPole-v1' }, algo: { name: 'nope' } } }), ['base.algo.name: unknown value "nope"']);
+  assert.deepEqual(errorsOf({ ...base, arms: [{ name: 'a' }, { name: 'a' }] }), ['arms[1].name: duplicate arm name "a"']);
+  assert.deepEqual(errorsOf({ ...base, version: 7 }), ['version: unsupported spec version 7; this Creditlab reads version 1']);
+  assert.deepEqual(errorsOf({ ...base, arms: [{ name: 'x', reward: { code: 'export default () => 1', timeoutMs: 'soon' } }] }), ['arms[0].reward.timeoutMs: expected a number, got "soon"']);
+});
+
+test('an error in base is reported once, not once per arm', () => {
+  const errs = errorsOf({ ...base, base: { env: { id: 'CartPole-v1' }, algo: { name: 'ppo', gamma: 2 } } });
+  assert.deepEqual(errs, ['base.algo.gamma: expected a number <= 1, got 2']);
+});
+
+test('deepMerge: objects merge, arrays replace, null deletes', () => {
+  assert.deepEqual(deepMerge({ a: { b: 1, c: [1, 2] }, d: 1 }, { a: { c: [3] }, d: null }), { a: { b: 1, c: [3] } });
+});
+
+test('--set takes a dotted path and a JSON value', () => {
+  let s = applySet(base, 'seeds=[0,1]');
+  s = applySet(s, 'budget.steps=20000');
+  s = applySet(s, 'arms[1].algo.learningRate=0.01');
+  s = applySet(s, 'name=plain string');
+  const v = validateExperiment(s);
+  assert.deepEqual(v.spec.seeds, [0, 1]);
+  assert.equal(v.spec.budget.steps, 20000);
+  assert.equal(v.spec.name, 'plain string');
+  const b = v.armConfigs[1].config;
+  assert.ok(b.kind === 'rl' && b.algo.learningRate === 0.01);
+  assert.throws(() => applySet(base, 'novalue'), /key\.path=value/);
+});
+
+test('a reward file is inlined into the resolved run', () => {
+  const spec = { ...base, arms: [{ name: 'r', reward: { file: 'my.reward.ts' } }] };
+  const { runs } = resolveExperiment(spec, { readRewardFile: (p) => ({ filename: p, code: 'export default () => 0' }) });
+  const c = runs[0].config;
+  assert.ok(c.kind === 'rl' && c.reward?.source?.code === 'export default () => 0');
+  const errs = (() => {
+    try {
+      resolveExperiment(spec, { readRewardFile: () => { throw new Error('ENOENT'); } });
+    } catch (e) {
+      return (e as SpecValidationError).errors;
+    }
+  })();
+  assert.equal(errs?.[0].path, 'arms[0].reward.file');
+});
+
+test('the JSON Schema export describes the spec', () => {
+  const s = experimentJsonSchema() as { properties: Record<string, unknown>; required: string[] };
+  assert.ok(s.properties.arms && s.properties.seeds && s.properties.budget);
+  assert.ok(s.required.includes('version'));
+});
