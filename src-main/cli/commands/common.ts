@@ -4,6 +4,7 @@ import { dirname, resolve } from 'node:path';
 import { applySet, SpecValidationError } from '@creditlab/spec';
 import { UsageError } from '../args';
 import type { CliIO } from '../io';
+import { locateJsonError } from './json-error';
 
 /** Reads a spec file and applies `--set` overrides; JSON syntax errors name the line and column. */
 export function loadSpec(file: string, sets: string[] = []): { spec: unknown; specDir: string } {
@@ -18,13 +19,8 @@ export function loadSpec(file: string, sets: string[] = []): { spec: unknown; sp
   try {
     spec = JSON.parse(text);
   } catch (e) {
-    const m = /position (\d+)/.exec((e as Error).message);
-    let where = '';
-    if (m) {
-      const before = text.slice(0, Number(m[1]));
-      const line = before.split('\n').length;
-      where = ` at line ${line}, column ${Number(m[1]) - before.lastIndexOf('\n')}`;
-    }
+    const at = locateJsonError(text);
+    const where = at ? ` at line ${at.line}, column ${at.column}` : '';
     throw new SpecValidationError([{ path: '', message: `${file} is not valid JSON${where}: ${(e as Error).message}` }]);
   }
   for (const s of sets) spec = applySet(spec, s);

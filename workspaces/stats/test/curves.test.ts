@@ -1,0 +1,76 @@
+// Curve aggregation over runs logged at different steps (sample-efficiency curves, arXiv:2108.13264).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Rng } from '@creditlab/common';
+import { aggregateCurves, interpolateAt, stepGrid } from '../src/index';
+
+test('interpolation is linear inside the range and never extrapolates', () => {
+  const s = { steps: [10, 20, 40], values: [0, 10, 30] };
+  assert.equal(interpolateAt(s, 10), 0);
+  assert.equal(interpolateAt(s, 15), 5);
+  assert.equal(interpolateAt(s, 30), 20);
+  assert.equal(interpolateAt(s, 40), 30);
+  assert.ok(Number.isNaN(interpolateAt(s, 9.999)));
+  assert.ok(Number.isNaN(interpolateAt(s, 40.001)));
+  assert.equal(interpolateAt({ steps: [5], values: [1] }, 5), 1);
+});
+
+test('union grid keeps logged steps and caps to N points including both ends', () => {
+  const runs = [
+    { steps: [0, 10, 20], values: [0, 0, 0] },
+    { steps: [5, 10, 30], values: [0, 0, 0] },
+  ];
+  assert.deepEqual(stepGrid(runs, 'union'), [0, 5, 10, 20, 30]);
+  const big = [{ steps: Array.from({ length: 1000 }, (_, i) => i * 3), values: Array(1000).fill(1) }];
+  const g = stepGrid(big, 'union', 50);
+  assert.equal(g.length, 50);
+  assert.equal(g[0], 0);
+  assert.equal(g[49], 2997);
+  assert.deepEqual(stepGrid(runs, 'uniform', 4), [0, 10, 20, 30]);
+});
+
+test('runs only count where they were logged; n is reported per grid point', () => {
+  const runs = [
+    { steps: [0, 100], values: [0, 100] },
+    { steps: [50, 200], values: [1000, 1000] },
+  ];
+  const c = aggregateCurves(runs, { stat: 'mean', steps: [0, 25, 50, 100, 150, 200, 250], reps: 50 });
+  assert.deepEqual(c.n, [1, 1, 2, 2, 1, 1, 0]);
+  assert.deepEqual(c.estimate.slice(0, 6), [0, 25, (50 + 1000) / 2, (100 + 1000) / 2, 1000, 1000]);
+  assert.ok(Number.isNaN(c.estimate[6]) && Number.isNaN(c.low[6]));
+  // Were run 0 extrapolated to step 150 its slope would give 150, pulling the mean below 1000.
+});
+
+test('minRuns blanks points with too few contributing runs', () => {
+  const runs = [
+    { steps: [0, 10], values: [1, 1] },
+    { steps: [0, 5], values: [3, 3] },
+  ];
+  const c = aggregateCurves(runs, { stat: 'mean', steps: [0, 10], minRuns: 2, reps: 20 });
+  assert.deepEqual(c.n, [2, 1]);
+  assert.equal(c.estimate[0], 2);
+  assert.ok(Number.isNaN(c.estimate[1]));
+});
+
+test('smoothing is applied per run before aggregation', () => {
+  const runs = [{ steps: [0, 1, 2], values: [2, 4, 8] }];
+  const c = aggregateCurves(runs, { stat: 'mean', smooth: 'ema:0.5', reps: 10 });
+  assert.ok(Math.abs(c.estimate[2] - 6) < 1e-12);
+});
+
+test('curve bands bracket the estimate and are seeded', () => {
+  const rng = new Rng(4);
+  const runs = Array.from({ length: 8 }, (_, r) => {
+    const every = 5 + r; // different cadences
+    const steps = Array.from({ length: 30 }, (_, i) => i * every);
+    return { steps, values: steps.map((s) => s / 10 + rng.normal()) };
+  });
+  const opts = { stat: 'iqm' as const, grid: 'uniform' as const, points: 40, reps: 300, seed: 3 };
+  const c = aggregateCurves(runs, opts);
+  assert.equal(c.steps.length, 40);
+  c.estimate.forEach((v, i) => assert.ok(c.low[i] <= v && v <= c.high[i], `point ${i}`));
+  // The tail beyond the shortest runs is carried by fewer runs.
+  assert.equal(c.n[0], 8);
+  assert.equal(c.n[39], 1);
+  assert.deepEqual(c, aggregateCurves(runs, opts));
+});
