@@ -1,0 +1,66 @@
+#!/usr/bin/env node
+// `npm start`: the Electron app when Electron's binary is installed, otherwise the same UI served
+// by `creditlab serve` in the browser. Builds the renderer first when it is missing or stale.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, statSync, readdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { createRequire } from 'node:module';
+
+const root = new URL('..', import.meta.url).pathname;
+const require = createRequire(import.meta.url);
+
+function newestMtime(dir) {
+  let t = 0;
+  for (const name of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, name.name);
+    t = Math.max(t, name.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs);
+  }
+  return t;
+}
+
+const index = join(root, 'dist/renderer/index.html');
+if (!existsSync(index) || newestMtime(join(root, 'src-renderer')) > statSync(index).mtimeMs) {
+  console.log('building the renderer…');
+  const r = spawnSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: 'inherit' });
+  if (r.status !== 0) process.exit(r.status ?? 1);
+}
+
+function electronBinary() {
+  try {
+    const dir = dirname(require.resolve('electron/package.json'));
+    const pathTxt = join(dir, 'path.txt');
+    if (!existsSync(pathTxt)) return { reason: 'Electron binary not installed (npm skipped its download step)' };
+    const bin = join(dir, 'dist', readFileSync(pathTxt, 'utf8').trim());
+    return existsSync(bin) ? { bin } : { reason: `Electron binary missing at ${bin}` };
+  } catch {
+    return { reason: 'the electron package is not installed' };
+  }
+}
+
+const args = process.argv.slice(2);
+const forceWeb = args.includes('--web') || process.env.CREDITLAB_WEB === '1';
+let electron = forceWeb ? { reason: 'web mode requested' } : electronBinary();
+if (!electron.bin && !forceWeb && process.env.CREDITLAB_NO_ELECTRON_DOWNLOAD !== '1') {
+  // npm 11 does not run install scripts it was not told to allow; fetch the binary once where the network allows.
+  const dir = (() => { try { return dirname(require.resolve('electron/package.json')); } catch { return null; } })();
+  if (dir && existsSync(join(dir, 'install.js'))) {
+    console.log('Electron binary not installed: trying to download it once (set CREDITLAB_NO_ELECTRON_DOWNLOAD=1 to skip)…');
+    const r = spawnSync(process.execPath, [join(dir, 'install.js')], { cwd: dir, stdio: 'ignore', timeout: 120_000 });
+    if (r.status === 0) electron = electronBinary();
+  }
+}
+
+if (electron.bin) {
+  const build = spawnSync(process.execPath, [join(root, 'scripts/build-electron.mjs')], { cwd: root, stdio: 'inherit' });
+  if (build.status !== 0) process.exit(build.status ?? 1);
+  const child = spawn(electron.bin, [root, ...args.filter((a) => a !== '--web')], { stdio: 'inherit' });
+  child.on('exit', (code) => process.exit(code ?? 0));
+} else {
+  const port = process.env.PORT ?? '5178';
+  console.log(`${electron.reason}: the web UI is served instead.`);
+  const child = spawn(process.execPath, [join(root, 'bin/creditlab.mjs'), 'serve', '--port', port, ...args.filter((a) => a !== '--web')], { stdio: 'inherit' });
+  const stop = () => child.kill('SIGINT');
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  child.on('exit', (code) => process.exit(code ?? 0));
+}
