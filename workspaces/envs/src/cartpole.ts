@@ -3,6 +3,7 @@
 // as in Gymnasium, so that trajectories match ../shared/reference/gymnasium bit for bit.
 import { Rng } from '@creditlab/common';
 import type { Env, StepResult, Space } from './types';
+import { checkParams, checkState, discreteAction, intParam } from './params';
 
 const GRAVITY = 9.8;
 const MASSCART = 1.0;
@@ -34,8 +35,9 @@ export class CartPole implements Env {
   private elapsed = 0;
   private rng = new Rng(0);
 
-  constructor(params: CartPoleParams = {}) {
-    this.maxEpisodeSteps = params.maxEpisodeSteps ?? 500;
+  constructor(params: CartPoleParams | Record<string, unknown> = {}) {
+    const p = checkParams(this.id, params, ['maxEpisodeSteps']);
+    this.maxEpisodeSteps = intParam(this.id, p, 'maxEpisodeSteps', 500, 1);
   }
 
   reset(seed?: number) {
@@ -46,8 +48,7 @@ export class CartPole implements Env {
   }
 
   step(action: number | ArrayLike<number>): StepResult {
-    const a = typeof action === 'number' ? action : action[0];
-    if (a !== 0 && a !== 1) throw new Error(`CartPole-v1: action must be 0 or 1, got ${String(a)}`);
+    const a = discreteAction(this.id, action, 2);
     let [x, xDot, theta, thetaDot] = this.s;
     const force = a === 1 ? FORCE_MAG : -FORCE_MAG;
     const costheta = Math.cos(theta);
@@ -73,6 +74,7 @@ export class CartPole implements Env {
   }
 
   setState(state: readonly number[], elapsed = 0): void {
+    checkState(this.id, state, 4);
     this.s = [...state];
     this.elapsed = elapsed;
   }
