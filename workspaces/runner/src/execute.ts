@@ -16,13 +16,17 @@ export interface ExecuteOptions {
   emit: (e: WorkerEvent) => void;
   cancelled: () => boolean;
   backend?: string;
+  /** Shared with the host's RewardWatchdog: user reward calls are stamped so an endless loop gets the worker terminated. */
+  watchdogBuffer?: SharedArrayBuffer;
   /** A module whose `train` export replaces the registry's trainer (plugins; the runner's own tests). */
   trainerModule?: string;
 }
 
-async function loadTrainer(run: ResolvedRun, trainerModule?: string): Promise<{ train: TrainFn; backend: string }> {
+type Trainer = (ctx: RunContext, opts?: unknown) => Promise<void>;
+
+async function loadTrainer(run: ResolvedRun, trainerModule?: string): Promise<{ train: Trainer; backend: string }> {
   if (trainerModule) {
-    const mod = (await import(trainerModule)) as { train: TrainFn; backend?: string };
+    const mod = (await import(trainerModule)) as { train: Trainer; backend?: string };
     return { train: mod.train, backend: mod.backend ?? 'none' };
   }
   const { initBackend, ALGORITHMS } = await import('@creditlab/rl');
@@ -31,7 +35,7 @@ async function loadTrainer(run: ResolvedRun, trainerModule?: string): Promise<{ 
     const mod = (await import('@creditlab/rlhf' as string)) as { trainRlhf: TrainFn };
     return { train: mod.trainRlhf, backend };
   }
-  const train = (ALGORITHMS as Record<string, TrainFn>)[run.config.algo.name];
+  const train = (ALGORITHMS as Record<string, Trainer>)[run.config.algo.name];
   if (!train) throw new Error(`algorithm "${run.config.algo.name}" is not implemented`);
   return { train, backend };
 }
@@ -92,13 +96,22 @@ export async function executeRun(opts: ExecuteOptions): Promise<void> {
         writeFileSync(join(dir, `step-${step}.json`), JSON.stringify(data));
       },
     };
-    await train(ctx);
+    if (run.config.kind === 'rl' && !opts.trainerModule) {
+      const { rlTrainOptions } = await import('./reward-glue');
+      const trainOpts = rlTrainOptions(run, ctx, opts.watchdogBuffer);
+      try {
+        await train(ctx, trainOpts);
+      } finally {
+        trainOpts.dispose();
+      }
+    } else await train(ctx);
     flush();
     emit({ type: 'progress', step: Math.max(lastProgressStep, opts.cancelled() ? lastProgressStep : run.budget.steps), sps });
     emit({ type: 'done', cancelled: opts.cancelled() });
   } catch (e) {
     flush();
     const err = e as Error & { line?: number };
+    // A RewardError's message already names file:line:column, episode and step.
     emit({ type: 'failed', message: err?.message ?? String(e), line: err?.line ?? null, stack: err?.stack });
   }
 }

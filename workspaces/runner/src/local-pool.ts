@@ -3,6 +3,7 @@
 import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 import type { EventSink, Executor, RunJob } from './executor';
+import { RewardWatchdog, timeoutError } from '@creditlab/rewards/sandbox';
 import type { WorkerEvent, WorkerInit } from './protocol';
 
 export interface LocalPoolOptions {
@@ -24,6 +25,7 @@ interface Active {
   ended: boolean;
   cancelRequested: boolean;
   timers: NodeJS.Timeout[];
+  stopWatch?: () => void;
 }
 
 export class LocalPool implements Executor {
@@ -82,7 +84,9 @@ export class LocalPool implements Executor {
 
   private start(job: RunJob, sink: EventSink): void {
     const cancelBuffer = new SharedArrayBuffer(4);
-    const init: WorkerInit = { run: job.run, runDir: job.runDir, cancelBuffer, backend: this.opts.backend, trainerModule: this.opts.trainerModule };
+    const source = job.run.config.kind === 'rl' ? job.run.config.reward?.source : undefined;
+    const watchdog = source ? new RewardWatchdog() : null;
+    const init: WorkerInit = { run: job.run, runDir: job.runDir, cancelBuffer, backend: this.opts.backend, trainerModule: this.opts.trainerModule, watchdogBuffer: watchdog?.buffer };
     const worker = new Worker(new URL('./worker-boot.mjs', import.meta.url), {
       workerData: init,
       resourceLimits: { maxOldGenerationSizeMb: this.opts.maxHeapMb ?? 4096 },
@@ -91,6 +95,13 @@ export class LocalPool implements Executor {
     });
     const a: Active = { job, sink, worker, cancelFlag: new Int32Array(cancelBuffer), ended: false, cancelRequested: false, timers: [] };
     this.active.set(job.runId, a);
+    if (watchdog && source) {
+      // An endless loop in user code never returns to the worker's event loop: the host stops it.
+      const stop = watchdog.watch({ terminate: () => undefined }, (t) => {
+        if (!a.ended) void this.end(a, { type: 'failed', message: timeoutError(t, source.filename).message }, true);
+      });
+      a.stopWatch = stop;
+    }
     const limit = job.run.budget.timeLimitSeconds;
     if (limit) {
       a.timers.push(
@@ -117,6 +128,7 @@ export class LocalPool implements Executor {
     if (a.ended) return;
     a.ended = true;
     for (const t of a.timers) clearTimeout(t);
+    a.stopWatch?.();
     this.active.delete(a.job.runId);
     a.sink(a.job.runId, final);
     if (terminate) await a.worker.terminate();

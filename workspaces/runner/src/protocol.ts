@@ -9,7 +9,7 @@ export interface MetricPointMsg {
 }
 
 export type WorkerEvent =
-  | { type: 'started'; backend: string; pid: number }
+  | { type: 'started'; backend: string; pid: number; externalId?: string }
   | { type: 'metrics'; points: MetricPointMsg[] }
   | { type: 'progress'; step: number; sps: number | null }
   | { type: 'log'; line: string }
@@ -24,4 +24,6 @@ export interface WorkerInit {
   cancelBuffer: SharedArrayBuffer;
   backend?: string;
   trainerModule?: string;
+  /** Present when the run has user reward code: the RewardWatchdog's shared timestamps. */
+  watchdogBuffer?: SharedArrayBuffer;
 }

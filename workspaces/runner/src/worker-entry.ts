@@ -7,7 +7,16 @@ const init = workerData as WorkerInit;
 const cancelFlag = new Int32Array(init.cancelBuffer);
 if (init.backend) process.env.CREDITLAB_BACKEND = init.backend;
 
+// A promise rejected inside user reward code surfaces here; fail the run with the code's own location.
+process.on('unhandledRejection', async (reason, promise) => {
+  const { claimUnhandledRejection } = await import('@creditlab/rewards/sandbox');
+  const err = claimUnhandledRejection(reason, promise);
+  const message = err ? err.message : `unhandled promise rejection: ${reason instanceof Error ? reason.message : String(reason)}`;
+  parentPort!.postMessage({ type: 'failed', message, line: err?.line ?? null } satisfies WorkerEvent);
+});
+
 await executeRun({
+  watchdogBuffer: init.watchdogBuffer,
   run: init.run,
   runDir: init.runDir,
   trainerModule: init.trainerModule,

@@ -1,6 +1,7 @@
 // The reward section of an RL run: user code, then shaping terms, then transforms.
 // Method schemas come from @creditlab/rewards (one registry entry per method); this file composes them.
 import { z } from 'zod';
+import { ShapingEntrySchema, TransformEntrySchema } from '@creditlab/rewards';
 
 export const RewardConfigSchema = z
   .object({
@@ -8,9 +9,13 @@ export const RewardConfigSchema = z
     code: z.string().min(1).optional().describe('inline TS/JS module source whose default export is the reward function'),
     /** Filled in by resolution: the user reward's source, so a resolved run is self-contained. */
     source: z.object({ filename: z.string(), code: z.string() }).optional(),
-    timeoutMs: z.number().int().positive().default(1000).describe('a single reward call taking longer fails the run'),
-    shaping: z.array(z.record(z.string(), z.unknown())).default([]),
-    transforms: z.array(z.record(z.string(), z.unknown())).default([]),
+    combine: z
+      .enum(['add', 'replace'])
+      .default('add')
+      .describe('"add": the reward function\'s value is added to the env reward; "replace": it is the reward'),
+    timeoutMs: z.number().int().positive().default(50).describe('a single reward call taking longer fails the run'),
+    shaping: z.array(ShapingEntrySchema).default([]).describe('shaping terms, added after the user reward (each logged as reward/shaping/<name>)'),
+    transforms: z.array(TransformEntrySchema).default([]).describe('transforms applied in order to the shaped reward'),
   })
   .strict()
   .refine((r) => !(r.file && r.code), { message: 'give either "file" or "code", not both' });

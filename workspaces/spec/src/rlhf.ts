@@ -1,9 +1,137 @@
-// Schema of an RLHF run (owned by the RLHF suite; see @creditlab/rlhf).
+// Schema of an RLHF run (owned by the RLHF suite; see @creditlab/rlhf). Every field has a documented
+// default; the defaults are the hyperparameters that showed PRM reward hacking in minutes in the
+// prototype (shared/research/prm-hacking-notes.md).
 import { z } from 'zod';
+
+const int = () => z.number().int();
+const prob = () => z.number().min(0).max(1);
+
+export const RlhfTaskSchema = z
+  .object({
+    type: z.literal('repeated-addition').default('repeated-addition').describe('`Q:5+3*4=` → `8;11;14;17;A:17.`'),
+    startMin: int().min(0).default(0),
+    startMax: int().min(0).max(999).default(18),
+    addMin: int().min(1).default(1).describe('≥ 1, so a restatement never coincides with the next true step'),
+    addMax: int().min(1).max(99).default(8),
+    countMin: int().min(1).default(1),
+    countMax: int().min(1).max(9).default(7).describe('single digit: the prompt writes it as one character'),
+    heldOutFraction: z.number().gt(0).lt(1).default(0.2).describe('held-out share, split by problem'),
+    splitSeed: int().min(0).default(0).describe('seed of the split (independent of the run seed)'),
+    maxResponseTokens: int().min(4).max(256).default(40).describe('longer responses are truncated (no answer, no success)'),
+  })
+  .strict()
+  .superRefine((t, ctx) => {
+    if (t.startMax < t.startMin) ctx.addIssue({ code: 'custom', path: ['startMax'], message: 'must be >= startMin' });
+    if (t.addMax < t.addMin) ctx.addIssue({ code: 'custom', path: ['addMax'], message: 'must be >= addMin' });
+    if (t.countMax < t.countMin) ctx.addIssue({ code: 'custom', path: ['countMax'], message: 'must be >= countMin' });
+  });
+
+export const RlhfModelSchema = z
+  .object({
+    type: z.literal('gru').default('gru'),
+    hidden: int().min(4).max(1024).default(64),
+    embedding: int().min(2).max(512).default(16),
+  })
+  .strict();
+
+export const RlhfSftSchema = z
+  .object({
+    iterations: int().min(0).default(2500),
+    batchSize: int().min(1).default(128),
+    lr: z.number().positive().default(2e-3),
+    gradClip: z.number().min(0).default(1).describe('global-norm clip; 0 disables'),
+    restateRate: prob().default(0.3).describe('share of SFT solutions restating 1–2 earlier steps'),
+    wrongRate: prob().default(0.1).describe('share of SFT solutions with one wrong step'),
+    seed: int().min(0).default(0).describe('SFT seed; SFT does not depend on the run seed so it is shared across seeds'),
+    cache: z.boolean().default(true).describe('reuse an SFT checkpoint with the same task/model/sft config (keyed by hash)'),
+  })
+  .strict()
+  .refine((s) => s.restateRate + s.wrongRate <= 1, { message: 'restateRate + wrongRate must be <= 1', path: ['restateRate'] });
+
+export const RlhfRewardModelSchema = z.discriminatedUnion('type', [
+  z
+    .object({
+      type: z.literal('oracle'),
+      noise: z.number().min(0).default(0).describe('std of Gaussian noise added to the 0/1 step verdict, clipped to [0,1]'),
+      flip: prob().default(0).describe('probability of flipping a step verdict'),
+    })
+    .strict(),
+  z
+    .object({
+      type: z.literal('mc-prm'),
+      labels: z.enum(['hard', 'soft']).default('soft').describe('Math-Shepherd hard (any completion right) or soft (share right) labels'),
+      completions: int().min(1).default(8).describe('Monte-Carlo completions per prefix'),
+      problems: int().min(1).default(256).describe('SFT-policy solutions labelled'),
+      iterations: int().min(1).default(300),
+      lr: z.number().positive().default(2e-3),
+    })
+    .strict(),
+]);
+
+export const RlhfAlgoSchema = z
+  .object({
+    type: z.enum(['rloo', 'reinforce', 'grpo', 'ppo']).default('rloo').describe('rloo = REINFORCE with a leave-one-out baseline'),
+    promptsPerBatch: int().min(1).default(32),
+    samplesPerPrompt: int().min(1).default(8),
+    lr: z.number().positive().default(1e-3),
+    gradClip: z.number().min(0).default(1),
+    temperature: z.number().positive().default(1),
+    topK: int().min(0).default(0).describe('0 = no top-k'),
+    gamma: z.number().min(0).max(1).default(1),
+    lambda: z.number().min(0).max(1).default(0.95).describe('GAE λ (ppo)'),
+    advantageScale: z.enum(['batch-std', 'group-std', 'none']).default('batch-std').describe('rloo/reinforce: divide advantages by this std (grpo always uses the group std)'),
+    clipEps: z.number().positive().default(0.2).describe('ppo/grpo ratio clip'),
+    valueClip: z.number().positive().default(0.2),
+    vfCoef: z.number().min(0).default(0.1),
+    epochs: int().min(1).default(1).describe('ppo/grpo optimisation passes over each batch'),
+    minibatches: int().min(1).default(1),
+  })
+  .strict()
+  .superRefine((a, ctx) => {
+    if ((a.type === 'rloo' || a.type === 'grpo') && a.samplesPerPrompt < 2)
+      ctx.addIssue({ code: 'custom', path: ['samplesPerPrompt'], message: `${a.type} needs at least 2 samples per prompt` });
+  });
+
+export const RlhfRewardMethodSchema = z
+  .object({
+    type: z.enum(['success', 'pr', 'clip', 'delta', 'clip-delta']).default('success').describe('success only, or success + α × refined PRM rewards (Gao et al. 2024)'),
+    alpha: z.number().min(0).default(1),
+    eta: z.number().min(0).default(0.5).describe('Clip threshold η'),
+    placement: z
+      .enum(['auto', 'step', 'next-step'])
+      .default('auto')
+      .describe("token paid r_k: end of step k ('step', literal) or of step k+1 ('next-step', causal for Delta); auto = next-step for delta types"),
+    success: z.number().default(1).describe('reward for an exact final answer, paid on the last token'),
+  })
+  .strict();
+
+export const RlhfKlSchema = z
+  .object({
+    coef: z.number().min(0).default(0).describe('β; 0 = no KL (the prototype used none)'),
+    estimator: z.enum(['k1', 'k3']).default('k1'),
+    in: z.enum(['reward', 'loss']).default('reward').describe("per-token penalty in the reward (PPO/TRL) or a k3 term in the loss (GRPO)"),
+  })
+  .strict();
+
+export const RlhfEvaluationSchema = z
+  .object({
+    every: int().min(1).default(25).describe('iterations between greedy held-out evaluations (also at the start and the end)'),
+    problems: int().min(0).default(0).describe('held-out problems evaluated; 0 = all'),
+    samples: int().min(0).default(4).describe('generations with per-token credits stored per evaluation'),
+  })
+  .strict();
 
 export const RlhfRunConfigSchema = z
   .object({
     kind: z.literal('rlhf'),
+    task: RlhfTaskSchema.default(RlhfTaskSchema.parse({})),
+    model: RlhfModelSchema.default(RlhfModelSchema.parse({})),
+    sft: RlhfSftSchema.default(RlhfSftSchema.parse({})),
+    rewardModel: RlhfRewardModelSchema.default({ type: 'oracle', noise: 0, flip: 0 }),
+    algo: RlhfAlgoSchema.default(RlhfAlgoSchema.parse({})),
+    reward: RlhfRewardMethodSchema.default(RlhfRewardMethodSchema.parse({})),
+    kl: RlhfKlSchema.default(RlhfKlSchema.parse({})),
+    evaluation: RlhfEvaluationSchema.default(RlhfEvaluationSchema.parse({})),
   })
-  .passthrough();
+  .strict();
 export type RlhfRunConfig = z.infer<typeof RlhfRunConfigSchema>;

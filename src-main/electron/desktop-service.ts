@@ -1,0 +1,81 @@
+// Native dialogs and "reveal in folder", with Electron's dialog/shell injected so the policy (what
+// may be written, read or revealed) is testable in plain Node.
+import { readFile, stat, writeFile } from 'node:fs/promises';
+import { basename, extname, isAbsolute, relative, resolve } from 'node:path';
+import type { CreditlabApi } from '@creditlab/api';
+import type { OpenedFile, SaveFileRequest } from './channels';
+import type { DesktopService } from './ipc-bridge';
+
+type Filter = { name: string; extensions: string[] };
+
+export interface NativeShell {
+  showSaveDialog(opts: { defaultPath: string; filters: Filter[] }): Promise<{ canceled: boolean; filePath?: string }>;
+  showOpenDialog(opts: { filters: Filter[]; properties: ('openFile')[] }): Promise<{ canceled: boolean; filePaths: string[] }>;
+  showItemInFolder(path: string): void;
+  /** Folder the save dialog starts in (Electron: app.getPath('documents')). */
+  defaultDir(): string;
+}
+
+const MAX_REWARD_FILE = 1024 * 1024;
+
+const FILTERS: Record<string, Filter> = {
+  '.csv': { name: 'CSV', extensions: ['csv'] },
+  '.json': { name: 'JSON', extensions: ['json'] },
+  '.svg': { name: 'SVG image', extensions: ['svg'] },
+  '.png': { name: 'PNG image', extensions: ['png'] },
+  '.pdf': { name: 'PDF', extensions: ['pdf'] },
+  '.txt': { name: 'Text', extensions: ['txt'] },
+};
+
+export function filtersFor(name: string): Filter[] {
+  const f = FILTERS[extname(name).toLowerCase()];
+  return f ? [f, { name: 'All files', extensions: ['*'] }] : [{ name: 'All files', extensions: ['*'] }];
+}
+
+const inside = (dir: string, p: string) => {
+  const rel = relative(resolve(dir), resolve(p));
+  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
+};
+
+export function createDesktopService(api: Pick<CreditlabApi, 'exportExperiment'>, native: NativeShell, workspaceRoot: string): DesktopService {
+  // Paths the user picked in a dialog may be revealed later, besides anything in the workspace.
+  const chosen = new Set<string>();
+
+  const save = async (req: SaveFileRequest): Promise<{ path: string } | null> => {
+    const defaultName = basename(req.defaultName).replace(/[<>:"|?*\u0000-\u001f]/g, '_') || 'export';
+    const r = await native.showSaveDialog({ defaultPath: resolve(native.defaultDir(), defaultName), filters: req.filters ?? filtersFor(defaultName) });
+    if (r.canceled || !r.filePath) return null;
+    const data = req.encoding === 'base64' ? Buffer.from(req.content, 'base64') : req.content;
+    await writeFile(r.filePath, data);
+    chosen.add(resolve(r.filePath));
+    return { path: r.filePath };
+  };
+
+  return {
+    saveFile: save,
+
+    async exportExperimentToFile(experimentId, format) {
+      const out = await api.exportExperiment(experimentId, format);
+      return save({ defaultName: out.filename, content: out.content });
+    },
+
+    async openRewardFile(): Promise<OpenedFile | null> {
+      const r = await native.showOpenDialog({
+        filters: [{ name: 'Reward code', extensions: ['ts', 'js', 'mjs'] }, { name: 'All files', extensions: ['*'] }],
+        properties: ['openFile'],
+      });
+      const path = r.filePaths[0];
+      if (r.canceled || !path) return null;
+      const s = await stat(path);
+      if (s.size > MAX_REWARD_FILE) throw new Error(`${basename(path)} is ${Math.round(s.size / 1024)} KB: a reward file may be at most 1 MB`);
+      chosen.add(resolve(path));
+      return { path, filename: basename(path), content: await readFile(path, 'utf8') };
+    },
+
+    async revealInFolder(path) {
+      const full = resolve(path);
+      if (!inside(workspaceRoot, full) && !chosen.has(full)) throw new Error('only files in the workspace or chosen in a dialog can be revealed');
+      native.showItemInFolder(full);
+    },
+  };
+}

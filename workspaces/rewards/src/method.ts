@@ -1,0 +1,114 @@
+// The shape of one reward method's registry entry, and what the pipeline hands a stage.
+// A method file exports its pure functions plus one `defineMethod(...)` entry; the spec schema, the UI
+// form (template) and the docs all come from that entry, so they cannot drift apart.
+import { z } from 'zod';
+import type { StepInfo } from '@creditlab/envs/types';
+
+/** One env transition as the pipeline receives it. `t` is the step index within the episode (0 first). */
+export interface Transition {
+  obs: ArrayLike<number>;
+  action: number | ArrayLike<number>;
+  nextObs: ArrayLike<number>;
+  envReward: number;
+  terminated: boolean;
+  truncated: boolean;
+  info: StepInfo;
+  t: number;
+}
+
+/** What a stage sees on each step: the transition plus the pipeline's bookkeeping. */
+export interface StepView extends Transition {
+  /** Subgoal events of this step (`info.events`, or empty). */
+  events: readonly string[];
+  /** Episode index within this pipeline (0 first). */
+  episode: number;
+}
+
+/** The user module as the pipeline uses it (built by '@creditlab/rewards/sandbox', or by hand in tests). */
+export interface UserRewardModule {
+  readonly filename: string;
+  readonly hasReward: boolean;
+  readonly hasPotential: boolean;
+  /** Calls the default export. Throws RewardError (throw, non-finite, wrong type, timeout). */
+  reward(input: UserRewardInput): number;
+  /** Calls the `potential(obs, info)` export. Throws RewardError like `reward`. */
+  potential(obs: ArrayLike<number>, info: StepInfo, where: { copy: number; episode: number; step: number }): number;
+}
+
+export interface UserRewardInput extends Transition {
+  envId: string;
+  events: readonly string[];
+  /** Which env copy (pipeline) is calling: the sandbox keeps one per-episode `state` object per copy. */
+  copy: number;
+  episode: { index: number; return: number; envReturn: number };
+}
+
+export interface StageContext {
+  /** The entry's log name (`reward/shaping/<name>`). */
+  name: string;
+  envId: string;
+  /** The algorithm's discount; PBRS needs the agent's own γ to keep the optimal policy. */
+  gamma: number;
+  copy: number;
+  user?: UserRewardModule;
+  /** Shared across the env copies of one run (e.g. visit counts), keyed by the stage. */
+  shared: Map<string, unknown>;
+}
+
+export interface ShapingStage {
+  /** `first` is the reset observation and info, or null when the caller did not give them. */
+  startEpisode?(first: { obs: ArrayLike<number>; info: StepInfo } | null, episode: number): void;
+  step(s: StepView): number;
+}
+
+/**
+ * The reward on its way through the transforms, in two channels: `outcome` is the task (env) reward,
+ * `dense` everything added on top of it (user code with combine "add", shaping terms). Clip/Delta refine
+ * `dense` only, as Gao et al. refine the process reward and leave the success reward alone; a nonlinear
+ * transform (clip-to-range, normalise, LSC) returns one signal, which later transforms see as `dense`.
+ */
+export interface Channels {
+  outcome: number;
+  dense: number;
+}
+
+/** Per-step values of the stages before the transforms, by log key (`env`, `user`, shaping names). */
+export type StageValues = ReadonlyMap<string, number>;
+
+export interface TransformStage {
+  startEpisode?(episode: number): void;
+  apply(v: Channels, s: StepView, parts: StageValues): Channels;
+}
+
+export interface MethodMeta {
+  /** The `type` value in the spec. */
+  type: string;
+  kind: 'shaping' | 'transform';
+  title: string;
+  /** Paper title and arXiv id (or venue). */
+  paper: string;
+  /** A short description for the UI and `creditlab` docs. */
+  doc: string;
+  /** The UI form template that edits this entry. */
+  template: string;
+}
+
+type Create<S extends z.ZodType, St> = (params: z.output<S>, ctx: StageContext) => St;
+
+export type ShapingMethod<S extends z.ZodType = z.ZodType> = MethodMeta & { kind: 'shaping'; schema: S; create: Create<S, ShapingStage> };
+export type TransformMethod<S extends z.ZodType = z.ZodType> = MethodMeta & { kind: 'transform'; schema: S; create: Create<S, TransformStage> };
+export type RewardMethod = ShapingMethod | TransformMethod;
+
+export function defineShaping<S extends z.ZodType>(m: Omit<ShapingMethod<S>, 'kind'>): ShapingMethod<S> {
+  return { ...m, kind: 'shaping' };
+}
+export function defineTransform<S extends z.ZodType>(m: Omit<TransformMethod<S>, 'kind'>): TransformMethod<S> {
+  return { ...m, kind: 'transform' };
+}
+
+/** Every entry may carry a `name`: it keys the per-term log (`reward/shaping/<name>`). */
+export const entryName = z
+  .string()
+  .regex(/^[\w.\-]+$/, 'letters, digits and _ . - only')
+  .optional()
+  .describe('log name of this term (default: its type; repeated types get a suffix)');

@@ -1,0 +1,73 @@
+// Plugs the reward pipeline (user code → shaping → transforms) into an RL trainer's reward seam,
+// one pipeline per env copy, and logs what a comparison needs at each episode end: the per-stage
+// returns (`reward/*`), `charts/shaped_return`, and for goal-reaching envs `charts/success_rate`
+// plus the first step at which it reached 0.9 (`charts/steps_to_success_0.9`).
+import type { ResolvedRun, RunContext } from '@creditlab/spec';
+import type { TrainOptions, Transition } from '@creditlab/rl';
+import type { RewardPipeline } from '@creditlab/rewards';
+import { compileRewardModule, createSandboxedRewardPipeline, RewardWatchdog, type CompiledReward } from '@creditlab/rewards/sandbox';
+
+/** Success-rate window (episodes), as in Stable-Baselines3's ep_info_buffer. */
+const SUCCESS_WINDOW = 100;
+const SUCCESS_THRESHOLD = 0.9;
+
+/** Whether a finished episode reached the task's goal; null for envs without one. */
+function succeeded(envId: string, t: Transition): boolean | null {
+  const events = t.info.events ?? [];
+  if (events.includes('goal_reached') || events.includes('chain_solved')) return true;
+  if (typeof t.info.success === 'boolean') return t.info.success;
+  switch (envId) {
+    case 'KeyDoor':
+    case 'DelayedChain':
+      return false;
+    case 'MountainCar-v0':
+    case 'Acrobot-v1':
+      return t.terminated;
+    default:
+      return null;
+  }
+}
+
+export function rlTrainOptions(run: ResolvedRun, ctx: RunContext, watchdogBuffer?: SharedArrayBuffer): TrainOptions & { dispose(): void } {
+  const cfg = run.config;
+  if (cfg.kind !== 'rl') throw new Error('rlTrainOptions: not an RL run');
+  const reward = cfg.reward;
+  const compiled: CompiledReward | undefined = reward?.source
+    ? compileRewardModule(reward.source, { timeoutMs: reward.timeoutMs, watchdog: watchdogBuffer ? new RewardWatchdog(watchdogBuffer) : undefined })
+    : undefined;
+  const gamma = 'gamma' in cfg.algo && typeof cfg.algo.gamma === 'number' ? cfg.algo.gamma : 0.99;
+  const shared = new Map<string, unknown>();
+  const pipes: RewardPipeline[] = [];
+  const recent: number[] = [];
+  let reachedAt: number | null = null;
+
+  return {
+    shapeReward(t) {
+      const p = (pipes[t.envIndex] ??= createSandboxedRewardPipeline(reward, { envId: cfg.env.id, gamma, compiled, copy: t.envIndex, shared }));
+      if (t.episodeStep === 0) p.startEpisode(t.obs, t.resetInfo ?? {});
+      const out = p.step({ obs: t.obs, action: t.action, nextObs: t.nextObs, envReward: t.reward, terminated: t.terminated, truncated: t.truncated, info: t.info, t: t.episodeStep });
+      if (t.terminated || t.truncated) {
+        const sums = p.endEpisode();
+        const metrics: Record<string, number> = { 'charts/shaped_return': sums['reward/total'] };
+        if (reward) Object.assign(metrics, sums);
+        const ok = succeeded(cfg.env.id, t);
+        if (ok !== null) {
+          recent.push(ok ? 1 : 0);
+          if (recent.length > SUCCESS_WINDOW) recent.shift();
+          const rate = recent.reduce((a, b) => a + b, 0) / recent.length;
+          metrics['charts/success_rate'] = rate;
+          // Needs a full-ish window so that one lucky early episode does not count as "solved".
+          if (reachedAt === null && recent.length >= Math.min(20, SUCCESS_WINDOW) && rate >= SUCCESS_THRESHOLD) {
+            reachedAt = t.globalStep + 1;
+            metrics[`charts/steps_to_success_${SUCCESS_THRESHOLD}`] = reachedAt;
+          }
+        }
+        ctx.log(t.globalStep + 1, metrics);
+      }
+      return out;
+    },
+    dispose() {
+      compiled?.dispose();
+    },
+  };
+}
