@@ -2,7 +2,7 @@
 // `npm start`: the Electron app when Electron's binary is installed, otherwise the same UI served
 // by `creditlab serve` in the browser. Builds the renderer first when it is missing or stale.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, statSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, readdirSync, mkdirSync, cpSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createRequire } from 'node:module';
 
@@ -50,7 +50,39 @@ if (!electron.bin && !forceWeb && process.env.CREDITLAB_NO_ELECTRON_DOWNLOAD !==
   }
 }
 
+/**
+ * better-sqlite3 in node_modules is built for Node's ABI (the CLI and tests use it); Electron needs its own
+ * build. Make one once per Electron version in a cache folder, leaving node_modules untouched.
+ */
+function electronSqliteBinding() {
+  const electronVersion = JSON.parse(readFileSync(require.resolve('electron/package.json'), 'utf8')).version;
+  const cacheDir = join(root, 'node_modules/.cache/creditlab', `electron-${electronVersion}`);
+  const binding = join(cacheDir, 'better_sqlite3.node');
+  if (existsSync(binding)) return binding;
+  console.log(`building better-sqlite3 for Electron ${electronVersion} (once)…`);
+  const src = dirname(require.resolve('better-sqlite3/package.json'));
+  const work = join(cacheDir, 'src');
+  mkdirSync(cacheDir, { recursive: true });
+  cpSync(src, work, { recursive: true, filter: (p) => !p.includes(`${src}/build`) });
+  const prebuild = join(dirname(require.resolve('prebuild-install/package.json')), 'bin.js');
+  let r = spawnSync(process.execPath, [prebuild, '--runtime', 'electron', '--target', electronVersion], { cwd: work, stdio: 'inherit' });
+  if (r.status !== 0) {
+    const gyp = join(dirname(process.execPath), '../lib/node_modules/npm/node_modules/node-gyp/bin/node-gyp.js');
+    r = spawnSync(process.execPath, [gyp, 'rebuild', '--release', `--target=${electronVersion}`, '--runtime=electron', '--dist-url=https://electronjs.org/headers'], { cwd: work, stdio: 'inherit' });
+  }
+  const built = join(work, 'build/Release/better_sqlite3.node');
+  if (r.status !== 0 || !existsSync(built)) return null;
+  cpSync(built, binding);
+  return binding;
+}
+
 if (electron.bin) {
+  const sqlite = electronSqliteBinding();
+  if (!sqlite) {
+    console.error('could not build better-sqlite3 for Electron; serving the web UI instead (npm start -- --web)');
+    process.exit(1);
+  }
+  process.env.CREDITLAB_SQLITE_BINDING = sqlite;
   const build = spawnSync(process.execPath, [join(root, 'scripts/build-electron.mjs')], { cwd: root, stdio: 'inherit' });
   if (build.status !== 0) process.exit(build.status ?? 1);
   const child = spawn(electron.bin, [root, ...args.filter((a) => a !== '--web')], { stdio: 'inherit' });

@@ -67,7 +67,9 @@ export class RunStore {
   private constructor(root: string) {
     this.root = root;
     mkdirSync(join(root, 'runs'), { recursive: true });
-    this.db = new Database(join(root, 'index.sqlite'));
+    // Electron needs a better-sqlite3 binary built for its own ABI; `npm start` builds one and names it here.
+    const nativeBinding = process.env.CREDITLAB_SQLITE_BINDING;
+    this.db = new Database(join(root, 'index.sqlite'), nativeBinding ? { nativeBinding } : {});
     this.db.pragma('journal_mode = WAL');
     // NORMAL is durable against a process crash in WAL mode; only an OS crash can drop the last commits.
     this.db.pragma('synchronous = NORMAL');
