@@ -6,6 +6,8 @@ const USAGE = `creditlab — reward design and credit assignment workbench
 
 Usage:
   creditlab run SPEC.json [--workspace DIR] [--workers N] [--set key.path=value ...] [--json]
+        [--executor local|slurm] [--slurm-partition P] [--slurm-time HH:MM:SS] [--slurm-cpus N]
+        [--slurm-mem M] [--slurm-account A] [--slurm-max-concurrent K] [--slurm-requeue]
   creditlab validate SPEC.json
   creditlab list [--json]
   creditlab show ID [--json]
@@ -14,6 +16,8 @@ Usage:
   creditlab env verify FILE.json [--json]
   creditlab serve [--port P] [--host H] [--workspace DIR]
   creditlab doctor [--json]
+  creditlab slurm doctor [--workspace DIR] [--slurm-partition P] [--json]
+  creditlab worker RUN.json --run-dir DIR   (one resolved run in this process; what a Slurm task runs)
   creditlab schema            (prints the spec's JSON Schema)
 
 Workspace: --workspace DIR, else $CREDITLAB_WORKSPACE, else ~/.creditlab.
@@ -32,6 +36,7 @@ const COMMANDS: Record<string, Loader> = {
   doctor: async () => (await import('./commands/doctor')).doctorCommand,
   schema: async () => (await import('./commands/schema')).schemaCommand,
   worker: async () => (await import('./commands/worker')).workerCommand,
+  slurm: async () => (await import('./commands/slurm')).slurmCommand,
   env: async () => async (argv, io) => {
     if (argv[0] !== 'verify') {
       io.err('usage: creditlab env verify FILE.json [--json]');

@@ -5,7 +5,7 @@ import { availableParallelism } from 'node:os';
 import { dirname, isAbsolute, join, resolve, basename } from 'node:path';
 import { resolveExperiment, SpecValidationError, experimentJsonSchema, type ResolvedRun } from '@creditlab/spec';
 import { RunStore, exportCsvLines, exportJson } from '@creditlab/store';
-import { LocalPool, type Executor, type WorkerEvent } from '@creditlab/runner';
+import { LocalPool, SlurmExecutor, type Executor, type WorkerEvent } from '@creditlab/runner';
 import {
   ApiError,
   type ApiEvent,
@@ -52,6 +52,20 @@ export class Host implements CreditlabApi {
     this.store = RunStore.open(opts.workspace);
     this.workers = opts.workers ?? availableParallelism();
     this.executor = opts.executor ?? new LocalPool({ workers: this.workers });
+    this.reattachSlurm();
+  }
+
+  /** Slurm runs outlive the process that submitted them: watch the ones still queued or running again. */
+  private reattachSlurm(): void {
+    if (!(this.executor instanceof SlurmExecutor)) return;
+    const rows = this.store.db.prepare(`SELECT id, experiment_id FROM runs WHERE executor='slurm' AND status IN ('queued','running')`).all() as { id: string; experiment_id: string }[];
+    if (rows.length === 0) return;
+    rows.forEach((r) => this.runExperiment.set(r.id, r.experiment_id));
+    const { missing } = this.executor.attach(
+      rows.map((r) => ({ runId: r.id, run: this.store.getResolved(r.id), runDir: this.store.runDir(r.id) })),
+      this.onWorkerEvent,
+    );
+    for (const id of missing) this.store.finishRun(id, 'interrupted', { message: 'sent to Slurm, but no job id was recorded (the host stopped before sbatch answered)' });
   }
 
   async close(): Promise<void> {
@@ -85,8 +99,8 @@ export class Host implements CreditlabApi {
     const s = this.store;
     switch (e.type) {
       case 'started':
-        s.markRunning(runId, { backend: e.backend });
-        s.appendLog(runId, `started on backend ${e.backend} (pid ${e.pid})`);
+        s.markRunning(runId, { backend: e.backend, externalId: e.externalId });
+        s.appendLog(runId, `started on backend ${e.backend} (pid ${e.pid})${e.externalId ? ` as Slurm task ${e.externalId}` : ''}`);
         break;
       case 'metrics':
         s.appendMetrics(runId, e.points);

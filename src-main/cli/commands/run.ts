@@ -1,5 +1,6 @@
 // `creditlab run SPEC.json`: resolve, run arms × seeds on the local worker pool, report.
-import { SpecValidationError } from '@creditlab/spec';
+import { SpecValidationError, validateExperiment } from '@creditlab/spec';
+import { SlurmExecutor, validateSlurmOptions, type SlurmOptions } from '@creditlab/runner';
 import type { RunSummary } from '@creditlab/api';
 import { Host } from '../../host/host';
 import { parseArgs } from '../args';
@@ -7,7 +8,21 @@ import { EXIT, type CliIO } from '../io';
 import { fmtDuration, loadSpec, printSpecErrors } from './common';
 
 export async function runCommand(argv: string[], io: CliIO): Promise<number> {
-  const { positional, flags } = parseArgs(argv, { workspace: 'string', workers: 'number', set: 'multi', json: 'boolean', backend: 'string' });
+  const { positional, flags } = parseArgs(argv, {
+    workspace: 'string',
+    workers: 'number',
+    set: 'multi',
+    json: 'boolean',
+    backend: 'string',
+    executor: 'string',
+    'slurm-partition': 'string',
+    'slurm-time': 'string',
+    'slurm-cpus': 'number',
+    'slurm-mem': 'string',
+    'slurm-account': 'string',
+    'slurm-max-concurrent': 'number',
+    'slurm-requeue': 'boolean',
+  });
   if (positional.length !== 1) {
     io.err('usage: creditlab run SPEC.json [--workspace DIR] [--workers N] [--set key.path=value ...] [--json]');
     return EXIT.usage;
@@ -18,11 +33,38 @@ export async function runCommand(argv: string[], io: CliIO): Promise<number> {
     return EXIT.usage;
   }
   if (flags.backend) process.env.CREDITLAB_BACKEND = String(flags.backend);
+  if (flags.executor !== undefined && flags.executor !== 'local' && flags.executor !== 'slurm') {
+    io.err(`--executor: expected local or slurm, got ${JSON.stringify(flags.executor)}`);
+    return EXIT.usage;
+  }
   let launched;
   let host: Host | null = null;
   try {
     const { spec, specDir } = loadSpec(positional[0], (flags.set as string[]) ?? []);
-    host = new Host({ workspace: flags.workspace as string | undefined, workers });
+    // The spec may ask for Slurm (and its options); flags on the command line win.
+    const fromSpec = validateExperiment(spec).spec.executor;
+    const useSlurm = (flags.executor ?? fromSpec?.type ?? 'local') === 'slurm';
+    let executor: SlurmExecutor | undefined;
+    if (useSlurm) {
+      const so = fromSpec?.slurm ?? {};
+      const slurm: SlurmOptions = {
+        partition: (flags['slurm-partition'] as string | undefined) ?? so.partition,
+        time: (flags['slurm-time'] as string | undefined) ?? so.time,
+        cpus: (flags['slurm-cpus'] as number | undefined) ?? so.cpus,
+        mem: (flags['slurm-mem'] as string | undefined) ?? so.mem,
+        account: (flags['slurm-account'] as string | undefined) ?? so.account,
+        maxConcurrent: (flags['slurm-max-concurrent'] as number | undefined) ?? so.maxConcurrent,
+        requeue: Boolean(flags['slurm-requeue']),
+        backend: flags.backend as string | undefined,
+      };
+      const errs = validateSlurmOptions(slurm);
+      if (errs.length) {
+        for (const e of errs) io.err(e);
+        return EXIT.usage;
+      }
+      executor = new SlurmExecutor(slurm);
+    }
+    host = new Host({ workspace: flags.workspace as string | undefined, workers, executor });
     launched = host.launch(spec, { specDir });
   } catch (e) {
     host?.store.close();
@@ -35,7 +77,8 @@ export async function runCommand(argv: string[], io: CliIO): Promise<number> {
   const h = host!;
   const { experimentId, runIds } = launched;
   const json = Boolean(flags.json);
-  if (!json) io.out(`experiment ${experimentId}: ${runIds.length} run(s) on ${h.workers} worker(s); workspace ${h.store.root}`);
+  const where = h.executor.name === 'slurm' ? 'as one Slurm job array' : `on ${h.workers} worker(s)`;
+  if (!json) io.out(`experiment ${experimentId}: ${runIds.length} run(s) ${where}; workspace ${h.store.root}`);
 
   // Ctrl-C cancels the runs (each stops at its next safe point), a second Ctrl-C exits at once.
   let interrupts = 0;

@@ -28,7 +28,7 @@ export async function showCommand(argv: string[], io: CliIO): Promise<number> {
       const rows = [['RUN', 'ARM', 'SEED', 'STATUS', 'PROGRESS', 'BACKEND', 'RETURN', 'NOTE']];
       for (const r of runs) {
         const dur = r.startedAt ? ((r.endedAt ? Date.parse(r.endedAt) : Date.now()) - Date.parse(r.startedAt)) / 1000 : null;
-        rows.push([r.id, r.arm, String(r.seed), r.status, `${Math.round((100 * r.progress) / Math.max(1, r.total))}% ${fmtDuration(dur)}`, r.backend ?? '-', fmtNum(r.final['charts/episodic_return']), r.error ? r.error.slice(0, 80) : '']);
+        rows.push([r.externalId ? `${r.id} (slurm ${r.externalId})` : r.id, r.arm, String(r.seed), r.status, `${Math.round((100 * r.progress) / Math.max(1, r.total))}% ${fmtDuration(dur)}`, r.backend ?? '-', fmtNum(r.final['charts/episodic_return']), r.error ? r.error.slice(0, 80) : '']);
       }
       for (const l of table(rows)) io.out(l);
       return EXIT.ok;

@@ -3,13 +3,14 @@
 // which the host ingests; this is what a cluster task (Slurm array element) runs.
 import { readFileSync, openSync, writeSync, fsyncSync, closeSync, existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { executeRun } from '@creditlab/runner';
 import type { ResolvedRun } from '@creditlab/spec';
 import { UsageError, parseArgs } from '../args';
 import { EXIT, type CliIO } from '../io';
 
 export async function workerCommand(argv: string[], io: CliIO): Promise<number> {
-  const { positional, flags } = parseArgs(argv, { 'run-dir': 'string' });
+  const { positional, flags } = parseArgs(argv, { 'run-dir': 'string', 'trainer-module': 'string' });
   if (positional.length !== 1) throw new UsageError('usage: creditlab worker RUN.json [--run-dir DIR]');
   const run = JSON.parse(readFileSync(positional[0], 'utf8')) as ResolvedRun;
   if (run.schema !== 'creditlab.run/1') throw new UsageError(`${positional[0]} is not a resolved run (schema ${JSON.stringify(run.schema)})`);
@@ -20,9 +21,13 @@ export async function workerCommand(argv: string[], io: CliIO): Promise<number> 
   let lastCheck = 0;
   let cancelled = false;
   let outcome = 'failed' as 'done' | 'failed';
+  // Plugins and the fake-Slurm tests swap the trainer; a bare path is made a file URL for import().
+  const tm = flags['trainer-module'] as string | undefined;
+  const trainerModule = tm === undefined ? undefined : /^[a-z][a-z0-9+.-]+:/i.test(tm) ? tm : pathToFileURL(resolve(tm)).href;
   await executeRun({
     run,
     runDir,
+    trainerModule,
     emit: (e) => {
       writeSync(fd, JSON.stringify({ t: Date.now(), ...e }) + '\n');
       // A batch is durable before the next one is produced: the host may ingest at any moment.

@@ -174,12 +174,13 @@ const until = async (cond: () => boolean, ms = 5000) => {
   }
 };
 
-test('an unreachable controller is reported once and nothing is concluded; forgotten tasks fall back to sacct, then scontrol', async () => {
+test('an unreachable controller is reported once and nothing is concluded; forgotten tasks fall back to sacct, then scontrol', async (t) => {
   const dir = tmp();
   const s = scripted();
   s.answers.sbatch = () => ok('321;cluster\n');
   s.answers.squeue = () => err('slurm_load_jobs error: Unable to contact slurm controller (connect failure)');
   const ex = new SlurmExecutor({ runCommand: s.runner, ingestMs: 20, queryMs: 20, settleMs: 40, creditlab: ['creditlab'] });
+  t.after(() => ex.shutdown());
   const events = new Map<string, WorkerEvent[]>();
   const jobs = [0, 1, 2].map((i) => ({ runId: `r${i}`, run: run('ok', i), runDir: join(dir, 'runs', `r${i}`) }));
   ex.submit(jobs, (id, e) => (events.get(id) ?? events.set(id, []).get(id)!).push(e));
@@ -187,7 +188,9 @@ test('an unreachable controller is reported once and nothing is concluded; forgo
   await until(() => s.calls.filter((c) => c[0] === 'squeue').length >= 4);
   assert.equal(logs('r0').filter((l) => /did not answer/.test(l)).length, 1);
   assert.ok(!events.get('r0')!.some((e) => e.type === 'failed'));
-  assert.deepEqual(s.calls[0], ['sbatch', '--parsable', join(dir, 'runs', readFileSync(join(dir, 'runs', 'r0', 'slurm.json'), 'utf8').match(/slurm-[^/"]+/)![0], 'job.sbatch')]);
+  const info = JSON.parse(readFileSync(join(dir, 'runs', 'r0', 'slurm.json'), 'utf8'));
+  assert.equal(info.externalId, '321_0');
+  assert.deepEqual(s.calls[0], ['sbatch', '--parsable', join(info.submissionDir, 'job.sbatch')]);
 
   // r0 wrote its done line; r1 is gone from the controller and accounting is off; r2 is forgotten everywhere.
   writeFileSync(join(dir, 'runs', 'r0', 'events.jsonl'), line({ type: 'started', backend: 'cpu', pid: 1 }) + line({ type: 'done', cancelled: false }));
@@ -196,7 +199,7 @@ test('an unreachable controller is reported once and nothing is concluded; forgo
   s.answers.scontrol = (a) => (a.includes('321') ? ok('JobId=323 ArrayJobId=321 ArrayTaskId=1 JobState=OUT_OF_MEMORY Reason=OutOfMemory ExitCode=0:125\n') : err('slurm_load_jobs error: Invalid job id specified'));
   await ex.idle();
   assert.deepEqual(events.get('r0')!.at(-1), { type: 'done', cancelled: false });
-  assert.equal(events.get('r0')!.find((e) => e.type === 'started')!.type === 'started' && (events.get('r0')!.find((e) => e.type === 'started') as { externalId?: string }).externalId, '321_0');
+  assert.equal((events.get('r0')!.find((e) => e.type === 'started') as { externalId?: string }).externalId, '321_0');
   const f1 = events.get('r1')!.at(-1) as { type: string; message: string };
   assert.equal(f1.type, 'failed');
   assert.match(f1.message, /321_1 ended OUT_OF_MEMORY \(OutOfMemory\), exit code 0:125/);
@@ -205,5 +208,4 @@ test('an unreachable controller is reported once and nothing is concluded; forgo
   assert.equal(ex.accounting, false);
   assert.ok(logs('r1').some((l) => /Slurm answers again/.test(l)));
   assert.ok(logs('r1').some((l) => /sacct is not usable/.test(l)));
-  await ex.shutdown();
 });

@@ -36,9 +36,11 @@ export const RlhfModelSchema = z
 
 export const RlhfSftSchema = z
   .object({
-    iterations: int().min(0).default(2500),
+    // The prototype's 2,500 × 2e-3 costs ~20 min on tfjs-wasm; 1,000 × 5e-3 reaches the same point
+    // (greedy 0.72, sampled 0.29 on the held-out set) in ~6 min on a loaded 2-core machine.
+    iterations: int().min(0).default(1000),
     batchSize: int().min(1).default(128),
-    lr: z.number().positive().default(2e-3),
+    lr: z.number().positive().default(5e-3),
     gradClip: z.number().min(0).default(1).describe('global-norm clip; 0 disables'),
     restateRate: prob().default(0.3).describe('share of SFT solutions restating 1–2 earlier steps'),
     wrongRate: prob().default(0.1).describe('share of SFT solutions with one wrong step'),
@@ -85,9 +87,19 @@ export const RlhfAlgoSchema = z
     vfCoef: z.number().min(0).default(0.1),
     epochs: int().min(1).default(1).describe('ppo/grpo optimisation passes over each batch'),
     minibatches: int().min(1).default(1),
+    macro: z
+      .object({
+        termination: z.enum(['none', 'fixed', 'step', 'ppl']).default('none').describe('MA-RLHF macro actions (ppo only): n-gram, one per reasoning step, or perplexity rises under the reference'),
+        n: int().min(1).default(5).describe('macro length for "fixed"'),
+        weighting: z.enum(['equal', 'unit', 'position']).default('equal'),
+      })
+      .strict()
+      .default({ termination: 'none', n: 5, weighting: 'equal' }),
   })
   .strict()
   .superRefine((a, ctx) => {
+    if (a.macro.termination !== 'none' && a.type !== 'ppo')
+      ctx.addIssue({ code: 'custom', path: ['macro', 'termination'], message: 'macro actions need a value function: use algo.type "ppo"' });
     if ((a.type === 'rloo' || a.type === 'grpo') && a.samplesPerPrompt < 2)
       ctx.addIssue({ code: 'custom', path: ['samplesPerPrompt'], message: `${a.type} needs at least 2 samples per prompt` });
   });
@@ -102,6 +114,12 @@ export const RlhfRewardMethodSchema = z
       .default('auto')
       .describe("token paid r_k: end of step k ('step', literal) or of step k+1 ('next-step', causal for Delta); auto = next-step for delta types"),
     success: z.number().default(1).describe('reward for an exact final answer, paid on the last token'),
+    transform: z
+      .enum(['none', 'lsc'])
+      .default('none')
+      .describe('lsc: the sequence reward R (success + process return) becomes log σ(R − r_ref(x)), paid on the last token (Wang et al. 2024)'),
+    lscQuantile: prob().default(0.85).describe('r_ref(x) = this quantile (linear interpolation) of the SFT policy\'s rewards on x'),
+    lscSamples: int().min(1).default(8).describe('SFT samples per prompt for r_ref'),
   })
   .strict();
 

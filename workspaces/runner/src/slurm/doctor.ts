@@ -158,7 +158,7 @@ export async function slurmDoctor(opts: SlurmDoctorOptions): Promise<SlurmDoctor
       const get = (k: string) => new RegExp(`^\\s*${k}\\s*=\\s*(\\S+)`, 'm').exec(cfg.stdout)?.[1];
       const maxArray = get('MaxArraySize');
       const minAge = get('MinJobAge');
-      if (maxArray) checks.push({ id: 'limits', status: 'ok', summary: `MaxArraySize ${maxArray}: an experiment may have at most ${Math.max(0, Number(maxArray) - 1)} runs${minAge ? `; MinJobAge ${minAge}` : ''}` });
+      if (maxArray) checks.push({ id: 'limits', status: 'ok', summary: `MaxArraySize ${maxArray}: one experiment may have at most ${maxArray} runs (array indices 0..${Number(maxArray) - 1})${minAge ? `; ended tasks stay in squeue for MinJobAge ${minAge} s` : ''}` });
     }
   }
 

@@ -110,7 +110,7 @@ const commands = {
     const tasks = {};
     for (let i = 0; i < count; i++) tasks[i] = { state: 'PENDING', reason: 'None', exit: '0:0', restarts: 0, pid: null, start: null, end: null, notBefore: 0 };
     saveJob({
-      id, name: opts['job-name'] ?? basename(script), script, cwd: opts.chdir ?? process.cwd(), max: am[2] ? Number(am[2]) : Infinity,
+      id, name: opts['job-name'] ?? basename(script), script, cwd: opts.chdir ?? process.cwd(), max: am[2] ? Number(am[2]) : null,
       output: opts.output, error: opts.error, requeue: opts.requeue === true, partition: opts.partition, timeLimit: parseTime(opts.time), tasks,
     });
     const child = spawn(process.execPath, [SELF, '__scheduler', String(id)], { detached: true, stdio: 'ignore', env: process.env });
@@ -272,7 +272,7 @@ const commands = {
       }
       // Start what may start.
       const running = Object.values(job.tasks).filter((t) => t.state === 'RUNNING').length;
-      let free = job.max - running;
+      let free = (job.max ?? Infinity) - running;
       for (const k of Object.keys(job.tasks)) {
         const t = job.tasks[k];
         if (t.state !== 'PENDING') continue;

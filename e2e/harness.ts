@@ -1,0 +1,100 @@
+// Shared e2e setup: the real web host (`creditlab serve`) on a temporary workspace, Debian's Chromium
+// driven by playwright-core, and guards that collect console errors, CSP violations and any request
+// that leaves 127.0.0.1.
+import { mkdtempSync, rmSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { startWebHost, type WebHost } from '../src-main/host/web-host';
+
+export const CHROMIUM = process.env.CREDITLAB_CHROMIUM ?? '/usr/bin/chromium';
+export const SCREENSHOTS = join(import.meta.dirname, 'screenshots');
+
+export interface Session {
+  host: WebHost;
+  context: BrowserContext;
+  page: Page;
+  consoleErrors: string[];
+  cspViolations: string[];
+  externalRequests: string[];
+  close(): Promise<void>;
+}
+
+export async function openSession(opts: { workers?: number } = {}): Promise<Session> {
+  const workspace = mkdtempSync(join(tmpdir(), 'creditlab-e2e-ws-'));
+  const profile = mkdtempSync(join(tmpdir(), 'creditlab-e2e-profile-'));
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  const host = await startWebHost({ port: 0, workspace, workers: opts.workers ?? 2 });
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    acceptDownloads: true,
+    viewport: { width: 1440, height: 900 },
+    colorScheme: 'light',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  const consoleErrors: string[] = [];
+  const cspViolations: string[] = [];
+  const externalRequests: string[] = [];
+  const local = (url: string) => {
+    const u = new URL(url);
+    return u.protocol === 'data:' || u.protocol === 'blob:' || u.hostname === '127.0.0.1';
+  };
+  context.on('request', (r) => {
+    if (!local(r.url())) externalRequests.push(r.url());
+  });
+  // Violations are reported to the page as events; forward them to the test through the console.
+  await context.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (e) => console.error(`CSP violation: ${e.violatedDirective} ${e.blockedURI}`));
+  });
+  const page = context.pages()[0] ?? (await context.newPage());
+  page.on('console', (m) => {
+    if (m.type() !== 'error') return;
+    const text = m.text();
+    if (/Content Security Policy|CSP violation/i.test(text)) cspViolations.push(text);
+    else consoleErrors.push(text);
+  });
+  page.on('pageerror', (e) => consoleErrors.push(`pageerror: ${e.message}`));
+  page.on('websocket', (ws) => {
+    if (!local(ws.url().replace(/^ws/, 'http'))) externalRequests.push(ws.url());
+  });
+  return {
+    host,
+    context,
+    page,
+    consoleErrors,
+    cspViolations,
+    externalRequests,
+    async close() {
+      await context.close().catch(() => undefined);
+      await host.close();
+      rmSync(profile, { recursive: true, force: true });
+      rmSync(workspace, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * Replaces the whole text of a builder editor through a paste event, as a user pasting would: typed text
+ * would go through auto-closing brackets and auto-indent and come out different.
+ */
+export async function setEditorText(page: Page, name: 'spec' | 'reward', text: string): Promise<void> {
+  await page.locator(`[data-editor="${name}"] .view-lines`).click();
+  await page.keyboard.press('ControlOrMeta+A');
+  await pasteText(page, text);
+}
+
+export async function pasteText(page: Page, text: string): Promise<void> {
+  await page.evaluate((t) => {
+    const data = new DataTransfer();
+    data.setData('text/plain', t);
+    const target = document.activeElement ?? document.body;
+    target.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));
+  }, text);
+}
+
+export async function shot(page: Page, name: string): Promise<string> {
+  const path = join(SCREENSHOTS, `${name}.png`);
+  await page.screenshot({ path });
+  return path;
+}

@@ -1,0 +1,143 @@
+// One experiment: header with actions, then runs, comparison and spec tabs.
+import { useEffect, useMemo, useState } from 'react';
+import type { ExperimentDetail, RunStatus } from '@creditlab/api';
+import { api } from '../api';
+import { fmtTime } from '../lib/format';
+import { loadRuns, onMetrics, refreshExperiments, useLive } from '../lib/live';
+import { navigate } from '../router';
+import { openInBuilder } from './Builder';
+import { Comparison } from './Comparison';
+import { RunPanel } from './RunPanel';
+import { RunsTable } from './RunsTable';
+
+const ORDER: RunStatus[] = ['running', 'queued', 'finished', 'failed', 'cancelled', 'interrupted'];
+
+export function ExperimentView({ id, tab, run }: { id: string; tab: 'runs' | 'compare' | 'spec'; run?: string }) {
+  const live = useLive();
+  const [detail, setDetail] = useState<ExperimentDetail | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [extraMetrics, setExtraMetrics] = useState<string[]>([]);
+  const [busy, setBusy] = useState(false);
+  const summary = live.experiments.find((e) => e.id === id);
+  const runs = live.runs[id] ?? detail?.runs ?? [];
+  const endedCount = summary ? summary.runCounts.finished + summary.runCounts.failed + summary.runCounts.cancelled : 0;
+
+  useEffect(() => {
+    setDetail(null);
+    setError(null);
+    setExtraMetrics([]);
+    void loadRuns(id).catch((e: Error) => setError(e.message));
+  }, [id]);
+
+  // The detail (spec, metric names) is refetched whenever a run ends: new metrics may have appeared.
+  useEffect(() => {
+    let alive = true;
+    api.getExperiment(id).then(
+      (d) => alive && setDetail(d),
+      (e: Error) => alive && setError(e.message),
+    );
+    return () => {
+      alive = false;
+    };
+  }, [id, endedCount]);
+
+  useEffect(() => {
+    const ids = new Set(runs.map((r) => r.id));
+    return onMetrics((runId, points) => {
+      if (!ids.has(runId)) return;
+      setExtraMetrics((prev) => {
+        const add = points.map((p) => p.metric).filter((m, i, a) => a.indexOf(m) === i && !prev.includes(m));
+        return add.length ? [...prev, ...add] : prev;
+      });
+    });
+  }, [runs]);
+
+  const merged = useMemo(() => {
+    if (!detail) return null;
+    const metrics = [...new Set([...detail.metrics, ...extraMetrics])].sort();
+    return { ...detail, ...(summary ?? {}), runs, metrics } as ExperimentDetail;
+  }, [detail, summary, runs, extraMetrics]);
+
+  if (error) return <div className="view pad error-text">Could not open experiment {id}: {error}</div>;
+  if (!merged) return <div className="view pad muted">Loading experiment {id}…</div>;
+  const e = merged;
+  // Run events arrive per transition, experiment events only when a run ends: count from the runs.
+  const runCounts = { ...e.runCounts };
+  if (runs.length > 0) {
+    for (const s of ORDER) runCounts[s] = 0;
+    for (const r of runs) runCounts[r.status]++;
+  }
+  const counts = ORDER.filter((s) => runCounts[s] > 0);
+  const active = runCounts.running + runCounts.queued > 0;
+  const selected = runs.find((r) => r.id === run);
+
+  const act = async (fn: () => Promise<unknown>) => {
+    setBusy(true);
+    try {
+      await fn();
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <div className="view experiment">
+      <header className="view-header">
+        <div className="title-block">
+          <h1>{e.name}</h1>
+          <span className={`status status-${e.status}`}>{e.status}</span>
+          <span className="mono dim">{e.id}</span>
+          <span className="dim">{fmtTime(e.createdAt)}</span>
+          <span className="counts">
+            {counts.map((s) => (
+              <span key={s} className={`count-chip status-${s}`}>
+                {runCounts[s]} {s}
+              </span>
+            ))}
+          </span>
+        </div>
+        <div className="toolbar">
+          <button type="button" disabled={!active || busy} onClick={() => void act(() => api.cancelExperiment(e.id))}>
+            Cancel all
+          </button>
+          <button
+            type="button"
+            disabled={busy}
+            title="Run the same resolved runs again as a new experiment"
+            onClick={() =>
+              void act(async () => {
+                const r = await api.rerunExperiment(e.id);
+                await refreshExperiments();
+                navigate(`#/exp/${r.experimentId}`);
+              })
+            }
+          >
+            Re-run
+          </button>
+          <button type="button" onClick={() => openInBuilder(e.spec)} title="Open this spec in the builder">
+            Duplicate
+          </button>
+        </div>
+      </header>
+      {e.description && <p className="description">{e.description}</p>}
+      <nav className="tabs" role="tablist">
+        {(['runs', 'compare', 'spec'] as const).map((t) => (
+          <a key={t} role="tab" aria-selected={tab === t} className={tab === t ? 'active' : undefined} href={`#/exp/${e.id}${t === 'runs' ? '' : '/' + t}`}>
+            {t === 'runs' ? `Runs (${runs.length})` : t === 'compare' ? 'Compare' : 'Spec'}
+          </a>
+        ))}
+      </nav>
+      <div className="tab-body">
+        {tab === 'runs' && (
+          <div className={`runs-layout${selected ? ' with-panel' : ''}`}>
+            <RunsTable runs={runs} arms={e.arms} selected={run} onSelect={(r) => navigate(r ? `#/exp/${e.id}/run/${r}` : `#/exp/${e.id}`)} />
+            {selected && <RunPanel runId={selected.id} status={selected.status} onClose={() => navigate(`#/exp/${e.id}`)} />}
+            {!selected && e.metrics.length > 0 && <Comparison experiment={e} compact />}
+          </div>
+        )}
+        {tab === 'compare' && <Comparison experiment={e} />}
+        {tab === 'spec' && <pre className="spec-view mono">{JSON.stringify(e.spec, null, 2)}</pre>}
+      </div>
+    </div>
+  );
+}

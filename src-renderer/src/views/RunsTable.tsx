@@ -1,0 +1,129 @@
+// The live run table: one row per arm × seed, updated from host events.
+import { useRef, type KeyboardEvent } from 'react';
+import type { RunSummary } from '@creditlab/api';
+import { api } from '../api';
+import { armColor } from '../lib/colors';
+import { elapsedSeconds, fmtCount, fmtDuration, fmtValue } from '../lib/format';
+import { useNow } from '../lib/hooks';
+
+const RETURN_KEYS = ['charts/episodic_return', 'eval/episodic_return', 'eval/accuracy'];
+
+export function mainMetric(runs: readonly RunSummary[]): string | null {
+  const keys = new Set(runs.flatMap((r) => Object.keys(r.final)));
+  return RETURN_KEYS.find((k) => keys.has(k)) ?? [...keys].sort()[0] ?? null;
+}
+
+interface Props {
+  runs: RunSummary[];
+  arms: string[];
+  selected?: string;
+  onSelect: (runId: string | undefined) => void;
+}
+
+export function RunsTable({ runs, arms, selected, onSelect }: Props) {
+  const live = runs.some((r) => r.status === 'running' || r.status === 'queued');
+  const now = useNow(live);
+  const metric = mainMetric(runs);
+  const body = useRef<HTMLTableSectionElement>(null);
+
+  // Arrow keys move between rows, Enter opens a run, Escape closes it.
+  const onKey = (e: KeyboardEvent<HTMLTableRowElement>, i: number) => {
+    const rows = body.current?.querySelectorAll<HTMLTableRowElement>('tr.run-row');
+    if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
+      e.preventDefault();
+      rows?.[Math.max(0, Math.min(runs.length - 1, i + (e.key === 'ArrowDown' ? 1 : -1)))]?.focus();
+    } else if (e.key === 'Enter') onSelect(runs[i].id === selected ? undefined : runs[i].id);
+    else if (e.key === 'Escape') onSelect(undefined);
+  };
+
+  return (
+    <div className="table-wrap">
+      <table className="runs" aria-label="Runs">
+        <thead>
+          <tr>
+            <th className="c-status">Status</th>
+            <th>Run</th>
+            <th>Arm</th>
+            <th className="num">Seed</th>
+            <th className="c-progress">Progress</th>
+            <th className="num">Steps/s</th>
+            <th className="num">ETA</th>
+            <th>Backend</th>
+            <th className="num">Duration</th>
+            <th className="num" title={metric ?? undefined}>
+              {metric ? metric.split('/').pop() : 'Final'}
+            </th>
+            <th className="c-actions" aria-label="Actions" />
+          </tr>
+        </thead>
+        <tbody ref={body}>
+          {runs.map((r, i) => {
+            const frac = r.total > 0 ? Math.min(1, r.progress / r.total) : 0;
+            const active = r.status === 'running' || r.status === 'queued';
+            return [
+              <tr
+                key={r.id}
+                className={`run-row status-${r.status}${selected === r.id ? ' selected' : ''}`}
+                tabIndex={0}
+                data-run={r.id}
+                data-status={r.status}
+                onClick={() => onSelect(r.id === selected ? undefined : r.id)}
+                onKeyDown={(e) => onKey(e, i)}
+              >
+                <td className="c-status">
+                  <span className={`status status-${r.status}`}>{r.status}</span>
+                </td>
+                <td className="mono">{r.id}</td>
+                <td>
+                  <span className="arm-chip" style={{ background: armColor(arms, r.arm) }} />
+                  {r.arm}
+                </td>
+                <td className="num mono">{r.seed}</td>
+                <td className="c-progress">
+                  <div className="progress" role="progressbar" aria-valuemin={0} aria-valuemax={r.total} aria-valuenow={r.progress}>
+                    <div className={`bar status-${r.status}`} style={{ width: `${(frac * 100).toFixed(1)}%` }} />
+                  </div>
+                  <span className="progress-text mono">
+                    {fmtCount(r.progress)} / {fmtCount(r.total)}
+                  </span>
+                </td>
+                <td className="num mono">{r.status === 'running' && r.sps != null ? fmtCount(r.sps) : '—'}</td>
+                <td className="num mono">{r.status === 'running' ? fmtDuration(r.etaSeconds) : '—'}</td>
+                <td className="mono dim">{r.backend ?? '—'}</td>
+                <td className="num mono">{fmtDuration(elapsedSeconds(r.startedAt, r.endedAt, now))}</td>
+                <td className="num mono">{metric ? fmtValue(r.final[metric]) : '—'}</td>
+                <td className="c-actions">
+                  {active && (
+                    <button
+                      type="button"
+                      className="icon-btn"
+                      title="Cancel run"
+                      aria-label={`Cancel run ${r.id}`}
+                      onClick={(e) => {
+                        e.stopPropagation();
+                        void api.cancelRun(r.id);
+                      }}
+                    >
+                      ✕
+                    </button>
+                  )}
+                </td>
+              </tr>,
+              r.status === 'failed' && r.error ? (
+                <tr key={r.id + ':err'} className="error-row" onClick={() => onSelect(r.id)}>
+                  <td />
+                  <td colSpan={10}>
+                    <span className="error-text">
+                      {r.errorLine != null && <span className="line-tag">reward.ts:{r.errorLine}</span>}
+                      {r.error}
+                    </span>
+                  </td>
+                </tr>
+              ) : null,
+            ];
+          })}
+        </tbody>
+      </table>
+    </div>
+  );
+}

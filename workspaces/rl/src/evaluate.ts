@@ -1,0 +1,53 @@
+// Periodic evaluation (the run config's optional `eval` section): every `every` env steps, play `episodes`
+// fresh episodes on separate env copies and log their mean return as `eval/episodic_return`.
+// Evaluation steps do not count against the budget, and every evaluation starts from the same env seeds,
+// so successive evaluations differ only by the policy.
+import { Rng } from '@creditlab/common';
+import type { RlRunConfig, RunContext } from '@creditlab/spec';
+import { SyncVectorEnv } from './vec-env';
+
+/** Maps a batch of encoded observations [n, obsDim] to one action per row. */
+export type BatchPolicy = (obs: Float32Array, n: number, greedy: boolean) => (number | ArrayLike<number>)[];
+
+export class Evaluator {
+  private nextAt: number;
+  private readonly envSeed: number;
+
+  constructor(
+    private readonly ctx: RunContext,
+    private readonly cfg: RlRunConfig,
+  ) {
+    this.nextAt = cfg.eval ? cfg.eval.every : Infinity;
+    this.envSeed = Math.floor(new Rng(ctx.run.seed).fork('eval').next() * 2 ** 31);
+  }
+
+  /** Evaluates if `globalStep` has reached the next multiple of `eval.every`. */
+  maybeRun(globalStep: number, policy: BatchPolicy): void {
+    const ev = this.cfg.eval;
+    if (!ev || globalStep < this.nextAt) return;
+    while (this.nextAt <= globalStep) this.nextAt += ev.every;
+    const { meanReturn, meanLength } = this.run(ev.episodes, ev.greedy, policy);
+    this.ctx.log(globalStep, { 'eval/episodic_return': meanReturn, 'eval/episodic_length': meanLength });
+  }
+
+  run(episodes: number, greedy: boolean, policy: BatchPolicy): { meanReturn: number; meanLength: number; returns: number[] } {
+    const vec = new SyncVectorEnv(this.cfg.env.id, this.cfg.env.params, episodes, this.envSeed);
+    const returns = new Array<number>(episodes).fill(NaN);
+    const lengths = new Array<number>(episodes).fill(0);
+    let running = episodes;
+    while (running > 0) {
+      const actions = policy(vec.obsBatch, episodes, greedy);
+      for (let e = 0; e < episodes; e++) {
+        if (!Number.isNaN(returns[e])) continue;
+        const r = vec.step(e, actions[e]);
+        if (r.episode) {
+          returns[e] = r.episode.return;
+          lengths[e] = r.episode.length;
+          running--;
+        }
+      }
+    }
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    return { meanReturn: mean(returns), meanLength: mean(lengths), returns };
+  }
+}

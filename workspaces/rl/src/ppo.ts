@@ -1,0 +1,343 @@
+// Proximal Policy Optimization with the clipped surrogate objective.
+//   Schulman, Wolski, Dhariwal, Radford, Klimov (2017), "Proximal Policy Optimization Algorithms", arXiv:1707.06347.
+//   GAE: Schulman, Moritz, Levine, Jordan, Abbeel (2016), arXiv:1506.02438.
+// Structured after CleanRL's single-file ppo.py (Huang et al., 2022, "The 37 Implementation Details of PPO"):
+// separate tanh actor/critic, orthogonal init, GAE, per-minibatch advantage normalisation, clipped value loss,
+// entropy bonus, global grad-norm clipping, Adam(eps=1e-5) with linear LR annealing, optional target-KL stop.
+//
+// Differences from CleanRL, on purpose:
+// - Time-limit truncations are bootstrapped: when an episode is cut by the time limit (truncated and not
+//   terminated) γ·V(final obs) is added to that step's training reward, then the step is treated as an episode
+//   end in GAE. CleanRL treats truncation as termination. `bootstrapTruncated: false` restores that.
+// - Every env reward goes through `shapeReward` before it is stored; `charts/episodic_return` is always the
+//   true env return.
+// - Sampling happens in JS on the downloaded logits with the run's seeded Rng, so a seed fixes the run.
+// Speed (tfjs wasm, 2 shared cores, ~4–6k env steps/s on CartPole): the rollout runs actor and critic for all
+// env copies in one batched forward pass with one download per step; the update's dense layers use a
+// hand-written gradient (nets.ts) because wasm's transposed matMul and tanh were the dominant costs.
+import * as tf from '@tensorflow/tfjs';
+import { Rng } from '@creditlab/common';
+import { PpoConfigSchema, type PpoConfig, type RunContext, type RlRunConfig } from '@creditlab/spec';
+import { ActorCritic } from './actor-critic';
+import { ensureBackend } from './backend';
+import { clipByGlobalNorm, exportVariables, explainedVariance, finiteMetrics, normalizeInPlace } from './nets';
+import { Evaluator } from './evaluate';
+import { resolveShaper, type ShapeReward, type TrainOptions } from './shaping';
+import { SyncVectorEnv } from './vec-env';
+
+// ---------------------------------------------------------------------------------------------------------
+// GAE
+
+export interface GaeInput {
+  /** [numSteps * numEnvs], step-major: index t * numEnvs + e. */
+  rewards: ArrayLike<number>;
+  values: ArrayLike<number>;
+  /** 1 where the transition at (t, e) ended its episode: no value flows back across it. */
+  dones: ArrayLike<number>;
+  /** V of the observation after the last stored step, per env. */
+  lastValues: ArrayLike<number>;
+  numSteps: number;
+  numEnvs: number;
+  gamma: number;
+  lambda: number;
+}
+
+/** Â_t = δ_t + γλ(1−d_t)Â_{t+1}, δ_t = r_t + γ(1−d_t)V_{t+1} − V_t; returns R_t = Â_t + V_t. */
+export function computeGae(p: GaeInput): { advantages: Float32Array; returns: Float32Array } {
+  const { numSteps: T, numEnvs: N, gamma, lambda } = p;
+  const advantages = new Float32Array(T * N);
+  const returns = new Float32Array(T * N);
+  for (let e = 0; e < N; e++) {
+    let lastGae = 0;
+    for (let t = T - 1; t >= 0; t--) {
+      const i = t * N + e;
+      const nextValue = t === T - 1 ? p.lastValues[e] : p.values[i + N];
+      const notDone = 1 - p.dones[i];
+      const delta = p.rewards[i] + gamma * nextValue * notDone - p.values[i];
+      lastGae = delta + gamma * lambda * notDone * lastGae;
+      advantages[i] = lastGae;
+      returns[i] = lastGae + p.values[i];
+    }
+  }
+  return { advantages, returns };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Losses
+
+/** L^CLIP as a loss: mean(max(−A·ρ, −A·clip(ρ, 1−ε, 1+ε))). */
+export function ppoClipLoss(ratio: tf.Tensor, advantages: tf.Tensor, clipCoef: number): tf.Scalar {
+  const unclipped = tf.mul(tf.neg(advantages), ratio);
+  const clipped = tf.mul(tf.neg(advantages), tf.clipByValue(ratio, 1 - clipCoef, 1 + clipCoef));
+  return tf.mean(tf.maximum(unclipped, clipped));
+}
+
+/** ½·mean(max((V−R)², (V_old + clip(V−V_old, ±ε) − R)²)), or ½·mean((V−R)²) unclipped. */
+export function valueLoss(newValue: tf.Tensor, oldValue: tf.Tensor, returns: tf.Tensor, clipCoef: number | null): tf.Scalar {
+  const unclipped = tf.square(tf.sub(newValue, returns));
+  if (clipCoef === null) return tf.mul(0.5, tf.mean(unclipped));
+  const vClipped = tf.add(oldValue, tf.clipByValue(tf.sub(newValue, oldValue), -clipCoef, clipCoef));
+  return tf.mul(0.5, tf.mean(tf.maximum(unclipped, tf.square(tf.sub(vClipped, returns)))));
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Rollout (shared with A2C)
+
+export class RolloutBuffer {
+  readonly obs: Float32Array;
+  /** Discrete: one action index per entry; box: actDim values per entry. */
+  readonly actions: Float32Array;
+  readonly logProbs: Float32Array;
+  readonly rewards: Float32Array;
+  readonly dones: Float32Array;
+  readonly values: Float32Array;
+  readonly lastValues: Float32Array;
+  readonly actWidth: number;
+  constructor(
+    readonly numSteps: number,
+    readonly numEnvs: number,
+    readonly obsDim: number,
+    agent: ActorCritic,
+  ) {
+    const n = numSteps * numEnvs;
+    this.actWidth = agent.discrete ? 1 : agent.actDim;
+    this.obs = new Float32Array(n * obsDim);
+    this.actions = new Float32Array(n * this.actWidth);
+    this.logProbs = new Float32Array(n);
+    this.rewards = new Float32Array(n);
+    this.dones = new Float32Array(n);
+    this.values = new Float32Array(n);
+    this.lastValues = new Float32Array(numEnvs);
+  }
+}
+
+export interface RolloutState {
+  vec: SyncVectorEnv;
+  agent: ActorCritic;
+  rng: Rng;
+  shapeReward: ShapeReward;
+  gamma: number;
+  bootstrapTruncated: boolean;
+  globalStep: number;
+  ctx: RunContext;
+}
+
+/**
+ * Fills `buf` with numSteps steps of every env copy and logs each finished episode's true return.
+ * Rewards stored are shaped (plus the truncation bootstrap); the logged returns are not.
+ */
+export function collectRollout(s: RolloutState, buf: RolloutBuffer): void {
+  const { vec, agent, rng, ctx } = s;
+  const N = vec.num;
+  const D = vec.obsDim;
+  agent.refreshLogStd();
+  const truncIdx: number[] = [];
+  const truncObs = new Float32Array(N * D);
+  for (let t = 0; t < buf.numSteps; t++) {
+    buf.obs.set(vec.obsBatch, t * N * D);
+    const out = agent.evaluate(vec.obsBatch, N);
+    truncIdx.length = 0;
+    for (let e = 0; e < N; e++) {
+      const i = t * N + e;
+      const { action, envAction, logProb } = agent.sample(out, e, rng);
+      const obs = vec.obs(e);
+      const r = vec.step(e, envAction);
+      const shaped = s.shapeReward({
+        obs,
+        action,
+        reward: r.reward,
+        nextObs: r.nextObs,
+        terminated: r.terminated,
+        truncated: r.truncated,
+        info: r.info,
+        envIndex: e,
+        episodeStep: r.episodeStep,
+        resetInfo: r.resetInfo,
+        globalStep: s.globalStep,
+      });
+      s.globalStep++;
+      if (typeof action === 'number') buf.actions[i] = action;
+      else buf.actions.set(action, i * buf.actWidth);
+      buf.logProbs[i] = logProb;
+      buf.values[i] = out[e * (agent.actDim + 1) + agent.actDim];
+      buf.rewards[i] = shaped;
+      buf.dones[i] = r.terminated || r.truncated ? 1 : 0;
+      if (r.truncated && !r.terminated && s.bootstrapTruncated) {
+        vec.encode(r.nextObs, truncObs, truncIdx.length * D);
+        truncIdx.push(i);
+      }
+      if (r.episode) {
+        ctx.log(s.globalStep, { 'charts/episodic_return': r.episode.return, 'charts/episodic_length': r.episode.length });
+      }
+    }
+    if (truncIdx.length > 0) {
+      const v = agent.values(truncObs.subarray(0, truncIdx.length * D), truncIdx.length);
+      truncIdx.forEach((i, k) => (buf.rewards[i] += s.gamma * v[k]));
+    }
+  }
+  buf.lastValues.set(agent.values(vec.obsBatch, N));
+}
+
+/** Lets the host's timers and message handlers run between iterations. */
+export const yieldToEventLoop = (): Promise<void> =>
+  new Promise((resolve) => (typeof setImmediate === 'function' ? setImmediate(resolve) : setTimeout(resolve, 0)));
+
+export function rlConfig(ctx: RunContext): RlRunConfig {
+  const cfg = ctx.run.config;
+  if (cfg.kind !== 'rl') throw new Error(`an RL trainer got a "${cfg.kind}" run`);
+  return cfg;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Training
+
+export async function trainPpo(ctx: RunContext, opts: TrainOptions = {}): Promise<void> {
+  const cfg = rlConfig(ctx);
+  const args: PpoConfig = PpoConfigSchema.parse(cfg.algo);
+  const backend = await ensureBackend(ctx.backend);
+  const shapeReward = resolveShaper(ctx, opts);
+  const seed = ctx.run.seed;
+  const rng = new Rng(seed);
+
+  const vec = new SyncVectorEnv(cfg.env.id, cfg.env.params, args.numEnvs, seed);
+  const agent = new ActorCritic(vec.obsDim, vec.actionSpace, args.hiddenSizes, rng.fork('init'), 'ppo');
+  const optimizer = tf.train.adam(args.learningRate, 0.9, 0.999, 1e-5);
+  const batchSize = args.numEnvs * args.numSteps;
+  const minibatchSize = Math.floor(batchSize / args.numMinibatches);
+  if (minibatchSize < 1) throw new Error(`ppo: numEnvs × numSteps (${batchSize}) must be at least numMinibatches (${args.numMinibatches})`);
+  const numIterations = Math.max(1, Math.floor(ctx.run.budget.steps / batchSize));
+  ctx.info(
+    `ppo on ${cfg.env.id} (${backend}): ${numIterations} iterations × ${batchSize} steps, minibatch ${minibatchSize}, seed ${seed}`,
+  );
+
+  const buf = new RolloutBuffer(args.numSteps, args.numEnvs, vec.obsDim, agent);
+  const state: RolloutState = {
+    vec,
+    agent,
+    rng: rng.fork('policy'),
+    shapeReward,
+    gamma: args.gamma,
+    bootstrapTruncated: args.bootstrapTruncated,
+    globalStep: 0,
+    ctx,
+  };
+  const shuffleRng = rng.fork('minibatches');
+  const indices = Array.from({ length: batchSize }, (_, i) => i);
+  const D = vec.obsDim;
+  const W = buf.actWidth;
+  const mbObs = new Float32Array(minibatchSize * D);
+  const mbActions = new Float32Array(minibatchSize * W);
+  const mbLogProbs = new Float32Array(minibatchSize);
+  const mbAdv = new Float32Array(minibatchSize);
+  const mbReturns = new Float32Array(minibatchSize);
+  const mbValues = new Float32Array(minibatchSize);
+  const evaluator = new Evaluator(ctx, cfg);
+  const evalPolicy = agent.batchPolicy(rng.fork('eval-policy'));
+  const start = performance.now();
+
+  try {
+    for (let iteration = 1; iteration <= numIterations; iteration++) {
+      if (ctx.cancelled()) {
+        ctx.info(`ppo: cancelled at step ${state.globalStep}`);
+        return;
+      }
+      const lr = args.annealLr ? (1 - (iteration - 1) / numIterations) * args.learningRate : args.learningRate;
+      // tfjs's Adam reads this field on every step, so assigning it anneals without rebuilding the optimizer.
+      (optimizer as unknown as { learningRate: number }).learningRate = lr;
+
+      collectRollout(state, buf);
+      const { advantages, returns } = computeGae({
+        rewards: buf.rewards,
+        values: buf.values,
+        dones: buf.dones,
+        lastValues: buf.lastValues,
+        numSteps: args.numSteps,
+        numEnvs: args.numEnvs,
+        gamma: args.gamma,
+        lambda: args.gaeLambda,
+      });
+
+      // stats: policy loss, value loss, entropy, old approx KL, approx KL, clip fraction (last minibatch, as CleanRL)
+      let stats: Float32Array<ArrayBufferLike> = new Float32Array(6);
+      let clipfracSum = 0;
+      let clipfracCount = 0;
+      for (let epoch = 0; epoch < args.updateEpochs; epoch++) {
+        shuffleRng.shuffle(indices);
+        for (let startIdx = 0; startIdx + minibatchSize <= batchSize; startIdx += minibatchSize) {
+          for (let k = 0; k < minibatchSize; k++) {
+            const j = indices[startIdx + k];
+            mbObs.set(buf.obs.subarray(j * D, (j + 1) * D), k * D);
+            if (W === 1) mbActions[k] = buf.actions[j];
+            else mbActions.set(buf.actions.subarray(j * W, (j + 1) * W), k * W);
+            mbLogProbs[k] = buf.logProbs[j];
+            mbAdv[k] = advantages[j];
+            mbReturns[k] = returns[j];
+            mbValues[k] = buf.values[j];
+          }
+          if (args.normAdv) normalizeInPlace(mbAdv);
+          const out = tf.tidy(() => {
+            const x = tf.tensor2d(mbObs, [minibatchSize, D]);
+            const acts = agent.discrete ? tf.tensor1d(mbActions) : tf.tensor2d(mbActions, [minibatchSize, W]);
+            const oldLogProb = tf.tensor1d(mbLogProbs);
+            const adv = tf.tensor1d(mbAdv);
+            const ret = tf.tensor1d(mbReturns);
+            const oldValue = tf.tensor1d(mbValues);
+            const kept: { stats?: tf.Tensor } = {};
+            const { grads } = tf.variableGrads(() => {
+              const { pi, value } = agent.forward(x);
+              const { logProb, entropy } = agent.logProbEntropy(pi, acts);
+              const logRatio = tf.sub(logProb, oldLogProb);
+              const ratio = tf.exp(logRatio);
+              const pgLoss = ppoClipLoss(ratio, adv, args.clipCoef);
+              const vLoss = valueLoss(value, oldValue, ret, args.clipVloss ? args.clipCoef : null);
+              const entLoss = tf.mean(entropy);
+              const loss = tf.add(tf.sub(pgLoss, tf.mul(args.entCoef, entLoss)), tf.mul(args.vfCoef, vLoss)) as tf.Scalar;
+              // Diagnostics ride along with the forward pass; kept so the gradient tape's tidy does not free them.
+              const oldApproxKl = tf.mean(tf.neg(logRatio));
+              const approxKl = tf.mean(tf.sub(tf.sub(ratio, 1), logRatio));
+              const clipfrac = tf.mean(tf.cast(tf.greater(tf.abs(tf.sub(ratio, 1)), args.clipCoef), 'float32'));
+              kept.stats = tf.keep(tf.stack([pgLoss, vLoss, entLoss, oldApproxKl, approxKl, clipfrac]));
+              return loss;
+            }, agent.vars);
+            optimizer.applyGradients(clipByGlobalNorm(grads, args.maxGradNorm).grads);
+            return kept.stats!;
+          });
+          stats = out.dataSync() as Float32Array;
+          out.dispose();
+          clipfracSum += stats[5];
+          clipfracCount++;
+        }
+        if (args.targetKl !== null && stats[4] > args.targetKl) break;
+      }
+
+      const sps = state.globalStep / ((performance.now() - start) / 1000);
+      ctx.log(
+        state.globalStep,
+        finiteMetrics({
+          'charts/learning_rate': lr,
+          'losses/value_loss': stats[1],
+          'losses/policy_loss': stats[0],
+          'losses/entropy': stats[2],
+          'losses/old_approx_kl': stats[3],
+          'losses/approx_kl': stats[4],
+          'losses/clipfrac': clipfracSum / Math.max(1, clipfracCount),
+          'losses/explained_variance': explainedVariance(buf.values, returns),
+          'charts/SPS': sps,
+        }),
+      );
+      ctx.progress(state.globalStep);
+      evaluator.maybeRun(state.globalStep, evalPolicy);
+      await yieldToEventLoop();
+    }
+    ctx.checkpoint(state.globalStep, {
+      algo: 'ppo',
+      obsDim: vec.obsDim,
+      actionSpace: vec.actionSpace,
+      hiddenSizes: args.hiddenSizes,
+      weights: exportVariables(agent.vars),
+    });
+  } finally {
+    agent.dispose();
+    optimizer.dispose();
+  }
+}

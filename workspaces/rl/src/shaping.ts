@@ -1,0 +1,55 @@
+// The one seam between an environment's reward and what an algorithm learns from. Every trainer sends each
+// env reward through a `ShapeReward` before storing it; the reward pipeline (user code, shaping terms,
+// transforms) plugs in here. Logged episodic returns always use the untouched env reward.
+import type { StepInfo } from '@creditlab/envs';
+import type { RunContext } from '@creditlab/spec';
+
+export interface Transition {
+  /** Observation the action was taken in. */
+  obs: Float64Array;
+  /** Integer for discrete action spaces, the unclipped sampled vector for box spaces. */
+  action: number | Float64Array;
+  /** The env's own reward. */
+  reward: number;
+  /** The true next observation (the final one when the episode just ended, not the auto-reset one). */
+  nextObs: Float64Array;
+  terminated: boolean;
+  truncated: boolean;
+  info: StepInfo;
+  /** Which copy of the vector env produced it. */
+  envIndex: number;
+  /** 0-based step index within the current episode (0 marks an episode's first transition). */
+  episodeStep: number;
+  /** The info of the reset that began this episode (potentials may need the first state's info). */
+  resetInfo: StepInfo;
+  /** Total env steps taken by the run before this one. */
+  globalStep: number;
+}
+
+/**
+ * Called once per env step, in step order for each env copy, before the reward is stored. A per-copy
+ * pipeline can key on `envIndex`, open an episode when `episodeStep === 0` (obs + resetInfo) and close it
+ * when `terminated || truncated`.
+ */
+export type ShapeReward = (t: Transition) => number;
+
+export const identityReward: ShapeReward = (t) => t.reward;
+
+export interface TrainOptions {
+  /** Defaults to the identity; must be synchronous and deterministic given the transition. */
+  shapeReward?: ShapeReward;
+}
+
+/**
+ * Returns the shaper to use. A run whose config asks for a reward pipeline but was started without one
+ * fails, because silently training on the raw env reward would produce results for the wrong experiment.
+ */
+export function resolveShaper(ctx: RunContext, opts: TrainOptions | undefined): ShapeReward {
+  if (opts?.shapeReward) return opts.shapeReward;
+  const cfg = ctx.run.config;
+  const r = cfg.kind === 'rl' ? cfg.reward : undefined;
+  if (r && (r.file || r.code || r.source || r.shaping.length > 0 || r.transforms.length > 0)) {
+    throw new Error('this run configures a reward pipeline, but the trainer was started without a shapeReward function');
+  }
+  return identityReward;
+}

@@ -1,0 +1,11 @@
+export * from './task';
+export * from './model';
+export * from './sft';
+export * from './evaluate';
+export * from './process-reward';
+export * from './advantages';
+export * from './losses';
+export * from './prm';
+export * from './macro';
+export * from './dpo';
+export { trainRlhf, taskConfigOf, sftCacheKey, cacheDir, oracleScorer, type StepScorer } from './train';

@@ -1,0 +1,252 @@
+// A character-level GRU language model on tfjs (the policy, its frozen reference, and a per-step scorer for
+// the learned PRM/ORM). Tiny on purpose: hidden 64, embedding 16, the size the prototype trained in minutes.
+//
+// Layout of every batch: prompts left-padded with PAD to the task's prompt width P, then the response,
+// then PAD. Response token t therefore sits in column P+t of every row and is predicted from the state
+// after column P+t−1; left padding is just a learned initial state, so no gating is needed.
+// Embeddings are one-hot × matrix because the wasm backend has no gradient for gather.
+import * as tf from '@tensorflow/tfjs';
+import { Rng } from '@creditlab/common';
+import { PAD, TOK } from './task';
+
+export interface GruConfig {
+  vocab: number;
+  hidden: number;
+  embedding: number;
+  /** Extra scalar heads read from the hidden state (a value head for PPO, a score head for a reward model). */
+  valueHead?: boolean;
+}
+
+export type Weights = Record<string, { shape: number[]; data: number[] }>;
+
+function glorot(rng: Rng, fanIn: number, fanOut: number): Float32Array {
+  const a = Math.sqrt(6 / (fanIn + fanOut));
+  const out = new Float32Array(fanIn * fanOut);
+  for (let i = 0; i < out.length; i++) out[i] = rng.uniform(-a, a);
+  return out;
+}
+
+export class GruModel {
+  readonly vars: Record<string, tf.Variable>;
+  constructor(
+    readonly cfg: GruConfig,
+    seed: number,
+    trainable = true,
+  ) {
+    const { vocab: V, hidden: H, embedding: E } = cfg;
+    const rng = new Rng(seed).fork('gru-init');
+    const mk = (_name: string, shape: number[], data: Float32Array) => tf.variable(tf.tensor(data, shape), trainable);
+    this.vars = {
+      emb: mk('emb', [V, E], glorot(rng, V, E)),
+      wx: mk('wx', [E, 3 * H], glorot(rng, E, 3 * H)),
+      bx: mk('bx', [3 * H], new Float32Array(3 * H)),
+      whrz: mk('whrz', [H, 2 * H], glorot(rng, H, 2 * H)),
+      whn: mk('whn', [H, H], glorot(rng, H, H)),
+      bhn: mk('bhn', [H], new Float32Array(H)),
+      wo: mk('wo', [H, V], glorot(rng, H, V)),
+      bo: mk('bo', [V], new Float32Array(V)),
+    };
+    if (cfg.valueHead) {
+      this.vars.wv = mk('wv', [H, 1], new Float32Array(H));
+      this.vars.bv = mk('bv', [1], new Float32Array(1));
+    }
+  }
+
+  trainableVars(): tf.Variable[] {
+    return Object.values(this.vars);
+  }
+
+  /** Input projection of every token at once: [B,T,3H]. */
+  private inputProj(tokens: tf.Tensor2D): tf.Tensor3D {
+    const [B, T] = tokens.shape;
+    const { vocab: V, hidden: H } = this.cfg;
+    const oh = tf.oneHot(tokens.reshape([-1]) as tf.Tensor1D, V).toFloat();
+    return oh.matMul(this.vars.emb).matMul(this.vars.wx).add(this.vars.bx).reshape([B, T, 3 * H]);
+  }
+
+  /** One GRU step (PyTorch's gate convention: the reset gate multiplies W_hn·h + b_hn). */
+  private cell(xrz: tf.Tensor2D, xn: tf.Tensor2D, h: tf.Tensor2D): tf.Tensor2D {
+    const rz = tf.sigmoid(xrz.add(h.matMul(this.vars.whrz)));
+    const [r, z] = tf.split(rz, 2, 1);
+    const n = tf.tanh(xn.add(r.mul(h.matMul(this.vars.whn).add(this.vars.bhn))));
+    return n.add(z.mul(h.sub(n))) as tf.Tensor2D;
+  }
+
+  /**
+   * Hidden states after each of the first `steps` columns: [B, steps, H]. Differentiable; call inside tidy.
+   */
+  hiddenStates(tokens: tf.Tensor2D, steps = tokens.shape[1]): tf.Tensor3D {
+    const [B] = tokens.shape;
+    const H = this.cfg.hidden;
+    const x = this.inputProj(tokens.slice([0, 0], [B, steps]) as tf.Tensor2D).transpose([1, 0, 2]);
+    const [xrz, xn] = tf.split(x, [2 * H, H], 2);
+    const xrzs = tf.unstack(xrz) as tf.Tensor2D[];
+    const xns = tf.unstack(xn) as tf.Tensor2D[];
+    let h = tf.zeros([B, H]) as tf.Tensor2D;
+    const hs: tf.Tensor2D[] = [];
+    for (let t = 0; t < steps; t++) {
+      h = this.cell(xrzs[t], xns[t], h);
+      hs.push(h);
+    }
+    return tf.stack(hs, 1) as tf.Tensor3D;
+  }
+
+  /**
+   * Log-probabilities of the response tokens (columns P..P+L−1) under the model: [B, L].
+   * Also the value head's outputs at the states that predict them (V(s_t) before token t), if any.
+   * Differentiable; call inside tidy/variableGrads.
+   */
+  responseLogProbs(tokens: tf.Tensor2D, promptWidth: number, temperature = 1): { logp: tf.Tensor2D; values?: tf.Tensor2D; entropy: tf.Tensor2D } {
+    const [B, T] = tokens.shape;
+    const L = T - promptWidth;
+    const { hidden: H, vocab: V } = this.cfg;
+    const hs = this.hiddenStates(tokens, T - 1).slice([0, promptWidth - 1, 0], [B, L, H]).reshape([B * L, H]);
+    let logits = hs.matMul(this.vars.wo).add(this.vars.bo);
+    if (temperature !== 1) logits = logits.div(temperature);
+    const lsm = tf.logSoftmax(logits);
+    const target = tokens.slice([0, promptWidth], [B, L]).reshape([-1]) as tf.Tensor1D;
+    const logp = lsm.mul(tf.oneHot(target, V).toFloat()).sum(1).reshape([B, L]) as tf.Tensor2D;
+    const entropy = lsm.exp().mul(lsm).sum(1).neg().reshape([B, L]) as tf.Tensor2D;
+    const out: { logp: tf.Tensor2D; values?: tf.Tensor2D; entropy: tf.Tensor2D } = { logp, entropy };
+    if (this.vars.wv) out.values = hs.matMul(this.vars.wv).add(this.vars.bv).reshape([B, L]) as tf.Tensor2D;
+    return out;
+  }
+
+  /** Scalar head at every response column (after reading token P+t): [B, L]. Used by learned reward models. */
+  responseScores(tokens: tf.Tensor2D, promptWidth: number): tf.Tensor2D {
+    const [B, T] = tokens.shape;
+    const L = T - promptWidth;
+    const H = this.cfg.hidden;
+    const hs = this.hiddenStates(tokens).slice([0, promptWidth, 0], [B, L, H]).reshape([B * L, H]);
+    return hs.matMul(this.vars.wv).add(this.vars.bv).reshape([B, L]) as tf.Tensor2D;
+  }
+
+  /**
+   * Samples responses for left-padded prompts (all of width P). Greedy when `greedy`, else temperature/top-k.
+   * A row stops after '.'; generation stops when every row has, or at `maxTokens` (the row is then truncated).
+   * Deterministic under `rng`: the token draws happen in JS from the seeded stream.
+   */
+  sample(prompts: number[][], opts: { maxTokens: number; rng: Rng; temperature?: number; topK?: number; greedy?: boolean; prefixes?: number[][] }): number[][] {
+    const B = prompts.length;
+    const { vocab: V, hidden: H } = this.cfg;
+    const temperature = opts.temperature ?? 1;
+    const topK = opts.topK ?? 0;
+    const out: number[][] = prompts.map(() => []);
+    const done = new Array<boolean>(B).fill(false);
+    // Forced response prefixes (Monte-Carlo completions continue from a given partial solution).
+    const prefixes = opts.prefixes ?? prompts.map(() => []);
+    const P = prompts[0].length;
+    let h = tf.tidy(() => {
+      const seq = this.hiddenStates(tf.tensor2d(prompts, [B, P], 'int32'));
+      return seq.slice([0, P - 1, 0], [B, 1, H]).reshape([B, H]) as tf.Tensor2D;
+    });
+    const embWx = tf.tidy(() => this.vars.emb.matMul(this.vars.wx).add(this.vars.bx));
+    const probs = new Float64Array(V);
+    const idx = Array.from({ length: V }, (_, i) => i);
+    for (let t = 0; t < opts.maxTokens; t++) {
+      const logits = tf.tidy(() => h.matMul(this.vars.wo).add(this.vars.bo)).dataSync() as Float32Array;
+      const next = new Array<number>(B).fill(PAD);
+      for (let b = 0; b < B; b++) {
+        if (done[b]) continue;
+        let tok: number;
+        if (t < prefixes[b].length) tok = prefixes[b][t];
+        else {
+          const row = logits.subarray(b * V, (b + 1) * V);
+          // PAD is never a valid output.
+          if (opts.greedy) {
+            tok = 1;
+            for (let v = 2; v < V; v++) if (row[v] > row[tok]) tok = v;
+          } else {
+            let allowed = idx.slice(1);
+            if (topK > 0 && topK < allowed.length) allowed = allowed.sort((a, c) => row[c] - row[a]).slice(0, topK);
+            let mx = -Infinity;
+            for (const v of allowed) mx = Math.max(mx, row[v] / temperature);
+            let z = 0;
+            probs.fill(0);
+            for (const v of allowed) z += probs[v] = Math.exp(row[v] / temperature - mx);
+            let u = opts.rng.next() * z;
+            tok = allowed[allowed.length - 1];
+            for (const v of allowed) {
+              u -= probs[v];
+              if (u <= 0) {
+                tok = v;
+                break;
+              }
+            }
+          }
+        }
+        next[b] = tok;
+        out[b].push(tok);
+        if (tok === TOK.END) done[b] = true;
+      }
+      if (done.every(Boolean)) break;
+      const nh = tf.tidy(() => {
+        const x = tf.oneHot(tf.tensor1d(next, 'int32'), V).toFloat().matMul(embWx);
+        const [xrz, xn] = tf.split(x, [2 * H, H], 1);
+        return this.cell(xrz as tf.Tensor2D, xn as tf.Tensor2D, h);
+      });
+      h.dispose();
+      h = nh;
+    }
+    h.dispose();
+    embWx.dispose();
+    return out;
+  }
+
+  getWeights(): Weights {
+    const w: Weights = {};
+    for (const [k, v] of Object.entries(this.vars)) w[k] = { shape: v.shape, data: Array.from(v.dataSync()) };
+    return w;
+  }
+
+  setWeights(w: Weights): void {
+    for (const [k, v] of Object.entries(this.vars)) {
+      const src = w[k];
+      if (!src) continue; // e.g. a value head absent from an SFT checkpoint keeps its initialisation
+      if (src.shape.join() !== v.shape.join()) throw new Error(`weight ${k}: shape ${src.shape} ≠ ${v.shape}`);
+      v.assign(tf.tensor(src.data, src.shape));
+    }
+  }
+
+  /** A copy with the same weights; frozen (not trainable) unless asked. */
+  clone(opts: { trainable?: boolean; valueHead?: boolean; seed?: number } = {}): GruModel {
+    const m = new GruModel({ ...this.cfg, valueHead: opts.valueHead ?? this.cfg.valueHead }, opts.seed ?? 0, opts.trainable ?? false);
+    for (const [k, v] of Object.entries(this.vars)) if (m.vars[k]) m.vars[k].assign(v);
+    return m;
+  }
+
+  dispose(): void {
+    for (const v of Object.values(this.vars)) v.dispose();
+  }
+}
+
+/** Pads response rows to a common length and prepends the prompts: int32 [B, P+L] plus a 0/1 response mask [B, L]. */
+export function batchTensors(prompts: number[][], responses: number[][]): { tokens: tf.Tensor2D; mask: tf.Tensor2D; L: number } {
+  const B = prompts.length;
+  const P = prompts[0].length;
+  const L = Math.max(1, ...responses.map((r) => r.length));
+  const tok = new Int32Array(B * (P + L));
+  const mask = new Float32Array(B * L);
+  for (let b = 0; b < B; b++) {
+    tok.set(prompts[b], b * (P + L));
+    tok.set(responses[b], b * (P + L) + P);
+    mask.fill(1, b * L, b * L + responses[b].length);
+  }
+  return { tokens: tf.tensor2d(tok, [B, P + L], 'int32'), mask: tf.tensor2d(mask, [B, L]), L };
+}
+
+/** Adam step with global-norm gradient clipping. Returns the loss and the pre-clip gradient norm. */
+export function clippedStep(opt: tf.Optimizer, vars: tf.Variable[], lossFn: () => tf.Scalar, maxNorm: number): { loss: number; gradNorm: number } {
+  const { value, grads } = tf.variableGrads(lossFn, vars);
+  const gs = Object.values(grads);
+  const norm = tf.tidy(() => tf.sqrt(tf.addN(gs.map((g) => g.square().sum()))).dataSync()[0]);
+  const scale = maxNorm > 0 && norm > maxNorm ? maxNorm / norm : 1;
+  const named: Record<string, tf.Tensor> = {};
+  for (const [k, g] of Object.entries(grads)) named[k] = scale === 1 ? g : tf.tidy(() => g.mul(scale));
+  opt.applyGradients(named as tf.NamedTensorMap);
+  const loss = value.dataSync()[0];
+  value.dispose();
+  for (const g of gs) g.dispose();
+  if (scale !== 1) for (const g of Object.values(named)) g.dispose();
+  return { loss, gradNorm: norm };
+}

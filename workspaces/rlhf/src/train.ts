@@ -1,0 +1,401 @@
+// The RLHF run: SFT (cached), a frozen reference, a reward model, then RL on the token-level MDP with the
+// configured algorithm and reward method; greedy held-out diagnostics along the way.
+import * as tf from '@tensorflow/tfjs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Rng, hashValue } from '@creditlab/common';
+import { RlhfRunConfigSchema, type RlhfRunConfig } from '@creditlab/spec/rlhf';
+import type { RunContext, TrainFn } from '@creditlab/spec/run-context';
+import { ensureBackend } from '@creditlab/rl/backend';
+import { GruModel, batchTensors, clippedStep, type Weights } from './model';
+import { trainSft } from './sft';
+import { collectMcLabels, prmScores, trainPrm } from './prm';
+import { logSigmoid, quantile } from '@creditlab/rewards/methods/lsc';
+import { delimiterMacros, fixedMacros, macroGae, perplexityMacros } from './macro';
+import { evaluatePolicy } from './evaluate';
+import { checkSolution, decode, DEFAULT_TASK, encodePrompt, promptOf, promptWidth, splitProblems, TOK, VOCAB_SIZE, type Problem, type SolutionCheck, type TaskConfig } from './task';
+import { refineStepRewards, resolvePlacement, returnsToGo, tokenRewards } from './process-reward';
+import { gae, klPerToken, looBaseline, mean, std } from './advantages';
+import { k3KlLoss, pgLoss, ppoPolicyLoss, valueLoss } from './losses';
+
+export function taskConfigOf(cfg: RlhfRunConfig): TaskConfig {
+  const { type: _type, ...rest } = cfg.task;
+  return { ...DEFAULT_TASK, ...rest };
+}
+
+/** Where SFT checkpoints are cached: $CREDITLAB_CACHE_DIR, else the OS temp folder. */
+export function cacheDir(): string {
+  return process.env.CREDITLAB_CACHE_DIR ?? join(tmpdir(), 'creditlab-cache');
+}
+
+export function sftCacheKey(cfg: RlhfRunConfig): string {
+  // The run seed is deliberately absent: one SFT model serves every arm and seed of an experiment.
+  return hashValue({ v: 1, task: cfg.task, model: cfg.model, sft: { ...cfg.sft, cache: undefined } });
+}
+
+async function sftPolicy(cfg: RlhfRunConfig, train: Problem[], W: number, ctx: RunContext): Promise<GruModel> {
+  const model = new GruModel({ vocab: VOCAB_SIZE, hidden: cfg.model.hidden, embedding: cfg.model.embedding }, cfg.sft.seed);
+  const file = join(cacheDir(), `rlhf-sft-${sftCacheKey(cfg)}.json`);
+  if (cfg.sft.cache && existsSync(file)) {
+    model.setWeights(JSON.parse(readFileSync(file, 'utf8')) as Weights);
+    ctx.info(`SFT: reused ${file}`);
+    return model;
+  }
+  const t0 = performance.now();
+  const losses = await trainSft(model, train, cfg.sft, W, new Rng(cfg.sft.seed).fork('sft'), (it, loss) => {
+    if ((it + 1) % 250 === 0) ctx.info(`SFT ${it + 1}/${cfg.sft.iterations}: loss ${loss.toFixed(4)}`);
+    return !ctx.cancelled();
+  });
+  const secs = (performance.now() - t0) / 1000;
+  ctx.info(`SFT: ${losses.length} iterations in ${secs.toFixed(1)} s, final loss ${losses.at(-1)?.toFixed(4)}`);
+  if (cfg.sft.cache && losses.length === cfg.sft.iterations) {
+    mkdirSync(cacheDir(), { recursive: true });
+    const tmp = `${file}.${process.pid}.tmp`;
+    writeFileSync(tmp, JSON.stringify(model.getWeights()));
+    renameSync(tmp, file); // atomic, so a concurrent run never reads half a checkpoint
+  }
+  return model;
+}
+
+/** Per-step PRM scores r_p(k) for a batch of checked responses. */
+export type StepScorer = (problems: Problem[], responses: number[][], checks: SolutionCheck[]) => number[][];
+
+/** The step checker as a PRM; `noise` (Gaussian std, clipped to [0,1]) and `flip` degrade it on purpose. */
+export function oracleScorer(noise: number, flip: number, rng: Rng): StepScorer {
+  return (_p, _r, checks) =>
+    checks.map((check) =>
+      check.steps.map((s) => {
+        let v = s.correct ? 1 : 0;
+        if (flip > 0 && rng.next() < flip) v = 1 - v;
+        if (noise > 0) v = Math.min(1, Math.max(0, v + noise * rng.normal()));
+        return v;
+      }),
+    );
+}
+
+async function buildScorer(cfg: RlhfRunConfig, sft: GruModel, train: Problem[], W: number, maxTokens: number, rng: Rng, ctx: RunContext): Promise<{ scorer: StepScorer; dispose(): void }> {
+  const rm = cfg.rewardModel;
+  if (rm.type === 'oracle') return { scorer: oracleScorer(rm.noise, rm.flip, rng), dispose() {} };
+  const prm = sft.clone({ trainable: true, valueHead: true, seed: cfg.sft.seed + 1 });
+  const file = join(cacheDir(), `rlhf-prm-${hashValue({ v: 1, sft: sftCacheKey(cfg), rm })}.json`);
+  if (cfg.sft.cache && existsSync(file)) {
+    prm.setWeights(JSON.parse(readFileSync(file, 'utf8')) as Weights);
+    ctx.info(`PRM: reused ${file}`);
+  } else {
+    const t0 = performance.now();
+    const prmRng = new Rng(cfg.sft.seed).fork('mc-prm');
+    const data = collectMcLabels(sft, train, { count: rm.problems, completions: rm.completions, labels: rm.labels, promptWidth: W, maxTokens, rng: prmRng });
+    const losses = trainPrm(prm, data, { iterations: rm.iterations, lr: rm.lr, batchSize: 64, promptWidth: W, rng: prmRng });
+    ctx.info(`PRM: ${data.length} solutions labelled (${rm.labels}, N=${rm.completions}), ${rm.iterations} iterations, loss ${losses.at(-1)?.toFixed(4)}, ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    if (cfg.sft.cache) {
+      mkdirSync(cacheDir(), { recursive: true });
+      writeFileSync(`${file}.${process.pid}.tmp`, JSON.stringify(prm.getWeights()));
+      renameSync(`${file}.${process.pid}.tmp`, file);
+    }
+  }
+  return {
+    scorer: (problems, responses, checks) =>
+      prmScores(prm, problems.map((p) => encodePrompt(p, W)), responses, checks.map((c) => c.steps.map((s) => s.end)), W),
+    dispose: () => prm.dispose(),
+  };
+}
+
+interface Scored {
+  tokenRewards: number[];
+  success: number;
+  processReturn: number;
+  check: SolutionCheck;
+}
+
+function scoreResponse(cfg: RlhfRunConfig, response: number[], check: SolutionCheck, rp: number[]): Scored {
+  const success = check.success ? cfg.reward.success : 0;
+  const m = cfg.reward;
+  const stepR = refineStepRewards(rp, m.type, m.eta);
+  const r = tokenRewards({
+    length: response.length,
+    stepEnds: check.steps.map((s) => s.end),
+    stepRewards: stepR,
+    placement: resolvePlacement(m.type, m.placement),
+    alpha: m.alpha,
+    success,
+  });
+  return { tokenRewards: r, success, processReturn: m.alpha * stepR.reduce((a, b) => a + b, 0), check };
+}
+
+function scoreBatch(cfg: RlhfRunConfig, problems: Problem[], responses: number[][], scorer: StepScorer): Scored[] {
+  const checks = problems.map((p, i) => checkSolution(p, responses[i]));
+  const rps = cfg.reward.type === 'success' ? checks.map((c) => c.steps.map(() => 0)) : scorer(problems, responses, checks);
+  return checks.map((c, i) => scoreResponse(cfg, responses[i], c, rps[i]));
+}
+
+const toMatrix = (rows: number[][], L: number) => {
+  const out = new Float32Array(rows.length * L);
+  rows.forEach((r, b) => out.set(r.slice(0, L), b * L));
+  return tf.tensor2d(out, [rows.length, L]);
+};
+
+export const trainRlhf: TrainFn = async (ctx) => {
+  const cfg = RlhfRunConfigSchema.parse(ctx.run.config);
+  await ensureBackend(ctx.backend);
+  const task = taskConfigOf(cfg);
+  const { train, heldOut } = splitProblems(task);
+  const W = promptWidth(task);
+  const root = new Rng(ctx.run.seed);
+  const sampleRng = root.fork('sample');
+  const promptRng = root.fork('prompts');
+  const rmRng = root.fork('reward-model');
+  const a = cfg.algo;
+  const k = a.samplesPerPrompt;
+  const isPpo = a.type === 'ppo';
+
+  const sft = await sftPolicy(cfg, train, W, ctx);
+  if (ctx.cancelled()) return;
+  const ref = sft.clone();
+  const policy = sft.clone({ trainable: true, valueHead: isPpo, seed: ctx.run.seed });
+  sft.dispose();
+  const rmHandle = cfg.reward.type === 'success' ? null : await buildScorer(cfg, ref, train, W, task.maxResponseTokens, rmRng, ctx);
+  const scorer: StepScorer = rmHandle ? rmHandle.scorer : (_p, _r, checks) => checks.map((c) => c.steps.map(() => 0));
+  const opt = tf.train.adam(a.lr);
+  const evalSet = cfg.evaluation.problems > 0 ? heldOut.slice(0, cfg.evaluation.problems) : heldOut;
+  const iterations = ctx.run.budget.steps;
+
+  const evaluate = (step: number) => {
+    const e = evaluatePolicy(policy, evalSet, { promptWidth: W, maxTokens: task.maxResponseTokens });
+    const all = scoreBatch(cfg, evalSet, e.responses, scorer);
+    // For wrong answers: does the lowest token credit (first one on ties) fall inside the first wrong step?
+    let hit = 0, wrong = 0;
+    for (const s of all) {
+      if (s.check.success || s.check.firstWrong < 0) continue;
+      wrong++;
+      const r = s.tokenRewards;
+      let lo = 0;
+      for (let t = 1; t < r.length; t++) if (r[t] < r[lo]) lo = t;
+      const fw = s.check.steps[s.check.firstWrong];
+      if (lo >= fw.start && lo <= fw.end) hit++;
+    }
+    ctx.log(step, {
+      'eval/credit_localization': wrong ? hit / wrong : 0,
+      'eval/accuracy': e.accuracy,
+      'eval/steps_per_solution': e.stepsPerSolution,
+      'eval/repeat_fraction': e.repeatFraction,
+      'eval/truncated_fraction': e.truncatedFraction,
+      'eval/response_length': e.responseLength,
+      'eval/step_correctness': e.stepCorrectness,
+    });
+    // A few greedy solutions with the reward each token receives under this run's method, for the credit view.
+    const nShow = Math.min(cfg.evaluation.samples, evalSet.length);
+    const shown = all;
+    for (let i = 0; i < nShow; i++) {
+      const p = evalSet[i];
+      const resp = e.responses[i];
+      const s = shown[i];
+      ctx.sample(step, 'generation', {
+        prompt: promptOf(p),
+        response: decode(resp),
+        tokens: resp.map((t) => decode([t])),
+        tokenCredits: s.tokenRewards,
+        returns: returnsToGo(s.tokenRewards, a.gamma),
+        success: s.check.success,
+        firstWrongStep: s.check.firstWrong,
+        steps: s.check.steps.map((x) => ({ text: x.text, start: x.start, end: x.end, correct: x.correct, repeat: x.repeat })),
+      });
+    }
+    return e;
+  };
+
+  // Log-sigmoid centring needs r_ref(x) per prompt, from the SFT (reference) policy's own samples; computed
+  // the first time a prompt is drawn, so short runs only pay for the prompts they see.
+  const lscTable = new Map<string, number>();
+  const lscRng = root.fork('lsc');
+  const lscRefs = (problems: Problem[]): number[] => {
+    const fresh = [...new Map(problems.filter((p) => !lscTable.has(promptOf(p))).map((p) => [promptOf(p), p])).values()];
+    if (fresh.length) {
+      const n = cfg.reward.lscSamples;
+      const reps = fresh.flatMap((p) => new Array<Problem>(n).fill(p));
+      const outs: number[][] = [];
+      for (let i = 0; i < reps.length; i += 256)
+        outs.push(...ref.sample(reps.slice(i, i + 256).map((p) => encodePrompt(p, W)), { maxTokens: task.maxResponseTokens, rng: lscRng, temperature: a.temperature, topK: a.topK }));
+      const sc = scoreBatch(cfg, reps, outs, scorer);
+      fresh.forEach((p, i) => lscTable.set(promptOf(p), quantile(sc.slice(i * n, (i + 1) * n).map((s) => s.success + s.processReturn), cfg.reward.lscQuantile)));
+    }
+    return problems.map((p) => lscTable.get(promptOf(p))!);
+  };
+
+  evaluate(0);
+  let sampleSecs = 0, updateSecs = 0, tokensDone = 0;
+  for (let it = 0; it < iterations && !ctx.cancelled(); it++) {
+    // ---- rollouts
+    const t0 = performance.now();
+    const problems: Problem[] = [];
+    for (let i = 0; i < a.promptsPerBatch; i++) {
+      const p = train[promptRng.int(train.length)];
+      for (let j = 0; j < k; j++) problems.push(p);
+    }
+    const prompts = problems.map((p) => encodePrompt(p, W));
+    const responses = policy.sample(prompts, { maxTokens: task.maxResponseTokens, rng: sampleRng, temperature: a.temperature, topK: a.topK });
+    const scored = scoreBatch(cfg, problems, responses, scorer);
+    if (cfg.reward.transform === 'lsc') {
+      const refs = lscRefs(problems);
+      scored.forEach((s, b) => {
+        const u = logSigmoid(s.success + s.processReturn - refs[b]);
+        s.tokenRewards = s.tokenRewards.map((_, t) => (t === s.tokenRewards.length - 1 ? u : 0));
+      });
+    }
+    const t1 = performance.now();
+
+    const B = problems.length;
+    const { tokens, mask, L } = batchTensors(prompts, responses);
+    const macroRule = a.macro.termination;
+    const logKl = cfg.kl.coef > 0 || macroRule === 'ppl' || (it + 1) % cfg.evaluation.every === 0;
+    const needOld = isPpo || (a.type === 'grpo' && (a.epochs > 1 || a.minibatches > 1));
+    let oldLogp: number[][] | null = null, refLogp: number[][] | null = null, oldValues: number[][] | null = null;
+    if (needOld || logKl) {
+      const o = tf.tidy(() => policy.responseLogProbs(tokens, W));
+      oldLogp = (await o.logp.array()) as number[][];
+      if (o.values) oldValues = (await o.values.array()) as number[][];
+      tf.dispose([o.logp, o.values, o.entropy]);
+    }
+    if (cfg.kl.coef > 0 || logKl) {
+      const r = tf.tidy(() => ref.responseLogProbs(tokens, W).logp);
+      refLogp = (await r.array()) as number[][];
+      r.dispose();
+    }
+    // ---- per-token rewards (KL penalty in the reward, PPO style) and advantages
+    const kls: number[] = [];
+    const rewards = scored.map((s, b) => {
+      const r = [...s.tokenRewards];
+      let kl = 0;
+      if (oldLogp && refLogp)
+        for (let t = 0; t < r.length; t++) {
+          const kt = klPerToken(oldLogp[b][t], refLogp[b][t], cfg.kl.estimator);
+          kl += kt;
+          if (cfg.kl.coef > 0 && cfg.kl.in === 'reward') r[t] -= cfg.kl.coef * kt;
+        }
+      kls.push(kl);
+      return r;
+    });
+    let adv: number[][];
+    let rets: number[][] | null = null;
+    if (isPpo) {
+      const g = rewards.map((r, b) => {
+        const v = oldValues![b].slice(0, r.length);
+        if (macroRule === 'none') return gae(r, v, a.gamma, a.lambda);
+        const macros =
+          macroRule === 'fixed'
+            ? fixedMacros(r.length, a.macro.n)
+            : macroRule === 'step'
+              ? delimiterMacros(responses[b], [TOK.SEMI, TOK.END])
+              : perplexityMacros(refLogp![b].slice(0, r.length).map((l) => Math.exp(-l)));
+        return macroGae(r, v, macros, a.gamma, a.lambda, a.macro.weighting);
+      });
+      rets = g.map((x) => x.returns);
+      const flat = g.flatMap((x) => x.advantages);
+      const m = mean(flat), s = std(flat, false);
+      adv = g.map((x) => x.advantages.map((v) => (v - m) / (s + 1e-8)));
+    } else {
+      const G = rewards.map((r) => returnsToGo(r, a.gamma));
+      const totals = G.map((g) => g[0] ?? 0);
+      // The baseline depends only on the prompt and the other samples, so it keeps the gradient unbiased.
+      const base = a.type === 'reinforce' ? totals.map(() => mean(totals)) : a.type === 'grpo' ? groupMeans(totals, k) : looBaseline(totals, k);
+      adv = G.map((g, b) => g.map((v) => v - base[b]));
+      if (a.type === 'grpo') {
+        const s = groupStds(totals, k);
+        adv = adv.map((row, b) => row.map((v) => v / (s[b] + 1e-4)));
+      } else if (a.advantageScale === 'batch-std') {
+        const s = std(adv.flat(), false);
+        adv = adv.map((row) => row.map((v) => v / (s + 1e-8)));
+      } else if (a.advantageScale === 'group-std') {
+        const s = groupStds(totals, k);
+        adv = adv.map((row, b) => row.map((v) => v / (s[b] + 1e-4)));
+      }
+    }
+    // ---- update
+    const advT = toMatrix(adv, L);
+    const oldT = oldLogp ? toMatrix(oldLogp, L) : null;
+    const refT = refLogp ? toMatrix(refLogp, L) : null;
+    const oldVT = oldValues ? toMatrix(oldValues, L) : null;
+    const retT = rets ? toMatrix(rets, L) : null;
+    const clipped = isPpo || a.epochs > 1 || a.minibatches > 1;
+    let lastPolicy = 0, lastValue = 0, lastLoss = 0, gradNorm = 0;
+    const mbSize = Math.ceil(B / a.minibatches);
+    for (let ep = 0; ep < a.epochs; ep++) {
+      for (let s0 = 0; s0 < B; s0 += mbSize) {
+        const n = Math.min(mbSize, B - s0);
+        const sl = (t: tf.Tensor2D) => (n === B ? t : (t.slice([s0, 0], [n, t.shape[1]]) as tf.Tensor2D));
+        let kept: tf.Scalar[] = [];
+        const step = tf.tidy(() => {
+          const tok = sl(tokens), mk = sl(mask), ad = sl(advT);
+          return clippedStep(
+            opt,
+            policy.trainableVars(),
+            () => {
+              const out = policy.responseLogProbs(tok, W);
+              const pl = clipped && oldT ? ppoPolicyLoss(out.logp, sl(oldT), ad, mk, a.clipEps).loss : pgLoss(out.logp, ad, mk);
+              let loss = pl;
+              let vl: tf.Scalar = tf.scalar(0);
+              if (isPpo && out.values) {
+                vl = valueLoss(out.values, sl(oldVT!), sl(retT!), mk, a.valueClip);
+                loss = loss.add(vl.mul(a.vfCoef));
+              }
+              if (cfg.kl.coef > 0 && cfg.kl.in === 'loss') loss = loss.add(k3KlLoss(out.logp, sl(refT!), mk).mul(cfg.kl.coef));
+              kept = [tf.keep(pl.clone()), tf.keep(vl.clone())];
+              return loss as tf.Scalar;
+            },
+            a.gradClip,
+          );
+        });
+        lastLoss = step.loss;
+        gradNorm = step.gradNorm;
+        lastPolicy = kept[0].dataSync()[0];
+        lastValue = kept[1].dataSync()[0];
+        tf.dispose(kept);
+      }
+    }
+    tf.dispose([tokens, mask, advT, oldT, refT, oldVT, retT].filter((x): x is tf.Tensor2D => x !== null));
+    const t2 = performance.now();
+    sampleSecs += (t1 - t0) / 1000;
+    updateSecs += (t2 - t1) / 1000;
+    const nTok = responses.reduce((s, r) => s + r.length, 0);
+    tokensDone += nTok;
+
+    const checks = scored.map((s) => s.check);
+    const nSteps = checks.reduce((s, c) => s + c.steps.length, 0);
+    const metrics: Record<string, number> = {
+      'train/reward': mean(scored.map((s) => s.success + s.processReturn)),
+      'objective/scores': mean(scored.map((s) => s.success)),
+      'objective/process_return': mean(scored.map((s) => s.processReturn)),
+      'train/success': mean(checks.map((c) => +c.success)),
+      'train/steps_per_solution': nSteps / B,
+      'train/repeat_fraction': nSteps ? checks.reduce((s, c) => s + c.steps.filter((x) => x.repeat).length, 0) / nSteps : 0,
+      'train/truncated_fraction': mean(checks.map((c) => +!c.finished)),
+      'train/response_length': nTok / B,
+      'losses/total': lastLoss,
+      'train/grad_norm': gradNorm,
+      'perf/tokens_per_second': nTok / ((t2 - t0) / 1000),
+      'perf/sample_fraction': (t1 - t0) / (t2 - t0),
+    };
+    metrics['losses/policy'] = lastPolicy;
+    if (isPpo) metrics['losses/value'] = lastValue;
+    if (oldLogp && refLogp) metrics['train/kl'] = metrics['objective/kl'] = mean(kls);
+    ctx.log(it + 1, metrics);
+    ctx.progress(it + 1);
+    if ((it + 1) % cfg.evaluation.every === 0 && it + 1 < iterations) evaluate(it + 1);
+  }
+  const done = ctx.cancelled() ? undefined : evaluate(iterations);
+  ctx.info(
+    `RL: ${(sampleSecs + updateSecs).toFixed(1)} s (sampling ${sampleSecs.toFixed(1)} s), ${Math.round(tokensDone / Math.max(1e-9, sampleSecs + updateSecs))} response tokens/s` +
+      (done ? `; final greedy accuracy ${done.accuracy.toFixed(3)}, ${done.stepsPerSolution.toFixed(2)} steps` : ''),
+  );
+  opt.dispose();
+  policy.dispose();
+  ref.dispose();
+  rmHandle?.dispose();
+};
+
+function groupMeans(xs: number[], k: number): number[] {
+  return xs.map((_, i) => mean(xs.slice(i - (i % k), i - (i % k) + k)));
+}
+function groupStds(xs: number[], k: number): number[] {
+  return xs.map((_, i) => std(xs.slice(i - (i % k), i - (i % k) + k)));
+}

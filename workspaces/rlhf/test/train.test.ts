@@ -1,0 +1,41 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { RlhfRunConfigSchema } from '@creditlab/spec/rlhf';
+import { trainRlhf } from '../src/train';
+import { fakeContext } from './helpers';
+
+const tiny = (over: Record<string, unknown>) =>
+  RlhfRunConfigSchema.parse({
+    kind: 'rlhf',
+    model: { hidden: 16, embedding: 8 },
+    sft: { iterations: 3, batchSize: 16, cache: false },
+    algo: { promptsPerBatch: 3, samplesPerPrompt: 2 },
+    evaluation: { every: 1, problems: 6, samples: 2 },
+    ...over,
+  });
+
+for (const [name, over] of [
+  ['rloo + clip-delta', { reward: { type: 'clip-delta' } }],
+  ['ppo + pr + k1 KL', { reward: { type: 'pr' }, algo: { type: 'ppo', promptsPerBatch: 3, samplesPerPrompt: 2, epochs: 2, minibatches: 2 }, kl: { coef: 0.05 } }],
+  ['ppo + macro actions (ppl) + success', { algo: { type: 'ppo', promptsPerBatch: 2, samplesPerPrompt: 2, macro: { termination: 'ppl' } } }],
+  ['rloo + pr + LSC transform', { reward: { type: 'pr', transform: 'lsc', lscSamples: 3 } }],
+  ['grpo + delta + k3 KL in loss', { reward: { type: 'delta' }, algo: { type: 'grpo', promptsPerBatch: 3, samplesPerPrompt: 2 }, kl: { coef: 0.04, estimator: 'k3', in: 'loss' } }],
+] as const) {
+  test(`2-iteration smoke run through trainRlhf: ${name}`, async () => {
+    const ctx = fakeContext(tiny(over as Record<string, unknown>), 2);
+    await trainRlhf(ctx);
+    assert.deepEqual(ctx.progressed, [1, 2]);
+    const steps = ctx.logs.map((l) => l.step);
+    assert.ok(steps.includes(0) && steps.includes(2));
+    const all = Object.assign({}, ...ctx.logs.map((l) => l.metrics));
+    for (const key of ['eval/accuracy', 'eval/steps_per_solution', 'eval/repeat_fraction', 'eval/truncated_fraction', 'train/reward', 'train/kl', 'losses/policy', 'losses/total']) {
+      assert.ok(key in all, `missing ${key}`);
+      assert.ok(Number.isFinite(all[key]), `${key} = ${all[key]}`);
+    }
+    const gens = ctx.samples.filter((s) => s.kind === 'generation');
+    assert.ok(gens.length >= 2);
+    const g = gens[0].data as { tokens: string[]; tokenCredits: number[]; prompt: string };
+    assert.equal(g.tokens.length, g.tokenCredits.length);
+    assert.match(g.prompt, /^Q:\d+\+\d\*\d=$/);
+  });
+}
