@@ -4,11 +4,12 @@
 import { mkdtempSync, rmSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { startWebHost, type WebHost } from '../src-main/host/web-host';
 
 export const CHROMIUM = process.env.CREDITLAB_CHROMIUM ?? '/usr/bin/chromium';
-export const SCREENSHOTS = join(import.meta.dirname, 'screenshots');
+export const SCREENSHOTS = fileURLToPath(new URL('screenshots', import.meta.url));
 
 export interface Session {
   host: WebHost;

@@ -95,7 +95,8 @@ describe('workbench', { timeout: 85_000 }, () => {
     await rows.nth(1).waitFor();
     assert.equal(await rows.count(), 2);
     // Progress is reported while the run goes: catch a running row with a partly filled bar.
-    await page.locator('tr.run-row[data-status="running"]').first().waitFor({ timeout: 20_000 });
+    await page.locator('tr.run-row[data-status="running"] .progress:not([aria-valuenow="0"])').first().waitFor({ timeout: 20_000 });
+    await page.getByTestId('live-plot').locator('.scatterlayer .trace').first().waitFor({ timeout: 10_000 });
     await shot(page, '03-runs-live');
     await page.locator('tr.run-row[data-status="finished"]').nth(1).waitFor({ timeout: 45_000 });
     const text = await rows.first().innerText();
@@ -126,6 +127,12 @@ describe('workbench', { timeout: 85_000 }, () => {
         assert.ok(svg.includes('path'), 'SVG has no paths');
       }
     }
+    // Dark mode follows the OS; the plot re-themes without a reload.
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await page.waitForFunction(() => document.documentElement.dataset.theme === 'dark');
+    await page.waitForTimeout(300);
+    await shot(page, '07-compare-dark');
+    await page.emulateMedia({ colorScheme: 'light' });
     const [csv] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Data CSV' }).click()]);
     const csvPath = join(SCREENSHOTS, 'export.csv');
     await csv.saveAs(csvPath);
@@ -149,6 +156,11 @@ describe('workbench', { timeout: 85_000 }, () => {
     assert.ok((await failure.innerText()).length > 5);
     if (await failure.locator('.code-excerpt .hl').count()) assert.match(await failure.locator('.code-excerpt .hl').innerText(), /throw/);
     await shot(page, '06-run-failed');
+    await page.keyboard.press('Escape');
+    await failure.waitFor({ state: 'detached' });
+    await page.goto(s.host.url + '#/');
+    await page.locator('.home table tbody tr').nth(1).waitFor();
+    await shot(page, '08-home');
     assert.deepEqual(s.consoleErrors, []);
     assert.deepEqual(s.cspViolations, []);
     assert.deepEqual(s.externalRequests, []);

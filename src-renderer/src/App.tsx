@@ -84,7 +84,7 @@ export function App() {
           </button>
         </div>
       </aside>
-      <main className="main">
+      <main className="app-main">
         {hostError && <div className="banner error-text">Cannot reach the Creditlab host: {hostError}</div>}
         {/* The builder stays mounted so its editors, undo history and validation survive navigation. */}
         <Builder active={route.view === 'new'} supportReady={supportReady} />

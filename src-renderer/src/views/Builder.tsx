@@ -386,7 +386,7 @@ export function Builder({ active, supportReady }: { active: boolean; supportRead
       <section className="problems" aria-label="Problems">
         <div className="problems-head">
           <span className="pane-title">Problems</span>
-          <span className={`count ${problems.length ? 'bad' : 'good'}`} data-testid="problem-count">
+          <span className={`pcount ${problems.length ? 'bad' : 'good'}`} data-testid="problem-count">
             {problems.length}
           </span>
           {status.kind === 'ok' && problems.length === 0 && (

@@ -79,8 +79,14 @@ export function Comparison({ experiment, compact = false }: { experiment: Experi
   const plotEl = useRef<HTMLDivElement>(null);
   const lastFigure = useRef<{ data: Datum[]; layout: Layout } | null>(null);
 
+  // Early in a run only auxiliary metrics may exist; move to the return once it appears unless the user chose.
+  const userPicked = useRef(false);
+  const pickMetric = (m: string) => {
+    userPicked.current = true;
+    setMetric(m);
+  };
   useEffect(() => {
-    if (!metric && preferred) setMetric(preferred);
+    if (!userPicked.current && preferred && preferred !== metric) setMetric(preferred);
   }, [metric, preferred]);
 
   // Full fetch when the metric changes; live points are appended in between.
@@ -323,7 +329,7 @@ export function Comparison({ experiment, compact = false }: { experiment: Experi
       <div className="comparison compact">
         <div className="compact-head">
           <span className="pane-title">Live curves</span>
-          <select aria-label="Metric" value={metric} onChange={(e) => setMetric(e.target.value)}>
+          <select aria-label="Metric" value={metric} onChange={(e) => pickMetric(e.target.value)}>
             {metrics.map((m) => (
               <option key={m} value={m}>
                 {m}
@@ -348,7 +354,7 @@ export function Comparison({ experiment, compact = false }: { experiment: Experi
       <div className="controls" role="toolbar" aria-label="Plot controls">
         <label className="field">
           <span>Metric</span>
-          <select aria-label="Metric" value={metric} onChange={(e) => setMetric(e.target.value)}>
+          <select aria-label="Metric" value={metric} onChange={(e) => pickMetric(e.target.value)}>
             {metrics.length === 0 && <option value="">no metrics yet</option>}
             {metrics.map((m) => (
               <option key={m} value={m}>

@@ -52,6 +52,16 @@ export function ExperimentView({ id, tab, run }: { id: string; tab: 'runs' | 'co
     });
   }, [runs]);
 
+  // Escape closes the run details from anywhere on the page, not only from a focused row.
+  useEffect(() => {
+    if (!run) return;
+    const h = (ev: KeyboardEvent) => {
+      if (ev.key === 'Escape' && !(ev.target instanceof HTMLTextAreaElement)) navigate(`#/exp/${id}`);
+    };
+    window.addEventListener('keydown', h);
+    return () => window.removeEventListener('keydown', h);
+  }, [id, run]);
+
   const merged = useMemo(() => {
     if (!detail) return null;
     const metrics = [...new Set([...detail.metrics, ...extraMetrics])].sort();

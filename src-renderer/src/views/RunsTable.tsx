@@ -58,7 +58,7 @@ export function RunsTable({ runs, arms, selected, onSelect }: Props) {
         </thead>
         <tbody ref={body}>
           {runs.map((r, i) => {
-            const frac = r.total > 0 ? Math.min(1, r.progress / r.total) : 0;
+            const frac = r.status === 'finished' ? 1 : r.total > 0 ? Math.min(1, r.progress / r.total) : 0;
             const active = r.status === 'running' || r.status === 'queued';
             return [
               <tr

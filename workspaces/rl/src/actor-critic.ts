@@ -19,6 +19,7 @@ import {
   variableFrom,
   type Dense,
 } from './nets';
+import { FusedActorCritic } from './fused';
 
 export class ActorCritic {
   readonly actor: Dense[];
@@ -30,6 +31,8 @@ export class ActorCritic {
   /** Number of logits (discrete) or action dimensions (box). */
   readonly actDim: number;
   private logStdCache: Float32Array | null = null;
+  /** Set by `useFused`: the JS mirror that evaluate/values run on instead of tf. */
+  fused: FusedActorCritic | null = null;
 
   constructor(
     readonly obsDim: number,
@@ -64,10 +67,22 @@ export class ActorCritic {
   }
 
   /**
+   * Switches a discrete agent to plain-JS kernels (fused.ts); returns null for box actions, which stay on tf.
+   * While fused, the JS weights are the live ones: call `fused.syncToTf()` before reading the tf.Variables.
+   */
+  useFused(): FusedActorCritic | null {
+    if (!this.discrete) return null;
+    const hidden = this.actor.slice(0, -1).map((l) => l.W.shape[1]);
+    this.fused ??= new FusedActorCritic(this.obsDim, this.actDim, hidden, this.actor, this.critic);
+    return this.fused;
+  }
+
+  /**
    * Runs both nets on a row-major [n, obsDim] batch and downloads the result once:
    * row i of the returned array holds actDim policy outputs then the value.
    */
   evaluate(obs: Float32Array, n: number): Float32Array {
+    if (this.fused) return this.fused.evaluate(obs, n);
     const out = tf.tidy(() => {
       const { pi, value } = this.forward(tf.tensor2d(obs, [n, this.obsDim]));
       return tf.concat([pi, tf.reshape(value, [-1, 1])], 1);
@@ -79,6 +94,7 @@ export class ActorCritic {
 
   /** V(s) for a row-major [n, obsDim] batch. */
   values(obs: Float32Array, n: number): Float32Array {
+    if (this.fused) return this.fused.values(obs, n);
     const out = tf.tidy(() => this.value(tf.tensor2d(obs, [n, this.obsDim])));
     const data = out.dataSync() as Float32Array;
     out.dispose();

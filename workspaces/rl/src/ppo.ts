@@ -12,9 +12,11 @@
 // - Every env reward goes through `shapeReward` before it is stored; `charts/episodic_return` is always the
 //   true env return.
 // - Sampling happens in JS on the downloaded logits with the run's seeded Rng, so a seed fixes the run.
-// Speed (tfjs wasm, 2 shared cores, ~4–6k env steps/s on CartPole): the rollout runs actor and critic for all
-// env copies in one batched forward pass with one download per step; the update's dense layers use a
-// hand-written gradient (nets.ts) because wasm's transposed matMul and tanh were the dominant costs.
+// Speed: discrete-action agents run rollouts and updates on fused plain-JS kernels (fused.ts): at CleanRL's
+// sizes tfjs's per-op engine overhead, not arithmetic, dominated (profiled: ~2.3k → ~5–10k env steps/s on
+// CartPole on 2 shared cores). Box-action agents keep the tf path: the rollout runs actor and critic for all
+// env copies in one batched forward pass with one download per step, and the update's dense layers use a
+// hand-written gradient (nets.ts) because wasm's transposed matMul and tanh were its dominant costs.
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '@creditlab/common';
 import { PpoConfigSchema, type PpoConfig, type RunContext, type RlRunConfig } from '@creditlab/spec';
@@ -231,6 +233,11 @@ export async function trainPpo(ctx: RunContext, opts: TrainOptions = {}): Promis
   const mbAdv = new Float32Array(minibatchSize);
   const mbReturns = new Float32Array(minibatchSize);
   const mbValues = new Float32Array(minibatchSize);
+  // Discrete agents train on the fused JS kernels (fused.ts); box actions keep the tf path below.
+  // CREDITLAB_PPO_FUSED=0 forces the tf path (for comparing the two; the bench reports both).
+  const fusedOff = typeof process !== 'undefined' && process.env?.CREDITLAB_PPO_FUSED === '0';
+  const fused = fusedOff ? null : agent.useFused();
+  const lossCfg = { clipCoef: args.clipCoef, clipVloss: args.clipVloss, entCoef: args.entCoef, vfCoef: args.vfCoef, maxGradNorm: args.maxGradNorm };
   const evaluator = new Evaluator(ctx, cfg);
   const evalPolicy = agent.batchPolicy(rng.fork('eval-policy'));
   const start = performance.now();
@@ -258,7 +265,7 @@ export async function trainPpo(ctx: RunContext, opts: TrainOptions = {}): Promis
       });
 
       // stats: policy loss, value loss, entropy, old approx KL, approx KL, clip fraction (last minibatch, as CleanRL)
-      let stats: Float32Array<ArrayBufferLike> = new Float32Array(6);
+      const stats = new Float32Array(6);
       let clipfracSum = 0;
       let clipfracCount = 0;
       for (let epoch = 0; epoch < args.updateEpochs; epoch++) {
@@ -275,6 +282,17 @@ export async function trainPpo(ctx: RunContext, opts: TrainOptions = {}): Promis
             mbValues[k] = buf.values[j];
           }
           if (args.normAdv) normalizeInPlace(mbAdv);
+          if (fused) {
+            const st = fused.update(
+              { n: minibatchSize, obs: mbObs, actions: mbActions, oldLogProbs: mbLogProbs, advantages: mbAdv, returns: mbReturns, oldValues: mbValues },
+              lossCfg,
+              lr,
+            );
+            for (let k = 0; k < 6; k++) stats[k] = st[k];
+            clipfracSum += stats[5];
+            clipfracCount++;
+            continue;
+          }
           const out = tf.tidy(() => {
             const x = tf.tensor2d(mbObs, [minibatchSize, D]);
             const acts = agent.discrete ? tf.tensor1d(mbActions) : tf.tensor2d(mbActions, [minibatchSize, W]);
@@ -302,7 +320,7 @@ export async function trainPpo(ctx: RunContext, opts: TrainOptions = {}): Promis
             optimizer.applyGradients(clipByGlobalNorm(grads, args.maxGradNorm).grads);
             return kept.stats!;
           });
-          stats = out.dataSync() as Float32Array;
+          stats.set(out.dataSync() as Float32Array);
           out.dispose();
           clipfracSum += stats[5];
           clipfracCount++;
@@ -329,6 +347,7 @@ export async function trainPpo(ctx: RunContext, opts: TrainOptions = {}): Promis
       evaluator.maybeRun(state.globalStep, evalPolicy);
       await yieldToEventLoop();
     }
+    fused?.syncToTf();
     ctx.checkpoint(state.globalStep, {
       algo: 'ppo',
       obsDim: vec.obsDim,

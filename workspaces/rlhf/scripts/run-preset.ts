@@ -95,3 +95,14 @@ for (const s of summary)
     `| ${s.arm} | ${base ? (s.steps / base.steps).toFixed(2) : '-'} (${s.steps.toFixed(2)}) | ${s.accuracy.toFixed(3)} | ${s.repeat.toFixed(3)} | ${s.truncated.toFixed(3)} | ${Math.round(s.tokensPerSecond)} | ${s.seconds.toFixed(0)} |`,
   );
 if (out) writeFileSync(out, JSON.stringify({ summary, results }));
+
+// Issue 4's acceptance for the PRM-hacking preset, when its arms are present.
+const by = (n: string) => summary.find((x) => x.arm === n);
+if (base && by('pr')) {
+  const pr = by('pr')!;
+  console.log(`pr steps ${(pr.steps / base.steps).toFixed(2)}× success-only (want ≥ 1.3), accuracy ${(pr.accuracy - base.accuracy).toFixed(3)} vs success-only (want < 0)`);
+  for (const n of ['pr-clip', 'pr-delta', 'pr-clip-delta']) {
+    const x = by(n);
+    if (x) console.log(`${n} steps ${(x.steps / base.steps).toFixed(2)}× (want ≤ 1.1), accuracy ${(x.accuracy - base.accuracy).toFixed(3)} vs success-only${n === 'pr-clip-delta' ? ' (want ≥ −0.03)' : ''}`);
+  }
+}

@@ -30,3 +30,15 @@ export function k3KlLoss(logp: tf.Tensor2D, refLogp: tf.Tensor, mask: tf.Tensor)
   const d = refLogp.sub(logp).clipByValue(-10, 10);
   return d.exp().sub(d).sub(1).mul(mask).sum().div(mask.sum()) as tf.Scalar;
 }
+
+/**
+ * DPO over pairs picked from the rows of a batch by 0/1 selection matrices (gather has no gradient on wasm):
+ * −log σ(β[(log π − log π_ref)(y_w) − (log π − log π_ref)(y_l)]), averaged over pairs.
+ */
+export function dpoPairLoss(logp: tf.Tensor2D, mask: tf.Tensor, selW: tf.Tensor2D, selL: tf.Tensor2D, refW: tf.Tensor1D, refL: tf.Tensor1D, beta: number): { loss: tf.Scalar; margin: tf.Tensor1D } {
+  const seq = logp.mul(mask).sum(1).expandDims(1) as tf.Tensor2D;
+  const rw = selW.matMul(seq).reshape([-1]).sub(refW).mul(beta);
+  const rl = selL.matMul(seq).reshape([-1]).sub(refL).mul(beta);
+  const margin = rw.sub(rl) as tf.Tensor1D;
+  return { loss: tf.softplus(margin.neg()).mean() as tf.Scalar, margin };
+}

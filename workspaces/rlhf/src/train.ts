@@ -17,7 +17,7 @@ import { evaluatePolicy } from './evaluate';
 import { checkSolution, decode, DEFAULT_TASK, encodePrompt, promptOf, promptWidth, splitProblems, TOK, VOCAB_SIZE, type Problem, type SolutionCheck, type TaskConfig } from './task';
 import { refineStepRewards, resolvePlacement, returnsToGo, tokenRewards } from './process-reward';
 import { gae, klPerToken, looBaseline, mean, std } from './advantages';
-import { k3KlLoss, pgLoss, ppoPolicyLoss, valueLoss } from './losses';
+import { dpoPairLoss, k3KlLoss, pgLoss, ppoPolicyLoss, valueLoss } from './losses';
 
 export function taskConfigOf(cfg: RlhfRunConfig): TaskConfig {
   const { type: _type, ...rest } = cfg.task;
@@ -163,6 +163,14 @@ export const trainRlhf: TrainFn = async (ctx) => {
   const evaluate = (step: number) => {
     const e = evaluatePolicy(policy, evalSet, { promptWidth: W, maxTokens: task.maxResponseTokens });
     const all = scoreBatch(cfg, evalSet, e.responses, scorer);
+    if (a.type === 'dpo') {
+      // DPO has no explicit token rewards: its credit is the implicit reward β·log(π/π_ref) per token (r → Q*).
+      const { tokens, mask } = batchTensors(evalSet.map((p) => encodePrompt(p, W)), e.responses);
+      const d = tf.tidy(() => policy.responseLogProbs(tokens, W).logp.sub(ref.responseLogProbs(tokens, W).logp).mul(a.beta));
+      const rows = d.arraySync() as number[][];
+      tf.dispose([tokens, mask, d]);
+      all.forEach((s, i) => (s.tokenRewards = rows[i].slice(0, e.responses[i].length)));
+    }
     // For wrong answers: does the lowest token credit (first one on ties) fall inside the first wrong step?
     let hit = 0, wrong = 0;
     for (const s of all) {
@@ -247,7 +255,8 @@ export const trainRlhf: TrainFn = async (ctx) => {
     const B = problems.length;
     const { tokens, mask, L } = batchTensors(prompts, responses);
     const macroRule = a.macro.termination;
-    const logKl = cfg.kl.coef > 0 || macroRule === 'ppl' || (it + 1) % cfg.evaluation.every === 0;
+    const isDpo = a.type === 'dpo';
+    const logKl = cfg.kl.coef > 0 || macroRule === 'ppl' || isDpo || (it + 1) % cfg.evaluation.every === 0;
     const needOld = isPpo || (a.type === 'grpo' && (a.epochs > 1 || a.minibatches > 1));
     let oldLogp: number[][] | null = null, refLogp: number[][] | null = null, oldValues: number[][] | null = null;
     if (needOld || logKl) {
@@ -317,10 +326,31 @@ export const trainRlhf: TrainFn = async (ctx) => {
     const oldVT = oldValues ? toMatrix(oldValues, L) : null;
     const retT = rets ? toMatrix(rets, L) : null;
     const clipped = isPpo || a.epochs > 1 || a.minibatches > 1;
+    // DPO pairs: the best and the worst sample of each prompt by the configured reward; ties give no pair.
+    const pairs: [number, number][] = [];
+    if (isDpo)
+      for (let g = 0; g < B; g += k) {
+        let best = g, worst = g;
+        const sc = (i: number) => scored[i].success + scored[i].processReturn;
+        for (let i = g + 1; i < g + k; i++) {
+          if (sc(i) > sc(best)) best = i;
+          if (sc(i) < sc(worst)) worst = i;
+        }
+        if (sc(best) > sc(worst)) pairs.push([best, worst]);
+      }
+    const sel = (col: 0 | 1) => {
+      const m = new Float32Array(pairs.length * B);
+      pairs.forEach((p, i) => (m[i * B + p[col]] = 1));
+      return tf.tensor2d(m, [Math.max(pairs.length, 0), B]);
+    };
+    const refSum = (col: 0 | 1) => tf.tensor1d(pairs.map((p) => refLogp![p[col]].slice(0, responses[p[col]].length).reduce((x, y) => x + y, 0)));
+    const dpoT = isDpo && pairs.length ? { selW: sel(0), selL: sel(1), refW: refSum(0), refL: refSum(1) } : null;
+    let dpoMargin = 0;
     let lastPolicy = 0, lastValue = 0, lastLoss = 0, gradNorm = 0;
     const mbSize = Math.ceil(B / a.minibatches);
-    for (let ep = 0; ep < a.epochs; ep++) {
-      for (let s0 = 0; s0 < B; s0 += mbSize) {
+    for (let ep = 0; ep < (isDpo && !dpoT ? 0 : a.epochs); ep++) {
+      // DPO pairs span the whole batch, so it is never split into minibatches.
+      for (let s0 = 0; s0 < B; s0 += isDpo ? B : mbSize) {
         const n = Math.min(mbSize, B - s0);
         const sl = (t: tf.Tensor2D) => (n === B ? t : (t.slice([s0, 0], [n, t.shape[1]]) as tf.Tensor2D));
         let kept: tf.Scalar[] = [];
@@ -331,7 +361,12 @@ export const trainRlhf: TrainFn = async (ctx) => {
             policy.trainableVars(),
             () => {
               const out = policy.responseLogProbs(tok, W);
-              const pl = clipped && oldT ? ppoPolicyLoss(out.logp, sl(oldT), ad, mk, a.clipEps).loss : pgLoss(out.logp, ad, mk);
+              let pl: tf.Scalar;
+              if (isDpo) {
+                const d = dpoPairLoss(out.logp, mk, dpoT!.selW, dpoT!.selL, dpoT!.refW, dpoT!.refL, a.beta);
+                pl = d.loss;
+                kept.push(tf.keep(d.margin.mean() as tf.Scalar));
+              } else pl = clipped && oldT ? ppoPolicyLoss(out.logp, sl(oldT), ad, mk, a.clipEps).loss : pgLoss(out.logp, ad, mk);
               let loss = pl;
               let vl: tf.Scalar = tf.scalar(0);
               if (isPpo && out.values) {
@@ -339,7 +374,7 @@ export const trainRlhf: TrainFn = async (ctx) => {
                 loss = loss.add(vl.mul(a.vfCoef));
               }
               if (cfg.kl.coef > 0 && cfg.kl.in === 'loss') loss = loss.add(k3KlLoss(out.logp, sl(refT!), mk).mul(cfg.kl.coef));
-              kept = [tf.keep(pl.clone()), tf.keep(vl.clone())];
+              kept = [tf.keep(pl.clone()), tf.keep(vl.clone()), ...kept];
               return loss as tf.Scalar;
             },
             a.gradClip,
@@ -349,10 +384,12 @@ export const trainRlhf: TrainFn = async (ctx) => {
         gradNorm = step.gradNorm;
         lastPolicy = kept[0].dataSync()[0];
         lastValue = kept[1].dataSync()[0];
+        if (kept[2]) dpoMargin = kept[2].dataSync()[0];
         tf.dispose(kept);
       }
     }
     tf.dispose([tokens, mask, advT, oldT, refT, oldVT, retT].filter((x): x is tf.Tensor2D => x !== null));
+    if (dpoT) tf.dispose(Object.values(dpoT));
     const t2 = performance.now();
     sampleSecs += (t1 - t0) / 1000;
     updateSecs += (t2 - t1) / 1000;
@@ -376,6 +413,11 @@ export const trainRlhf: TrainFn = async (ctx) => {
       'perf/sample_fraction': (t1 - t0) / (t2 - t0),
     };
     metrics['losses/policy'] = lastPolicy;
+    if (isDpo) {
+      metrics['losses/dpo'] = lastPolicy;
+      metrics['train/pairs'] = pairs.length;
+      if (pairs.length) metrics['rewards/margins'] = dpoMargin;
+    }
     if (isPpo) metrics['losses/value'] = lastValue;
     if (oldLogp && refLogp) metrics['train/kl'] = metrics['objective/kl'] = mean(kls);
     ctx.log(it + 1, metrics);

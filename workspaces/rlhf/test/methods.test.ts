@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs';
 import { Rng } from '@creditlab/common';
+import { dpoPairLoss } from '../src/losses';
 import { delimiterMacros, fixedMacros, macroGae, perplexityMacros } from '../src/macro';
 import { gae } from '../src/advantages';
 import { dpoLoss, implicitTokenRewards, tregLoss, tregRegularizer, tregTokenRewards, tregWeight } from '../src/dpo';
@@ -57,4 +59,19 @@ test('DPO / T-REG / implicit reward fixtures (methods.md §2, §5)', () => {
   assert.ok(tregRegularizer(up, tr, 0.1) < tregRegularizer(lp, tr, 0.1), 'raising log π where r̂ > 0 lowers L_REG');
   const c = { logp: lp, ref, tokenRewards: tr }, rj = { logp: [-1, -1], ref: [-0.8, -1.1], tokenRewards: [0.1, -0.1] };
   assert.ok(Math.abs(tregLoss(c, rj, 0.1, 0) - dpoLoss(c, rj, 0.1)) < 1e-15, 'α = 0 is plain DPO');
+});
+
+test('DPO pair loss tensor: ln 2 at π = π_ref, equals the scalar formula, gradient raises the chosen', () => {
+  // Rows: 0 chosen, 1 rejected, 2 unused; response log-probs with a mask.
+  const logp = tf.tensor2d([[-0.3, -1.2, -0.7], [-2, -0.1, 0], [-1, -1, -1]]);
+  const mask = tf.tensor2d([[1, 1, 1], [1, 1, 0], [1, 1, 1]]);
+  const selW = tf.tensor2d([[1, 0, 0]]), selL = tf.tensor2d([[0, 1, 0]]);
+  const at = (refW: number, refL: number) => dpoPairLoss(logp, mask, selW, selL, tf.tensor1d([refW]), tf.tensor1d([refL]), 0.1).loss.dataSync()[0];
+  assert.ok(Math.abs(at(-2.2, -2.1) - Math.LN2) < 1e-6);
+  const want = dpoLoss({ logp: [-0.3, -1.2, -0.7], ref: [-1, -1, -1] }, { logp: [-2, -0.1], ref: [-0.5, -0.5] }, 0.1);
+  assert.ok(Math.abs(at(-3, -1) - want) < 1e-6);
+  const g = tf.grad((lp: tf.Tensor) => dpoPairLoss(lp as tf.Tensor2D, mask, selW, selL, tf.tensor1d([-2.2]), tf.tensor1d([-2.1]), 0.1).loss)(logp).arraySync() as number[][];
+  assert.ok(g[0].every((x) => x < 0), 'descending the loss raises log π of the chosen');
+  assert.ok(g[1][0] > 0 && g[1][2] === 0, 'lowers the rejected; masked tokens get nothing');
+  assert.ok(g[2].every((x) => x === 0));
 });

@@ -72,7 +72,11 @@ export const RlhfRewardModelSchema = z.discriminatedUnion('type', [
 
 export const RlhfAlgoSchema = z
   .object({
-    type: z.enum(['rloo', 'reinforce', 'grpo', 'ppo']).default('rloo').describe('rloo = REINFORCE with a leave-one-out baseline'),
+    type: z
+      .enum(['rloo', 'reinforce', 'grpo', 'ppo', 'dpo'])
+      .default('rloo')
+      .describe('rloo = REINFORCE with a leave-one-out baseline; dpo = online DPO on (best, worst) of each prompt\'s samples ranked by the reward'),
+    beta: z.number().positive().default(0.1).describe('DPO β'),
     promptsPerBatch: int().min(1).default(32),
     samplesPerPrompt: int().min(1).default(8),
     lr: z.number().positive().default(1e-3),
@@ -100,7 +104,7 @@ export const RlhfAlgoSchema = z
   .superRefine((a, ctx) => {
     if (a.macro.termination !== 'none' && a.type !== 'ppo')
       ctx.addIssue({ code: 'custom', path: ['macro', 'termination'], message: 'macro actions need a value function: use algo.type "ppo"' });
-    if ((a.type === 'rloo' || a.type === 'grpo') && a.samplesPerPrompt < 2)
+    if ((a.type === 'rloo' || a.type === 'grpo' || a.type === 'dpo') && a.samplesPerPrompt < 2)
       ctx.addIssue({ code: 'custom', path: ['samplesPerPrompt'], message: `${a.type} needs at least 2 samples per prompt` });
   });
 

@@ -1,0 +1,50 @@
+// PPO on CartPole in this process, through the same trainer the worker runs (ALGORITHMS.ppo with a
+// RunContext that only counts), so the figure is the trainer's own speed without worker start-up or IPC.
+// Run directly to profile: node --cpu-prof --import tsx bench/lib/ppo-inprocess.ts [steps]
+import { resolveExperiment, type RunContext } from '@creditlab/spec';
+import { ALGORITHMS, initBackend } from '@creditlab/rl';
+
+export interface InProcessResult {
+  steps: number;
+  seconds: number;
+  sps: number;
+  meanReturnLast20: number;
+}
+
+export async function ppoCartpoleInProcess(steps: number, seed = 0): Promise<InProcessResult> {
+  const { runs } = resolveExperiment({
+    version: 1,
+    name: 'bench-ppo-inprocess',
+    seeds: [seed],
+    budget: { steps },
+    base: { kind: 'rl', env: { id: 'CartPole-v1' }, algo: { name: 'ppo' } },
+    arms: [{ name: 'ppo' }],
+  });
+  const { backend } = await initBackend(process.env.CREDITLAB_BACKEND);
+  const returns: number[] = [];
+  let lastStep = 0;
+  const ctx: RunContext = {
+    run: runs[0],
+    runDir: null,
+    backend,
+    log(step, m) {
+      if ('charts/episodic_return' in m) returns.push(m['charts/episodic_return']);
+      lastStep = Math.max(lastStep, step);
+    },
+    progress() {},
+    cancelled: () => false,
+    info() {},
+    sample() {},
+    checkpoint() {},
+  };
+  const t0 = performance.now();
+  await ALGORITHMS.ppo(ctx);
+  const seconds = (performance.now() - t0) / 1000;
+  const last = returns.slice(-20);
+  return { steps: lastStep, seconds, sps: lastStep / seconds, meanReturnLast20: last.reduce((a, b) => a + b, 0) / Math.max(1, last.length) };
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const r = await ppoCartpoleInProcess(Number(process.argv[2] ?? 32768));
+  console.log(JSON.stringify(r));
+}
