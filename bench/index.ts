@@ -1,10 +1,17 @@
 // `npm run bench [-- --json] [-- --only NAME]`: each benchmark prints our figure, a reference figure
 // measured in the same invocation, and their ratio. Long runs live here, never in the unit tests.
+// See bench/README.md for what each benchmark measures and the figures measured on the dev machine.
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir, availableParallelism } from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { tmpdir, availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { Host } from '../src-main/host/host';
 import { initBackend } from '@creditlab/rl';
+import { LocalPool } from '@creditlab/runner';
+import { ppoCartpoleInProcess } from './lib/ppo-inprocess';
+import { ensureTorch, PYTHON } from './lib/torch';
+import { METRICS_PER_STEP } from './lib/metrics-trainer';
 
 export interface BenchResult {
   name: string;
@@ -20,6 +27,15 @@ const args = process.argv.slice(2);
 const json = args.includes('--json');
 const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : null;
 const steps = Number(process.env.BENCH_STEPS ?? 32768);
+/** rl-ppo-cartpole: env steps per training run (floored to whole 512-step iterations by both sides). */
+const ppoSteps = Number(process.env.BENCH_PPO_STEPS ?? 50000);
+/** rl-ppo-cartpole: ours and the reference alternate this many times; medians are compared. */
+const rounds = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 3));
+const storeSteps = Number(process.env.BENCH_STORE_STEPS ?? 100000);
+
+const log = (m: string) => process.stderr.write(m + '\n');
+const load = () => loadavg().map((x) => x.toFixed(2)).join(' ');
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 function cartpoleSpec(seeds: number[]) {
   return {
@@ -52,21 +68,154 @@ async function experimentSps(seeds: number[], workers: number): Promise<number> 
   }
 }
 
+interface PyResult {
+  steps: number;
+  seconds: number;
+  sps: number;
+  mean_return_last20: number | null;
+  torch: string;
+  threads: number;
+}
+
+function runTorchReference(seed: number): PyResult {
+  const script = new URL('./reference/ppo_cartpole.py', import.meta.url).pathname;
+  const r = spawnSync(PYTHON, [script, '--steps', String(ppoSteps), '--seed', String(seed)], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`reference ppo_cartpole.py failed (exit ${r.status}): ${r.stderr.slice(-2000)}`);
+  return JSON.parse(r.stdout.trim().split('\n').at(-1)!) as PyResult;
+}
+
 const BENCHES: Record<string, (backend: string) => Promise<BenchResult>> = {
+  async 'rl-ppo-cartpole'(backend) {
+    const missing = ensureTorch(log);
+    const ours: number[] = [];
+    const ref: number[] = [];
+    const oursReturn: number[] = [];
+    const refReturn: number[] = [];
+    let torchVersion = '';
+    // Alternating the two, round by round, spreads the shared machine's load changes over both sides.
+    for (let i = 0; i < rounds; i++) {
+      const o = await ppoCartpoleInProcess(ppoSteps, i);
+      ours.push(o.sps);
+      oursReturn.push(o.meanReturnLast20);
+      log(`rl-ppo-cartpole round ${i + 1}/${rounds}: ours ${o.sps.toFixed(0)} env-steps/s (load ${load()})`);
+      if (!missing) {
+        const p = runTorchReference(i);
+        ref.push(p.sps);
+        refReturn.push(p.mean_return_last20 ?? NaN);
+        torchVersion = `torch ${p.torch}, ${p.threads} thread`;
+        log(`rl-ppo-cartpole round ${i + 1}/${rounds}: pytorch ${p.sps.toFixed(0)} env-steps/s (load ${load()})`);
+      }
+    }
+    const o = median(ours);
+    const r = missing ? null : median(ref);
+    const fmt = (xs: number[]) => xs.map((x) => x.toFixed(0)).join('/');
+    const note = missing
+      ? `reference not run: ${missing}; ours per round ${fmt(ours)}; load ${load()}`
+      : `${ppoSteps} steps, CleanRL CartPole hyperparameters, medians of ${rounds} alternating rounds (ours ${fmt(ours)}, pytorch ${fmt(ref)}; ` +
+        `return last 20 ours ${fmt(oursReturn)} vs ${fmt(refReturn)}); ${torchVersion}; ours in-process on the worker's trainer; load ${load()}`;
+    return { name: 'rl-ppo-cartpole', ours: o, reference: r, ratio: r === null ? null : o / r, unit: 'env-steps/s', backend, note };
+  },
   async 'ppo-cartpole-1-worker'(backend) {
     const sps = await experimentSps([0], 1);
-    return { name: 'ppo-cartpole-1-worker', ours: sps, reference: null, ratio: null, unit: 'env-steps/s', backend, note: `${steps} steps, CleanRL hyperparameters, incl. worker start-up` };
+    return { name: 'ppo-cartpole-1-worker', ours: sps, reference: null, ratio: null, unit: 'env-steps/s', backend, note: `${steps} steps, CleanRL hyperparameters, incl. worker start-up; load ${load()}` };
   },
   async scaling(backend) {
     const n = availableParallelism();
     const seeds = [0, 1, 2, 3];
+    const before = load();
     const one = await experimentSps(seeds, 1);
     const many = await experimentSps(seeds, n);
-    return { name: 'scaling', ours: many, reference: one, ratio: many / one, unit: 'env-steps/s', backend, note: `4 runs × ${steps} steps: ${n} workers vs 1 worker` };
+    return {
+      name: 'scaling',
+      ours: many,
+      reference: one,
+      ratio: many / one,
+      unit: 'env-steps/s',
+      backend,
+      note: `4 runs × ${steps} steps: ${n} workers vs 1 worker (ideal ratio ${n}); load before ${before}, after ${load()}`,
+    };
+  },
+  async store(backend) {
+    // Ours: a fake trainer in a real worker logs METRICS_PER_STEP metrics per step; timed from launch until
+    // the host has committed the last point (the run's `done` event is ordered after its final metrics batch).
+    const dir = mkdtempSync(join(tmpdir(), 'creditlab-bench-store-'));
+    const trainerModule = new URL('./lib/metrics-trainer.ts', import.meta.url).href;
+    const host = new Host({ workspace: dir, workers: 1, executor: new LocalPool({ workers: 1, trainerModule }) });
+    const points = storeSteps * METRICS_PER_STEP;
+    let ours: number;
+    let schema: string[];
+    try {
+      const t0 = performance.now();
+      const { done, runIds } = host.launch({ ...cartpoleSpec([0]), name: 'bench-store', budget: { steps: storeSteps } });
+      await done;
+      ours = points / ((performance.now() - t0) / 1000);
+      const stored = (host.store.db.prepare('SELECT COUNT(*) AS n FROM metrics').get() as { n: number }).n;
+      if (stored !== points) throw new Error(`store bench: ${stored} of ${points} points stored (${host.store.getRunSummary(runIds[0]).status})`);
+      schema = (host.store.db.prepare(`SELECT sql FROM sqlite_master WHERE tbl_name='metrics' AND sql IS NOT NULL`).all() as { sql: string }[]).map((r) => r.sql);
+    } finally {
+      await host.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+    // Reference: the same table and index, same pragmas, raw prepared inserts, one transaction per 2000
+    // points (the worker's flush size), no IPC or bookkeeping: the ceiling for this SQLite setup.
+    const refDir = mkdtempSync(join(tmpdir(), 'creditlab-bench-sqlite-'));
+    let reference: number;
+    try {
+      const db = new Database(join(refDir, 'ref.sqlite'));
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = NORMAL');
+      for (const sql of schema) db.exec(sql);
+      const ins = db.prepare('INSERT INTO metrics (rid, mid, step, value) VALUES (?, ?, ?, ?)');
+      const batch = db.transaction((from: number, to: number) => {
+        for (let p = from; p < to; p++) ins.run(1, p % METRICS_PER_STEP, Math.floor(p / METRICS_PER_STEP) + 1, Math.sin(p * 0.001));
+      });
+      const t0 = performance.now();
+      for (let p = 0; p < points; p += 2000) batch(p, Math.min(points, p + 2000));
+      reference = points / ((performance.now() - t0) / 1000);
+      db.close();
+    } finally {
+      rmSync(refDir, { recursive: true, force: true });
+    }
+    return {
+      name: 'store',
+      ours,
+      reference,
+      ratio: ours / reference,
+      unit: 'points/s',
+      backend,
+      note: `${points} points (${storeSteps} steps × ${METRICS_PER_STEP} metrics) worker → host → SQLite vs raw better-sqlite3 inserts, 2000/transaction; load ${load()}`,
+    };
+  },
+  async 'ui-plot'() {
+    const { measureUiPlot } = await import('./ui-plot/run');
+    const { median: m, all } = await measureUiPlot(3);
+    return {
+      name: 'ui-plot',
+      ours: m.totalMs,
+      reference: 1000,
+      ratio: 1000 / m.totalMs,
+      unit: 'ms',
+      backend: 'chromium',
+      note:
+        `40 runs × 10,000 points (4 arms × 10 seeds), aggregation ${m.aggregateMs.toFixed(0)} ms + Plotly.newPlot to paint ${m.plotMs.toFixed(0)} ms; ` +
+        `median of ${all.length} pages (${all.map((a) => a.totalMs.toFixed(0)).join('/')}); reference = the 1000 ms target, ratio = 1000/ours; load ${load()}`,
+    };
+  },
+  async 'rlhf-ppo-tiny-lm'(backend) {
+    return {
+      name: 'rlhf-ppo-tiny-lm',
+      ours: NaN,
+      reference: null,
+      ratio: null,
+      unit: 'tokens/s',
+      backend,
+      note: 'skipped: no PyTorch reference of the RLHF policy and loop yet (workspaces/rlhf is still being finished); see bench/README.md',
+    };
   },
 };
 
 const { backend } = await initBackend(process.env.CREDITLAB_BACKEND);
+if (only && !(only in BENCHES)) throw new Error(`unknown benchmark "${only}"; one of ${Object.keys(BENCHES).join(', ')}`);
 const results: BenchResult[] = [];
 for (const [name, fn] of Object.entries(BENCHES)) {
   if (only && name !== only) continue;
@@ -74,7 +223,7 @@ for (const [name, fn] of Object.entries(BENCHES)) {
   results.push(r);
   if (json) console.log(JSON.stringify(r));
   else {
-    const f = (v: number | null) => (v === null ? '—' : v >= 100 ? v.toFixed(0) : v.toFixed(3));
+    const f = (v: number | null) => (v === null || Number.isNaN(v) ? '—' : v >= 100 ? v.toFixed(0) : v.toFixed(3));
     console.log(`${r.name.padEnd(24)} ours ${f(r.ours).padStart(8)}  reference ${f(r.reference).padStart(8)}  ratio ${f(r.ratio).padStart(6)}  ${r.unit}  [${r.backend}]  ${r.note ?? ''}`);
   }
 }

@@ -37,7 +37,17 @@ if (files.length === 0) {
   console.error('no test files matched');
   process.exit(1);
 }
-if (e2e.some((f) => files.includes(f)) && !existsSync(join(root, 'dist/renderer/index.html'))) {
+function newestMtime(dir) {
+  let t = 0;
+  for (const name of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, name.name);
+    t = Math.max(t, name.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs);
+  }
+  return t;
+}
+const built = join(root, 'dist/renderer/index.html');
+const stale = !existsSync(built) || newestMtime(join(root, 'src-renderer')) > statSync(built).mtimeMs;
+if (e2e.some((f) => files.includes(f)) && stale) {
   run('npm', ['run', 'build']);
 }
 run(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=2', ...files]);

@@ -6,6 +6,9 @@ import type { EventSink, Executor, RunJob } from './executor';
 import { RewardWatchdog, timeoutError } from '@creditlab/rewards/sandbox';
 import type { WorkerEvent, WorkerInit } from './protocol';
 
+/** Scheduling slack on top of a reward call's time limit before the worker is stopped. */
+const WATCHDOG_GRACE_MS = 200;
+
 export interface LocalPoolOptions {
   workers?: number;
   /** Heap limit of each worker; exceeding it fails that run with ERR_WORKER_OUT_OF_MEMORY. */
@@ -97,10 +100,13 @@ export class LocalPool implements Executor {
     this.active.set(job.runId, a);
     if (watchdog && source) {
       // An endless loop in user code never returns to the worker's event loop: the host stops it.
-      const stop = watchdog.watch({ terminate: () => undefined }, (t) => {
-        if (!a.ended) void this.end(a, { type: 'failed', message: timeoutError(t, source.filename).message }, true);
-      });
-      a.stopWatch = stop;
+      // The limit is wall-clock, so a loaded machine can deschedule a worker mid-call; a grace period
+      // keeps that from failing honest runs while an endless loop is still stopped within limit + grace.
+      const timer = setInterval(() => {
+        const t = watchdog.check(performance.timeOrigin + performance.now() - WATCHDOG_GRACE_MS);
+        if (t && !a.ended) void this.end(a, { type: 'failed', message: timeoutError({ ...t, elapsedMs: t.elapsedMs + WATCHDOG_GRACE_MS }, source.filename).message }, true);
+      }, 10);
+      a.stopWatch = () => clearInterval(timer);
     }
     const limit = job.run.budget.timeLimitSeconds;
     if (limit) {
