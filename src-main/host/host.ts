@@ -5,12 +5,14 @@ import { availableParallelism } from 'node:os';
 import { dirname, isAbsolute, join, resolve, basename } from 'node:path';
 import { resolveExperiment, SpecValidationError, experimentJsonSchema, type ResolvedRun } from '@creditlab/spec';
 import { RunStore, exportCsvLines, exportJson } from '@creditlab/store';
-import { LocalPool, SlurmExecutor, type Executor, type WorkerEvent } from '@creditlab/runner';
+import { LocalPool, ScoreService, SlurmExecutor, type Executor, type WorkerEvent } from '@creditlab/runner';
 import {
   ApiError,
   type ApiEvent,
   type CreditlabApi,
   type DoctorInfo,
+  type EpisodeRecord,
+  type RewardDraft,
   type ExperimentDetail,
   type Preset,
   type RunDetail,
@@ -47,6 +49,7 @@ export class Host implements CreditlabApi {
   private eventTimer: NodeJS.Timeout | null = null;
   private runExperiment = new Map<string, string>();
   private runWaiters = new Map<string, { remaining: Set<string>; resolve: () => void }>();
+  private scorer: ScoreService | null = null;
 
   constructor(opts: HostOptions = {}) {
     this.store = RunStore.open(opts.workspace);
@@ -69,6 +72,7 @@ export class Host implements CreditlabApi {
   }
 
   async close(): Promise<void> {
+    await this.scorer?.close();
     await this.executor.shutdown();
     this.flushEvents();
     this.store.close();
@@ -104,7 +108,7 @@ export class Host implements CreditlabApi {
         break;
       case 'metrics':
         s.appendMetrics(runId, e.points);
-        this.emit({ type: 'metrics', run: runId, points: e.points });
+        this.emit({ type: 'metrics', run: runId, experiment: this.experimentIdOf(runId), points: e.points });
         return;
       case 'progress':
         s.updateProgress(runId, e.step, e.sps);
@@ -129,11 +133,20 @@ export class Host implements CreditlabApi {
         break;
     }
     this.emit({ type: 'run', run: s.getRunSummary(runId) });
-    if (e.type === 'done' || e.type === 'failed') {
+    if (e.type === 'done' || e.type === 'failed' || e.type === 'started') {
       const exp = this.runExperiment.get(runId);
       if (exp) this.emit({ type: 'experiment', experiment: s.getExperimentSummary(exp) });
     }
   };
+
+  private experimentIdOf(runId: string): string {
+    let exp = this.runExperiment.get(runId);
+    if (!exp) {
+      exp = this.store.getRunSummary(runId).experimentId;
+      this.runExperiment.set(runId, exp);
+    }
+    return exp;
+  }
 
   private ended(runId: string): void {
     const exp = this.runExperiment.get(runId);
@@ -252,8 +265,21 @@ export class Host implements CreditlabApi {
     this.emit({ type: 'run', run: this.store.getRunSummary(id) });
   }
 
-  async getSeries(experimentId: string, metric: string) {
-    return this.store.series(experimentId, metric);
+  async getSeries(experimentId: string, metric: string, sinceStep?: number) {
+    return this.store.series(experimentId, metric, sinceStep);
+  }
+
+  async scoreEpisode(reward: RewardDraft, episode: EpisodeRecord) {
+    this.scorer ??= new ScoreService();
+    return this.scorer.score(reward, episode);
+  }
+
+  async listRewardVersions(name?: string) {
+    return this.store.listRewardVersions(name);
+  }
+
+  async saveRewardVersion(name: string, code: string, note?: string) {
+    return this.store.saveRewardVersion(name, code, note);
   }
 
   async getSamples(runId: string, kind?: string, limit?: number) {

@@ -20,7 +20,22 @@ export const API_ARGS: Record<ApiMethod, z.ZodType<unknown[]>> = {
   cancelExperiment: z.tuple([id]),
   rerunExperiment: z.tuple([id]),
   setRunMeta: z.tuple([id, z.object({ tags: z.array(z.string().max(100)).max(50).optional(), notes: z.string().max(100_000).optional() }).strict()]),
-  getSeries: z.tuple([id, z.string().min(1).max(300)]),
+  getSeries: z.tuple([id, z.string().min(1).max(300), z.number().optional()]),
   getSamples: z.tuple([id, z.string().max(100).optional(), z.number().int().positive().max(10_000).optional()]),
   exportExperiment: z.tuple([id, z.enum(['csv', 'json'])]),
+  scoreEpisode: z.tuple([
+    z
+      .object({
+        code: z.string().max(200_000).optional(),
+        filename: z.string().max(200).optional(),
+        combine: z.enum(['add', 'replace']).optional(),
+        shaping: z.array(z.unknown()).max(50).optional(),
+        transforms: z.array(z.unknown()).max(50).optional(),
+        timeoutMs: z.number().int().positive().max(10_000).optional(),
+      })
+      .strict(),
+    z.object({ env: z.string().max(100), envParams: z.record(z.string(), z.unknown()), steps: z.array(z.unknown()).max(100_000), resetInfo: z.record(z.string(), z.unknown()), envReturn: z.number() }).passthrough(),
+  ]),
+  listRewardVersions: z.tuple([z.string().max(100).optional()]),
+  saveRewardVersion: z.tuple([z.string().min(1).max(100).regex(/^[\w.\- ]+$/, 'letters, digits, space and _ . - only'), z.string().max(200_000), z.string().max(10_000).optional()]),
 } as Record<ApiMethod, z.ZodType<unknown[]>>;

@@ -65,6 +65,43 @@ export interface Series {
   metric: string;
   steps: number[];
   values: number[];
+  /** Wall-clock time of each point, seconds since the epoch (when the host stored its batch). */
+  times: number[];
+}
+
+/** One recorded RL episode (sample kind "episode"), enough to re-score it with another reward. */
+export interface EpisodeRecord {
+  env: string;
+  envParams: Record<string, unknown>;
+  /** The reward config the run trained with (for reference). */
+  steps: { obs: number[]; action: number | number[]; nextObs: number[]; envReward: number; terminated: boolean; truncated: boolean; info: Record<string, unknown> }[];
+  resetInfo: Record<string, unknown>;
+  envReturn: number;
+}
+
+export interface RewardDraft {
+  code?: string;
+  filename?: string;
+  combine?: 'add' | 'replace';
+  shaping?: unknown[];
+  transforms?: unknown[];
+  timeoutMs?: number;
+}
+
+export interface EpisodeScore {
+  /** Per step, the value of each pipeline stage (`reward/env`, `reward/user`, `reward/shaping/<name>`, `reward/total`, …). */
+  steps: Record<string, number>[];
+  totals: Record<string, number>;
+  error: { message: string; line: number | null; column: number | null; step: number | null } | null;
+  elapsedMs: number;
+}
+
+export interface RewardVersion {
+  id: string;
+  name: string;
+  createdAt: string;
+  code: string;
+  note: string;
 }
 
 export interface SampleRecord {
@@ -109,7 +146,7 @@ export interface ExportResult {
 export type ApiEvent =
   | { type: 'experiment'; experiment: ExperimentSummary }
   | { type: 'run'; run: RunSummary }
-  | { type: 'metrics'; run: string; points: { step: number; metric: string; value: number }[] }
+  | { type: 'metrics'; run: string; experiment: string; points: { step: number; metric: string; value: number }[] }
   | { type: 'sample'; sample: SampleRecord }
   | { type: 'log'; run: string; line: string };
 
@@ -128,9 +165,15 @@ export interface CreditlabApi {
   /** Re-runs the same resolved runs as a new experiment. */
   rerunExperiment(id: string): Promise<{ experimentId: string; runIds: string[] }>;
   setRunMeta(id: string, meta: { tags?: string[]; notes?: string }): Promise<void>;
-  getSeries(experimentId: string, metric: string): Promise<Series[]>;
+  /** Each run's series of one metric; with `sinceStep`, only points at steps > sinceStep (incremental refresh). */
+  getSeries(experimentId: string, metric: string, sinceStep?: number): Promise<Series[]>;
   getSamples(runId: string, kind?: string, limit?: number): Promise<SampleRecord[]>;
   exportExperiment(id: string, format: 'csv' | 'json'): Promise<ExportResult>;
+  /** Re-scores a recorded episode (from getSamples(run, 'episode')) with a draft reward, without training. */
+  scoreEpisode(reward: RewardDraft, episode: EpisodeRecord): Promise<EpisodeScore>;
+  /** Saved versions of a named reward function (newest first), kept in the workspace. */
+  listRewardVersions(name?: string): Promise<RewardVersion[]>;
+  saveRewardVersion(name: string, code: string, note?: string): Promise<RewardVersion>;
   /** Subscribes to host events; returns an unsubscribe function. */
   subscribe(listener: (event: ApiEvent) => void): () => void;
 }
@@ -152,6 +195,9 @@ export const API_METHODS = [
   'getSeries',
   'getSamples',
   'exportExperiment',
+  'scoreEpisode',
+  'listRewardVersions',
+  'saveRewardVersion',
 ] as const satisfies readonly (keyof CreditlabApi)[];
 export type ApiMethod = (typeof API_METHODS)[number];
 
@@ -164,4 +210,23 @@ export class ApiError extends Error {
     super(message);
     this.name = 'ApiError';
   }
+}
+
+/**
+ * Sample kind "generation" (RLHF runs): one generated response with the credit each token received,
+ * for the token-level credit view. `credits` has one entry per response token per source.
+ */
+export interface GenerationSample {
+  prompt: string;
+  response: string;
+  /** The response split into tokens (characters for the character-level task). */
+  tokens: string[];
+  /** Named per-token credit series, e.g. "reward" (the per-token reward), "advantage", "dpo_implicit" (β log π/π_ref). */
+  credits: Record<string, number[]>;
+  /** Token index at which each reasoning step ends (inclusive), when the task has steps. */
+  stepEnds?: number[];
+  /** Per-step correctness from the task's checker, when known. */
+  stepCorrect?: boolean[];
+  correct?: boolean;
+  reward?: number;
 }

@@ -5,11 +5,16 @@
 import type { ResolvedRun, RunContext } from '@creditlab/spec';
 import type { TrainOptions, Transition } from '@creditlab/rl';
 import type { RewardPipeline } from '@creditlab/rewards';
+import type { EpisodeRecord } from '@creditlab/api';
 import { compileRewardModule, createSandboxedRewardPipeline, RewardWatchdog, type CompiledReward } from '@creditlab/rewards/sandbox';
 
 /** Success-rate window (episodes), as in Stable-Baselines3's ep_info_buffer. */
 const SUCCESS_WINDOW = 100;
 const SUCCESS_THRESHOLD = 0.9;
+/** Episodes recorded per run for re-scoring ("try on a recorded episode"), spread over the budget. */
+const RECORDINGS = 10;
+/** Longer episodes are not recorded whole (Pendulum's 200 and CartPole's 500 steps fit). */
+const MAX_RECORDED_STEPS = 2000;
 
 /** Whether a finished episode reached the task's goal; null for envs without one. */
 function succeeded(envId: string, t: Transition): boolean | null {
@@ -40,11 +45,40 @@ export function rlTrainOptions(run: ResolvedRun, ctx: RunContext, watchdogBuffer
   const pipes: RewardPipeline[] = [];
   const recent: number[] = [];
   let reachedAt: number | null = null;
+  // Env copy 0 records the first episode that starts after each 1/RECORDINGS of the budget.
+  let recording: EpisodeRecord | null = null;
+  let recorded = 0;
+  const nextRecordingAt = () => (recorded * run.budget.steps) / RECORDINGS;
+  const toJson = (info: object) => JSON.parse(JSON.stringify(info)) as Record<string, unknown>;
 
   return {
     shapeReward(t) {
       const p = (pipes[t.envIndex] ??= createSandboxedRewardPipeline(reward, { envId: cfg.env.id, gamma, compiled, copy: t.envIndex, shared }));
-      if (t.episodeStep === 0) p.startEpisode(t.obs, t.resetInfo ?? {});
+      if (t.episodeStep === 0) {
+        p.startEpisode(t.obs, t.resetInfo ?? {});
+        if (t.envIndex === 0 && recording === null && recorded < RECORDINGS && t.globalStep >= nextRecordingAt()) {
+          recording = { env: cfg.env.id, envParams: cfg.env.params, steps: [], resetInfo: toJson(t.resetInfo ?? {}), envReturn: 0 };
+        }
+      }
+      if (recording && t.envIndex === 0) {
+        if (recording.steps.length < MAX_RECORDED_STEPS) {
+          recording.steps.push({
+            obs: Array.from(t.obs),
+            action: typeof t.action === 'number' ? t.action : Array.from(t.action),
+            nextObs: Array.from(t.nextObs),
+            envReward: t.reward,
+            terminated: t.terminated,
+            truncated: t.truncated,
+            info: toJson(t.info),
+          });
+        }
+        recording.envReturn += t.reward;
+        if (t.terminated || t.truncated) {
+          if (recording.steps.length < MAX_RECORDED_STEPS) ctx.sample(t.globalStep + 1, 'episode', recording);
+          recording = null;
+          recorded++;
+        }
+      }
       const out = p.step({ obs: t.obs, action: t.action, nextObs: t.nextObs, envReward: t.reward, terminated: t.terminated, truncated: t.truncated, info: t.info, t: t.episodeStep });
       if (t.terminated || t.truncated) {
         const sums = p.endEpisode();

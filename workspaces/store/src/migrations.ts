@@ -46,4 +46,18 @@ export const MIGRATIONS: { version: number; sql: string }[] = [
       CREATE INDEX samples_by_run ON samples(rid, kind, step);
     `,
   },
+  {
+    version: 2,
+    sql: `
+      ALTER TABLE metrics ADD COLUMN wall REAL;
+      CREATE TABLE reward_versions (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        code TEXT NOT NULL,
+        note TEXT NOT NULL DEFAULT ''
+      );
+      CREATE INDEX reward_versions_by_name ON reward_versions(name, created_at);
+    `,
+  },
 ];

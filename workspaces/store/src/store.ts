@@ -205,7 +205,8 @@ export class RunStore {
   appendMetrics(runId: string, points: readonly MetricPoint[]): void {
     if (points.length === 0) return;
     const rid = this.rid(runId);
-    const ins = this.db.prepare('INSERT INTO metrics (rid, mid, step, value) VALUES (?, ?, ?, ?)');
+    const ins = this.db.prepare('INSERT INTO metrics (rid, mid, step, value, wall) VALUES (?, ?, ?, ?, ?)');
+    const wall = Date.now() / 1000;
     const fin = this.db.prepare(
       `INSERT INTO final_metrics (rid, mid, step, value) VALUES (?, ?, ?, ?)
        ON CONFLICT(rid, mid) DO UPDATE SET step=excluded.step, value=excluded.value WHERE excluded.step >= final_metrics.step`,
@@ -214,7 +215,7 @@ export class RunStore {
       for (const p of points) {
         const mid = this.metricId(p.metric);
         const v = Number.isFinite(p.value) ? p.value : null;
-        ins.run(rid, mid, p.step, v);
+        ins.run(rid, mid, p.step, v, wall);
         fin.run(rid, mid, p.step, v);
       }
     })();
@@ -371,15 +372,28 @@ export class RunStore {
     return JSON.parse(e.spec_json);
   }
 
-  /** Every run's series of one metric, ordered by step (insertion order breaks ties). */
-  series(experimentId: string, metric: string): Series[] {
+  /** Every run's series of one metric, ordered by step (insertion order breaks ties); `sinceStep` keeps steps after it. */
+  series(experimentId: string, metric: string, sinceStep = -Infinity): Series[] {
     const mid = this.db.prepare('SELECT mid FROM metric_names WHERE name=?').get(metric) as { mid: number } | undefined;
     const runs = this.db.prepare('SELECT rid, id, arm, seed FROM runs WHERE experiment_id=? ORDER BY idx').all(experimentId) as { rid: number; id: string; arm: string; seed: number }[];
-    const q = this.db.prepare('SELECT step, value FROM metrics WHERE rid=? AND mid=? ORDER BY step, rowid');
+    const q = this.db.prepare('SELECT step, value, wall FROM metrics WHERE rid=? AND mid=? AND step > ? ORDER BY step, rowid');
     return runs.map((r) => {
-      const pts = mid ? (q.all(r.rid, mid.mid) as { step: number; value: number | null }[]) : [];
-      return { run: r.id, arm: r.arm, seed: r.seed, metric, steps: pts.map((p) => p.step), values: pts.map((p) => p.value ?? NaN) };
+      const pts = mid ? (q.all(r.rid, mid.mid, sinceStep) as { step: number; value: number | null; wall: number | null }[]) : [];
+      return { run: r.id, arm: r.arm, seed: r.seed, metric, steps: pts.map((p) => p.step), values: pts.map((p) => p.value ?? NaN), times: pts.map((p) => p.wall ?? NaN) };
     });
+  }
+
+  saveRewardVersion(name: string, code: string, note = ''): { id: string; name: string; createdAt: string; code: string; note: string } {
+    const v = { id: newId('v'), name, createdAt: now(), code, note };
+    this.db.prepare('INSERT INTO reward_versions (id, name, created_at, code, note) VALUES (?, ?, ?, ?, ?)').run(v.id, v.name, v.createdAt, v.code, v.note);
+    return v;
+  }
+
+  listRewardVersions(name?: string): { id: string; name: string; createdAt: string; code: string; note: string }[] {
+    const rows = this.db
+      .prepare('SELECT id, name, created_at, code, note FROM reward_versions WHERE (? IS NULL OR name=?) ORDER BY created_at DESC, rowid DESC')
+      .all(name ?? null, name ?? null) as { id: string; name: string; created_at: string; code: string; note: string }[];
+    return rows.map((r) => ({ id: r.id, name: r.name, createdAt: r.created_at, code: r.code, note: r.note }));
   }
 
   /** Long-format rows for export: experiment, arm, seed, run, step, metric, value. */
