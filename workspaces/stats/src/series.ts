@@ -35,9 +35,10 @@ export type ScoreAt =
   | { kind: 'last' }
   | { kind: 'mean-last'; k: number }
   | { kind: 'max' }
-  | { kind: 'auc' };
+  | { kind: 'auc' }
+  | { kind: 'first-above'; threshold: number };
 
-const AT_HELP = 'expected last, mean-last:K (K a positive integer), max or auc';
+const AT_HELP = 'expected last, mean-last:K (K a positive integer), max, auc or first-above:X';
 
 /** Parses `last`, `mean-last:K`, `max`, `auc`; throws a StatsInputError that says what was expected. */
 export function parseAt(text: string): ScoreAt {
@@ -52,11 +53,18 @@ export function parseAt(text: string): ScoreAt {
     }
     return { kind: 'mean-last', k };
   }
+  if (t.startsWith('first-above')) {
+    const m = /^first-above:(-?\d+(?:\.\d+)?(?:e-?\d+)?)$/i.exec(t);
+    if (!m) throw new StatsInputError(`bad score "${text}": first-above needs a threshold, e.g. first-above:0.9`);
+    return { kind: 'first-above', threshold: Number(m[1]) };
+  }
   throw new StatsInputError(`bad score "${text}": ${AT_HELP}`);
 }
 
 export function formatAt(at: ScoreAt): string {
-  return at.kind === 'mean-last' ? `mean-last:${at.k}` : at.kind;
+  if (at.kind === 'mean-last') return `mean-last:${at.k}`;
+  if (at.kind === 'first-above') return `first-above:${at.threshold}`;
+  return at.kind;
 }
 
 /**
@@ -86,6 +94,12 @@ export function extractScore(series: Series, at: ScoreAt | string): number {
       let m = -Infinity;
       for (const v of values) if (v > m) m = v;
       return m;
+    }
+    case 'first-above': {
+      // Steps to threshold (lower is better). A run that never gets there is censored at its last
+      // logged step rather than dropped: dropping the failures would flatter the slow arm.
+      for (let i = 0; i < n; i++) if (values[i] >= spec.threshold) return steps[i];
+      return steps[n - 1];
     }
     case 'auc': {
       const range = steps[n - 1] - steps[0];
