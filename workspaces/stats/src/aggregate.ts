@@ -73,7 +73,14 @@ export function aggregateMean(scores: ScoreMatrix): number {
   return meanOf(taskMeans(scores));
 }
 
+/**
+ * Several tasks: rliable's median of the per-task means. One task (the usual comparison of seeds within
+ * one experiment): the median of the runs' scores — rliable's formula would return the mean there, and a
+ * "median across seeds" that equals the mean would mislead.
+ */
 export function aggregateMedian(scores: ScoreMatrix): number {
+  checkMatrix(scores);
+  if (scores[0].length === 1) return medianOf(scores.map((row) => row[0]));
   return medianOf(taskMeans(scores));
 }
 

@@ -10,3 +10,9 @@ test('first-above:X is the first step at or above X, censored at the last step w
   assert.equal(formatAt(parseAt('first-above:0.9')), 'first-above:0.9');
   assert.throws(() => parseAt('first-above:'), /threshold/);
 });
+
+import { aggregateMedian } from '../src/index';
+test('median of one task is the median of the runs, of several tasks the median of task means (rliable)', () => {
+  assert.equal(aggregateMedian([[1], [2], [10]]), 2);
+  assert.equal(aggregateMedian([[1, 2], [2, 2], [1, 1], [2, 1]]), 1.5);
+});
