@@ -21,7 +21,11 @@ import { extname, join, relative, sep } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
 const outdir = join(root, 'dist-electron');
-const WORKER_LINE = "new URL('./worker-boot.mjs', import.meta.url)";
+// Worker entries loaded through tsx in the CLI, and their bundled replacements in dist-electron/.
+const WORKER_LINES = {
+  'workspaces/runner/src/local-pool.ts': ["new URL('./worker-boot.mjs', import.meta.url)", "__creditlabWorkerUrl('worker.cjs')"],
+  'workspaces/runner/src/score-service.ts': ["new URL('./score-boot.mjs', import.meta.url)", "__creditlabWorkerUrl('score-worker.cjs')"],
+};
 
 // Native, wasm-carrying or binary-spawning packages stay in node_modules (unpacked where needed by
 // electron.config.ts); @tensorflow/* also loads optional backends by computed names.
@@ -31,7 +35,7 @@ const banner = `"use strict";
 const __creditlabUrl = require("node:url");
 const __creditlabPath = require("node:path");
 const __creditlabSourceUrl = (rel) => __creditlabUrl.pathToFileURL(__creditlabPath.join(__dirname, "..", rel)).href;
-const __creditlabWorkerUrl = () => __creditlabUrl.pathToFileURL(__creditlabPath.join(__dirname, "worker.cjs"));`;
+const __creditlabWorkerUrl = (name) => __creditlabUrl.pathToFileURL(__creditlabPath.join(__dirname, name));`;
 
 const sourceUrls = {
   name: 'creditlab-source-urls',
@@ -39,12 +43,12 @@ const sourceUrls = {
     b.onLoad({ filter: /\.(ts|mts|js|mjs)$/ }, async (args) => {
       const text = await readFile(args.path, 'utf8');
       const rel = relative(root, args.path).split(sep).join('/');
-      const isPool = rel === 'workspaces/runner/src/local-pool.ts';
-      if (!isPool && !text.includes('import.meta.url')) return undefined;
+      const swap = WORKER_LINES[rel];
+      if (!swap && !text.includes('import.meta.url')) return undefined;
       let contents = text;
-      if (isPool) {
-        if (!contents.includes(WORKER_LINE)) throw new Error(`${rel} no longer contains ${WORKER_LINE}: update scripts/build-electron.mjs`);
-        contents = contents.replace(WORKER_LINE, '__creditlabWorkerUrl()');
+      if (swap) {
+        if (!contents.includes(swap[0])) throw new Error(`${rel} no longer contains ${swap[0]}: update scripts/build-electron.mjs`);
+        contents = contents.replace(swap[0], swap[1]);
       }
       contents = contents.replaceAll('import.meta.url', `__creditlabSourceUrl(${JSON.stringify(rel)})`);
       const ext = extname(args.path);
@@ -90,6 +94,7 @@ await rm(outdir, { recursive: true, force: true });
 await Promise.all([
   build({ ...common, entryPoints: { main: 'src-main/electron/main.ts' }, outdir, banner: { js: banner }, plugins: [sourceUrls, missingWorkspaces] }),
   build({ ...common, entryPoints: { worker: 'src-main/electron/worker.ts' }, outdir, banner: { js: banner }, plugins: [sourceUrls, missingWorkspaces] }),
+  build({ ...common, entryPoints: { 'score-worker': 'src-main/electron/score-worker.ts' }, outdir, banner: { js: banner }, plugins: [sourceUrls, missingWorkspaces] }),
   // The sandboxed preload cannot require anything but `electron`: bundle everything else in.
   build({ ...common, entryPoints: { preload: 'src-main/electron/preload.ts' }, outdir, external: ['electron'], sourcemap: false, target: 'chrome130' }),
 ]);
@@ -100,4 +105,4 @@ if (requires.length > 0 || /\bimport\(/.test(preload)) {
   console.error(`build-electron: the preload must require only "electron", found: ${[...new Set(requires)].join(', ') || 'import()'}`);
   process.exit(1);
 }
-console.log(`build-electron: ${relative(process.cwd(), outdir) || outdir}/{main,preload,worker}.cjs`);
+console.log(`build-electron: ${relative(process.cwd(), outdir) || outdir}/{main,preload,worker,score-worker}.cjs`);

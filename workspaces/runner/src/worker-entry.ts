@@ -15,7 +15,8 @@ process.on('unhandledRejection', async (reason, promise) => {
   parentPort!.postMessage({ type: 'failed', message, line: err?.line ?? null } satisfies WorkerEvent);
 });
 
-await executeRun({
+// No top-level await: the Electron build bundles this file to CJS (dist-electron/worker.cjs).
+void executeRun({
   watchdogBuffer: init.watchdogBuffer,
   run: init.run,
   runDir: init.runDir,
