@@ -2,21 +2,14 @@
 // `npm start`: the Electron app when Electron's binary is installed, otherwise the same UI served
 // by `creditlab serve` in the browser. Builds the renderer first when it is missing or stale.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, statSync, readdirSync, mkdirSync, cpSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, mkdirSync, cpSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createRequire } from 'node:module';
+import { newestMtime } from './lib.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const require = createRequire(import.meta.url);
 
-function newestMtime(dir) {
-  let t = 0;
-  for (const name of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, name.name);
-    t = Math.max(t, name.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs);
-  }
-  return t;
-}
 
 const index = join(root, 'dist/renderer/index.html');
 if (!existsSync(index) || newestMtime(join(root, 'src-renderer')) > statSync(index).mtimeMs) {

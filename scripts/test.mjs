@@ -3,6 +3,7 @@
 // `--unit` / `--e2e` run one part; extra arguments filter test files by substring.
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync, existsSync } from 'node:fs';
+import { newestMtime } from './lib.mjs';
 import { join, relative } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -36,14 +37,6 @@ const files = only === '--unit' ? unit : only === '--e2e' ? e2e : [...unit, ...e
 if (files.length === 0) {
   console.error('no test files matched');
   process.exit(1);
-}
-function newestMtime(dir) {
-  let t = 0;
-  for (const name of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, name.name);
-    t = Math.max(t, name.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs);
-  }
-  return t;
 }
 const built = join(root, 'dist/renderer/index.html');
 const stale = !existsSync(built) || newestMtime(join(root, 'src-renderer')) > statSync(built).mtimeMs;

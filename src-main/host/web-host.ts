@@ -7,22 +7,10 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { ApiEvent } from '@creditlab/api';
 import { Host, REPO_ROOT, type HostOptions } from './host';
 import { dispatch } from './dispatch';
+import { MIME } from './mime';
 
 export const RENDERER_DIR = join(REPO_ROOT, 'dist', 'renderer');
 
-const MIME: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ttf': 'font/ttf',
-  '.woff2': 'font/woff2',
-  '.wasm': 'application/wasm',
-  '.map': 'application/json',
-};
 
 const CSP = [
   "default-src 'self'",

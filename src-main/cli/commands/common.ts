@@ -51,3 +51,13 @@ export function fmtNum(v: number | undefined): string {
   const a = Math.abs(v);
   return a !== 0 && (a >= 1e5 || a < 1e-3) ? v.toExponential(3) : String(Math.round(v * 1000) / 1000);
 }
+
+/** An id prefix or experiment name → the experiment or run it names; prints why not and returns null. */
+export function resolveRef(store: { resolveId(id: string): { kind: 'experiment' | 'run'; id: string } }, id: string, io: CliIO) {
+  try {
+    return store.resolveId(id);
+  } catch (e) {
+    io.err((e as Error).message);
+    return null;
+  }
+}

@@ -5,6 +5,7 @@ import { RunStore, exportCsvLines, exportJson } from '@creditlab/store';
 import { aggregateCurves, isStatName, parseSmoothing, STAT_NAMES, type StatName } from '@creditlab/stats';
 import { UsageError, parseArgs } from '../args';
 import { EXIT, type CliIO } from '../io';
+import { resolveRef } from './common';
 
 export async function exportCommand(argv: string[], io: CliIO): Promise<number> {
   const { positional, flags } = parseArgs(argv, {
@@ -30,13 +31,8 @@ export async function exportCommand(argv: string[], io: CliIO): Promise<number> 
   if (format !== 'csv' && format !== 'json') throw new UsageError(`--format: expected csv or json, got ${JSON.stringify(format)}`);
   const store = RunStore.open(flags.workspace as string | undefined);
   try {
-    let ref;
-    try {
-      ref = store.resolveId(positional[0]);
-    } catch (e) {
-      io.err((e as Error).message);
-      return EXIT.usage;
-    }
+    const ref = resolveRef(store, positional[0], io);
+    if (!ref) return EXIT.usage;
     if (ref.kind !== 'experiment') throw new UsageError(`${positional[0]} is a run; export takes an experiment id`);
     const out = String(flags.out);
     if (flags.aggregate) return exportAggregate(store, ref.id, out, format, flags, io);

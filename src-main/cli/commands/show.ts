@@ -2,20 +2,15 @@
 import { RunStore } from '@creditlab/store';
 import { UsageError, parseArgs } from '../args';
 import { EXIT, type CliIO } from '../io';
-import { fmtDuration, fmtNum, table } from './common';
+import { fmtDuration, fmtNum, resolveRef, table } from './common';
 
 export async function showCommand(argv: string[], io: CliIO): Promise<number> {
   const { positional, flags } = parseArgs(argv, { workspace: 'string', json: 'boolean' });
   if (positional.length !== 1) throw new UsageError('usage: creditlab show ID [--json]');
   const store = RunStore.open(flags.workspace as string | undefined);
   try {
-    let ref;
-    try {
-      ref = store.resolveId(positional[0]);
-    } catch (e) {
-      io.err((e as Error).message);
-      return EXIT.usage;
-    }
+    const ref = resolveRef(store, positional[0], io);
+    if (!ref) return EXIT.usage;
     if (ref.kind === 'experiment') {
       const summary = store.getExperimentSummary(ref.id);
       const runs = store.listRuns(ref.id);
