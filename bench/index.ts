@@ -5,11 +5,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { tmpdir, availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { Host } from '../src-main/host/host';
 import { initBackend } from '@creditlab/rl';
 import { LocalPool } from '@creditlab/runner';
-import { ppoCartpoleInProcess } from './lib/ppo-inprocess';
+import type { InProcessResult } from './lib/ppo-inprocess';
 import { ensureTorch, PYTHON } from './lib/torch';
 import { METRICS_PER_STEP } from './lib/metrics-trainer';
 
@@ -50,6 +51,11 @@ function cartpoleSpec(seeds: number[]) {
 
 /** Runs an experiment through the real host + worker pool; returns total env steps per wall second. */
 async function experimentSps(seeds: number[], workers: number): Promise<number> {
+  return (await experiment(seeds, workers)).sps;
+}
+
+/** Also returns each run's own wall time (worker start to finish), to tell start-up from training. */
+async function experiment(seeds: number[], workers: number): Promise<{ sps: number; runSeconds: number[] }> {
   const dir = mkdtempSync(join(tmpdir(), 'creditlab-bench-'));
   const host = new Host({ workspace: dir, workers });
   try {
@@ -57,15 +63,37 @@ async function experimentSps(seeds: number[], workers: number): Promise<number> 
     const { done, runIds } = host.launch(cartpoleSpec(seeds));
     await done;
     const seconds = (performance.now() - t0) / 1000;
+    const runSeconds: number[] = [];
     for (const id of runIds) {
       const r = host.store.getRunSummary(id);
       if (r.status !== 'finished') throw new Error(`bench run ${id} ${r.status}: ${r.error}`);
+      if (r.startedAt && r.endedAt) runSeconds.push((Date.parse(r.endedAt) - Date.parse(r.startedAt)) / 1000);
     }
-    return (steps * seeds.length) / seconds;
+    return { sps: (steps * seeds.length) / seconds, runSeconds };
   } finally {
     await host.close();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * How much parallel CPU this machine gives us right now: the throughput of n threads spinning on pure
+ * arithmetic relative to one. On a shared box this, not the workbench, caps the scaling ratio.
+ */
+async function cpuHeadroom(n: number): Promise<number> {
+  const spin = (threads: number) =>
+    new Promise<number>((resolve, reject) => {
+      const t0 = performance.now();
+      let left = threads;
+      for (let i = 0; i < threads; i++) {
+        const w = new Worker('let x = 0; for (let i = 0; i < 3e8; i++) x += i % 7; require("node:worker_threads").parentPort.postMessage(x);', { eval: true });
+        w.once('message', () => void w.terminate().then(() => --left === 0 && resolve(performance.now() - t0)));
+        w.once('error', reject);
+      }
+    });
+  const one = await spin(1);
+  const many = await spin(n);
+  return (n * one) / many;
 }
 
 interface PyResult {
@@ -75,6 +103,17 @@ interface PyResult {
   mean_return_last20: number | null;
   torch: string;
   threads: number;
+}
+
+/**
+ * Our trainer in a fresh Node process per round, like the reference's fresh Python process: each side pays
+ * its own JIT/library warm-up inside the timed region once per round, and neither inherits a warm heap.
+ */
+function runOursFresh(seed: number): InProcessResult {
+  const script = new URL('./lib/ppo-inprocess.ts', import.meta.url).pathname;
+  const r = spawnSync(process.execPath, ['--import', 'tsx', script, String(ppoSteps), String(seed)], { encoding: 'utf8', env: process.env });
+  if (r.status !== 0) throw new Error(`bench/lib/ppo-inprocess.ts failed (exit ${r.status}): ${r.stderr.slice(-2000)}`);
+  return JSON.parse(r.stdout.trim().split('\n').at(-1)!) as InProcessResult;
 }
 
 function runTorchReference(seed: number): PyResult {
@@ -94,7 +133,7 @@ const BENCHES: Record<string, (backend: string) => Promise<BenchResult>> = {
     let torchVersion = '';
     // Alternating the two, round by round, spreads the shared machine's load changes over both sides.
     for (let i = 0; i < rounds; i++) {
-      const o = await ppoCartpoleInProcess(ppoSteps, i);
+      const o = runOursFresh(i);
       ours.push(o.sps);
       oursReturn.push(o.meanReturnLast20);
       log(`rl-ppo-cartpole round ${i + 1}/${rounds}: ours ${o.sps.toFixed(0)} env-steps/s (load ${load()})`);
@@ -112,7 +151,7 @@ const BENCHES: Record<string, (backend: string) => Promise<BenchResult>> = {
     const note = missing
       ? `reference not run: ${missing}; ours per round ${fmt(ours)}; load ${load()}`
       : `${ppoSteps} steps, CleanRL CartPole hyperparameters, medians of ${rounds} alternating rounds (ours ${fmt(ours)}, pytorch ${fmt(ref)}; ` +
-        `return last 20 ours ${fmt(oursReturn)} vs ${fmt(refReturn)}); ${torchVersion}; ours in-process on the worker's trainer; load ${load()}`;
+        `return last 20 ours ${fmt(oursReturn)} vs ${fmt(refReturn)}); ${torchVersion}; ours = the worker's trainer (ALGORITHMS.ppo) in a fresh node process per round, timed around the training call like the reference; load ${load()}`;
     return { name: 'rl-ppo-cartpole', ours: o, reference: r, ratio: r === null ? null : o / r, unit: 'env-steps/s', backend, note };
   },
   async 'ppo-cartpole-1-worker'(backend) {
@@ -123,16 +162,22 @@ const BENCHES: Record<string, (backend: string) => Promise<BenchResult>> = {
     const n = availableParallelism();
     const seeds = [0, 1, 2, 3];
     const before = load();
-    const one = await experimentSps(seeds, 1);
-    const many = await experimentSps(seeds, n);
+    const headBefore = await cpuHeadroom(n);
+    const one = await experiment(seeds, 1);
+    const many = await experiment(seeds, n);
+    const headAfter = await cpuHeadroom(n);
+    const secs = (xs: number[]) => xs.map((x) => x.toFixed(1)).join('/');
     return {
       name: 'scaling',
-      ours: many,
-      reference: one,
-      ratio: many / one,
+      ours: many.sps,
+      reference: one.sps,
+      ratio: many.sps / one.sps,
       unit: 'env-steps/s',
       backend,
-      note: `4 runs × ${steps} steps: ${n} workers vs 1 worker (ideal ratio ${n}); load before ${before}, after ${load()}`,
+      note:
+        `4 runs × ${steps} steps: ${n} workers vs 1 worker (ideal ratio ${n}); per-run seconds 1 worker ${secs(one.runSeconds)}, ` +
+        `${n} workers ${secs(many.runSeconds)}; CPU headroom (${n} spinning threads vs 1, the ceiling on this ratio right now) ` +
+        `${headBefore.toFixed(2)} before, ${headAfter.toFixed(2)} after; load before ${before}, after ${load()}`,
     };
   },
   async store(backend) {
@@ -209,7 +254,7 @@ const BENCHES: Record<string, (backend: string) => Promise<BenchResult>> = {
       ratio: null,
       unit: 'tokens/s',
       backend,
-      note: 'skipped: no PyTorch reference of the RLHF policy and loop yet (workspaces/rlhf is still being finished); see bench/README.md',
+      note: 'skipped: workspaces/rlhf (still being finished) exports trainRlhf, but no PyTorch reference of its GRU policy and PPO loop exists yet; see bench/README.md',
     };
   },
 };

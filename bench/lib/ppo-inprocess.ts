@@ -1,6 +1,7 @@
 // PPO on CartPole in this process, through the same trainer the worker runs (ALGORITHMS.ppo with a
 // RunContext that only counts), so the figure is the trainer's own speed without worker start-up or IPC.
-// Run directly to profile: node --cpu-prof --import tsx bench/lib/ppo-inprocess.ts [steps]
+// The bench runs it as a script (one fresh process per round); also the way to profile:
+//   node --cpu-prof --import tsx bench/lib/ppo-inprocess.ts [steps] [seed]
 import { resolveExperiment, type RunContext } from '@creditlab/spec';
 import { ALGORITHMS, initBackend } from '@creditlab/rl';
 
@@ -45,6 +46,6 @@ export async function ppoCartpoleInProcess(steps: number, seed = 0): Promise<InP
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const r = await ppoCartpoleInProcess(Number(process.argv[2] ?? 32768));
+  const r = await ppoCartpoleInProcess(Number(process.argv[2] ?? 32768), Number(process.argv[3] ?? 0));
   console.log(JSON.stringify(r));
 }

@@ -7,8 +7,16 @@
 // The maths is the same as the tf path in ppo.ts / nets.ts (same losses, tfjs's max/clip gradient tie rules,
 // global-norm clipping, Adam with tfjs/PyTorch bias correction); only the float width differs (float64 here).
 // The tf.Variables stay the weights of record for checkpoints: `syncToTf` copies the JS weights back.
+// Matrix products go to a WebAssembly SIMD kernel (simd-gemm.ts) when it loads and passes its self-test,
+// else to the register-blocked JS loop below.
 import * as tf from '@tensorflow/tfjs';
 import type { Dense } from './nets';
+import { createSimdGemm } from './simd-gemm';
+
+// The WebAssembly SIMD kernel takes the big even-shaped products (~2–3× faster than the JS loop below);
+// CREDITLAB_SIMD=0 turns it off to compare.
+const simdOff = typeof process !== 'undefined' && process.env?.CREDITLAB_SIMD === '0';
+const simdGemm = simdOff ? null : createSimdGemm();
 
 /**
  * C[m, j] = Σ_k A[m, k]·B[j, k] (+ bias[j]): both operands K-contiguous, so the inner loop is a dot product
@@ -16,6 +24,14 @@ import type { Dense } from './nets';
  * faster than 1×4 in V8, which keeps them all in registers). The hot loop of everything here.
  */
 function gemmNT(A: Float64Array, B: Float64Array, C: Float64Array, M: number, N: number, K: number, bias: Float64Array | null): void {
+  if (simdGemm !== null && M * N * K >= 2048 && simdGemm(A, B, C, M, N, K)) {
+    if (bias !== null)
+      for (let m = 0; m < M; m++) {
+        const co = m * N;
+        for (let j = 0; j < N; j++) C[co + j] += bias[j];
+      }
+    return;
+  }
   const N4 = N - (N % 4);
   let m = 0;
   for (; m + 1 < M; m += 2) {
@@ -28,7 +44,8 @@ function gemmNT(A: Float64Array, B: Float64Array, C: Float64Array, M: number, N:
       const b1 = b0 + K;
       const b2 = b1 + K;
       const b3 = b2 + K;
-      let s00 = 0, s01 = 0, s02 = 0, s03 = 0, s10 = 0, s11 = 0, s12 = 0, s13 = 0; // prettier-ignore
+      // prettier-ignore
+      let s00 = 0, s01 = 0, s02 = 0, s03 = 0, s10 = 0, s11 = 0, s12 = 0, s13 = 0;
       for (let k = 0; k < K; k++) {
         const a0 = A[a0o + k];
         const a1 = A[a1o + k];
@@ -46,7 +63,8 @@ function gemmNT(A: Float64Array, B: Float64Array, C: Float64Array, M: number, N:
         s13 += a1 * w3;
       }
       if (bias !== null) {
-        const q0 = bias[j], q1 = bias[j + 1], q2 = bias[j + 2], q3 = bias[j + 3]; // prettier-ignore
+        // prettier-ignore
+        const q0 = bias[j], q1 = bias[j + 1], q2 = bias[j + 2], q3 = bias[j + 3];
         s00 += q0;
         s01 += q1;
         s02 += q2;

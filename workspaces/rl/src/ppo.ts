@@ -12,9 +12,9 @@
 // - Every env reward goes through `shapeReward` before it is stored; `charts/episodic_return` is always the
 //   true env return.
 // - Sampling happens in JS on the downloaded logits with the run's seeded Rng, so a seed fixes the run.
-// Speed: discrete-action agents run rollouts and updates on fused plain-JS kernels (fused.ts): at CleanRL's
-// sizes tfjs's per-op engine overhead, not arithmetic, dominated (profiled: ~2.3k → ~5–10k env steps/s on
-// CartPole on 2 shared cores). Box-action agents keep the tf path: the rollout runs actor and critic for all
+// Speed: discrete-action agents run rollouts and updates on fused kernels (fused.ts: plain JS around a
+// WebAssembly SIMD matrix product): at CleanRL's sizes tfjs's per-op engine overhead, not arithmetic,
+// dominated (profiled; CartPole on 2 shared cores went from ~2.3–4.6k to ~10–13k env steps/s). Box-action agents keep the tf path: the rollout runs actor and critic for all
 // env copies in one batched forward pass with one download per step, and the update's dense layers use a
 // hand-written gradient (nets.ts) because wasm's transposed matMul and tanh were its dominant costs.
 import * as tf from '@tensorflow/tfjs';
