@@ -98,5 +98,75 @@ export function aggregateWithCI(
   stat: StatName,
   opts: BootstrapOptions & StatOptions & { rng?: Rng } = {},
 ): IntervalEstimate {
-  return bootstrapCI(scores, statFunction(stat, opts), opts);
+  const fn = statFunction(stat, opts);
+  if (scores.length > 0 && scores[0].length === 1) return columnBootstrap(scores, fn, columnStat(stat, opts.threshold ?? 1), opts);
+  return bootstrapCI(scores, fn, opts);
+}
+
+/**
+ * The same statistic on one task's column, over a reusable typed buffer (it may sort it in place).
+ * Summation orders match the matrix versions, so results are identical, only without the per-replicate
+ * arrays: curve bands bootstrap every grid point, and allocation dominated that.
+ */
+/** Ascending sort in place; insertion sort for the small columns of a seed comparison (TypedArray.sort's call overhead dominates there). */
+function sortSmall(b: Float64Array): void {
+  if (b.length > 32) {
+    b.sort();
+    return;
+  }
+  for (let i = 1; i < b.length; i++) {
+    const v = b[i];
+    let j = i - 1;
+    while (j >= 0 && b[j] > v) {
+      b[j + 1] = b[j];
+      j--;
+    }
+    b[j + 1] = v;
+  }
+}
+
+function columnStat(name: StatName, threshold: number): (b: Float64Array) => number {
+  const mean = (b: Float64Array, from: number, to: number) => {
+    let s = 0;
+    for (let i = from; i < to; i++) s += b[i];
+    return s / (to - from);
+  };
+  switch (name) {
+    case 'mean':
+      return (b) => mean(b, 0, b.length);
+    case 'median':
+      return (b) => {
+        sortSmall(b);
+        const h = b.length >> 1;
+        return b.length % 2 === 1 ? b[h] : (b[h - 1] + b[h]) / 2;
+      };
+    case 'iqm':
+      return (b) => {
+        sortSmall(b);
+        const cut = Math.floor(0.25 * b.length);
+        return mean(b, cut, b.length - cut);
+      };
+    case 'optimality-gap':
+      return (b) => {
+        let s = 0;
+        for (let i = 0; i < b.length; i++) s += Math.min(b[i], threshold);
+        return threshold - s / b.length;
+      };
+  }
+}
+
+function columnBootstrap(scores: ScoreMatrix, stat: ScoreStat, fast: (b: Float64Array) => number, opts: BootstrapOptions & { rng?: Rng }): IntervalEstimate {
+  checkMatrix(scores);
+  const { ci, reps, rng } = resolveBootstrap(opts);
+  const n = scores.length;
+  const col = Float64Array.from(scores, (row) => row[0]);
+  const buf = new Float64Array(n);
+  const draws = new Float64Array(reps);
+  for (let r = 0; r < reps; r++) {
+    // Same draw order as stratifiedResample (one index per row), so the replicates are the same.
+    for (let i = 0; i < n; i++) buf[i] = col[rng.int(n)];
+    draws[r] = fast(buf);
+  }
+  const [lo, hi] = percentileInterval(draws, ci);
+  return { estimate: stat(scores), ci: [lo, hi], n };
 }

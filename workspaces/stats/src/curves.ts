@@ -14,7 +14,7 @@
 // evidence as the full set.
 import { Rng } from '@creditlab/common';
 import { statFunction, type StatName, type StatOptions } from './aggregate';
-import { bootstrapCI, resolveBootstrap } from './bootstrap';
+import { aggregateWithCI, resolveBootstrap } from './bootstrap';
 import { StatsInputError } from './errors';
 import { cleanSeries } from './series';
 import { smoothSeries, type Smoothing } from './smooth';
@@ -89,7 +89,8 @@ export function aggregateCurves(runs: readonly Series[], opts: CurveOptions = {}
   const smoothing = opts.smooth ?? 'none';
   const prepared = runs.map((r) => smoothSeries({ steps: r.steps, values: r.values }, smoothing));
   const steps = opts.steps ? [...opts.steps] : stepGrid(prepared, opts.grid ?? 'union', opts.points ?? DEFAULT_GRID_POINTS);
-  const stat = statFunction(opts.stat ?? 'iqm', opts);
+  const statName = opts.stat ?? 'iqm';
+  statFunction(statName, opts); // validates the name and threshold before any work
   const minRuns = opts.minRuns ?? 1;
   // Validate ci/reps once up front rather than at the first covered point.
   const base = resolveBootstrap(opts);
@@ -109,7 +110,7 @@ export function aggregateCurves(runs: readonly Series[], opts: CurveOptions = {}
       return;
     }
     // A stream per grid index: a point's interval does not depend on how many points precede it.
-    const r = bootstrapCI(col, stat, { ci: base.ci, reps: base.reps, rng: root.fork(i) });
+    const r = aggregateWithCI(col, statName, { ci: base.ci, reps: base.reps, rng: root.fork(i), threshold: opts.threshold });
     out.estimate.push(r.estimate);
     out.low.push(r.ci[0]);
     out.high.push(r.ci[1]);

@@ -16,3 +16,17 @@ test('median of one task is the median of the runs, of several tasks the median 
   assert.equal(aggregateMedian([[1], [2], [10]]), 2);
   assert.equal(aggregateMedian([[1, 2], [2, 2], [1, 1], [2, 1]]), 1.5);
 });
+
+import { aggregateWithCI, bootstrapCI, statFunction, STAT_NAMES } from '../src/index';
+import { Rng } from '@creditlab/common';
+test('the one-task fast path gives exactly the generic bootstrap result', () => {
+  const rng = new Rng(7);
+  for (const n of [1, 2, 5, 13, 40]) {
+    const col = Array.from({ length: n }, () => [rng.normal() * 3]);
+    for (const stat of STAT_NAMES) {
+      const fast = aggregateWithCI(col, stat, { reps: 300, seed: 11, threshold: 0.5 });
+      const slow = bootstrapCI(col, statFunction(stat, { threshold: 0.5 }), { reps: 300, seed: 11 });
+      assert.deepEqual(fast, slow, `${stat} n=${n}`);
+    }
+  }
+});
