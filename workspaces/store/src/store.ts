@@ -211,13 +211,18 @@ export class RunStore {
       `INSERT INTO final_metrics (rid, mid, step, value) VALUES (?, ?, ?, ?)
        ON CONFLICT(rid, mid) DO UPDATE SET step=excluded.step, value=excluded.value WHERE excluded.step >= final_metrics.step`,
     );
+    // The last point of each metric in the batch is the only candidate for its final value: one upsert
+    // per metric per batch instead of one per point.
+    const last = new Map<number, { step: number; value: number | null }>();
     this.db.transaction(() => {
       for (const p of points) {
         const mid = this.metricId(p.metric);
         const v = Number.isFinite(p.value) ? p.value : null;
         ins.run(rid, mid, p.step, v, wall);
-        fin.run(rid, mid, p.step, v);
+        const prev = last.get(mid);
+        if (!prev || p.step >= prev.step) last.set(mid, { step: p.step, value: v });
       }
+      for (const [mid, p] of last) fin.run(rid, mid, p.step, p.value);
     })();
   }
 
