@@ -202,6 +202,12 @@ export const trainRlhf: TrainFn = async (ctx) => {
         prompt: promptOf(p),
         response: decode(resp),
         tokens: resp.map((t) => decode([t])),
+        // GenerationSample (workspaces/api): named per-token credit series for the UI's credit view.
+        credits: { reward: s.tokenRewards, 'return-to-go': returnsToGo(s.tokenRewards, a.gamma) },
+        stepEnds: s.check.steps.map((x) => x.end),
+        stepCorrect: s.check.steps.map((x) => x.correct),
+        correct: s.check.success,
+        reward: s.tokenRewards.reduce((acc, r) => acc + r, 0),
         tokenCredits: s.tokenRewards,
         returns: returnsToGo(s.tokenRewards, a.gamma),
         success: s.check.success,

@@ -59,6 +59,8 @@ export async function executeRun(opts: ExecuteOptions): Promise<void> {
     if (buffer.length >= FLUSH_POINTS || Date.now() - lastFlush >= FLUSH_MS) flush();
   };
 
+  // Caches shared by runs (the RLHF suite's SFT model) live in the workspace, not in the OS temp folder.
+  if (runDir && !process.env.CREDITLAB_CACHE_DIR) process.env.CREDITLAB_CACHE_DIR = join(runDir, '..', '..', 'cache');
   try {
     const { train, backend } = await loadTrainer(run, opts.trainerModule);
     emit({ type: 'started', backend, pid: process.pid });
