@@ -1,7 +1,7 @@
 // One client-side mirror of the host's experiments and runs, kept current by api.subscribe events.
 // Views read it through useLive(); metric points are forwarded to whoever plots them.
 import { useSyncExternalStore } from 'react';
-import type { ApiEvent, ExperimentSummary, RunSummary } from '@creditlab/api';
+import type { ApiEvent, ExperimentSummary, RunSummary, SampleRecord } from '@creditlab/api';
 import { api } from '../api';
 
 export interface LiveState {
@@ -13,10 +13,12 @@ export interface LiveState {
 }
 
 type MetricPoints = Extract<ApiEvent, { type: 'metrics' }>['points'];
+type MetricListener = (run: string, points: MetricPoints, experiment: string) => void;
 
 let state: LiveState = { experiments: [], runs: {}, loaded: false, error: null };
 const listeners = new Set<() => void>();
-const metricListeners = new Set<(run: string, points: MetricPoints) => void>();
+const metricListeners = new Set<MetricListener>();
+const sampleListeners = new Set<(sample: SampleRecord) => void>();
 let scheduled = false;
 
 function commit(next: LiveState): void {
@@ -51,7 +53,8 @@ function upsertRun(r: RunSummary): void {
 function onEvent(e: ApiEvent): void {
   if (e.type === 'experiment') upsertExperiment(e.experiment);
   else if (e.type === 'run') upsertRun(e.run);
-  else if (e.type === 'metrics') for (const l of metricListeners) l(e.run, e.points);
+  else if (e.type === 'metrics') for (const l of metricListeners) l(e.run, e.points, e.experiment);
+  else if (e.type === 'sample') for (const l of sampleListeners) l(e.sample);
 }
 
 let started = false;
@@ -80,9 +83,22 @@ export async function loadRuns(experimentId: string): Promise<void> {
   commit({ ...state, runs: { ...state.runs, [experimentId]: [...runs].sort((a, b) => a.index - b.index) } });
 }
 
-export function onMetrics(l: (run: string, points: MetricPoints) => void): () => void {
+/** Metric batches; `experiment` lets a view drop other experiments' points without a run lookup. */
+export function onMetrics(l: MetricListener): () => void {
   metricListeners.add(l);
   return () => metricListeners.delete(l);
+}
+
+export function onSample(l: (sample: SampleRecord) => void): () => void {
+  sampleListeners.add(l);
+  return () => sampleListeners.delete(l);
+}
+
+/** Applies a local edit (tags, notes) at once; the host's own run event, if any, overwrites it later. */
+export function patchRun(experimentId: string, runId: string, patch: Partial<RunSummary>): void {
+  const list = state.runs[experimentId];
+  if (!list) return;
+  commit({ ...state, runs: { ...state.runs, [experimentId]: list.map((r) => (r.id === runId ? { ...r, ...patch } : r)) } });
 }
 
 export function useLive(): LiveState {

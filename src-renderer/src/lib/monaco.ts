@@ -23,6 +23,11 @@ import 'monaco-editor/features/smartSelect/register';
 import 'monaco-editor/features/indentation/register';
 import 'monaco-editor/features/cursorUndo/register';
 import 'monaco-editor/features/diffEditor/register';
+// The diff editor's contributions (breadcrumbs, code lens, drag-and-drop) ask for these services; the
+// feature registers do not bring them, and without them every createDiffEditor logs unknown-service errors.
+import 'monaco-editor/editor/contrib/documentSymbols/browser/outlineModel';
+import 'monaco-editor/editor/contrib/codelens/browser/codeLensCache';
+import 'monaco-editor/editor/common/services/treeViewsDndService';
 // Feature registers above cover the contributions' UI; these controllers are wired separately, as in
 // monaco's own editor.main (without them: no suggest widget, no F8 marker status, no go-to commands).
 import 'monaco-editor/editor/browser/coreCommands';

@@ -20,7 +20,10 @@ import {
   type RewardTarget,
 } from '../lib/spec-text';
 import { refreshExperiments } from '../lib/live';
+import { onMenuCommand, openRewardFile } from '../lib/desktop';
 import { navigate } from '../router';
+import { RewardVersions } from './RewardVersions';
+import { TryEpisode } from './TryEpisode';
 
 const BLANK_SPEC = {
   version: 1,
@@ -71,6 +74,8 @@ export function Builder({ active, supportReady }: { active: boolean; supportRead
   const [starting, setStarting] = useState(false);
   const [startError, setStartError] = useState<string | null>(null);
   const validationSeq = useRef(0);
+  const [dock, setDock] = useState<'problems' | 'versions' | 'try'>('problems');
+  const [fileNote, setFileNote] = useState<string | null>(null);
 
   useEffect(() => {
     api.listPresets().then(setPresets, () => setPresets([]));
@@ -88,7 +93,8 @@ export function Builder({ active, supportReady }: { active: boolean; supportRead
   // TypeScript diagnostics come from the TS worker as markers on the reward model.
   useEffect(() => {
     const read = () => {
-      const markers = monaco.editor.getModelMarkers({ resource: REWARD_MODEL_URI });
+      // Only the TS worker's markers: the episode panel's runtime-error marker must not block Start.
+      const markers = monaco.editor.getModelMarkers({ resource: REWARD_MODEL_URI }).filter((m) => m.owner === 'typescript');
       setTsProblems(
         markers
           .filter((m) => m.severity === monaco.MarkerSeverity.Error)
@@ -249,6 +255,21 @@ export function Builder({ active, supportReady }: { active: boolean; supportRead
     }
   };
 
+  const openFile = useCallback(async () => {
+    const f = await openRewardFile();
+    if (!f) return;
+    rewardModel.pushEditOperations([], [{ range: rewardModel.getFullModelRange(), text: f.content }], () => null);
+    setFileNote(f.filename);
+  }, [rewardModel]);
+  useEffect(
+    () =>
+      onMenuCommand('open-reward-file', () => {
+        navigate('#/new');
+        void openFile();
+      }),
+    [openFile],
+  );
+
   // Quick fields edit the JSON in place (one undoable edit) so the text stays the source of truth.
   const patchSpec = (fn: (s: Record<string, unknown>) => void) => {
     if (!parsed.ok || !parsed.value || typeof parsed.value !== 'object') return;
@@ -266,6 +287,8 @@ export function Builder({ active, supportReady }: { active: boolean; supportRead
     ...arms.map((a) => ({ key: `arm:${a}`, label: `arm “${a}” only` })),
   ];
   const tKey = targetKey(target);
+  const specName = typeof spec?.name === 'string' && spec.name ? spec.name : 'reward';
+  const versionName = target.kind === 'arm' ? `${specName}/${target.name}` : specName;
   if (!targetOptions.some((o) => o.key === tKey)) targetOptions.push({ key: tKey, label: `arm “${(target as { name: string }).name}” (missing)` });
 
   return (
@@ -359,7 +382,6 @@ export function Builder({ active, supportReady }: { active: boolean; supportRead
               </select>
             </label>
             <label className="field compact">
-              <span>Template</span>
               <select
                 aria-label="Reward template"
                 value=""
@@ -368,7 +390,7 @@ export function Builder({ active, supportReady }: { active: boolean; supportRead
                   if (t) rewardModel.pushEditOperations([], [{ range: rewardModel.getFullModelRange(), text: t.code }], () => null);
                 }}
               >
-                <option value="">Insert…</option>
+                <option value="">Template…</option>
                 {REWARD_TEMPLATES.map((t) => (
                   <option key={t.id} value={t.id}>
                     {t.name}
@@ -377,18 +399,31 @@ export function Builder({ active, supportReady }: { active: boolean; supportRead
                 ))}
               </select>
             </label>
+            <button type="button" className="small-btn" onClick={() => void openFile()} title={fileNote ? `Loaded from ${fileNote}` : 'Replace the editor’s code with a .ts/.js file (undo with Ctrl+Z)'}>
+              Open…
+            </button>
           </div>
           <div className={target.kind === 'none' ? 'editor-dim' : undefined}>
             <CodeEditor model={rewardModel} name="reward" label="Reward code (TypeScript)" onMount={(e) => (rewardEditor.current = e)} />
           </div>
         </section>
       </div>
-      <section className="problems" aria-label="Problems">
+      <section className={`problems dock dock-${dock}`} aria-label="Problems, reward versions and episode replay">
         <div className="problems-head">
-          <span className="pane-title">Problems</span>
-          <span className={`pcount ${problems.length ? 'bad' : 'good'}`} data-testid="problem-count">
-            {problems.length}
-          </span>
+          <nav className="dock-tabs" role="tablist" aria-label="Builder panels">
+            <button type="button" role="tab" aria-selected={dock === 'problems'} className={dock === 'problems' ? 'active' : undefined} onClick={() => setDock('problems')}>
+              Problems
+              <span className={`pcount ${problems.length ? 'bad' : 'good'}`} data-testid="problem-count">
+                {problems.length}
+              </span>
+            </button>
+            <button type="button" role="tab" aria-selected={dock === 'versions'} className={dock === 'versions' ? 'active' : undefined} onClick={() => setDock('versions')}>
+              Versions
+            </button>
+            <button type="button" role="tab" aria-selected={dock === 'try'} className={dock === 'try' ? 'active' : undefined} onClick={() => setDock('try')}>
+              Try on episode
+            </button>
+          </nav>
           {status.kind === 'ok' && problems.length === 0 && (
             <span className="muted" data-testid="run-summary">
               {status.arms.length} arm{status.arms.length === 1 ? '' : 's'} × {status.runs / Math.max(1, status.arms.length)} seed
@@ -399,7 +434,7 @@ export function Builder({ active, supportReady }: { active: boolean; supportRead
           {status.kind === 'error' && <span className="error-text">host: {status.message}</span>}
           {startError && <span className="error-text">{startError}</span>}
         </div>
-        <ul className="problem-list" data-testid="problems">
+        <ul className="problem-list" data-testid="problems" hidden={dock !== 'problems'}>
           {problems.map((p, i) => (
             <li key={i}>
               <button type="button" className="problem" onClick={() => reveal(p)}>
@@ -414,6 +449,10 @@ export function Builder({ active, supportReady }: { active: boolean; supportRead
           ))}
           {problems.length === 0 && <li className="muted empty">No problems. Start with Ctrl+Enter.</li>}
         </ul>
+        {dock === 'versions' && <RewardVersions rewardModel={rewardModel} defaultName={versionName} active={active && dock === 'versions'} />}
+        <div className="dock-keep" hidden={dock !== 'try'}>
+          <TryEpisode active={active && dock === 'try'} spec={parsed.ok ? parsed.value : null} rewardModel={rewardModel} rewardVersion={rewardVersion} target={target} />
+        </div>
       </section>
     </div>
   );

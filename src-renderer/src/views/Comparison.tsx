@@ -15,13 +15,16 @@ import {
 } from '@creditlab/stats';
 import { api } from '../api';
 import { armColor, withAlpha } from '../lib/colors';
-import { downloadDataUrl, downloadText } from '../lib/download';
+import { describeOutcome, onMenuCommand, saveDataUrl, saveExperimentData, saveText, type SaveOutcome } from '../lib/desktop';
 import { fmtValue } from '../lib/format';
+import { explainVerdict, HACKING_RULE, type HackingVerdict } from '../lib/hacking';
 import { onMetrics } from '../lib/live';
+import type { HackingState } from '../lib/use-hacking';
 import { Plotly, type Datum, type Layout } from '../lib/plotly';
 import { cssVar, useTheme } from '../lib/theme';
 
 type Band = 'ci' | 'none';
+type XAxis = 'step' | 'time';
 /** Bootstrap replicates for curve bands (per grid point) and for the final-score table (as the CLI's default). */
 const CURVE_REPS = 500;
 const SCORE_REPS = 2000;
@@ -60,8 +63,84 @@ function metricLabel(m: string): string {
   return m;
 }
 
+// Series per experiment and metric survive metric switches and remounts: switching back to a metric, or
+// reopening the comparison while runs are live, fetches only the points logged since (getSeries sinceStep).
+const seriesCache = new Map<string, Map<string, ApiSeries>>();
+const cacheKey = (exp: string, metric: string) => `${exp}\u0000${metric}`;
+
+async function loadSeries(exp: string, metric: string, runIds: readonly string[]): Promise<Map<string, ApiSeries>> {
+  const key = cacheKey(exp, metric);
+  const cached = seriesCache.get(key);
+  // A run with nothing cached may have logged anything since; then only a full fetch is safe.
+  const since = cached && runIds.every((r) => cached.has(r)) ? Math.min(...runIds.map((r) => cached.get(r)!.steps.at(-1) ?? -1)) : undefined;
+  if (cached && since !== undefined && since >= 0) {
+    const fresh = await api.getSeries(exp, metric, since);
+    for (const f of fresh) {
+      const c = cached.get(f.run);
+      if (!c) {
+        cached.set(f.run, { ...f, steps: [...f.steps], values: [...f.values], times: [...(f.times ?? [])] });
+        continue;
+      }
+      const last = c.steps.at(-1) ?? -Infinity;
+      for (let i = 0; i < f.steps.length; i++) {
+        if (f.steps[i] <= last) continue;
+        c.steps.push(f.steps[i]);
+        c.values.push(f.values[i]);
+        c.times.push(f.times?.[i] ?? Date.now() / 1000);
+      }
+    }
+    return cached;
+  }
+  const list = await api.getSeries(exp, metric);
+  const map = new Map(list.map((s) => [s.run, { ...s, steps: [...s.steps], values: [...s.values], times: [...(s.times ?? [])] }]));
+  seriesCache.set(key, map);
+  return map;
+}
+
+/**
+ * The series against seconds since the run's start. Points of one host batch share a timestamp, so the
+ * time of each point is interpolated between batch anchors by step; x stays strictly increasing.
+ */
+function toWallTime(s: ApiSeries, startedAt: number | null): ApiSeries {
+  const t0 = startedAt ?? s.times[0] ?? 0;
+  const anchorSteps: number[] = [];
+  const anchorTimes: number[] = [];
+  for (let i = 0; i < s.steps.length; i++) {
+    const t = s.times[i];
+    if (t === undefined) continue;
+    if (anchorTimes.length && anchorTimes[anchorTimes.length - 1] === t) anchorSteps[anchorSteps.length - 1] = s.steps[i];
+    else {
+      anchorSteps.push(s.steps[i]);
+      anchorTimes.push(t);
+    }
+  }
+  const x: number[] = [];
+  let k = 0;
+  for (let i = 0; i < s.steps.length; i++) {
+    const st = s.steps[i];
+    while (k < anchorSteps.length - 1 && anchorSteps[k] < st) k++;
+    let t: number;
+    if (anchorSteps.length === 0) t = t0;
+    else if (k === 0 || anchorSteps[k] === anchorSteps[k - 1]) t = anchorTimes[k];
+    else {
+      const f = (st - anchorSteps[k - 1]) / (anchorSteps[k] - anchorSteps[k - 1]);
+      t = anchorTimes[k - 1] + Math.max(0, Math.min(1, f)) * (anchorTimes[k] - anchorTimes[k - 1]);
+    }
+    const v = Math.max(0, t - t0);
+    x.push(x.length && v <= x[x.length - 1] ? x[x.length - 1] + 1e-6 : v);
+  }
+  return { ...s, steps: x };
+}
+
+interface ArmAlarm {
+  arm: string;
+  color: string;
+  flagged: (HackingVerdict & { seed: number })[];
+  judged: number;
+}
+
 /** `compact`: the live curves under the run table, without statistics tables and export. */
-export function Comparison({ experiment, compact = false }: { experiment: ExperimentDetail; compact?: boolean }) {
+export function Comparison({ experiment, compact = false, hacking }: { experiment: ExperimentDetail; compact?: boolean; hacking?: HackingState }) {
   const { dark } = useTheme();
   const metrics = experiment.metrics;
   const preferred = metrics.find((m) => m === 'charts/episodic_return') ?? metrics[0] ?? '';
@@ -71,6 +150,8 @@ export function Comparison({ experiment, compact = false }: { experiment: Experi
   const [smoothing, setSmoothing] = useState(0.6);
   const [showSeeds, setShowSeeds] = useState(compact);
   const [logY, setLogY] = useState(false);
+  const [xAxis, setXAxis] = useState<XAxis>('step');
+  const [saved, setSaved] = useState<string | null>(null);
   const [exportSize, setExportSize] = useState('1200x750');
   const [exportScale, setExportScale] = useState(2);
   const [version, setVersion] = useState(0);
@@ -97,12 +178,15 @@ export function Comparison({ experiment, compact = false }: { experiment: Experi
     }
     let live = true;
     setLoading(true);
-    api.getSeries(experiment.id, metric).then((list) => {
-      if (!live) return;
-      series.current = new Map(list.map((s) => [s.run, { ...s, steps: [...s.steps], values: [...s.values] }]));
-      setLoading(false);
-      setVersion((v) => v + 1);
-    });
+    loadSeries(experiment.id, metric, runIdsRef.current).then(
+      (map) => {
+        if (!live) return;
+        series.current = map;
+        setLoading(false);
+        setVersion((v) => v + 1);
+      },
+      () => live && setLoading(false),
+    );
     return () => {
       live = false;
     };
@@ -112,21 +196,31 @@ export function Comparison({ experiment, compact = false }: { experiment: Experi
   const armsKey = experiment.arms.join('\n');
   const arms = useMemo(() => armsKey.split('\n').filter(Boolean), [armsKey]);
   const runInfo = useMemo(() => new Map(experiment.runs.map((r) => [r.id, r])), [experiment.runs]);
+  const runIdsRef = useRef<string[]>([]);
+  runIdsRef.current = experiment.runs.map((r) => r.id);
   useEffect(() => {
     let pending = false;
-    const off = onMetrics((run, points) => {
+    const off = onMetrics((run, points, exp) => {
+      if (exp !== experiment.id) return;
       const info = runInfo.get(run);
       if (!info) return;
       let s = series.current.get(run);
+      const now = Date.now() / 1000;
+      let touched = false;
       for (const p of points) {
         if (p.metric !== metric) continue;
         if (!s) {
-          s = { run, arm: info.arm, seed: info.seed, metric, steps: [], values: [] };
+          s = { run, arm: info.arm, seed: info.seed, metric, steps: [], values: [], times: [] };
           series.current.set(run, s);
         }
+        // A point the incremental fetch already brought in must not be appended twice.
+        if (s.steps.length && p.step <= s.steps[s.steps.length - 1]) continue;
         s.steps.push(p.step);
         s.values.push(p.value);
+        s.times.push(now);
+        touched = true;
       }
+      if (!touched) return;
       // Bootstrapping every curve on every batch would stall the page; a live plot once a second is plenty.
       if (!pending) {
         pending = true;
@@ -137,11 +231,15 @@ export function Comparison({ experiment, compact = false }: { experiment: Experi
       }
     });
     return off;
-  }, [metric, runInfo]);
+  }, [metric, runInfo, experiment.id]);
 
   const armCurves: ArmCurves[] = useMemo(() => {
     void version;
-    const all = [...series.current.values()];
+    const all = [...series.current.values()].map((s) => {
+      if (xAxis === 'step') return s;
+      const started = runInfo.get(s.run)?.startedAt;
+      return toWallTime(s, started ? Date.parse(started) / 1000 : null);
+    });
     return arms.map((arm) => {
       const runs = all.filter((s) => s.arm === arm && s.steps.length > 0).sort((a, b) => a.seed - b.seed);
       const color = armColor(arms, arm);
@@ -155,7 +253,21 @@ export function Comparison({ experiment, compact = false }: { experiment: Experi
         return { arm, color, runs, curve: null, raw: null, error: (e as Error).message };
       }
     });
-  }, [version, arms, stat, band, smoothing]);
+    // runInfo only matters for the wall-clock start; it changes with every run event, so it is read, not tracked.
+  }, [version, arms, stat, band, smoothing, xAxis]);
+
+  const alarms: ArmAlarm[] = useMemo(() => {
+    if (!hacking?.pair) return [];
+    return arms
+      .map((arm) => {
+        const mine = experiment.runs.filter((r) => r.arm === arm).flatMap((r) => {
+          const v = hacking.byRun.get(r.id);
+          return v ? [{ ...v, seed: r.seed }] : [];
+        });
+        return { arm, color: armColor(arms, arm), flagged: mine.filter((v) => v.flagged), judged: mine.length };
+      })
+      .filter((a) => a.flagged.length > 0);
+  }, [hacking, arms, experiment.runs]);
 
   const scores = useMemo(() => {
     if (compact) return { est: [], poi: [] };
@@ -266,19 +378,46 @@ export function Comparison({ experiment, compact = false }: { experiment: Experi
         margin: pub ? { l: 80, r: 20, t: 50, b: 70 } : { l: 64, r: 16, t: 12, b: 48 },
         hovermode: 'x unified',
         hoverlabel: { bgcolor: pub ? '#fff' : cssVar('--panel'), bordercolor: grid, font: { color: fg } },
-        xaxis: { ...axis, title: { text: 'env steps', font: { color: muted } } },
+        xaxis: { ...axis, title: { text: xAxis === 'time' ? 'wall time since run start (s)' : 'env steps', font: { color: muted } } },
         yaxis: { ...axis, type: logY ? 'log' : 'linear', title: { text: yTitle, font: { color: muted } } },
         legend: pub
           ? { x: 1.02, y: 1, xanchor: 'left', yanchor: 'top', bgcolor: 'rgba(0,0,0,0)', font: { size: 14 } }
           : { orientation: 'h', x: 0, y: 1.02, xanchor: 'left', yanchor: 'bottom', bgcolor: 'rgba(0,0,0,0)' },
         title: pub ? { text: `${experiment.name}: ${STAT_LABEL[stat] ?? stat} over seeds${band === 'ci' ? ', 95% CI' : ''}`, x: 0.02, font: { size: 16 } } : undefined,
         showlegend: true,
-        uirevision: `${experiment.id}:${metric}`,
+        uirevision: `${experiment.id}:${metric}:${xAxis}`,
       };
+      // The alarm's window, shaded in the arm's colour (step axis only: the window is a step range).
+      if (xAxis === 'step' && alarms.length > 0) {
+        layout.shapes = alarms.map((a) => ({
+          type: 'rect',
+          xref: 'x',
+          yref: 'paper',
+          x0: Math.min(...a.flagged.map((v) => v.window[0])),
+          x1: Math.max(...a.flagged.map((v) => v.window[1])),
+          y0: 0,
+          y1: 1,
+          fillcolor: withAlpha(a.color, 0.08),
+          line: { color: withAlpha(a.color, 0.6), width: 1, dash: 'dot' },
+          layer: 'below',
+        }));
+        layout.annotations = alarms.map((a, i) => ({
+          xref: 'x',
+          yref: 'paper',
+          x: Math.min(...a.flagged.map((v) => v.window[0])),
+          y: 1 - i * 0.07,
+          xanchor: 'left',
+          yanchor: 'top',
+          text: `⚠ ${a.arm}: proxy ↑, true ↓/→`,
+          showarrow: false,
+          font: { size: pub ? 13 : 11, color: a.color },
+          bgcolor: pub ? 'rgba(255,255,255,0.8)' : 'rgba(0,0,0,0)',
+        }));
+      }
       if (!pub) (layout.margin as Record<string, number>).t = 36;
       return { data, layout };
     },
-    [armCurves, showSeeds, smoothing, band, metric, logY, stat, experiment.id, experiment.name],
+    [armCurves, showSeeds, smoothing, band, metric, logY, stat, experiment.id, experiment.name, xAxis, alarms],
   );
 
   useEffect(() => {
@@ -302,24 +441,36 @@ export function Comparison({ experiment, compact = false }: { experiment: Experi
   }, []);
 
   const baseName = `${experiment.name}-${metric.replace(/[^\w.-]+/g, '_')}`;
+  const report = (o: SaveOutcome) => setSaved(describeOutcome(o));
   const exportImage = async (format: 'png' | 'svg') => {
     const [w, h] = exportSize.split('x').map(Number);
     const url = await Plotly.toImage(buildFigure(true), { format, width: w, height: h, scale: format === 'png' ? exportScale : 1 });
-    downloadDataUrl(url, `${baseName}.${format}`);
+    report(await saveDataUrl(url, `${baseName}.${format}`));
   };
-  const exportFigureData = () => {
-    const rows = ['arm,step,n,estimate,low,high'];
+  const exportFigureData = async () => {
+    const rows = [`arm,${xAxis === 'time' ? 'seconds' : 'step'},n,estimate,low,high`];
     for (const a of armCurves) {
       const c = a.curve;
       if (!c) continue;
       c.steps.forEach((s, i) => rows.push([JSON.stringify(a.arm), s, c.n[i], c.estimate[i], c.low[i], c.high[i]].join(',')));
     }
-    downloadText(rows.join('\n') + '\n', `${baseName}-curve.csv`, 'text/csv');
+    report(await saveText(rows.join('\n') + '\n', `${baseName}-curve.csv`, 'text/csv'));
   };
   const exportExperiment = async (format: 'csv' | 'json') => {
-    const r = await api.exportExperiment(experiment.id, format);
-    downloadText(r.content, r.filename, r.mime);
+    report(await saveExperimentData(experiment.id, format));
   };
+  // The application menu's Export… items act on the full comparison when it is showing.
+  const exportRef = useRef({ exportImage, exportExperiment });
+  exportRef.current = { exportImage, exportExperiment };
+  useEffect(() => {
+    if (compact) return;
+    const a = onMenuCommand('export-figure', () => void exportRef.current.exportImage('svg'));
+    const b = onMenuCommand('export-data', () => void exportRef.current.exportExperiment('csv'));
+    return () => {
+      a();
+      b();
+    };
+  }, [compact]);
 
   const anyData = armCurves.some((a) => a.runs.length > 0);
   const errors = armCurves.filter((a) => a.error);
@@ -340,6 +491,7 @@ export function Comparison({ experiment, compact = false }: { experiment: Experi
             {STAT_LABEL[stat]} over seeds, 95% CI, EMA {smoothing.toFixed(2)}; thin lines are single runs
           </span>
           <span className="toolbar-gap" />
+          <AlarmBadges alarms={alarms} />
           <a href={`#/exp/${experiment.id}/compare`}>Open comparison →</a>
         </div>
         <div className="plot-wrap">
@@ -386,6 +538,13 @@ export function Comparison({ experiment, compact = false }: { experiment: Experi
         <label className="check">
           <input type="checkbox" checked={showSeeds} onChange={(e) => setShowSeeds(e.target.checked)} /> Seeds
         </label>
+        <label className="field">
+          <span>X</span>
+          <select aria-label="X axis" value={xAxis} onChange={(e) => setXAxis(e.target.value as XAxis)}>
+            <option value="step">env steps</option>
+            <option value="time">wall time</option>
+          </select>
+        </label>
         <label className="check">
           <input type="checkbox" checked={logY} onChange={(e) => setLogY(e.target.checked)} /> Log y
         </label>
@@ -408,7 +567,7 @@ export function Comparison({ experiment, compact = false }: { experiment: Experi
           <button type="button" onClick={() => void exportImage('svg')} disabled={!anyData}>
             SVG
           </button>
-          <button type="button" onClick={exportFigureData} disabled={!anyData} title="The plotted curves (aggregate and CI per step) as CSV">
+          <button type="button" onClick={() => void exportFigureData()} disabled={!anyData} title="The plotted curves (aggregate and CI per step) as CSV">
             Curve CSV
           </button>
           <button type="button" onClick={() => void exportExperiment('csv')} title="Every logged metric point of the experiment">
@@ -419,6 +578,12 @@ export function Comparison({ experiment, compact = false }: { experiment: Experi
           </button>
         </div>
       </div>
+      {saved && (
+        <div className="muted small" data-testid="export-status">
+          Export: {saved}
+        </div>
+      )}
+      {alarms.length > 0 && <AlarmPanel alarms={alarms} />}
       <div className="plot-wrap">
         <div className="plot" ref={plotEl} data-testid="comparison-plot" />
         {!loading && !anyData && <div className="plot-empty muted">No points for {metric || 'this experiment'} yet. They appear here live as runs log them.</div>}
@@ -511,6 +676,43 @@ export function Comparison({ experiment, compact = false }: { experiment: Experi
           </table>
         )}
       </div>
+    </div>
+  );
+}
+
+function AlarmBadges({ alarms }: { alarms: ArmAlarm[] }) {
+  return (
+    <>
+      {alarms.map((a) => (
+        <span key={a.arm} className="hack-badge" title={explainVerdict(a.flagged[0])} data-testid="hack-badge">
+          ⚠ {a.arm}: reward hacking? ({a.flagged.length}/{a.judged})
+        </span>
+      ))}
+    </>
+  );
+}
+
+function AlarmPanel({ alarms }: { alarms: ArmAlarm[] }) {
+  return (
+    <div className="hack-alarm" role="alert" data-testid="hack-alarm">
+      <div className="hack-alarm-head">
+        <AlarmBadges alarms={alarms} />
+        <span className="muted small">
+          The proxy objective keeps rising while the true task metric falls or stalls. Rule: Spearman ρ of each against step over the last{' '}
+          {Math.round(HACKING_RULE.windowFraction * 100)}% of training; flag when ρ<sub>proxy</sub> ≥ {HACKING_RULE.rise} and ρ<sub>true</sub> ≤ {HACKING_RULE.stall}{' '}
+          (≥ {HACKING_RULE.minPoints} points each). The window is shaded on the plot.
+        </span>
+      </div>
+      <ul>
+        {alarms.flatMap((a) =>
+          a.flagged.slice(0, 3).map((v, i) => (
+            <li key={`${a.arm}:${i}`} className="small">
+              <span className="arm-chip" style={{ background: a.color }} />
+              <b>{a.arm}</b> · seed {v.seed}: {explainVerdict(v, false)}
+            </li>
+          )),
+        )}
+      </ul>
     </div>
   );
 }

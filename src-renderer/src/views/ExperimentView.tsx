@@ -1,14 +1,23 @@
 // One experiment: header with actions, then runs, comparison and spec tabs.
-import { useEffect, useMemo, useState } from 'react';
-import type { ExperimentDetail, RunStatus } from '@creditlab/api';
+import { useCallback, useEffect, useMemo, useState } from 'react';
+import type { ExperimentDetail, RunDetail, RunStatus } from '@creditlab/api';
 import { api } from '../api';
+import { DiffModal } from '../components/DiffModal';
 import { fmtTime } from '../lib/format';
+import { prettyJson } from '../lib/spec-text';
+import { useHacking } from '../lib/use-hacking';
 import { loadRuns, onMetrics, refreshExperiments, useLive } from '../lib/live';
 import { navigate } from '../router';
 import { openInBuilder } from './Builder';
 import { Comparison } from './Comparison';
 import { RunPanel } from './RunPanel';
 import { RunsTable } from './RunsTable';
+
+/** What makes two runs differ: everything resolved except the identity fields every run has its own of. */
+function runConfigText(r: RunDetail): string {
+  const { hash: _hash, index: _index, experiment: _experiment, ...rest } = r.resolved;
+  return prettyJson(rest);
+}
 
 const ORDER: RunStatus[] = ['running', 'queued', 'finished', 'failed', 'cancelled', 'interrupted'];
 
@@ -18,6 +27,9 @@ export function ExperimentView({ id, tab, run }: { id: string; tab: 'runs' | 'co
   const [error, setError] = useState<string | null>(null);
   const [extraMetrics, setExtraMetrics] = useState<string[]>([]);
   const [busy, setBusy] = useState(false);
+  const [picked, setPicked] = useState<string[]>([]);
+  const [configDiff, setConfigDiff] = useState<[RunDetail, RunDetail] | null>(null);
+  const [diffError, setDiffError] = useState<string | null>(null);
   const summary = live.experiments.find((e) => e.id === id);
   const runs = live.runs[id] ?? detail?.runs ?? [];
   const endedCount = summary ? summary.runCounts.finished + summary.runCounts.failed + summary.runCounts.cancelled : 0;
@@ -43,14 +55,14 @@ export function ExperimentView({ id, tab, run }: { id: string; tab: 'runs' | 'co
 
   useEffect(() => {
     const ids = new Set(runs.map((r) => r.id));
-    return onMetrics((runId, points) => {
-      if (!ids.has(runId)) return;
+    return onMetrics((runId, points, experiment) => {
+      if (experiment !== id && !ids.has(runId)) return;
       setExtraMetrics((prev) => {
         const add = points.map((p) => p.metric).filter((m, i, a) => a.indexOf(m) === i && !prev.includes(m));
         return add.length ? [...prev, ...add] : prev;
       });
     });
-  }, [runs]);
+  }, [runs, id]);
 
   // Escape closes the run details from anywhere on the page, not only from a focused row.
   useEffect(() => {
@@ -61,6 +73,19 @@ export function ExperimentView({ id, tab, run }: { id: string; tab: 'runs' | 'co
     window.addEventListener('keydown', h);
     return () => window.removeEventListener('keydown', h);
   }, [id, run]);
+
+  const metricList = useMemo(() => [...new Set([...(detail?.metrics ?? []), ...extraMetrics])].sort(), [detail?.metrics, extraMetrics]);
+  const hacking = useHacking(id, metricList, runs);
+  const pick = useCallback((runId: string) => setPicked((p) => (p.includes(runId) ? p.filter((x) => x !== runId) : [...p.slice(-1), runId])), []);
+  const openConfigDiff = async () => {
+    setDiffError(null);
+    try {
+      const [a, b] = await Promise.all(picked.map((r) => api.getRun(r)));
+      setConfigDiff(a.index <= b.index ? [a, b] : [b, a]);
+    } catch (err) {
+      setDiffError((err as Error).message);
+    }
+  };
 
   const merged = useMemo(() => {
     if (!detail) return null;
@@ -140,14 +165,54 @@ export function ExperimentView({ id, tab, run }: { id: string; tab: 'runs' | 'co
       <div className="tab-body">
         {tab === 'runs' && (
           <div className={`runs-layout${selected ? ' with-panel' : ''}`}>
-            <RunsTable runs={runs} arms={e.arms} selected={run} onSelect={(r) => navigate(r ? `#/exp/${e.id}/run/${r}` : `#/exp/${e.id}`)} />
-            {selected && <RunPanel runId={selected.id} status={selected.status} onClose={() => navigate(`#/exp/${e.id}`)} />}
-            {!selected && e.metrics.length > 0 && <Comparison experiment={e} compact />}
+            {picked.length > 0 && (
+              <div className="selection-bar" data-testid="selection-bar">
+                <span>
+                  {picked.length === 1 ? (
+                    <>
+                      <span className="mono">{picked[0]}</span> selected; tick one more run to diff configs
+                    </>
+                  ) : (
+                    <>
+                      <span className="mono">{picked[0]}</span> and <span className="mono">{picked[1]}</span> selected
+                    </>
+                  )}
+                </span>
+                <button type="button" className="primary" disabled={picked.length !== 2} onClick={() => void openConfigDiff()}>
+                  Diff configs
+                </button>
+                <button type="button" onClick={() => setPicked([])}>
+                  Clear
+                </button>
+                {diffError && <span className="error-text small">{diffError}</span>}
+              </div>
+            )}
+            <RunsTable
+              runs={runs}
+              arms={e.arms}
+              selected={run}
+              onSelect={(r) => navigate(r ? `#/exp/${e.id}/run/${r}` : `#/exp/${e.id}`)}
+              picked={picked}
+              onPick={pick}
+              hacking={hacking.byRun}
+            />
+            {selected && <RunPanel runId={selected.id} status={selected.status} onClose={() => navigate(`#/exp/${e.id}`)} hacking={hacking.byRun.get(selected.id)} />}
+            {!selected && e.metrics.length > 0 && <Comparison experiment={e} hacking={hacking} compact />}
           </div>
         )}
-        {tab === 'compare' && <Comparison experiment={e} />}
+        {tab === 'compare' && <Comparison experiment={e} hacking={hacking} />}
         {tab === 'spec' && <pre className="spec-view mono">{JSON.stringify(e.spec, null, 2)}</pre>}
       </div>
+      {configDiff && (
+        <DiffModal
+          title="Config diff"
+          language="json"
+          testId="config-diff"
+          left={{ label: `${configDiff[0].id} · ${configDiff[0].arm} · seed ${configDiff[0].seed}`, text: runConfigText(configDiff[0]) }}
+          right={{ label: `${configDiff[1].id} · ${configDiff[1].arm} · seed ${configDiff[1].seed}`, text: runConfigText(configDiff[1]) }}
+          onClose={() => setConfigDiff(null)}
+        />
+      )}
     </div>
   );
 }

@@ -2,17 +2,41 @@
 import { useEffect, useState } from 'react';
 import type { RunDetail } from '@creditlab/api';
 import { api } from '../api';
+import { desktop } from '../lib/desktop';
 import { fmtValue } from '../lib/format';
+import { explainVerdict, type HackingVerdict } from '../lib/hacking';
+import { patchRun } from '../lib/live';
+import { CreditView } from './CreditView';
 
 function rewardSource(run: RunDetail): { filename: string; code: string } | null {
   const reward = (run.resolved.config as { reward?: { source?: { filename: string; code: string } } }).reward;
   return reward?.source ?? null;
 }
 
-export function RunPanel({ runId, status, onClose }: { runId: string; status: string; onClose: () => void }) {
+interface Props {
+  runId: string;
+  status: string;
+  onClose: () => void;
+  hacking?: HackingVerdict | null;
+}
+
+export function RunPanel({ runId, status, onClose, hacking }: Props) {
   const [run, setRun] = useState<RunDetail | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [notes, setNotes] = useState('');
+  const [hasGenerations, setHasGenerations] = useState(false);
+
+  // RL runs can still carry generation samples (e.g. an LM policy); one cheap probe decides.
+  useEffect(() => {
+    let live = true;
+    api.getSamples(runId, 'generation', 1).then(
+      (l) => live && setHasGenerations(l.length > 0),
+      () => live && setHasGenerations(false),
+    );
+    return () => {
+      live = false;
+    };
+  }, [runId]);
 
   // Refetch when the status changes: the error, final values and log arrive with the transition.
   useEffect(() => {
@@ -38,6 +62,14 @@ export function RunPanel({ runId, status, onClose }: { runId: string; status: st
   const from = errLine ? Math.max(1, errLine - 4) : 1;
   const to = errLine ? Math.min(lines.length, errLine + 4) : Math.min(lines.length, 30);
   const finals = Object.entries(run.final).sort(([a], [b]) => a.localeCompare(b));
+  const isRlhf = (run.resolved.config as { kind?: string }).kind === 'rlhf';
+  const liveRun = run.status === 'running' || run.status === 'queued';
+  const saveNotes = () => {
+    if (notes === run.notes) return;
+    patchRun(run.experimentId, run.id, { notes });
+    setRun({ ...run, notes });
+    void api.setRunMeta(run.id, { notes });
+  };
 
   return (
     <aside className="run-panel" aria-label={`Run ${run.id}`} data-testid="run-panel">
@@ -50,7 +82,17 @@ export function RunPanel({ runId, status, onClose }: { runId: string; status: st
           {run.arm} · seed {run.seed} · {run.executor}
           {run.backend ? ` · ${run.backend}` : ''}
         </span>
+        {run.tags.map((t) => (
+          <span key={t} className="tag">
+            {t}
+          </span>
+        ))}
         <span className="toolbar-gap" />
+        {desktop && (
+          <button type="button" className="small-btn" onClick={() => void desktop!.revealInFolder(run.runDir)} title={run.runDir}>
+            Reveal folder
+          </button>
+        )}
         <button type="button" className="icon-btn" onClick={onClose} aria-label="Close run details" title="Close (Esc)">
           ✕
         </button>
@@ -79,6 +121,13 @@ export function RunPanel({ runId, status, onClose }: { runId: string; status: st
           )}
         </div>
       )}
+      {hacking?.flagged && (
+        <div className="hack-alarm" role="alert" data-testid="run-hacking">
+          <span className="hack-badge">⚠ possible reward hacking</span>
+          <span>{explainVerdict(hacking)}</span>
+        </div>
+      )}
+      {(isRlhf || hasGenerations) && <CreditView runId={run.id} live={liveRun} />}
       <div className="run-panel-grid">
         <section>
           <h3>Final values</h3>
@@ -103,7 +152,7 @@ export function RunPanel({ runId, status, onClose }: { runId: string; status: st
             value={notes}
             placeholder="What was this run about?"
             onChange={(e) => setNotes(e.target.value)}
-            onBlur={() => notes !== run.notes && void api.setRunMeta(run.id, { notes })}
+            onBlur={saveNotes}
           />
           <div className="muted small mono">hash {run.hash.slice(0, 12)} · {run.runDir}</div>
         </section>
