@@ -5,6 +5,7 @@
 import { Rng } from '@creditlab/common';
 import type { RlRunConfig, RunContext } from '@creditlab/spec';
 import { SyncVectorEnv } from './vec-env';
+import type { ObsNormalizer } from './obs-norm';
 
 /** Maps a batch of encoded observations [n, obsDim] to one action per row. */
 export type BatchPolicy = (obs: Float32Array, n: number, greedy: boolean) => (number | ArrayLike<number>)[];
@@ -16,6 +17,8 @@ export class Evaluator {
   constructor(
     private readonly ctx: RunContext,
     private readonly cfg: RlRunConfig,
+    /** The training statistics, frozen, when the trainer normalises observations. */
+    private readonly normalizer: ObsNormalizer | null = null,
   ) {
     this.nextAt = cfg.eval ? cfg.eval.every : Infinity;
     this.envSeed = Math.floor(new Rng(ctx.run.seed).fork('eval').next() * 2 ** 31);
@@ -31,7 +34,7 @@ export class Evaluator {
   }
 
   run(episodes: number, greedy: boolean, policy: BatchPolicy): { meanReturn: number; meanLength: number; returns: number[] } {
-    const vec = new SyncVectorEnv(this.cfg.env.id, this.cfg.env.params, episodes, this.envSeed);
+    const vec = new SyncVectorEnv(this.cfg.env.id, this.cfg.env.params, episodes, this.envSeed, this.normalizer ?? false);
     const returns = new Array<number>(episodes).fill(NaN);
     const lengths = new Array<number>(episodes).fill(0);
     let running = episodes;

@@ -201,7 +201,7 @@ export async function trainPpo(ctx: RunContext, opts: TrainOptions = {}): Promis
   const seed = ctx.run.seed;
   const rng = new Rng(seed);
 
-  const vec = new SyncVectorEnv(cfg.env.id, cfg.env.params, args.numEnvs, seed);
+  const vec = new SyncVectorEnv(cfg.env.id, cfg.env.params, args.numEnvs, seed, args.normalizeObs);
   const agent = new ActorCritic(vec.obsDim, vec.actionSpace, args.hiddenSizes, rng.fork('init'), 'ppo');
   const optimizer = tf.train.adam(args.learningRate, 0.9, 0.999, 1e-5);
   const batchSize = args.numEnvs * args.numSteps;
@@ -238,7 +238,7 @@ export async function trainPpo(ctx: RunContext, opts: TrainOptions = {}): Promis
   const fusedOff = typeof process !== 'undefined' && process.env?.CREDITLAB_PPO_FUSED === '0';
   const fused = fusedOff ? null : agent.useFused();
   const lossCfg = { clipCoef: args.clipCoef, clipVloss: args.clipVloss, entCoef: args.entCoef, vfCoef: args.vfCoef, maxGradNorm: args.maxGradNorm };
-  const evaluator = new Evaluator(ctx, cfg);
+  const evaluator = new Evaluator(ctx, cfg, vec.normalizer?.frozenView() ?? null);
   const evalPolicy = agent.batchPolicy(rng.fork('eval-policy'));
   const start = performance.now();
 

@@ -3,6 +3,7 @@
 // transition and the env is reset at once, so `obs(i)` is already the first observation of the next episode.
 import { Rng } from '@creditlab/common';
 import { makeEnv, type Env, type Space, type StepInfo } from '@creditlab/envs';
+import { ObsNormalizer } from './obs-norm';
 
 export interface VecStep {
   /** The env's own reward. */
@@ -38,12 +39,20 @@ export class SyncVectorEnv {
   private readonly epLength: Int32Array;
 
   /** Env i is first reset with a seed drawn from `seed`'s "env" stream, then continues its own stream. */
-  constructor(id: string, params: Record<string, unknown>, num: number, seed: number) {
+  /** With a normaliser, box observations are normalised (and its statistics updated) as the agent sees them. */
+  readonly normalizer: ObsNormalizer | null;
+
+  /**
+   * `normalize`: true gives this vector its own running normaliser (box observations only); an
+   * ObsNormalizer shares one (e.g. a frozen view of the training statistics for evaluation).
+   */
+  constructor(id: string, params: Record<string, unknown>, num: number, seed: number, normalize: boolean | ObsNormalizer = false) {
     this.envs = Array.from({ length: num }, () => makeEnv(id, params));
     this.num = num;
     this.observationSpace = this.envs[0].observationSpace;
     this.actionSpace = this.envs[0].actionSpace;
     this.obsDim = spaceSize(this.observationSpace);
+    this.normalizer = normalize === true ? new ObsNormalizer(this.obsDim) : normalize || null;
     this.obsBatch = new Float32Array(num * this.obsDim);
     this.epReturn = new Float64Array(num);
     this.epLength = new Int32Array(num);
@@ -95,13 +104,15 @@ export class SyncVectorEnv {
 
   /** Writes an observation as network input: box spaces are flattened, discrete ones one-hot encoded. */
   encode(o: ArrayLike<number>, out: Float32Array, offset: number): void {
-    if (this.observationSpace.type === 'discrete') {
+    if (this.normalizer && this.observationSpace.type === 'box') this.normalizer.apply(o, out, offset);
+    else if (this.observationSpace.type === 'discrete') {
       out.fill(0, offset, offset + this.obsDim);
       out[offset + (o[0] | 0)] = 1;
     } else for (let k = 0; k < this.obsDim; k++) out[offset + k] = o[k];
   }
 
   private write(i: number, o: Float64Array): void {
+    if (this.normalizer && this.observationSpace.type === 'box') this.normalizer.update(o);
     this.encode(o, this.obsBatch, i * this.obsDim);
   }
 }

@@ -26,6 +26,10 @@ export const PpoConfigSchema = z
       .boolean()
       .default(true)
       .describe('on a time-limit truncation add γ·V(final obs) to the training reward (CleanRL treats it as termination)'),
+    normalizeObs: z
+      .boolean()
+      .default(false)
+      .describe('normalise box observations with running mean/std, clipped to ±10 (Gymnasium NormalizeObservation, as CleanRL continuous PPO)'),
   })
   .strict();
 
