@@ -108,7 +108,7 @@ export class Host implements CreditlabApi {
         break;
       case 'metrics':
         s.appendMetrics(runId, e.points);
-        this.emit({ type: 'metrics', run: runId, experiment: this.experimentIdOf(runId), points: e.points });
+        this.emit({ type: 'metrics', run: runId, experiment: this.experimentIdOf(runId), time: Date.now() / 1000, points: e.points });
         return;
       case 'progress':
         s.updateProgress(runId, e.step, e.sps);

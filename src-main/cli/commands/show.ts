@@ -1,5 +1,6 @@
 // `creditlab show ID`: an experiment (its runs) or a run (status, config, failure reason).
 import { RunStore } from '@creditlab/store';
+import { detectHacking, explainVerdict, hackingPair } from '@creditlab/stats';
 import { UsageError, parseArgs } from '../args';
 import { EXIT, type CliIO } from '../io';
 import { fmtDuration, fmtNum, resolveRef, table } from './common';
@@ -26,6 +27,17 @@ export async function showCommand(argv: string[], io: CliIO): Promise<number> {
         rows.push([r.externalId ? `${r.id} (slurm ${r.externalId})` : r.id, r.arm, String(r.seed), r.status, `${Math.round((100 * r.progress) / Math.max(1, r.total))}% ${fmtDuration(dur)}`, r.backend ?? '-', fmtNum(r.final['charts/episodic_return']), r.error ? r.error.slice(0, 80) : '']);
       }
       for (const l of table(rows)) io.out(l);
+      // The same reward-hacking rule as the workbench's alarm (workspaces/stats/src/hacking.ts).
+      const pair = hackingPair(store.experimentMetricNames(ref.id));
+      if (pair) {
+        const proxy = store.series(ref.id, pair.proxy);
+        const truth = new Map(store.series(ref.id, pair.truth).map((s) => [s.run, s]));
+        for (const p of proxy) {
+          const t = truth.get(p.run);
+          const v = t ? detectHacking(p, t, pair) : null;
+          if (v?.flagged) io.out(`⚠ possible reward hacking in ${p.run} (${p.arm}, seed ${p.seed}): ${explainVerdict(v, false)}`);
+        }
+      }
       return EXIT.ok;
     }
     const run = store.getRunSummary(ref.id);

@@ -17,7 +17,7 @@ import { api } from '../api';
 import { armColor, withAlpha } from '../lib/colors';
 import { describeOutcome, onMenuCommand, saveDataUrl, saveExperimentData, saveText, type SaveOutcome } from '../lib/desktop';
 import { fmtValue } from '../lib/format';
-import { explainVerdict, HACKING_RULE, type HackingVerdict } from '../lib/hacking';
+import { explainVerdict, HACKING_RULE, type HackingVerdict } from '@creditlab/stats/hacking';
 import { onMetrics } from '../lib/live';
 import type { HackingState } from '../lib/use-hacking';
 import { Plotly, type Datum, type Layout } from '../lib/plotly';

@@ -43,6 +43,8 @@ export interface RunDetail extends RunSummary {
 export interface ExperimentSummary {
   id: string;
   name: string;
+  /** What the arms train: "rl", "rlhf", or "mixed" when arms differ. */
+  kind: 'rl' | 'rlhf' | 'mixed';
   description: string;
   status: ExperimentStatus;
   createdAt: string;
@@ -146,7 +148,7 @@ export interface ExportResult {
 export type ApiEvent =
   | { type: 'experiment'; experiment: ExperimentSummary }
   | { type: 'run'; run: RunSummary }
-  | { type: 'metrics'; run: string; experiment: string; points: { step: number; metric: string; value: number }[] }
+  | { type: 'metrics'; run: string; experiment: string; /** When the host stored the batch, seconds since the epoch. */ time: number; points: { step: number; metric: string; value: number }[] }
   | { type: 'sample'; sample: SampleRecord }
   | { type: 'log'; run: string; line: string };
 

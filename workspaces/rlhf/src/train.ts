@@ -18,6 +18,8 @@ import { checkSolution, decode, DEFAULT_TASK, encodePrompt, promptOf, promptWidt
 import { refineStepRewards, resolvePlacement, returnsToGo, tokenRewards } from './process-reward';
 import { gae, klPerToken, looBaseline, mean, std } from './advantages';
 import { dpoPairLoss, k3KlLoss, pgLoss, ppoPolicyLoss, valueLoss } from './losses';
+import { contrastiveTokenRewards, trainConditioning, tregPairLoss } from './treg';
+import { sigmoid } from './dpo';
 
 export function taskConfigOf(cfg: RlhfRunConfig): TaskConfig {
   const { type: _type, ...rest } = cfg.task;
@@ -101,6 +103,35 @@ async function buildScorer(cfg: RlhfRunConfig, sft: GruModel, train: Problem[], 
   };
 }
 
+/** The careful/careless conditioned copy of the SFT model that scores T-REG's token rewards (cached like SFT). */
+async function conditionedModel(cfg: RlhfRunConfig, sft: GruModel, train: Problem[], W: number, ctx: RunContext): Promise<GruModel> {
+  const m = sft.clone({ trainable: true, seed: cfg.sft.seed + 2 });
+  const { alpha: _alpha, ...tc } = cfg.algo.treg;
+  const file = join(cacheDir(), `rlhf-treg-${hashValue({ v: 1, sft: sftCacheKey(cfg), tc })}.json`);
+  if (cfg.sft.cache && existsSync(file)) {
+    m.setWeights(JSON.parse(readFileSync(file, 'utf8')) as Weights);
+    ctx.info(`T-REG conditioned model: reused ${file}`);
+    return m;
+  }
+  const t0 = performance.now();
+  const losses = trainConditioning(m, train, tc, cfg.sft, W, new Rng(cfg.sft.seed).fork('treg'));
+  ctx.info(`T-REG conditioned model: ${losses.length} iterations in ${((performance.now() - t0) / 1000).toFixed(1)} s, final loss ${losses.at(-1)?.toFixed(4)}`);
+  if (cfg.sft.cache) {
+    mkdirSync(cacheDir(), { recursive: true });
+    writeFileSync(`${file}.${process.pid}.tmp`, JSON.stringify(m.getWeights()));
+    renameSync(`${file}.${process.pid}.tmp`, file);
+  }
+  return m;
+}
+
+/** Index of the lowest credit (first on ties) lies inside the first wrong step of a wrong answer. */
+function localizes(credits: readonly number[], check: SolutionCheck): boolean {
+  let lo = 0;
+  for (let t = 1; t < credits.length; t++) if (credits[t] < credits[lo]) lo = t;
+  const fw = check.steps[check.firstWrong];
+  return lo >= fw.start && lo <= fw.end;
+}
+
 interface Scored {
   tokenRewards: number[];
   success: number;
@@ -154,6 +185,8 @@ export const trainRlhf: TrainFn = async (ctx) => {
   const ref = sft.clone();
   const policy = sft.clone({ trainable: true, valueHead: isPpo, seed: ctx.run.seed });
   sft.dispose();
+  const cond = a.type === 'dpo' ? await conditionedModel(cfg, ref, train, W, ctx) : null;
+  if (ctx.cancelled()) return;
   const rmHandle = cfg.reward.type === 'success' ? null : await buildScorer(cfg, ref, train, W, task.maxResponseTokens, rmRng, ctx);
   const scorer: StepScorer = rmHandle ? rmHandle.scorer : (_p, _r, checks) => checks.map((c) => c.steps.map(() => 0));
   const opt = tf.train.adam(a.lr);
@@ -163,6 +196,7 @@ export const trainRlhf: TrainFn = async (ctx) => {
   const evaluate = (step: number) => {
     const e = evaluatePolicy(policy, evalSet, { promptWidth: W, maxTokens: task.maxResponseTokens });
     const all = scoreBatch(cfg, evalSet, e.responses, scorer);
+    const rhat = cond ? contrastiveTokenRewards(cond, evalSet, e.responses, W) : null;
     if (a.type === 'dpo') {
       // DPO has no explicit token rewards: its credit is the implicit reward β·log(π/π_ref) per token (r → Q*).
       const { tokens, mask } = batchTensors(evalSet.map((p) => encodePrompt(p, W)), e.responses);
@@ -172,18 +206,17 @@ export const trainRlhf: TrainFn = async (ctx) => {
       all.forEach((s, i) => (s.tokenRewards = rows[i].slice(0, e.responses[i].length)));
     }
     // For wrong answers: does the lowest token credit (first one on ties) fall inside the first wrong step?
-    let hit = 0, wrong = 0;
-    for (const s of all) {
-      if (s.check.success || s.check.firstWrong < 0) continue;
+    let hit = 0, wrong = 0, tregHit = 0;
+    all.forEach((s, i) => {
+      if (s.check.success || s.check.firstWrong < 0) return;
       wrong++;
-      const r = s.tokenRewards;
-      let lo = 0;
-      for (let t = 1; t < r.length; t++) if (r[t] < r[lo]) lo = t;
-      const fw = s.check.steps[s.check.firstWrong];
-      if (lo >= fw.start && lo <= fw.end) hit++;
-    }
+      hit += +localizes(s.tokenRewards, s.check);
+      if (rhat) tregHit += +localizes(rhat[i], s.check);
+    });
     ctx.log(step, {
       'eval/credit_localization': wrong ? hit / wrong : 0,
+      ...(rhat ? { 'eval/treg_localization': wrong ? tregHit / wrong : 0 } : {}),
+      'eval/wrong_answers': wrong,
       'eval/accuracy': e.accuracy,
       'eval/steps_per_solution': e.stepsPerSolution,
       'eval/repeat_fraction': e.repeatFraction,
@@ -203,7 +236,12 @@ export const trainRlhf: TrainFn = async (ctx) => {
         response: decode(resp),
         tokens: resp.map((t) => decode([t])),
         // GenerationSample (workspaces/api): named per-token credit series for the UI's credit view.
-        credits: { reward: s.tokenRewards, 'return-to-go': returnsToGo(s.tokenRewards, a.gamma) },
+        credits: {
+          reward: s.tokenRewards,
+          'return-to-go': returnsToGo(s.tokenRewards, a.gamma),
+          ...(a.type === 'dpo' ? { dpo_implicit: s.tokenRewards } : {}),
+          ...(rhat ? { treg: rhat[i] } : {}),
+        },
         stepEnds: s.check.steps.map((x) => x.end),
         stepCorrect: s.check.steps.map((x) => x.correct),
         correct: s.check.success,
@@ -220,9 +258,9 @@ export const trainRlhf: TrainFn = async (ctx) => {
 
   // Log-sigmoid centring needs r_ref(x) per prompt, from the SFT (reference) policy's own samples; computed
   // the first time a prompt is drawn, so short runs only pay for the prompts they see.
-  const lscTable = new Map<string, number>();
+  const lscTable = new Map<string, { sum: number; success: number; process: number }>();
   const lscRng = root.fork('lsc');
-  const lscRefs = (problems: Problem[]): number[] => {
+  const lscRefs = (problems: Problem[]) => {
     const fresh = [...new Map(problems.filter((p) => !lscTable.has(promptOf(p))).map((p) => [promptOf(p), p])).values()];
     if (fresh.length) {
       const n = cfg.reward.lscSamples;
@@ -231,7 +269,11 @@ export const trainRlhf: TrainFn = async (ctx) => {
       for (let i = 0; i < reps.length; i += 256)
         outs.push(...ref.sample(reps.slice(i, i + 256).map((p) => encodePrompt(p, W)), { maxTokens: task.maxResponseTokens, rng: lscRng, temperature: a.temperature, topK: a.topK }));
       const sc = scoreBatch(cfg, reps, outs, scorer);
-      fresh.forEach((p, i) => lscTable.set(promptOf(p), quantile(sc.slice(i * n, (i + 1) * n).map((s) => s.success + s.processReturn), cfg.reward.lscQuantile)));
+      const q = (xs: number[]) => quantile(xs, cfg.reward.lscQuantile);
+      fresh.forEach((p, i) => {
+        const mine = sc.slice(i * n, (i + 1) * n);
+        lscTable.set(promptOf(p), { sum: q(mine.map((s) => s.success + s.processReturn)), success: q(mine.map((s) => s.success)), process: q(mine.map((s) => s.processReturn)) });
+      });
     }
     return problems.map((p) => lscTable.get(promptOf(p))!);
   };
@@ -249,10 +291,13 @@ export const trainRlhf: TrainFn = async (ctx) => {
     const prompts = problems.map((p) => encodePrompt(p, W));
     const responses = policy.sample(prompts, { maxTokens: task.maxResponseTokens, rng: sampleRng, temperature: a.temperature, topK: a.topK });
     const scored = scoreBatch(cfg, problems, responses, scorer);
-    if (cfg.reward.transform === 'lsc') {
+    if (cfg.reward.transform !== 'none') {
       const refs = lscRefs(problems);
       scored.forEach((s, b) => {
-        const u = logSigmoid(s.success + s.processReturn - refs[b]);
+        const u =
+          cfg.reward.transform === 'lsc'
+            ? logSigmoid(s.success + s.processReturn - refs[b].sum)
+            : logSigmoid(s.success - refs[b].success) + logSigmoid(s.processReturn - refs[b].process);
         s.tokenRewards = s.tokenRewards.map((_, t) => (t === s.tokenRewards.length - 1 ? u : 0));
       });
     }
@@ -351,6 +396,20 @@ export const trainRlhf: TrainFn = async (ctx) => {
     };
     const refSum = (col: 0 | 1) => tf.tensor1d(pairs.map((p) => refLogp![p[col]].slice(0, responses[p[col]].length).reduce((x, y) => x + y, 0)));
     const dpoT = isDpo && pairs.length ? { selW: sel(0), selL: sel(1), refW: refSum(0), refL: refSum(1) } : null;
+    let tregT: { rhat: tf.Tensor2D; w: tf.Tensor1D } | null = null;
+    let tregW = 0;
+    if (dpoT && a.treg.alpha > 0) {
+      const rows = pairs.flat();
+      const rh = contrastiveTokenRewards(cond!, rows.map((b) => problems[b]), rows.map((b) => responses[b]), W);
+      const full = responses.map(() => [] as number[]);
+      rows.forEach((b, i) => (full[b] = rh[i]));
+      // w = σ(r_l − r_w) from the pre-update log-probs: DPO's own gradient weight, without a gradient through it.
+      const seqR = (b: number) => a.beta * (oldLogp![b].slice(0, responses[b].length).reduce((x, y) => x + y, 0) - refLogp![b].slice(0, responses[b].length).reduce((x, y) => x + y, 0));
+      const w = new Float32Array(B);
+      for (const [bw, bl] of pairs) w[bw] = w[bl] = sigmoid(seqR(bl) - seqR(bw));
+      tregW = pairs.reduce((acc, [bw]) => acc + w[bw], 0) / pairs.length;
+      tregT = { rhat: toMatrix(full, L), w: tf.tensor1d(w) };
+    }
     let dpoMargin = 0;
     let lastPolicy = 0, lastValue = 0, lastLoss = 0, gradNorm = 0;
     const mbSize = Math.ceil(B / a.minibatches);
@@ -371,6 +430,7 @@ export const trainRlhf: TrainFn = async (ctx) => {
               if (isDpo) {
                 const d = dpoPairLoss(out.logp, mk, dpoT!.selW, dpoT!.selL, dpoT!.refW, dpoT!.refL, a.beta);
                 pl = d.loss;
+                if (tregT) pl = pl.add(tregPairLoss(out.logp, mk, tregT.rhat, tregT.w, a.beta, a.treg.alpha, pairs.length));
                 kept.push(tf.keep(d.margin.mean() as tf.Scalar));
               } else pl = clipped && oldT ? ppoPolicyLoss(out.logp, sl(oldT), ad, mk, a.clipEps).loss : pgLoss(out.logp, ad, mk);
               let loss = pl;
@@ -396,6 +456,7 @@ export const trainRlhf: TrainFn = async (ctx) => {
     }
     tf.dispose([tokens, mask, advT, oldT, refT, oldVT, retT].filter((x): x is tf.Tensor2D => x !== null));
     if (dpoT) tf.dispose(Object.values(dpoT));
+    if (tregT) tf.dispose([tregT.rhat, tregT.w]);
     const t2 = performance.now();
     sampleSecs += (t1 - t0) / 1000;
     updateSecs += (t2 - t1) / 1000;
@@ -423,6 +484,7 @@ export const trainRlhf: TrainFn = async (ctx) => {
       metrics['losses/dpo'] = lastPolicy;
       metrics['train/pairs'] = pairs.length;
       if (pairs.length) metrics['rewards/margins'] = dpoMargin;
+      if (tregT) metrics['treg/weight'] = tregW;
     }
     if (isPpo) metrics['losses/value'] = lastValue;
     if (oldLogp && refLogp) metrics['train/kl'] = metrics['objective/kl'] = mean(kls);
@@ -439,6 +501,7 @@ export const trainRlhf: TrainFn = async (ctx) => {
   policy.dispose();
   ref.dispose();
   rmHandle?.dispose();
+  cond?.dispose();
 };
 
 function groupMeans(xs: number[], k: number): number[] {

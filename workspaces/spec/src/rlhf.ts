@@ -99,11 +99,23 @@ export const RlhfAlgoSchema = z
       })
       .strict()
       .default({ termination: 'none', n: 5, weighting: 'equal' }),
+    treg: z
+      .object({
+        alpha: z.number().min(0).default(0).describe('T-REG weight α (Zhou et al. 2024); 0 = plain DPO'),
+        iterations: int().min(0).default(200).describe('fine-tuning of a copy of the SFT model on careful/careless control-token data (cached); its contrast gives the token rewards r̂'),
+        batchSize: int().min(2).default(64),
+        lr: z.number().positive().default(2e-3),
+      })
+      .strict()
+      .default({ alpha: 0, iterations: 200, batchSize: 64, lr: 2e-3 })
+      .describe('dpo only: the token-level reward regulariser and the conditioned model that scores it'),
   })
   .strict()
   .superRefine((a, ctx) => {
     if (a.macro.termination !== 'none' && a.type !== 'ppo')
       ctx.addIssue({ code: 'custom', path: ['macro', 'termination'], message: 'macro actions need a value function: use algo.type "ppo"' });
+    if (a.treg.alpha > 0 && a.type !== 'dpo')
+      ctx.addIssue({ code: 'custom', path: ['treg', 'alpha'], message: 'T-REG regularises DPO: use algo.type "dpo"' });
     if ((a.type === 'rloo' || a.type === 'grpo' || a.type === 'dpo') && a.samplesPerPrompt < 2)
       ctx.addIssue({ code: 'custom', path: ['samplesPerPrompt'], message: `${a.type} needs at least 2 samples per prompt` });
   });
@@ -119,9 +131,11 @@ export const RlhfRewardMethodSchema = z
       .describe("token paid r_k: end of step k ('step', literal) or of step k+1 ('next-step', causal for Delta); auto = next-step for delta types"),
     success: z.number().default(1).describe('reward for an exact final answer, paid on the last token'),
     transform: z
-      .enum(['none', 'lsc'])
+      .enum(['none', 'lsc', 'lsc-and'])
       .default('none')
-      .describe('lsc: the sequence reward R (success + process return) becomes log σ(R − r_ref(x)), paid on the last token (Wang et al. 2024)'),
+      .describe(
+        'lsc: the sequence reward R (success + process return) becomes log σ(R − r_ref(x)); lsc-and: each reward is centred and transformed on its own and the two are summed, log σ(S − r_ref,S) + log σ(P − r_ref,P), a logical AND (Wang et al. 2024); paid on the last token',
+      ),
     lscQuantile: prob().default(0.85).describe('r_ref(x) = this quantile (linear interpolation) of the SFT policy\'s rewards on x'),
     lscSamples: int().min(1).default(8).describe('SFT samples per prompt for r_ref'),
   })

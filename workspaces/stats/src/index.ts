@@ -10,3 +10,4 @@ export * from './improvement';
 export * from './profile';
 export * from './smooth';
 export * from './curves';
+export * from './hacking';

@@ -352,9 +352,13 @@ export class RunStore {
 
   private experimentSummary(e: Record<string, string>): ExperimentSummary {
     const spec = JSON.parse(e.spec_json) as ExperimentSpec;
+    const kinds = new Set(
+      (this.db.prepare('SELECT DISTINCT json_extract(resolved_json, \'$.config.kind\') AS k FROM runs WHERE experiment_id=?').all(e.id) as { k: string }[]).map((r) => r.k),
+    );
     return {
       id: e.id,
       name: e.name,
+      kind: kinds.size > 1 ? 'mixed' : kinds.has('rlhf') ? 'rlhf' : 'rl',
       description: e.description,
       status: e.status as ExperimentStatus,
       createdAt: e.created_at,

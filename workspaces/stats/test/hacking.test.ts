@@ -1,8 +1,8 @@
-// The reward-hacking rule the workbench shows (src-renderer/src/lib/hacking.ts), on synthetic curves whose
+// The reward-hacking rule the workbench shows (workspaces/stats/src/hacking.ts), on synthetic curves whose
 // answer is known: pure functions, no browser.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { detectHacking, hackingPair, spearman } from '../src-renderer/src/lib/hacking';
+import { detectHacking, hackingPair, spearman } from '../src/hacking';
 
 const names = { proxy: 'charts/shaped_return', truth: 'charts/episodic_return' };
 const steps = Array.from({ length: 200 }, (_, i) => i * 100);

@@ -9,8 +9,6 @@
 //   3. Flag when ρ_proxy ≥ RISE (the proxy clearly trends up) and ρ_true ≤ STALL (the true metric trends
 //      down or not at all), with at least MIN_POINTS points of each metric in the window.
 // A trend over many points, not one noisy pair, so a single bad evaluation does not raise it.
-// TODO(stats): the issue wants the detector in @creditlab/stats so the CLI's `show` reports it too; this
-// module is pure (no DOM) and can move there as is.
 
 export const HACKING_PAIRS: readonly { proxy: string; truth: string }[] = [
   { proxy: 'charts/shaped_return', truth: 'charts/episodic_return' },

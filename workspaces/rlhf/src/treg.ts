@@ -1,0 +1,73 @@
+// T-REG: Preference Optimization with Token-Level Reward Regularization — Zhou et al., arXiv:2412.02685
+// The paper scores each response token with the frozen model under two contrastive revision prompts
+// ("be more helpful/correct" vs the opposite). A 64-unit GRU cannot follow instructions, so the
+// small-model analogue teaches it two control tokens instead: a copy of the SFT model is fine-tuned on
+// correct solutions behind CAREFUL and on solutions with one wrong step behind CARELESS. Then
+// r̂_t = σ(log π(y_t | x, careful) − log π(y_t | x, careless)) − 0.5 is negative where a careless writer is
+// more likely than a careful one, i.e. on the first wrong step (the following steps carry the error
+// forward consistently, which both conditions predict alike).
+import * as tf from '@tensorflow/tfjs';
+import { Rng } from '@creditlab/common';
+import { GruModel, batchTensors, clippedStep } from './model';
+import { nllLoss } from './sft';
+import { encode, encodePrompt, sftSolution, type Problem, type SftDataConfig } from './task';
+import { tregTokenRewards } from './dpo';
+
+// Two existing prompt symbols that never follow '=' in task data, so the vocabulary (and every cached
+// SFT checkpoint) is unchanged; the control token is appended after the prompt, next to the response.
+export const CONTROL = { careful: encode('+')[0], careless: encode('*')[0] } as const;
+
+export const controlPrompt = (p: Problem, width: number, ctrl: number) => [...encodePrompt(p, width), ctrl];
+
+export interface ConditioningConfig {
+  iterations: number;
+  batchSize: number;
+  lr: number;
+}
+
+/** Fine-tunes `model` in place: half of each batch careful (no wrong step), half careless (one wrong step). */
+export function trainConditioning(model: GruModel, problems: Problem[], cfg: ConditioningConfig, data: SftDataConfig, width: number, rng: Rng): number[] {
+  const opt = tf.train.adam(cfg.lr);
+  const careful: SftDataConfig = { restateRate: data.restateRate, wrongRate: 0 };
+  const careless: SftDataConfig = { restateRate: 0, wrongRate: 1 };
+  const losses: number[] = [];
+  for (let it = 0; it < cfg.iterations; it++) {
+    const prompts: number[][] = [];
+    const responses: number[][] = [];
+    for (let i = 0; i < cfg.batchSize; i++) {
+      const p = problems[rng.int(problems.length)];
+      const good = i % 2 === 0;
+      prompts.push(controlPrompt(p, width, good ? CONTROL.careful : CONTROL.careless));
+      responses.push(encode(sftSolution(p, good ? careful : careless, rng)));
+    }
+    const { tokens, mask } = batchTensors(prompts, responses);
+    losses.push(clippedStep(opt, model.trainableVars(), () => nllLoss(model, tokens, mask, width + 1), 1).loss);
+    tf.dispose([tokens, mask]);
+  }
+  opt.dispose();
+  return losses;
+}
+
+/** r̂ per response token (rows trimmed to each response's length), from the conditioned model. */
+export function contrastiveTokenRewards(model: GruModel, problems: Problem[], responses: number[][], width: number): number[][] {
+  if (!problems.length) return [];
+  const logps = (ctrl: number) => {
+    const { tokens, mask } = batchTensors(problems.map((p) => controlPrompt(p, width, ctrl)), responses);
+    const lp = tf.tidy(() => model.responseLogProbs(tokens, width + 1).logp);
+    const rows = lp.arraySync() as number[][];
+    tf.dispose([tokens, mask, lp]);
+    return rows;
+  };
+  const pos = logps(CONTROL.careful);
+  const neg = logps(CONTROL.careless);
+  return responses.map((r, b) => tregTokenRewards(pos[b].slice(0, r.length), neg[b].slice(0, r.length)));
+}
+
+/**
+ * The T-REG term α·Σ_pairs w·(L_REG(y_w) + L_REG(y_l)) / #pairs with L_REG = −β Σ_t r̂_t log π(y_t).
+ * `rowWeight[b]` is w = σ(r_l − r_w) of the pair row b belongs to (0 outside pairs), computed from the
+ * pre-update log-probs so it carries no gradient.
+ */
+export function tregPairLoss(logp: tf.Tensor2D, mask: tf.Tensor, rhat: tf.Tensor2D, rowWeight: tf.Tensor1D, beta: number, alpha: number, nPairs: number): tf.Scalar {
+  return logp.mul(rhat).mul(rowWeight.expandDims(1)).mul(mask).sum().mul(-beta * alpha / Math.max(1, nPairs)) as tf.Scalar;
+}
