@@ -170,7 +170,8 @@ function createWindow(): void {
     show: false,
     title: 'Creditlab',
     backgroundColor: '#111418',
-    webPreferences: { ...WEB_PREFERENCES, preload: PRELOAD, devTools: dev },
+    // The security-critical switches are repeated literally so static checkers (Electronegativity) see them.
+    webPreferences: { ...WEB_PREFERENCES, contextIsolation: true, sandbox: true, nodeIntegration: false, webSecurity: true, disableBlinkFeatures: 'Auxclick', preload: PRELOAD, devTools: dev },
   });
   win = w;
   if (state.maximized) w.maximize();

@@ -20,6 +20,8 @@ export const WEB_PREFERENCES = {
   webviewTag: false,
   navigateOnDragDrop: false,
   spellcheck: false,
+  // A middle click would open links in a new window, around setWindowOpenHandler's intent.
+  disableBlinkFeatures: 'Auxclick',
 } as const;
 
 /**
