@@ -12,5 +12,5 @@ export function potential(obs: Float64Array): number {
   const [x, v] = obs;
   const height = Math.sin(3 * x) * 0.45 + 0.55;
   const kinetic = 0.5 * v * v;
-  return 3000 * (0.0025 * height + kinetic);
+  return 30000 * (0.0025 * height + kinetic);
 }
