@@ -13,6 +13,7 @@ import {
   type DoctorInfo,
   type EpisodeRecord,
   type RewardDraft,
+  type RewardMethodInfo,
   type ExperimentDetail,
   type Preset,
   type RunDetail,
@@ -206,7 +207,8 @@ export class Host implements CreditlabApi {
   }
 
   async editorSupport() {
-    return { specSchema: experimentJsonSchema(), rewardApiDts: await rewardApiDts() };
+    const { methodCatalog } = await import('@creditlab/rewards');
+    return { specSchema: experimentJsonSchema(), rewardApiDts: await rewardApiDts(), methods: methodCatalog() as RewardMethodInfo[] };
   }
 
   async validateSpec(spec: unknown): Promise<ValidationResult> {

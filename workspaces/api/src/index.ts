@@ -113,6 +113,19 @@ export interface SampleRecord {
   data: unknown;
 }
 
+/** A reward method of the registry (shaping term or transform): what the editor offers as a template. */
+export interface RewardMethodInfo {
+  type: string;
+  kind: string;
+  title: string;
+  /** The paper, e.g. "Ng, Harada & Russell, ICML 1999". */
+  paper: string;
+  doc: string;
+  template: string;
+  /** JSON Schema of the entry's parameters. */
+  params: Record<string, unknown>;
+}
+
 export interface Preset {
   id: string;
   name: string;
@@ -156,7 +169,7 @@ export interface CreditlabApi {
   doctor(): Promise<DoctorInfo>;
   listPresets(): Promise<Preset[]>;
   /** JSON Schema of the experiment spec and the reward API's .d.ts, for the editor. */
-  editorSupport(): Promise<{ specSchema: unknown; rewardApiDts: string }>;
+  editorSupport(): Promise<{ specSchema: unknown; rewardApiDts: string; methods: RewardMethodInfo[] }>;
   validateSpec(spec: unknown): Promise<ValidationResult>;
   startExperiment(spec: unknown, opts?: StartOptions): Promise<{ experimentId: string; runIds: string[] }>;
   listExperiments(): Promise<ExperimentSummary[]>;
