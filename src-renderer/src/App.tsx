@@ -1,6 +1,6 @@
 // The shell: experiments in a sidebar, the builder or one experiment in the main area.
 import { useEffect, useState } from 'react';
-import type { DoctorInfo, ExperimentSummary } from '@creditlab/api';
+import type { DoctorInfo, ExperimentSummary, RewardMethodInfo } from '@creditlab/api';
 import { api } from './api';
 import { configureLanguages } from './lib/monaco';
 import { fmtTime } from './lib/format';
@@ -21,6 +21,7 @@ export function App() {
   const live = useLive();
   const { mode } = useTheme();
   const [supportReady, setSupportReady] = useState(false);
+  const [methods, setMethods] = useState<RewardMethodInfo[]>([]);
   const [doctor, setDoctor] = useState<DoctorInfo | null>(null);
   const [hostError, setHostError] = useState<string | null>(null);
 
@@ -29,6 +30,8 @@ export function App() {
     api.editorSupport().then(
       (s) => {
         configureLanguages(s);
+        // An older host answers without the method catalog; the builder then offers code templates only.
+        setMethods(s.methods ?? []);
         setSupportReady(true);
       },
       (e: Error) => setHostError(e.message),
@@ -87,7 +90,7 @@ export function App() {
       <main className="app-main">
         {hostError && <div className="banner error-text">Cannot reach the Creditlab host: {hostError}</div>}
         {/* The builder stays mounted so its editors, undo history and validation survive navigation. */}
-        <Builder active={route.view === 'new'} supportReady={supportReady} />
+        <Builder active={route.view === 'new'} supportReady={supportReady} methods={methods} />
         {route.view === 'experiment' && <ExperimentView key={route.id} id={route.id} tab={route.tab} run={route.run} />}
         {route.view === 'home' && <Home experiments={live.experiments} />}
       </main>

@@ -16,13 +16,16 @@ export function downloadText(text: string, filename: string, mime: string): void
   downloadBlob(new Blob([text], { type: mime }), filename);
 }
 
-export function downloadDataUrl(dataUrl: string, filename: string): void {
+export function dataUrlBytes(dataUrl: string): Uint8Array<ArrayBuffer> {
   const [head, body] = dataUrl.split(',', 2);
-  const mime = /data:([^;,]+)/.exec(head)?.[1] ?? 'application/octet-stream';
-  if (head.includes(';base64')) {
-    const bin = atob(body);
-    const bytes = new Uint8Array(bin.length);
-    for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
-    downloadBlob(new Blob([bytes], { type: mime }), filename);
-  } else downloadBlob(new Blob([decodeURIComponent(body)], { type: mime }), filename);
+  if (!head.includes(';base64')) return new TextEncoder().encode(decodeURIComponent(body));
+  const bin = atob(body);
+  const bytes = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+  return bytes;
+}
+
+export function downloadDataUrl(dataUrl: string, filename: string): void {
+  const mime = /data:([^;,]+)/.exec(dataUrl.slice(0, 64))?.[1] ?? 'application/octet-stream';
+  downloadBlob(new Blob([dataUrlBytes(dataUrl)], { type: mime }), filename);
 }

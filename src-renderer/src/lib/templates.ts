@@ -3,7 +3,8 @@
 export interface RewardTemplate {
   id: string;
   name: string;
-  cite?: string;
+  /** Every template names the paper it follows, in the menu and in its first comment. */
+  cite: string;
   code: string;
 }
 
@@ -11,7 +12,9 @@ export const REWARD_TEMPLATES: RewardTemplate[] = [
   {
     id: 'zero',
     name: 'Env reward only',
-    code: `// Added to the env reward on every step; 0 keeps the task reward unchanged.
+    cite: 'Sutton & Barto, Reinforcement Learning: An Introduction, 2nd ed., 2018',
+    code: `// Added to the env reward on every step; 0 keeps the task reward unchanged: the unshaped baseline
+// every shaping study compares against (Sutton & Barto, Reinforcement Learning: An Introduction, 2018).
 export default function reward(ctx: RewardContext): number {
   return 0;
 }
@@ -20,7 +23,10 @@ export default function reward(ctx: RewardContext): number {
   {
     id: 'subgoal',
     name: 'Subgoal bonus',
-    code: `// A one-off bonus when the env reports a subgoal event (e.g. KeyDoor-v0's "key_picked").
+    cite: 'Pignatelli et al. (CALM), arXiv:2409.12798',
+    code: `// A one-off bonus when the env reports a subgoal event (e.g. KeyDoor-v0's "key_picked"), as in CALM
+// (Pignatelli et al., "Assessing the Zero-Shot Capabilities of LLMs for Action Evaluation in RL", arXiv:2409.12798).
+// Not potential-based, so it can change the optimal policy (Ng, Harada & Russell, ICML 1999).
 const BONUS = 0.5;
 
 export default function reward(ctx: RewardContext): number {
@@ -49,7 +55,10 @@ export default function reward(ctx: RewardContext): number {
   {
     id: 'step-cost',
     name: 'Per-step cost',
-    code: `// A small cost per step pushes towards shorter episodes (goal-reaching tasks).
+    cite: 'Koenig & Simmons, Machine Learning 22, 1996',
+    code: `// A small cost per step pushes towards shorter episodes (goal-reaching tasks); the action-penalty
+// representation of Koenig & Simmons, "The Effect of Representation and Knowledge on Goal-Directed
+// Exploration with Reinforcement-Learning Algorithms", Machine Learning 22, 1996.
 export default function reward(ctx: RewardContext): number {
   return ctx.terminated ? 0 : -0.01;
 }

@@ -1,7 +1,7 @@
 // Experiment builder: a spec (JSON, schema-aware) and a reward (TypeScript against the reward API),
 // validated continuously by the host, started with Ctrl+Enter.
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import type { Preset } from '@creditlab/api';
+import type { Preset, RewardMethodInfo } from '@creditlab/api';
 import type { SpecError } from '@creditlab/spec';
 import { ApiError } from '@creditlab/api';
 import { api } from '../api';
@@ -9,6 +9,8 @@ import { CodeEditor, getOrCreateModel } from '../components/CodeEditor';
 import { monaco, REWARD_MODEL_URI, SPEC_MODEL_URI } from '../lib/monaco';
 import { indexJson, locatePath } from '../lib/json-locate';
 import { REWARD_TEMPLATES } from '../lib/templates';
+import { insertMethod, sectionOf, type EntryTarget } from '../lib/method-templates';
+import { TemplateMenu } from '../components/TemplateMenu';
 import {
   armNames,
   composeSpec,
@@ -59,7 +61,7 @@ export function openInBuilder(spec: unknown): void {
   navigate('#/new');
 }
 
-export function Builder({ active, supportReady }: { active: boolean; supportReady: boolean }) {
+export function Builder({ active, supportReady, methods }: { active: boolean; supportReady: boolean; methods: RewardMethodInfo[] }) {
   const specModel = useMemo(() => getOrCreateModel(SPEC_MODEL_URI, 'json', prettyJson(BLANK_SPEC)), []);
   const rewardModel = useMemo(() => getOrCreateModel(REWARD_MODEL_URI, 'typescript', REWARD_TEMPLATES[2].code), []);
   const specEditor = useRef<monaco.editor.IStandaloneCodeEditor | null>(null);
@@ -278,6 +280,28 @@ export function Builder({ active, supportReady }: { active: boolean; supportRead
     specModel.pushEditOperations([], [{ range: specModel.getFullModelRange(), text: prettyJson(next) }], () => null);
   };
   const spec = parsed.ok && parsed.value && typeof parsed.value === 'object' ? (parsed.value as Record<string, unknown>) : null;
+
+  const insertMethodEntry = (m: RewardMethodInfo, into: EntryTarget) => {
+    if (!parsed.ok) {
+      setStartError('Fix the spec’s JSON before inserting a template.');
+      return;
+    }
+    const next = insertMethod(parsed.value, m, into);
+    if (!next) return;
+    const text = prettyJson(next);
+    specModel.pushEditOperations([], [{ range: specModel.getFullModelRange(), text }], () => null);
+    // Show the new entry, so its defaults are the next thing the user reads and edits.
+    const holder = into.kind === 'base' ? (next.base as Record<string, unknown>) : (next.arms as Record<string, unknown>[]).find((a) => a.name === into.name)!;
+    const list = (holder.reward as Record<string, unknown[]>)[sectionOf(m)];
+    const prefix = into.kind === 'base' ? 'base' : `arms[${(next.arms as unknown[]).indexOf(holder)}]`;
+    const at = locatePath(text, `${prefix}.reward.${sectionOf(m)}[${list.length - 1}]`);
+    const ed = specEditor.current;
+    if (ed) {
+      const pos = specModel.getPositionAt(at.start);
+      ed.revealLineInCenter(pos.lineNumber);
+      ed.setPosition(pos);
+    }
+  };
   const seedsCount = Array.isArray(spec?.seeds) ? spec.seeds.length : '';
   const steps = (spec?.budget as { steps?: unknown } | undefined)?.steps;
 
@@ -381,24 +405,14 @@ export function Builder({ active, supportReady }: { active: boolean; supportRead
                 ))}
               </select>
             </label>
-            <label className="field compact">
-              <select
-                aria-label="Reward template"
-                value=""
-                onChange={(e) => {
-                  const t = REWARD_TEMPLATES.find((x) => x.id === e.target.value);
-                  if (t) rewardModel.pushEditOperations([], [{ range: rewardModel.getFullModelRange(), text: t.code }], () => null);
-                }}
-              >
-                <option value="">Template…</option>
-                {REWARD_TEMPLATES.map((t) => (
-                  <option key={t.id} value={t.id}>
-                    {t.name}
-                    {t.cite ? ` — ${t.cite}` : ''}
-                  </option>
-                ))}
-              </select>
-            </label>
+            <TemplateMenu
+              codeTemplates={REWARD_TEMPLATES}
+              methods={methods}
+              arms={arms}
+              defaultTarget={target.kind === 'arm' ? target : { kind: 'base' }}
+              onCode={(t) => rewardModel.pushEditOperations([], [{ range: rewardModel.getFullModelRange(), text: t.code }], () => null)}
+              onMethod={insertMethodEntry}
+            />
             <button type="button" className="small-btn" onClick={() => void openFile()} title={fileNote ? `Loaded from ${fileNote}` : 'Replace the editor’s code with a .ts/.js file (undo with Ctrl+Z)'}>
               Open…
             </button>

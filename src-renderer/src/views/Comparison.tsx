@@ -1,5 +1,6 @@
-// Comparison of arms on one metric: per-arm aggregate curve over seeds with a bootstrap CI band (the
+// Comparison of arms on one metric: per-group aggregate curve over seeds with a bootstrap CI band (the
 // statistics package the CLI uses), optional per-seed lines, EMA smoothing, and a final-score table.
+// Groups are the arms, or the values of any config key; other experiments' runs can join the plot.
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { ExperimentDetail, Series as ApiSeries } from '@creditlab/api';
 import {
@@ -15,7 +16,11 @@ import {
 } from '@creditlab/stats';
 import { api } from '../api';
 import { armColor, withAlpha } from '../lib/colors';
-import { describeOutcome, onMenuCommand, saveDataUrl, saveExperimentData, saveText, type SaveOutcome } from '../lib/desktop';
+import { describeOutcome, desktop, onMenuCommand, saveDataUrl, saveExperimentData, saveText, type SaveOutcome } from '../lib/desktop';
+import { configValue, formatConfigValue, varyingKeys } from '../lib/config-path';
+import { dataUrlBytes, downloadBlob } from '../lib/download';
+import { useLive } from '../lib/live';
+import { makeZip } from '../lib/zip';
 import { fmtValue } from '../lib/format';
 import { explainVerdict, HACKING_RULE, type HackingVerdict } from '@creditlab/stats/hacking';
 import { onMetrics } from '../lib/live';
@@ -132,6 +137,95 @@ function toWallTime(s: ApiSeries, startedAt: number | null): ApiSeries {
   return { ...s, steps: x };
 }
 
+/** One experiment's runs on the plot: the open one (live) or one added from elsewhere. */
+interface Source {
+  exp: ExperimentDetail;
+  series: Map<string, ApiSeries>;
+}
+
+interface Grouping {
+  /** "arm", or a dotted path into each run's resolved config. */
+  by: string;
+  /** Runs come from several experiments: arms are labelled "experiment/arm". */
+  multi: boolean;
+  resolved: Map<string, unknown>;
+}
+
+interface CurveOptions {
+  stat: StatName;
+  band: Band;
+  smoothing: number;
+  xAxis: XAxis;
+}
+
+// Resolved configs do not change once a run exists, so one fetch per run serves every grouping.
+const resolvedCache = new Map<string, Promise<unknown>>();
+function resolvedOf(runId: string): Promise<unknown> {
+  let p = resolvedCache.get(runId);
+  if (!p) {
+    p = api.getRun(runId).then((r) => r.resolved);
+    p.catch(() => resolvedCache.delete(runId));
+    resolvedCache.set(runId, p);
+  }
+  return p;
+}
+
+function groupValue(s: ApiSeries, exp: ExperimentDetail, g: Grouping): { label: string; value: unknown } {
+  if (g.by === 'arm') return { label: g.multi ? `${exp.name}/${s.arm}` : s.arm, value: null };
+  if (!g.resolved.has(s.run)) return { label: '(config loading)', value: null };
+  const value = configValue(g.resolved.get(s.run), g.by);
+  return { label: `${g.by}=${formatConfigValue(value)}`, value };
+}
+
+/** Aggregate curves per group. Arm groups keep the spec's order (and so their colours); value groups sort by value. */
+function computeCurves(sources: Source[], g: Grouping, o: CurveOptions): ArmCurves[] {
+  const order: string[] = [];
+  const valueOf = new Map<string, unknown>();
+  const members = new Map<string, ApiSeries[]>();
+  for (const src of sources) {
+    if (g.by === 'arm') for (const a of src.exp.arms) order.push(g.multi ? `${src.exp.name}/${a}` : a);
+    const started = new Map(src.exp.runs.map((r) => [r.id, r.startedAt]));
+    for (const s of src.series.values()) {
+      if (s.steps.length === 0) continue;
+      const { label, value } = groupValue(s, src.exp, g);
+      if (!members.has(label)) members.set(label, []);
+      if (!order.includes(label)) order.push(label);
+      valueOf.set(label, value);
+      const at = started.get(s.run);
+      members.get(label)!.push(o.xAxis === 'step' ? s : toWallTime(s, at ? Date.parse(at) / 1000 : null));
+    }
+  }
+  if (g.by !== 'arm') {
+    const numeric = order.every((l) => typeof valueOf.get(l) === 'number');
+    order.sort((a, b) => (numeric ? (valueOf.get(a) as number) - (valueOf.get(b) as number) : a.localeCompare(b)));
+  }
+  return order.map((arm) => {
+    const runs = (members.get(arm) ?? []).sort((a, b) => a.seed - b.seed);
+    const color = armColor(order, arm);
+    if (runs.length === 0) return { arm, color, runs, curve: null, raw: null };
+    try {
+      const smooth = o.smoothing > 0 ? ({ kind: 'ema', weight: o.smoothing } as const) : ({ kind: 'none' } as const);
+      const curve = aggregateCurves(runs, { stat: o.stat, smooth, reps: o.band === 'ci' ? CURVE_REPS : 1, ci: 0.95, seed: 0 });
+      const raw = o.smoothing > 0 ? aggregateCurves(runs, { stat: o.stat, reps: 1, seed: 0 }) : null;
+      return { arm, color, runs, curve, raw };
+    } catch (e) {
+      return { arm, color, runs, curve: null, raw: null, error: (e as Error).message };
+    }
+  });
+}
+
+function curveCsv(curves: ArmCurves[], groupBy: string, xAxis: XAxis): string {
+  const rows = [`${groupBy === 'arm' ? 'arm' : 'group'},${xAxis === 'time' ? 'seconds' : 'step'},n,estimate,low,high`];
+  for (const a of curves) {
+    const c = a.curve;
+    if (!c) continue;
+    c.steps.forEach((s, i) => rows.push([JSON.stringify(a.arm), s, c.n[i], c.estimate[i], c.low[i], c.high[i]].join(',')));
+  }
+  return rows.join('\n') + '\n';
+}
+
+const safeName = (s: string) => s.replace(/[^\w.-]+/g, '_');
+
 interface ArmAlarm {
   arm: string;
   color: string;
@@ -156,6 +250,15 @@ export function Comparison({ experiment, compact = false, hacking }: { experimen
   const [exportScale, setExportScale] = useState(2);
   const [version, setVersion] = useState(0);
   const [loading, setLoading] = useState(true);
+  const [groupBy, setGroupBy] = useState('arm');
+  const [groupDraft, setGroupDraft] = useState('arm');
+  const [wantConfigs, setWantConfigs] = useState(false);
+  const [resolved, setResolved] = useState(() => new Map<string, unknown>());
+  const [extraIds, setExtraIds] = useState<string[]>([]);
+  const [exporting, setExporting] = useState(false);
+  const extraSources = useRef(new Map<string, Source>());
+  const experimentRef = useRef(experiment);
+  experimentRef.current = experiment;
   const series = useRef(new Map<string, ApiSeries>());
   const plotEl = useRef<HTMLDivElement>(null);
   const lastFigure = useRef<{ data: Datum[]; layout: Layout } | null>(null);
@@ -192,6 +295,49 @@ export function Comparison({ experiment, compact = false, hacking }: { experimen
     };
   }, [experiment.id, metric]);
 
+  // Other experiments' series are fetched per metric; live points then arrive through the listener below.
+  const extraKey = extraIds.join(',');
+  useEffect(() => {
+    if (!metric) return;
+    let live = true;
+    const dropped = [...extraSources.current.keys()].filter((id) => !extraIds.includes(id));
+    for (const id of dropped) extraSources.current.delete(id);
+    if (extraIds.length === 0) {
+      if (dropped.length) setVersion((v) => v + 1);
+      return;
+    }
+    void Promise.all(
+      extraIds.map(async (id) => {
+        const exp = await api.getExperiment(id);
+        const map = exp.metrics.includes(metric) ? await loadSeries(id, metric, exp.runs.map((r) => r.id)) : new Map<string, ApiSeries>();
+        if (live) extraSources.current.set(id, { exp, series: map });
+      }),
+    )
+      .catch(() => undefined)
+      .finally(() => live && setVersion((v) => v + 1));
+    return () => {
+      live = false;
+    };
+    // extraKey stands for extraIds: a new array with the same ids must not refetch.
+  }, [extraKey, metric]);
+
+  // Resolved configs are needed to group by a key and to suggest the keys that differ between runs.
+  useEffect(() => {
+    if (!wantConfigs && groupBy === 'arm') return;
+    let live = true;
+    const ids = [experimentRef.current, ...[...extraSources.current.values()].map((x) => x.exp)].flatMap((e) => e.runs.map((r) => r.id));
+    void Promise.all(ids.map(async (id) => [id, await resolvedOf(id).catch(() => undefined)] as const)).then((pairs) => {
+      if (!live) return;
+      const next = pairs.filter(([, r]) => r !== undefined);
+      // Same runs as before: keep the map, or every live tick would regroup (and re-bootstrap) twice.
+      setResolved((prev) => (next.length === prev.size && next.every(([id]) => prev.has(id)) ? prev : new Map(next)));
+    });
+    return () => {
+      live = false;
+    };
+  }, [wantConfigs, groupBy, extraKey, version, experiment.runs.length]);
+  const keySuggestions = useMemo(() => varyingKeys([...resolved.values()]), [resolved]);
+
   // Live updates hand us a new experiment object each time; recompute only when the arm list really changes.
   const armsKey = experiment.arms.join('\n');
   const arms = useMemo(() => armsKey.split('\n').filter(Boolean), [armsKey]);
@@ -201,17 +347,23 @@ export function Comparison({ experiment, compact = false, hacking }: { experimen
   useEffect(() => {
     let pending = false;
     const off = onMetrics((run, points, exp) => {
-      if (exp !== experiment.id) return;
-      const info = runInfo.get(run);
+      // Added experiments that are still running grow live too.
+      const extra = exp === experiment.id ? null : extraSources.current.get(exp);
+      if (exp !== experiment.id && !extra) return;
+      // Until the metric switch has refetched it, an added experiment still holds the previous metric's (cached) series.
+      const held = extra?.series.values().next().value;
+      if (held && held.metric !== metric) return;
+      const info = extra ? extra.exp.runs.find((r) => r.id === run) : runInfo.get(run);
       if (!info) return;
-      let s = series.current.get(run);
+      const target = extra ? extra.series : series.current;
+      let s = target.get(run);
       const now = Date.now() / 1000;
       let touched = false;
       for (const p of points) {
         if (p.metric !== metric) continue;
         if (!s) {
           s = { run, arm: info.arm, seed: info.seed, metric, steps: [], values: [], times: [] };
-          series.current.set(run, s);
+          target.set(run, s);
         }
         // A point the incremental fetch already brought in must not be appended twice.
         if (s.steps.length && p.step <= s.steps[s.steps.length - 1]) continue;
@@ -233,28 +385,24 @@ export function Comparison({ experiment, compact = false, hacking }: { experimen
     return off;
   }, [metric, runInfo, experiment.id]);
 
+  const grouping: Grouping = useMemo(() => ({ by: groupBy, multi: extraIds.length > 0, resolved }), [groupBy, extraIds.length, resolved]);
+  const curveOptions: CurveOptions = useMemo(() => ({ stat, band, smoothing, xAxis }), [stat, band, smoothing, xAxis]);
+  const sourcesFor = useCallback(
+    (main: Map<string, ApiSeries>): Source[] => [
+      { exp: experimentRef.current, series: main },
+      ...extraIds.flatMap((id) => {
+        const x = extraSources.current.get(id);
+        return x ? [x] : [];
+      }),
+    ],
+    [extraIds],
+  );
   const armCurves: ArmCurves[] = useMemo(() => {
     void version;
-    const all = [...series.current.values()].map((s) => {
-      if (xAxis === 'step') return s;
-      const started = runInfo.get(s.run)?.startedAt;
-      return toWallTime(s, started ? Date.parse(started) / 1000 : null);
-    });
-    return arms.map((arm) => {
-      const runs = all.filter((s) => s.arm === arm && s.steps.length > 0).sort((a, b) => a.seed - b.seed);
-      const color = armColor(arms, arm);
-      if (runs.length === 0) return { arm, color, runs, curve: null, raw: null };
-      try {
-        const smooth = smoothing > 0 ? ({ kind: 'ema', weight: smoothing } as const) : ({ kind: 'none' } as const);
-        const curve = aggregateCurves(runs, { stat, smooth, reps: band === 'ci' ? CURVE_REPS : 1, ci: 0.95, seed: 0 });
-        const raw = smoothing > 0 ? aggregateCurves(runs, { stat, reps: 1, seed: 0 }) : null;
-        return { arm, color, runs, curve, raw };
-      } catch (e) {
-        return { arm, color, runs, curve: null, raw: null, error: (e as Error).message };
-      }
-    });
-    // runInfo only matters for the wall-clock start; it changes with every run event, so it is read, not tracked.
-  }, [version, arms, stat, band, smoothing, xAxis]);
+    void arms;
+    // The experiment object (for run start times) is read through a ref: it changes with every run event.
+    return computeCurves(sourcesFor(series.current), grouping, curveOptions);
+  }, [version, arms, sourcesFor, grouping, curveOptions]);
 
   const alarms: ArmAlarm[] = useMemo(() => {
     if (!hacking?.pair) return [];
@@ -283,13 +431,16 @@ export function Comparison({ experiment, compact = false, hacking }: { experimen
     return { est, poi };
   }, [armCurves, stat, compact]);
 
+  const currentMetric = metric;
+  const extraNames = extraIds.map((id) => extraSources.current.get(id)?.exp.name ?? id);
+  const figureTitle = [experiment.name, ...extraNames].join(' + ') + (groupBy === 'arm' ? '' : ` by ${groupBy}`);
   const buildFigure = useCallback(
-    (pub: boolean): { data: Datum[]; layout: Layout } => {
+    (pub: boolean, curves: ArmCurves[] = armCurves, metric: string = currentMetric): { data: Datum[]; layout: Layout } => {
       const fg = pub ? '#1a1a1a' : cssVar('--fg') || '#222';
       const grid = pub ? '#e6e6e6' : cssVar('--grid') || '#ddd';
       const muted = pub ? '#444' : cssVar('--fg-muted') || '#666';
       const data: Datum[] = [];
-      for (const a of armCurves) {
+      for (const a of curves) {
         if (showSeeds) {
           for (const r of a.runs) {
             const s = smoothing > 0 ? smoothSeries(r, { kind: 'ema', weight: smoothing }) : r;
@@ -383,7 +534,7 @@ export function Comparison({ experiment, compact = false, hacking }: { experimen
         legend: pub
           ? { x: 1.02, y: 1, xanchor: 'left', yanchor: 'top', bgcolor: 'rgba(0,0,0,0)', font: { size: 14 } }
           : { orientation: 'h', x: 0, y: 1.02, xanchor: 'left', yanchor: 'bottom', bgcolor: 'rgba(0,0,0,0)' },
-        title: pub ? { text: `${experiment.name}: ${STAT_LABEL[stat] ?? stat} over seeds${band === 'ci' ? ', 95% CI' : ''}`, x: 0.02, font: { size: 16 } } : undefined,
+        title: pub ? { text: `${figureTitle}: ${STAT_LABEL[stat] ?? stat} over seeds${band === 'ci' ? ', 95% CI' : ''}`, x: 0.02, font: { size: 16 } } : undefined,
         showlegend: true,
         uirevision: `${experiment.id}:${metric}:${xAxis}`,
       };
@@ -417,7 +568,7 @@ export function Comparison({ experiment, compact = false, hacking }: { experimen
       if (!pub) (layout.margin as Record<string, number>).t = 36;
       return { data, layout };
     },
-    [armCurves, showSeeds, smoothing, band, metric, logY, stat, experiment.id, experiment.name, xAxis, alarms],
+    [armCurves, showSeeds, smoothing, band, currentMetric, logY, stat, experiment.id, figureTitle, xAxis, alarms],
   );
 
   useEffect(() => {
@@ -448,13 +599,53 @@ export function Comparison({ experiment, compact = false, hacking }: { experimen
     report(await saveDataUrl(url, `${baseName}.${format}`));
   };
   const exportFigureData = async () => {
-    const rows = [`arm,${xAxis === 'time' ? 'seconds' : 'step'},n,estimate,low,high`];
-    for (const a of armCurves) {
-      const c = a.curve;
-      if (!c) continue;
-      c.steps.forEach((s, i) => rows.push([JSON.stringify(a.arm), s, c.n[i], c.estimate[i], c.low[i], c.high[i]].join(',')));
+    report(await saveText(curveCsv(armCurves, groupBy, xAxis), `${baseName}-curve.csv`, 'text/csv'));
+  };
+  /**
+   * Every metric's figure (PNG and SVG, publication style, current settings) and the curve data behind it.
+   * Browser: one zip. Electron: one save dialog per file until the desktop API can pick a folder.
+   */
+  const exportAll = async () => {
+    setExporting(true);
+    try {
+      const [w, h] = exportSize.split('x').map(Number);
+      const files: ({ name: string; dataUrl: string } | { name: string; text: string })[] = [];
+      for (const [i, m] of metrics.entries()) {
+        setSaved(`rendering ${i + 1}/${metrics.length}: ${m}`);
+        const main = await loadSeries(experiment.id, m, runIdsRef.current);
+        const extras = await Promise.all(
+          sourcesFor(main)
+            .slice(1)
+            .map(async (x) => ({ exp: x.exp, series: x.exp.metrics.includes(m) ? await loadSeries(x.exp.id, m, x.exp.runs.map((r) => r.id)) : new Map<string, ApiSeries>() })),
+        );
+        const curves = computeCurves([{ exp: experiment, series: main }, ...extras], grouping, curveOptions);
+        if (!curves.some((c) => c.curve)) continue;
+        const fig = buildFigure(true, curves, m);
+        const base = `${experiment.name}-${safeName(m)}`;
+        files.push({ name: `${base}.png`, dataUrl: await Plotly.toImage(fig, { format: 'png', width: w, height: h, scale: exportScale }) });
+        files.push({ name: `${base}.svg`, dataUrl: await Plotly.toImage(fig, { format: 'svg', width: w, height: h, scale: 1 }) });
+        files.push({ name: `${base}.csv`, text: curveCsv(curves, groupBy, xAxis) });
+      }
+      if (files.length === 0) return setSaved('nothing to export yet');
+      if (desktop) {
+        let n = 0;
+        for (const f of files) {
+          const o = 'dataUrl' in f ? await saveDataUrl(f.dataUrl, f.name) : await saveText(f.text, f.name, 'text/csv');
+          if (o.kind === 'cancelled') break;
+          n++;
+        }
+        return setSaved(`saved ${n} of ${files.length} files`);
+      }
+      const enc = new TextEncoder();
+      const zip = makeZip(files.map((f) => ({ name: f.name, data: 'dataUrl' in f ? dataUrlBytes(f.dataUrl) : enc.encode(f.text) })));
+      const name = `${experiment.name}-figures.zip`;
+      downloadBlob(zip, name);
+      setSaved(`downloaded ${name} (${files.length} files: PNG, SVG and CSV of ${files.length / 3} metrics)`);
+    } catch (e) {
+      setSaved(`export failed: ${(e as Error).message}`);
+    } finally {
+      setExporting(false);
     }
-    report(await saveText(rows.join('\n') + '\n', `${baseName}-curve.csv`, 'text/csv'));
   };
   const exportExperiment = async (format: 'csv' | 'json') => {
     report(await saveExperimentData(experiment.id, format));
@@ -516,6 +707,32 @@ export function Comparison({ experiment, compact = false, hacking }: { experimen
           </select>
         </label>
         <label className="field">
+          <span>Group by</span>
+          <input
+            aria-label="Group by"
+            className="group-by"
+            list="group-by-keys"
+            value={groupDraft}
+            placeholder="arm or config key"
+            onFocus={() => setWantConfigs(true)}
+            onChange={(e) => {
+              setGroupDraft(e.target.value);
+              // Picking a suggestion applies at once; a typed path applies on Enter or when leaving the field.
+              if (e.target.value === 'arm' || keySuggestions.includes(e.target.value)) setGroupBy(e.target.value);
+            }}
+            onKeyDown={(e) => e.key === 'Enter' && setGroupBy(groupDraft.trim() || 'arm')}
+            onBlur={() => setGroupBy(groupDraft.trim() || 'arm')}
+            title="“arm”, or a dotted path into the runs’ resolved config (algo.learningRate, reward.shaping); suggestions are the keys that differ"
+          />
+          <datalist id="group-by-keys">
+            <option value="arm" />
+            {keySuggestions.map((k) => (
+              <option key={k} value={k} />
+            ))}
+          </datalist>
+        </label>
+        <ExperimentPicker current={experiment.id} metric={metric} selected={extraIds} onChange={setExtraIds} />
+        <label className="field">
           <span>Aggregate</span>
           <select aria-label="Aggregate" value={stat} onChange={(e) => setStat(e.target.value as StatName)}>
             <option value="iqm">IQM</option>
@@ -570,6 +787,14 @@ export function Comparison({ experiment, compact = false, hacking }: { experimen
           <button type="button" onClick={() => void exportFigureData()} disabled={!anyData} title="The plotted curves (aggregate and CI per step) as CSV">
             Curve CSV
           </button>
+          <button
+            type="button"
+            onClick={() => void exportAll()}
+            disabled={!anyData || exporting}
+            title={desktop ? 'Every metric’s figure (PNG, SVG) and curve CSV, one save dialog per file' : 'Every metric’s figure (PNG, SVG) and curve CSV, as one zip'}
+          >
+            {exporting ? 'Exporting…' : 'All figures'}
+          </button>
           <button type="button" onClick={() => void exportExperiment('csv')} title="Every logged metric point of the experiment">
             Data CSV
           </button>
@@ -604,7 +829,7 @@ export function Comparison({ experiment, compact = false, hacking }: { experimen
           </caption>
           <thead>
             <tr>
-              <th>Arm</th>
+              <th>{groupBy === 'arm' ? 'Arm' : groupBy}</th>
               <th className="num">Runs</th>
               <th className="num">{STAT_LABEL[stat]}</th>
               <th className="num">95% CI</th>
@@ -647,7 +872,7 @@ export function Comparison({ experiment, compact = false, hacking }: { experimen
         </table>
         {scores.poi.length > 0 && (
           <table className="scores poi" aria-label="Probability of improvement">
-            <caption>P(row arm beats column arm), with 95% CI</caption>
+            <caption>P(row {groupBy === 'arm' ? 'arm' : 'group'} beats column {groupBy === 'arm' ? 'arm' : 'group'}), with 95% CI</caption>
             <thead>
               <tr>
                 <th />
@@ -713,6 +938,53 @@ function AlarmPanel({ alarms }: { alarms: ArmAlarm[] }) {
           )),
         )}
       </ul>
+    </div>
+  );
+}
+
+/** Adds other experiments' runs to the comparison; those without the current metric are listed but greyed. */
+function ExperimentPicker({ current, metric, selected, onChange }: { current: string; metric: string; selected: string[]; onChange(ids: string[]): void }) {
+  const { experiments } = useLive();
+  const [open, setOpen] = useState(false);
+  const root = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    if (!open) return;
+    const close = (e: MouseEvent) => root.current && !root.current.contains(e.target as Node) && setOpen(false);
+    const esc = (e: KeyboardEvent) => e.key === 'Escape' && setOpen(false);
+    document.addEventListener('mousedown', close);
+    document.addEventListener('keydown', esc);
+    return () => {
+      document.removeEventListener('mousedown', close);
+      document.removeEventListener('keydown', esc);
+    };
+  }, [open]);
+  const others = experiments.filter((e) => e.id !== current);
+  return (
+    <div className="tmenu exp-picker" ref={root}>
+      <button type="button" aria-haspopup="dialog" aria-expanded={open} onClick={() => setOpen(!open)} title="Add runs from other experiments (same metric)">
+        Experiments{selected.length ? ` +${selected.length}` : ''} ▾
+      </button>
+      {open && (
+        <div className="tmenu-pop exp-picker-pop" role="dialog" aria-label="Compare with experiments" data-testid="experiment-picker">
+          <div className="tmenu-group-head">Add runs from (arms are labelled experiment/arm)</div>
+          {others.length === 0 && <div className="muted small tmenu-empty">No other experiments yet.</div>}
+          {others.map((e) => (
+            <label key={e.id} className="tmenu-check">
+              <input
+                type="checkbox"
+                aria-label={`Compare with ${e.name} (${e.id})`}
+                checked={selected.includes(e.id)}
+                onChange={(ev) => onChange(ev.target.checked ? [...selected, e.id] : selected.filter((x) => x !== e.id))}
+              />
+              <span className="tmenu-title">{e.name}</span>
+              <span className="tmenu-paper">
+                {e.id} · {e.arms.join(', ')} · {e.status}
+              </span>
+            </label>
+          ))}
+          <div className="muted small tmenu-empty">Experiments without “{metric}” add no curves.</div>
+        </div>
+      )}
     </div>
   );
 }
