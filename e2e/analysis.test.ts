@@ -208,14 +208,15 @@ describe('templates and comparison analysis', { timeout: 120_000 }, () => {
     assert.deepEqual(s.externalRequests, []);
   });
 
-  test('export all figures in Electron: one saveFile per file', async () => {
+  test('export all figures in Electron: one folder dialog, every file written into it', async () => {
     const page = await s.context.newPage();
     await page.addInitScript(`
       const calls = [];
       window.__calls = calls;
       window.creditlabDesktop = {
         platform: 'linux',
-        saveFile: async (req) => (calls.push(req), { path: '/home/u/figs/' + req.defaultName }),
+        saveFile: async () => { throw new Error('export all must not ask once per file'); },
+        saveFiles: async (req) => (calls.push(...req.files), { folder: '/home/u/figs', paths: req.files.map((f) => '/home/u/figs/' + f.name) }),
         exportExperimentToFile: async () => null,
         openRewardFile: async () => null,
         revealInFolder: async () => undefined,
@@ -227,14 +228,14 @@ describe('templates and comparison analysis', { timeout: 120_000 }, () => {
       await page.goto(s.host.url + `#/exp/${otherId}/compare`);
       await page.getByTestId('comparison-plot').locator('.scatterlayer .trace').first().waitFor({ timeout: 15_000 });
       await page.getByRole('button', { name: 'All figures' }).click();
-      await page.getByTestId('export-status').filter({ hasText: /saved \d+ of \d+ files/ }).waitFor({ timeout: 60_000 });
-      const calls = (await page.evaluate('window.__calls')) as { defaultName: string; encoding: string; content: string }[];
+      await page.getByTestId('export-status').filter({ hasText: /saved \d+ files to \/home\/u\/figs/ }).waitFor({ timeout: 60_000 });
+      const calls = (await page.evaluate('window.__calls')) as { name: string; encoding: string; content: string }[];
       assert.equal(calls.length, 3 * metrics.length);
-      const png = calls.find((c) => c.defaultName === 'other-charts_episodic_return.png')!;
+      const png = calls.find((c) => c.name === 'other-charts_episodic_return.png')!;
       assert.equal(png.encoding, 'base64');
       assert.equal(Buffer.from(png.content, 'base64').subarray(1, 4).toString(), 'PNG');
-      assert.ok(calls.some((c) => c.defaultName === 'other-charts_episodic_return.svg' && c.content.startsWith('<svg')));
-      assert.ok(calls.some((c) => c.defaultName === 'other-charts_episodic_return.csv' && c.content.startsWith('arm,step')));
+      assert.ok(calls.some((c) => c.name === 'other-charts_episodic_return.svg' && c.content.startsWith('<svg')));
+      assert.ok(calls.some((c) => c.name === 'other-charts_episodic_return.csv' && c.content.startsWith('arm,step')));
     } finally {
       await page.close();
     }

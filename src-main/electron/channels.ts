@@ -34,6 +34,11 @@ export interface CreditlabDesktopApi {
   readonly platform: string;
   /** Save dialog, then writes the content; resolves to the chosen path. */
   saveFile(req: SaveFileRequest): Promise<{ path: string } | null>;
+  /**
+   * Folder dialog, then writes every file into the chosen folder ("export all figures"). Names must be
+   * plain file names; an existing file is not overwritten silently: the call fails naming it.
+   */
+  saveFiles(req: SaveFilesRequest): Promise<{ folder: string; paths: string[] } | null>;
   /** Exports an experiment (as CreditlabApi.exportExperiment) straight to a file chosen in a save dialog. */
   exportExperimentToFile(experimentId: string, format: 'csv' | 'json'): Promise<{ path: string } | null>;
   /** Open dialog for a reward file (.ts/.js/.mjs, at most 1 MB); resolves to its path and source. */
@@ -44,7 +49,12 @@ export interface CreditlabDesktopApi {
   onMenuCommand(listener: (command: MenuCommand) => void): () => void;
 }
 
-export const DESKTOP_METHODS = ['saveFile', 'exportExperimentToFile', 'openRewardFile', 'revealInFolder'] as const satisfies readonly (keyof CreditlabDesktopApi)[];
+export interface SaveFilesRequest {
+  title?: string;
+  files: { name: string; content: string; encoding?: 'utf8' | 'base64' }[];
+}
+
+export const DESKTOP_METHODS = ['saveFile', 'saveFiles', 'exportExperimentToFile', 'openRewardFile', 'revealInFolder'] as const satisfies readonly (keyof CreditlabDesktopApi)[];
 export type DesktopMethod = (typeof DESKTOP_METHODS)[number];
 
 /** The subset of Electron's ipcMain the bridge uses (a fake in tests). */

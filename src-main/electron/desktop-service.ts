@@ -1,16 +1,17 @@
 // Native dialogs and "reveal in folder", with Electron's dialog/shell injected so the policy (what
 // may be written, read or revealed) is testable in plain Node.
 import { readFile, stat, writeFile } from 'node:fs/promises';
-import { basename, extname, isAbsolute, relative, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { basename, extname, isAbsolute, join, relative, resolve } from 'node:path';
 import type { CreditlabApi } from '@creditlab/api';
-import type { OpenedFile, SaveFileRequest } from './channels';
+import type { OpenedFile, SaveFileRequest, SaveFilesRequest } from './channels';
 import type { DesktopService } from './ipc-bridge';
 
 type Filter = { name: string; extensions: string[] };
 
 export interface NativeShell {
   showSaveDialog(opts: { defaultPath: string; filters: Filter[] }): Promise<{ canceled: boolean; filePath?: string }>;
-  showOpenDialog(opts: { filters: Filter[]; properties: ('openFile')[] }): Promise<{ canceled: boolean; filePaths: string[] }>;
+  showOpenDialog(opts: { title?: string; filters?: Filter[]; properties: ('openFile' | 'openDirectory' | 'createDirectory')[] }): Promise<{ canceled: boolean; filePaths: string[] }>;
   showItemInFolder(path: string): void;
   /** Folder the save dialog starts in (Electron: app.getPath('documents')). */
   defaultDir(): string;
@@ -53,6 +54,19 @@ export function createDesktopService(api: Pick<CreditlabApi, 'exportExperiment'>
 
   return {
     saveFile: save,
+
+    async saveFiles(req: SaveFilesRequest) {
+      const r = await native.showOpenDialog({ title: req.title ?? 'Choose a folder for the exported files', properties: ['openDirectory', 'createDirectory'] });
+      const folder = r.filePaths[0];
+      if (r.canceled || !folder) return null;
+      const paths = req.files.map((f) => join(folder, basename(f.name)));
+      const taken = paths.filter((p) => existsSync(p));
+      if (taken.length) throw new Error(`not overwriting ${taken.map((p) => basename(p)).join(', ')} in ${folder}: choose an empty folder`);
+      for (const [i, f] of req.files.entries()) await writeFile(paths[i], f.encoding === 'base64' ? Buffer.from(f.content, 'base64') : f.content);
+      chosen.add(resolve(folder));
+      for (const p of paths) chosen.add(resolve(p));
+      return { folder, paths };
+    },
 
     async exportExperimentToFile(experimentId, format) {
       const out = await api.exportExperiment(experimentId, format);

@@ -103,3 +103,23 @@ it("Electron's CSP is the web host's, with connect-src narrowed to the app", asy
     await host.close();
   }
 });
+
+it('saves many files into one chosen folder, never outside it and never over an existing file', async () => {
+  const folder = join(tmp, 'figs');
+  mkdirSync(folder, { recursive: true });
+  const { desktop, revealed } = setup(null, folder);
+  const out = await desktop.saveFiles({
+    files: [
+      { name: 'a.svg', content: '<svg/>' },
+      { name: 'a.png', content: Buffer.from([137, 80, 78, 71]).toString('base64'), encoding: 'base64' },
+    ],
+  });
+  assert.deepEqual(out, { folder, paths: [join(folder, 'a.svg'), join(folder, 'a.png')] });
+  assert.equal(readFileSync(join(folder, 'a.svg'), 'utf8'), '<svg/>');
+  assert.deepEqual([...readFileSync(join(folder, 'a.png'))], [137, 80, 78, 71]);
+  await assert.rejects(desktop.saveFiles({ files: [{ name: 'a.svg', content: 'again' }] }), /not overwriting a\.svg/);
+  await assert.rejects(desktop.saveFiles({ files: [{ name: '../escape.txt', content: 'x' }] }), /plain file name/);
+  await desktop.revealInFolder(folder);
+  assert.deepEqual(revealed, [folder]);
+  assert.equal(await setup(null, null).desktop.saveFiles({ files: [{ name: 'x.csv', content: '' }] }), null);
+});

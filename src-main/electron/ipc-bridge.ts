@@ -76,6 +76,26 @@ const DESKTOP_ARGS: Record<DesktopMethod, z.ZodType<unknown[]>> = {
       })
       .strict(),
   ]),
+  saveFiles: z.tuple([
+    z
+      .object({
+        title: z.string().max(200).optional(),
+        files: z
+          .array(
+            z
+              .object({
+                // A plain file name: no folder parts, so nothing can be written outside the chosen folder.
+                name: z.string().min(1).max(255).regex(/^(?!\.\.?$)[^/\\\u0000-\u001f<>:"|?*]+$/, 'expected a plain file name'),
+                content: z.string().max(256 * 1024 * 1024),
+                encoding: z.enum(['utf8', 'base64']).optional(),
+              })
+              .strict(),
+          )
+          .min(1)
+          .max(500),
+      })
+      .strict(),
+  ]),
   exportExperimentToFile: z.tuple([id, z.enum(['csv', 'json'])]),
   openRewardFile: z.tuple([]),
   revealInFolder: z.tuple([z.string().min(1).max(4096)]),

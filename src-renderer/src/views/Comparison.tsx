@@ -603,7 +603,7 @@ export function Comparison({ experiment, compact = false, hacking }: { experimen
   };
   /**
    * Every metric's figure (PNG and SVG, publication style, current settings) and the curve data behind it.
-   * Browser: one zip. Electron: one save dialog per file until the desktop API can pick a folder.
+   * Browser: one zip. Electron: one folder dialog, every file written into the chosen folder.
    */
   const exportAll = async () => {
     setExporting(true);
@@ -628,13 +628,15 @@ export function Comparison({ experiment, compact = false, hacking }: { experimen
       }
       if (files.length === 0) return setSaved('nothing to export yet');
       if (desktop) {
-        let n = 0;
-        for (const f of files) {
-          const o = 'dataUrl' in f ? await saveDataUrl(f.dataUrl, f.name) : await saveText(f.text, f.name, 'text/csv');
-          if (o.kind === 'cancelled') break;
-          n++;
-        }
-        return setSaved(`saved ${n} of ${files.length} files`);
+        const out = await desktop.saveFiles({
+          title: `Export ${files.length} files of ${experiment.name}`,
+          files: files.map((f) => {
+            if (!('dataUrl' in f)) return { name: f.name, content: f.text, encoding: 'utf8' as const };
+            const [head, body] = f.dataUrl.split(',', 2);
+            return head.includes(';base64') ? { name: f.name, content: body, encoding: 'base64' as const } : { name: f.name, content: decodeURIComponent(body), encoding: 'utf8' as const };
+          }),
+        });
+        return setSaved(out ? `saved ${out.paths.length} files to ${out.folder}` : 'export cancelled');
       }
       const enc = new TextEncoder();
       const zip = makeZip(files.map((f) => ({ name: f.name, data: 'dataUrl' in f ? dataUrlBytes(f.dataUrl) : enc.encode(f.text) })));

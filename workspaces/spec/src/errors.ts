@@ -67,6 +67,8 @@ function issueMessage(issue: z.core.$ZodIssue, input: unknown): string {
       if ('note' in issue && issue.note === 'No matching discriminator') return `unknown value ${got}`;
       return `does not match any allowed form (got ${got})`;
     case 'invalid_format':
+      // A schema's own wording ("letters, digits, …", "expected HH:MM:SS") says more than "regex format".
+      if (!/^Invalid/.test(issue.message)) return `${issue.message}, got ${got}`;
       return `expected ${issue.format} format, got ${got}`;
     default:
       return issue.message;

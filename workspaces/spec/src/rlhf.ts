@@ -102,12 +102,16 @@ export const RlhfAlgoSchema = z
     treg: z
       .object({
         alpha: z.number().min(0).default(0).describe('T-REG weight α (Zhou et al. 2024); 0 = plain DPO'),
-        iterations: int().min(0).default(200).describe('fine-tuning of a copy of the SFT model on careful/careless control-token data (cached); its contrast gives the token rewards r̂'),
+        iterations: int().min(0).default(500).describe('fine-tuning of a copy of the SFT model on careful/careless control-token data (cached); its contrast gives the token rewards r̂'),
         batchSize: int().min(2).default(64),
-        lr: z.number().positive().default(2e-3),
+        lr: z.number().positive().default(5e-3),
+        source: z
+          .enum(['contrastive', 'oracle'])
+          .default('contrastive')
+          .describe('r̂ from the careful/careless conditioned model, or (a control) from the step checker: σ(±2) − 0.5 on correct steps / the first wrong step, 0 after it'),
       })
       .strict()
-      .default({ alpha: 0, iterations: 200, batchSize: 64, lr: 2e-3 })
+      .default({ alpha: 0, iterations: 500, batchSize: 64, lr: 5e-3, source: 'contrastive' })
       .describe('dpo only: the token-level reward regulariser and the conditioned model that scores it'),
   })
   .strict()
