@@ -1,9 +1,9 @@
 // `creditlab slurm doctor` against the runner's fake Slurm (workspaces/runner/test/fake-slurm).
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CliIO } from '../io';
 import { slurmCommand } from './slurm';
@@ -73,7 +73,10 @@ test('an unknown partition and an unreachable controller fail with exit code 1',
 });
 
 test('without Slurm on PATH the doctor says what is missing', async () => {
-  process.env.PATH = `${dirname(process.execPath)}:/usr/bin:/bin`;
+  // A PATH with only what the doctor needs besides Slurm: /usr/bin may hold a real Slurm (CI installs one).
+  const bare = mkdtempSync(join(tmpdir(), 'creditlab-bare-path-'));
+  for (const tool of [process.execPath, '/usr/bin/df', '/usr/bin/stat']) if (existsSync(tool)) symlinkSync(tool, join(bare, basename(tool)));
+  process.env.PATH = bare;
   try {
     const io = memoryIO();
     assert.equal(await slurmCommand(['doctor', '--workspace', workspace], io), 1);

@@ -149,12 +149,14 @@ export class SlurmExecutor implements Executor {
   async shutdown(): Promise<void> {
     if (this.cancelKick) clearImmediate(this.cancelKick);
     this.cancelKick = null;
-    await Promise.all([...this.inflight]);
-    await this.exclusive(() => this.flushCancels(true));
+    // Stopped first: a tick already waiting in exclusive() would otherwise run after shutdown
+    // returned and hand events to a sink whose store the host has closed.
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    await this.busy;
+    await Promise.all([...this.inflight]);
+    await this.exclusive(() => this.flushCancels(true));
+    while (this.busy) await this.busy;
   }
 
   // ---- re-attach --------------------------------------------------------------------------------
@@ -285,6 +287,7 @@ export class SlurmExecutor implements Executor {
   }
 
   private async tick(): Promise<void> {
+    if (this.stopped) return;
     const now = Date.now();
     const settling = this.active().some((t) => t.terminalSince !== null);
     let states: Map<string, TaskState> | null = null;

@@ -1,5 +1,6 @@
 // Slurm's view of array tasks, parsed from squeue / sacct / scontrol text output, and how its
 // states map to a run's. Text formats rather than --json: they work on every Slurm version in use.
+import { constants as osConstants } from 'node:os';
 
 export interface TaskState {
   jobId: string;
@@ -52,7 +53,16 @@ export function endedMessage(t: TaskState): string {
   const s = normState(t.state);
   const reason = t.reason && t.reason !== 'None' && t.reason !== '(null)' ? ` (${t.reason})` : '';
   const exit = t.exitCode && t.exitCode !== '0:0' ? `, exit code ${t.exitCode}` : '';
-  return `Slurm task ${t.jobId}_${t.taskId} ended ${s}${reason}${exit}: ${EXPLAIN[s] ?? 'the task ended before the run finished'}`;
+  // Slurm's ExitCode is "code:signal". A real task killed with SIGKILL ends FAILED with 0:9 (and a
+  // reason such as JobLaunchFailure), where "exited with a non-zero code" would mislead.
+  const sig = Number(/^\d+:(\d+)$/.exec(t.exitCode ?? '')?.[1] ?? 0);
+  const explain = s === 'FAILED' && sig > 0 ? `the task was killed by signal ${sig}${signalName(sig)} (the node's OOM killer, an administrator, or a crash)` : EXPLAIN[s] ?? 'the task ended before the run finished';
+  return `Slurm task ${t.jobId}_${t.taskId} ended ${s}${reason}${exit}: ${explain}`;
+}
+
+function signalName(n: number): string {
+  const name = Object.entries(osConstants.signals).find(([, v]) => v === n)?.[0];
+  return name ? ` (${name})` : '';
 }
 
 /** `123_4` → ['123', 4]; `123_[4-6,9%2]` → three/four entries; a plain `123` → the job itself (task -1). */
