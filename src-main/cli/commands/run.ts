@@ -3,6 +3,7 @@ import { SpecValidationError, validateExperiment } from '@creditlab/spec';
 import { SlurmExecutor, validateSlurmOptions, type SlurmOptions } from '@creditlab/runner';
 import type { RunSummary } from '@creditlab/api';
 import { Host } from '../../host/host';
+import { readWorkspaceConfig } from '../../host/workspace-config';
 import { parseArgs } from '../args';
 import { EXIT, type CliIO } from '../io';
 import { fmtDuration, loadSpec, printSpecErrors } from './common';
@@ -41,12 +42,13 @@ export async function runCommand(argv: string[], io: CliIO): Promise<number> {
   let host: Host | null = null;
   try {
     const { spec, specDir } = loadSpec(positional[0], (flags.set as string[]) ?? []);
-    // The spec may ask for Slurm (and its options); flags on the command line win.
+    // Flags win over the spec, the spec over the workspace's config.json.
     const fromSpec = validateExperiment(spec).spec.executor;
-    const useSlurm = (flags.executor ?? fromSpec?.type ?? 'local') === 'slurm';
+    const fromWorkspace = readWorkspaceConfig((flags.workspace as string | undefined) ?? undefined).executor;
+    const useSlurm = (flags.executor ?? fromSpec?.type ?? fromWorkspace?.type ?? 'local') === 'slurm';
     let executor: SlurmExecutor | undefined;
     if (useSlurm) {
-      const so = fromSpec?.slurm ?? {};
+      const so = { ...(fromWorkspace?.slurm ?? {}), ...(fromSpec?.slurm ?? {}) };
       const slurm: SlurmOptions = {
         partition: (flags['slurm-partition'] as string | undefined) ?? so.partition,
         time: (flags['slurm-time'] as string | undefined) ?? so.time,
