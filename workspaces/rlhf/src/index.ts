@@ -9,3 +9,4 @@ export * from './prm';
 export * from './macro';
 export * from './dpo';
 export { trainRlhf, taskConfigOf, sftCacheKey, cacheDir, oracleScorer, type StepScorer } from './train';
+export * from './treg';

@@ -18,7 +18,7 @@ import { checkSolution, decode, DEFAULT_TASK, encodePrompt, promptOf, promptWidt
 import { refineStepRewards, resolvePlacement, returnsToGo, tokenRewards } from './process-reward';
 import { gae, klPerToken, looBaseline, mean, std } from './advantages';
 import { dpoPairLoss, k3KlLoss, pgLoss, ppoPolicyLoss, valueLoss } from './losses';
-import { contrastiveTokenRewards, trainConditioning, tregPairLoss } from './treg';
+import { contrastiveTokenRewards, oracleTokenRewards, trainConditioning, tregPairLoss } from './treg';
 import { sigmoid } from './dpo';
 
 export function taskConfigOf(cfg: RlhfRunConfig): TaskConfig {
@@ -106,15 +106,15 @@ async function buildScorer(cfg: RlhfRunConfig, sft: GruModel, train: Problem[], 
 /** The careful/careless conditioned copy of the SFT model that scores T-REG's token rewards (cached like SFT). */
 async function conditionedModel(cfg: RlhfRunConfig, sft: GruModel, train: Problem[], W: number, ctx: RunContext): Promise<GruModel> {
   const m = sft.clone({ trainable: true, seed: cfg.sft.seed + 2 });
-  const { alpha: _alpha, ...tc } = cfg.algo.treg;
-  const file = join(cacheDir(), `rlhf-treg-${hashValue({ v: 1, sft: sftCacheKey(cfg), tc })}.json`);
+  const { alpha: _alpha, source: _source, ...tc } = cfg.algo.treg;
+  const file = join(cacheDir(), `rlhf-treg-${hashValue({ v: 2, sft: sftCacheKey(cfg), tc })}.json`);
   if (cfg.sft.cache && existsSync(file)) {
     m.setWeights(JSON.parse(readFileSync(file, 'utf8')) as Weights);
     ctx.info(`T-REG conditioned model: reused ${file}`);
     return m;
   }
   const t0 = performance.now();
-  const losses = trainConditioning(m, train, tc, cfg.sft, W, new Rng(cfg.sft.seed).fork('treg'));
+  const losses = trainConditioning(m, train, tc, cfg.sft, W, new Rng(cfg.sft.seed).fork('treg'), cfg.task.maxResponseTokens);
   ctx.info(`T-REG conditioned model: ${losses.length} iterations in ${((performance.now() - t0) / 1000).toFixed(1)} s, final loss ${losses.at(-1)?.toFixed(4)}`);
   if (cfg.sft.cache) {
     mkdirSync(cacheDir(), { recursive: true });
@@ -400,7 +400,10 @@ export const trainRlhf: TrainFn = async (ctx) => {
     let tregW = 0;
     if (dpoT && a.treg.alpha > 0) {
       const rows = pairs.flat();
-      const rh = contrastiveTokenRewards(cond!, rows.map((b) => problems[b]), rows.map((b) => responses[b]), W);
+      const rh =
+        a.treg.source === 'oracle'
+          ? rows.map((b) => oracleTokenRewards(responses[b].length, scored[b].check))
+          : contrastiveTokenRewards(cond!, rows.map((b) => problems[b]), rows.map((b) => responses[b]), W);
       const full = responses.map(() => [] as number[]);
       rows.forEach((b, i) => (full[b] = rh[i]));
       // w = σ(r_l − r_w) from the pre-update log-probs: DPO's own gradient weight, without a gradient through it.

@@ -2,7 +2,7 @@
 // The paper scores each response token with the frozen model under two contrastive revision prompts
 // ("be more helpful/correct" vs the opposite). A 64-unit GRU cannot follow instructions, so the
 // small-model analogue teaches it two control tokens instead: a copy of the SFT model is fine-tuned on
-// correct solutions behind CAREFUL and on solutions with one wrong step behind CARELESS. Then
+// correct solutions behind CAREFUL and on wrong ones behind CARELESS. Then
 // r̂_t = σ(log π(y_t | x, careful) − log π(y_t | x, careless)) − 0.5 is negative where a careless writer is
 // more likely than a careful one, i.e. on the first wrong step (the following steps carry the error
 // forward consistently, which both conditions predict alike).
@@ -10,8 +10,8 @@ import * as tf from '@tensorflow/tfjs';
 import { Rng } from '@creditlab/common';
 import { GruModel, batchTensors, clippedStep } from './model';
 import { nllLoss } from './sft';
-import { encode, encodePrompt, sftSolution, type Problem, type SftDataConfig } from './task';
-import { tregTokenRewards } from './dpo';
+import { checkSolution, encode, encodePrompt, sftSolution, type Problem, type SftDataConfig, type SolutionCheck } from './task';
+import { sigmoid, tregTokenRewards } from './dpo';
 
 // Two existing prompt symbols that never follow '=' in task data, so the vocabulary (and every cached
 // SFT checkpoint) is unchanged; the control token is appended after the prompt, next to the response.
@@ -25,20 +25,39 @@ export interface ConditioningConfig {
   lr: number;
 }
 
-/** Fine-tunes `model` in place: half of each batch careful (no wrong step), half careless (one wrong step). */
-export function trainConditioning(model: GruModel, problems: Problem[], cfg: ConditioningConfig, data: SftDataConfig, width: number, rng: Rng): number[] {
-  const opt = tf.train.adam(cfg.lr);
+/**
+ * Fine-tunes `model` (a copy of the SFT policy) in place. Careful rows: solutions without a wrong step.
+ * Careless rows: half the SFT policy's own wrong samples (drawn before fine-tuning, so r̂ knows the errors
+ * the policy actually makes: miscounted steps, wrong sums, early answers), half synthetic one-wrong-step ones.
+ */
+export function trainConditioning(model: GruModel, problems: Problem[], cfg: ConditioningConfig, data: SftDataConfig, width: number, rng: Rng, maxTokens = 40): number[] {
   const careful: SftDataConfig = { restateRate: data.restateRate, wrongRate: 0 };
   const careless: SftDataConfig = { restateRate: 0, wrongRate: 1 };
+  const own: { p: Problem; r: number[] }[] = [];
+  for (let i = 0; i < 8 && own.length < 4 * cfg.batchSize; i++) {
+    const ps = Array.from({ length: 256 }, () => problems[rng.int(problems.length)]);
+    const rs = model.sample(ps.map((p) => encodePrompt(p, width)), { maxTokens, rng });
+    rs.forEach((r, b) => !checkSolution(ps[b], r).success && own.push({ p: ps[b], r }));
+  }
+  const opt = tf.train.adam(cfg.lr);
   const losses: number[] = [];
   for (let it = 0; it < cfg.iterations; it++) {
     const prompts: number[][] = [];
     const responses: number[][] = [];
     for (let i = 0; i < cfg.batchSize; i++) {
-      const p = problems[rng.int(problems.length)];
-      const good = i % 2 === 0;
-      prompts.push(controlPrompt(p, width, good ? CONTROL.careful : CONTROL.careless));
-      responses.push(encode(sftSolution(p, good ? careful : careless, rng)));
+      if (i % 2 === 0) {
+        const p = problems[rng.int(problems.length)];
+        prompts.push(controlPrompt(p, width, CONTROL.careful));
+        responses.push(encode(sftSolution(p, careful, rng)));
+      } else if (i % 4 === 1 && own.length) {
+        const { p, r } = own[rng.int(own.length)];
+        prompts.push(controlPrompt(p, width, CONTROL.careless));
+        responses.push(r);
+      } else {
+        const p = problems[rng.int(problems.length)];
+        prompts.push(controlPrompt(p, width, CONTROL.careless));
+        responses.push(encode(sftSolution(p, careless, rng)));
+      }
     }
     const { tokens, mask } = batchTensors(prompts, responses);
     losses.push(clippedStep(opt, model.trainableVars(), () => nllLoss(model, tokens, mask, width + 1), 1).loss);
@@ -49,7 +68,7 @@ export function trainConditioning(model: GruModel, problems: Problem[], cfg: Con
 }
 
 /** r̂ per response token (rows trimmed to each response's length), from the conditioned model. */
-export function contrastiveTokenRewards(model: GruModel, problems: Problem[], responses: number[][], width: number): number[][] {
+export function contrastiveTokenRewards(model: GruModel, problems: Problem[], responses: number[][], width: number, controls: { careful: number; careless: number } = CONTROL): number[][] {
   if (!problems.length) return [];
   const logps = (ctrl: number) => {
     const { tokens, mask } = batchTensors(problems.map((p) => controlPrompt(p, width, ctrl)), responses);
@@ -58,8 +77,8 @@ export function contrastiveTokenRewards(model: GruModel, problems: Problem[], re
     tf.dispose([tokens, mask, lp]);
     return rows;
   };
-  const pos = logps(CONTROL.careful);
-  const neg = logps(CONTROL.careless);
+  const pos = logps(controls.careful);
+  const neg = logps(controls.careless);
   return responses.map((r, b) => tregTokenRewards(pos[b].slice(0, r.length), neg[b].slice(0, r.length)));
 }
 
@@ -70,4 +89,19 @@ export function contrastiveTokenRewards(model: GruModel, problems: Problem[], re
  */
 export function tregPairLoss(logp: tf.Tensor2D, mask: tf.Tensor, rhat: tf.Tensor2D, rowWeight: tf.Tensor1D, beta: number, alpha: number, nPairs: number): tf.Scalar {
   return logp.mul(rhat).mul(rowWeight.expandDims(1)).mul(mask).sum().mul(-beta * alpha / Math.max(1, nPairs)) as tf.Scalar;
+}
+
+/**
+ * A control for the contrastive r̂: what a careful writer who knows the answer would say. Tokens of
+ * correct steps get σ(2) − 0.5, the first wrong step σ(−2) − 0.5, later tokens 0 (the error is already made).
+ */
+export function oracleTokenRewards(length: number, check: SolutionCheck): number[] {
+  const r = new Array<number>(length).fill(0);
+  const pos = sigmoid(2) - 0.5;
+  for (let k = 0; k < check.steps.length; k++) {
+    const s = check.steps[k];
+    for (let t = s.start; t <= s.end && t < length; t++) r[t] = k === check.firstWrong ? -pos : pos;
+    if (k === check.firstWrong) break;
+  }
+  return r;
 }

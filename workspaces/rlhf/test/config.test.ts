@@ -5,18 +5,20 @@ import { resolveExperiment, validateExperiment } from '@creditlab/spec/resolve';
 import { SpecValidationError } from '@creditlab/spec/errors';
 import { RlhfRunConfigSchema } from '@creditlab/spec/rlhf';
 
-const preset = JSON.parse(readFileSync(new URL('../../../presets/rlhf-prm-hacking.json', import.meta.url), 'utf8'));
+const preset = JSON.parse(readFileSync(new URL('../../../presets/prm-hacking.json', import.meta.url), 'utf8'));
 
-test('the PRM-hacking preset resolves: 6 arms × 2 seeds, each a valid rlhf config', () => {
+test('the PRM-hacking preset resolves: the issue\'s 7 arms × 3 seeds, each a valid rlhf config', () => {
   const { runs } = resolveExperiment(preset);
-  assert.equal(runs.length, 12);
-  assert.deepEqual([...new Set(runs.map((r) => r.arm))], ['success-only', 'pr', 'pr-clip', 'pr-delta', 'pr-clip-delta', 'pr-delta-literal']);
+  assert.equal(runs.length, 21);
+  assert.deepEqual([...new Set(runs.map((r) => r.arm))], ['success-only', 'pr', 'pr-clip', 'pr-delta', 'pr-clip-delta', 'pr-delta-literal', 'pr-clip-delta-literal']);
   for (const r of runs) {
     assert.equal(r.config.kind, 'rlhf');
     RlhfRunConfigSchema.parse(r.config);
   }
-  const lit = runs.find((r) => r.arm === 'pr-delta-literal')!.config as { reward: { placement: string } };
-  assert.equal(lit.reward.placement, 'step');
+  for (const arm of ['pr-delta-literal', 'pr-clip-delta-literal']) {
+    const lit = runs.find((r) => r.arm === arm)!.config as { reward: { placement: string } };
+    assert.equal(lit.reward.placement, 'step');
+  }
 });
 
 test('bad configs fail validation with the JSON path, before training', () => {

@@ -19,7 +19,7 @@ for (const [name, over] of [
   ['ppo + pr + k1 KL', { reward: { type: 'pr' }, algo: { type: 'ppo', promptsPerBatch: 3, samplesPerPrompt: 2, epochs: 2, minibatches: 2 }, kl: { coef: 0.05 } }],
   ['ppo + macro actions (ppl) + success', { algo: { type: 'ppo', promptsPerBatch: 2, samplesPerPrompt: 2, macro: { termination: 'ppl' } } }],
   ['rloo + pr + LSC transform', { reward: { type: 'pr', transform: 'lsc', lscSamples: 3 } }],
-  ['online DPO on success-ranked pairs', { algo: { type: 'dpo', promptsPerBatch: 3, samplesPerPrompt: 3 } }],
+  ['online DPO on success-ranked pairs', { algo: { type: 'dpo', promptsPerBatch: 3, samplesPerPrompt: 3, treg: { iterations: 2, batchSize: 4 } } }],
   ['grpo + delta + k3 KL in loss', { reward: { type: 'delta' }, algo: { type: 'grpo', promptsPerBatch: 3, samplesPerPrompt: 2 }, kl: { coef: 0.04, estimator: 'k3', in: 'loss' } }],
 ] as const) {
   test(`2-iteration smoke run through trainRlhf: ${name}`, async () => {
