@@ -43,4 +43,6 @@ const stale = !existsSync(built) || newestMtime(join(root, 'src-renderer')) > st
 if (e2e.some((f) => files.includes(f)) && stale) {
   run('npm', ['run', 'build']);
 }
-run(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=2', ...files]);
+// A test that leaves a handle open (a poller, a server) must not hang CI: exit once the tests are done,
+// and no single test may run longer than 5 minutes.
+run(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=2', '--test-force-exit', '--test-timeout=300000', ...files]);

@@ -233,9 +233,12 @@ describe('Slurm executor on a real one-node Slurm', { skip: skip ?? false }, () 
     assert.ok(host.store.series(experimentId, 'charts/learning_rate').find((x) => x.run === r0)!.steps.length > 0, 'run 0 flushed its metrics');
   });
 
-  test('a host that stops while tasks run re-attaches in a new process and ingests the rest, nothing twice', T, async () => {
+  test('a host that stops while tasks run re-attaches in a new process and ingests the rest, nothing twice', T, async (t) => {
     const ws = join(dir, 'reattach');
     const first = new Host({ workspace: ws, executor: new SlurmExecutor(FAST) });
+    // If an assertion fails before the planned close, the executor's pollers must not keep the process alive.
+    let firstClosed = false;
+    t.after(() => (firstClosed ? undefined : first.close()));
     const { experimentId, runIds } = first.launch(spec('reattach', 20_000));
     const events = (id: string) => join(first.store.runDir(id), 'events.jsonl');
     // The host learns a task started when it next ingests, so wait for that too (slow under load).
@@ -245,6 +248,7 @@ describe('Slurm executor on a real one-node Slurm', { skip: skip ?? false }, () 
     );
     assert.deepEqual(runIds.map((id) => first.store.getRunSummary(id).status), ['running', 'running'], 'the first host leaves while both run');
     await first.close();
+    firstClosed = true;
     const second = new Host({ workspace: ws, executor: new SlurmExecutor(FAST) });
     try {
       await until(() => runIds.every((id) => second.store.getRunSummary(id).status === 'finished'), 'both runs finished after re-attach', 40_000);
