@@ -28,6 +28,9 @@ const args = process.argv.slice(2);
 const json = args.includes('--json');
 const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : null;
 const steps = Number(process.env.BENCH_STEPS ?? 32768);
+// Scaling needs runs long enough that a worker's start-up (tsx, tfjs wasm init: ~1 s) does not dominate:
+// with 2-second runs the start-up and the second core's warm-up cap the ratio well below 2.
+const scalingSteps = Number(process.env.BENCH_SCALING_STEPS ?? 131072);
 /** rl-ppo-cartpole: env steps per training run (floored to whole 512-step iterations by both sides). */
 const ppoSteps = Number(process.env.BENCH_PPO_STEPS ?? 50000);
 /** rl-ppo-cartpole: ours and the reference alternate this many times; medians are compared. */
@@ -38,12 +41,12 @@ const log = (m: string) => process.stderr.write(m + '\n');
 const load = () => loadavg().map((x) => x.toFixed(2)).join(' ');
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-function cartpoleSpec(seeds: number[]) {
+function cartpoleSpec(seeds: number[], budgetSteps = steps) {
   return {
     version: 1,
     name: 'bench-cartpole-ppo',
     seeds,
-    budget: { steps },
+    budget: { steps: budgetSteps },
     base: { kind: 'rl', env: { id: 'CartPole-v1' }, algo: { name: 'ppo' } },
     arms: [{ name: 'ppo' }],
   };
@@ -55,12 +58,12 @@ async function experimentSps(seeds: number[], workers: number): Promise<number> 
 }
 
 /** Also returns each run's own wall time (worker start to finish), to tell start-up from training. */
-async function experiment(seeds: number[], workers: number): Promise<{ sps: number; runSeconds: number[] }> {
+async function experiment(seeds: number[], workers: number, budgetSteps = steps): Promise<{ sps: number; runSeconds: number[] }> {
   const dir = mkdtempSync(join(tmpdir(), 'creditlab-bench-'));
   const host = new Host({ workspace: dir, workers });
   try {
     const t0 = performance.now();
-    const { done, runIds } = host.launch(cartpoleSpec(seeds));
+    const { done, runIds } = host.launch(cartpoleSpec(seeds, budgetSteps));
     await done;
     const seconds = (performance.now() - t0) / 1000;
     const runSeconds: number[] = [];
@@ -69,7 +72,7 @@ async function experiment(seeds: number[], workers: number): Promise<{ sps: numb
       if (r.status !== 'finished') throw new Error(`bench run ${id} ${r.status}: ${r.error}`);
       if (r.startedAt && r.endedAt) runSeconds.push((Date.parse(r.endedAt) - Date.parse(r.startedAt)) / 1000);
     }
-    return { sps: (steps * seeds.length) / seconds, runSeconds };
+    return { sps: (budgetSteps * seeds.length) / seconds, runSeconds };
   } finally {
     await host.close();
     rmSync(dir, { recursive: true, force: true });
@@ -163,8 +166,8 @@ const BENCHES: Record<string, (backend: string) => Promise<BenchResult>> = {
     const seeds = [0, 1, 2, 3];
     const before = load();
     const headBefore = await cpuHeadroom(n);
-    const one = await experiment(seeds, 1);
-    const many = await experiment(seeds, n);
+    const one = await experiment(seeds, 1, scalingSteps);
+    const many = await experiment(seeds, n, scalingSteps);
     const headAfter = await cpuHeadroom(n);
     const secs = (xs: number[]) => xs.map((x) => x.toFixed(1)).join('/');
     return {
@@ -175,7 +178,7 @@ const BENCHES: Record<string, (backend: string) => Promise<BenchResult>> = {
       unit: 'env-steps/s',
       backend,
       note:
-        `4 runs × ${steps} steps: ${n} workers vs 1 worker (ideal ratio ${n}); per-run seconds 1 worker ${secs(one.runSeconds)}, ` +
+        `4 runs × ${scalingSteps} steps: ${n} workers vs 1 worker (ideal ratio ${n}); per-run seconds 1 worker ${secs(one.runSeconds)}, ` +
         `${n} workers ${secs(many.runSeconds)}; CPU headroom (${n} spinning threads vs 1, the ceiling on this ratio right now) ` +
         `${headBefore.toFixed(2)} before, ${headAfter.toFixed(2)} after; load before ${before}, after ${load()}`,
     };
