@@ -8,26 +8,19 @@
 // RMSprop puts it inside, which for eps = 1e-5 acts like a much larger damping, so it is written out here).
 // Shares the rollout (auto-reset, truncation bootstrap, reward shaping seam) and GAE with ppo.ts.
 import * as tf from '@tensorflow/tfjs';
-import { Rng } from '@creditlab/common';
-import { A2cConfigSchema, type A2cConfig, type RunContext } from '@creditlab/spec';
+import { A2cConfigSchema, type RunContext } from '@creditlab/spec';
 import { ActorCritic } from './actor-critic';
-import { ensureBackend } from './backend';
 import { clipByGlobalNorm, exportVariables, explainedVariance, finiteMetrics, normalizeInPlace, variableFrom } from './nets';
-import { collectRollout, computeGae, rlConfig, RolloutBuffer, yieldToEventLoop, type RolloutState } from './ppo';
+import { beginRlRun, collectRollout, computeGae, RolloutBuffer, yieldToEventLoop, type RolloutState } from './ppo';
 import { Evaluator } from './evaluate';
-import { resolveShaper, type TrainOptions } from './shaping';
+import type { TrainOptions } from './shaping';
 import { SyncVectorEnv } from './vec-env';
 
 /** Loss metrics are logged every this many updates (an update is only numEnvs × numSteps env steps). */
 const LOG_EVERY = 100;
 
 export async function trainA2c(ctx: RunContext, opts: TrainOptions = {}): Promise<void> {
-  const cfg = rlConfig(ctx);
-  const args: A2cConfig = A2cConfigSchema.parse(cfg.algo);
-  const backend = await ensureBackend(ctx.backend);
-  const shapeReward = resolveShaper(ctx, opts);
-  const seed = ctx.run.seed;
-  const rng = new Rng(seed);
+  const { cfg, args, backend, shapeReward, seed, rng } = await beginRlRun(ctx, opts, A2cConfigSchema);
 
   const vec = new SyncVectorEnv(cfg.env.id, cfg.env.params, args.numEnvs, seed);
   const agent = new ActorCritic(vec.obsDim, vec.actionSpace, args.hiddenSizes, rng.fork('init'), 'a2c');

@@ -10,12 +10,11 @@
 // Env rewards pass through `shapeReward` before they enter the buffer; episodic returns are logged unshaped.
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '@creditlab/common';
-import { DqnConfigSchema, type DqnConfig, type RunContext } from '@creditlab/spec';
-import { ensureBackend } from './backend';
+import { DqnConfigSchema, type RunContext } from '@creditlab/spec';
 import { argmax, disposeVariables, exportVariables, finiteMetrics, makeMlp, mlpForward, mlpVariables, softUpdate, uniqueTag } from './nets';
-import { rlConfig, yieldToEventLoop } from './ppo';
+import { beginRlRun, yieldToEventLoop } from './ppo';
 import { Evaluator } from './evaluate';
-import { resolveShaper, type TrainOptions } from './shaping';
+import type { TrainOptions } from './shaping';
 import { SyncVectorEnv } from './vec-env';
 
 /** Metrics are logged every this many env steps, as CleanRL (every 100 global steps). */
@@ -82,12 +81,7 @@ export class ReplayBuffer {
 }
 
 export async function trainDqn(ctx: RunContext, opts: TrainOptions = {}): Promise<void> {
-  const cfg = rlConfig(ctx);
-  const args: DqnConfig = DqnConfigSchema.parse(cfg.algo);
-  const backend = await ensureBackend(ctx.backend);
-  const shapeReward = resolveShaper(ctx, opts);
-  const seed = ctx.run.seed;
-  const rng = new Rng(seed);
+  const { cfg, args, backend, shapeReward, seed, rng } = await beginRlRun(ctx, opts, DqnConfigSchema);
   const actRng = rng.fork('policy');
   const sampleRng = rng.fork('replay');
   const budget = ctx.run.budget.steps;

@@ -18,8 +18,9 @@
 // env copies in one batched forward pass with one download per step, and the update's dense layers use a
 // hand-written gradient (nets.ts) because wasm's transposed matMul and tanh were its dominant costs.
 import * as tf from '@tensorflow/tfjs';
+import type { z } from 'zod';
 import { Rng } from '@creditlab/common';
-import { PpoConfigSchema, type PpoConfig, type RunContext, type RlRunConfig } from '@creditlab/spec';
+import { PpoConfigSchema, type RunContext, type RlRunConfig } from '@creditlab/spec';
 import { ActorCritic } from './actor-critic';
 import { ensureBackend } from './backend';
 import { clipByGlobalNorm, exportVariables, explainedVariance, finiteMetrics, normalizeInPlace } from './nets';
@@ -190,16 +191,21 @@ export function rlConfig(ctx: RunContext): RlRunConfig {
   return cfg;
 }
 
+/** What every RL trainer starts from: its config and hyperparameters, the backend, the reward seam, the seed. */
+export async function beginRlRun<S extends z.ZodType>(ctx: RunContext, opts: TrainOptions, schema: S) {
+  const cfg = rlConfig(ctx);
+  const args = schema.parse(cfg.algo) as z.output<S>;
+  const backend = await ensureBackend(ctx.backend);
+  const shapeReward = resolveShaper(ctx, opts);
+  const seed = ctx.run.seed;
+  return { cfg, args, backend, shapeReward, seed, rng: new Rng(seed) };
+}
+
 // ---------------------------------------------------------------------------------------------------------
 // Training
 
 export async function trainPpo(ctx: RunContext, opts: TrainOptions = {}): Promise<void> {
-  const cfg = rlConfig(ctx);
-  const args: PpoConfig = PpoConfigSchema.parse(cfg.algo);
-  const backend = await ensureBackend(ctx.backend);
-  const shapeReward = resolveShaper(ctx, opts);
-  const seed = ctx.run.seed;
-  const rng = new Rng(seed);
+  const { cfg, args, backend, shapeReward, seed, rng } = await beginRlRun(ctx, opts, PpoConfigSchema);
 
   const vec = new SyncVectorEnv(cfg.env.id, cfg.env.params, args.numEnvs, seed, args.normalizeObs);
   const agent = new ActorCritic(vec.obsDim, vec.actionSpace, args.hiddenSizes, rng.fork('init'), 'ppo');

@@ -9,14 +9,12 @@
 // arbitrary cut does not look like a terminal state. If the budget runs out mid-batch, the unfinished
 // episodes are dropped (their steps still count against the budget).
 import * as tf from '@tensorflow/tfjs';
-import { Rng } from '@creditlab/common';
-import { ReinforceConfigSchema, type ReinforceConfig, type RunContext } from '@creditlab/spec';
+import { ReinforceConfigSchema, type RunContext } from '@creditlab/spec';
 import { ActorCritic } from './actor-critic';
-import { ensureBackend } from './backend';
 import { clipByGlobalNorm, exportVariables, explainedVariance, finiteMetrics, normalizeInPlace } from './nets';
-import { rlConfig, yieldToEventLoop } from './ppo';
+import { beginRlRun, yieldToEventLoop } from './ppo';
 import { Evaluator } from './evaluate';
-import { resolveShaper, type TrainOptions } from './shaping';
+import type { TrainOptions } from './shaping';
 import { SyncVectorEnv } from './vec-env';
 
 /** Discounted returns of one episode; `tail` is the value the return starts from after the last reward. */
@@ -31,12 +29,7 @@ export function discountedReturns(rewards: ArrayLike<number>, gamma: number, tai
 }
 
 export async function trainReinforce(ctx: RunContext, opts: TrainOptions = {}): Promise<void> {
-  const cfg = rlConfig(ctx);
-  const args: ReinforceConfig = ReinforceConfigSchema.parse(cfg.algo);
-  const backend = await ensureBackend(ctx.backend);
-  const shapeReward = resolveShaper(ctx, opts);
-  const seed = ctx.run.seed;
-  const rng = new Rng(seed);
+  const { cfg, args, backend, shapeReward, seed, rng } = await beginRlRun(ctx, opts, ReinforceConfigSchema);
   const policyRng = rng.fork('policy');
   const budget = ctx.run.budget.steps;
 
