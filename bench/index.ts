@@ -13,6 +13,8 @@ import { LocalPool } from '@creditlab/runner';
 import type { InProcessResult } from './lib/ppo-inprocess';
 import { ensureTorch, PYTHON } from './lib/torch';
 import { METRICS_PER_STEP } from './lib/metrics-trainer';
+import { RLHF_BENCH, rlhfBenchPrompts, type RlhfBenchResult } from './lib/rlhf-inprocess';
+import { DEFAULT_TASK, TOK, VOCAB_SIZE } from '@creditlab/rlhf';
 
 export interface BenchResult {
   name: string;
@@ -124,6 +126,38 @@ function runTorchReference(seed: number): PyResult {
   const r = spawnSync(PYTHON, [script, '--steps', String(ppoSteps), '--seed', String(seed)], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`reference ppo_cartpole.py failed (exit ${r.status}): ${r.stderr.slice(-2000)}`);
   return JSON.parse(r.stdout.trim().split('\n').at(-1)!) as PyResult;
+}
+
+interface PyRlhfResult {
+  tokens: number;
+  seconds: number;
+  tokens_per_second: number;
+  sample_fraction: number;
+  mean_length: number;
+  torch: string;
+  threads: number;
+}
+
+/** rlhf-ppo-tiny-lm: timed iterations (each 32×8 responses + one update) and untimed warm-up iterations. */
+const rlhfIters = Number(process.env.BENCH_RLHF_ITERS ?? 6);
+const rlhfWarmup = 2;
+
+function runRlhfOursFresh(seed: number): RlhfBenchResult {
+  const script = new URL('./lib/rlhf-inprocess.ts', import.meta.url).pathname;
+  const r = spawnSync(process.execPath, ['--import', 'tsx', script, String(rlhfIters), String(rlhfWarmup), String(seed)], { encoding: 'utf8', env: process.env });
+  if (r.status !== 0) throw new Error(`bench/lib/rlhf-inprocess.ts failed (exit ${r.status}): ${r.stderr.slice(-2000)}`);
+  return JSON.parse(r.stdout.trim().split('\n').at(-1)!) as RlhfBenchResult;
+}
+
+/** The same prompt batches as ours (same seed), fed on stdin. */
+function runRlhfReference(seed: number): PyRlhfResult {
+  const script = new URL('./reference/rlhf_gru.py', import.meta.url).pathname;
+  const { hidden, embedding, samples, lr } = RLHF_BENCH;
+  const argv = [script, '--vocab', String(VOCAB_SIZE), '--hidden', String(hidden), '--embedding', String(embedding), '--max-tokens', String(DEFAULT_TASK.maxResponseTokens),
+    '--end-token', String(TOK.END), '--samples', String(samples), '--iterations', String(rlhfIters), '--warmup', String(rlhfWarmup), '--lr', String(lr), '--seed', String(seed)];
+  const r = spawnSync(PYTHON, argv, { encoding: 'utf8', input: JSON.stringify(rlhfBenchPrompts(rlhfWarmup + rlhfIters, seed)) });
+  if (r.status !== 0) throw new Error(`reference rlhf_gru.py failed (exit ${r.status}): ${r.stderr.slice(-2000)}`);
+  return JSON.parse(r.stdout.trim().split('\n').at(-1)!) as PyRlhfResult;
 }
 
 const BENCHES: Record<string, (backend: string) => Promise<BenchResult>> = {
@@ -250,15 +284,33 @@ const BENCHES: Record<string, (backend: string) => Promise<BenchResult>> = {
     };
   },
   async 'rlhf-ppo-tiny-lm'(backend) {
-    return {
-      name: 'rlhf-ppo-tiny-lm',
-      ours: NaN,
-      reference: null,
-      ratio: null,
-      unit: 'tokens/s',
-      backend,
-      note: 'skipped: workspaces/rlhf (still being finished) exports trainRlhf, but no PyTorch reference of its GRU policy and PPO loop exists yet; see bench/README.md',
-    };
+    const missing = ensureTorch(log);
+    const ours: RlhfBenchResult[] = [];
+    const ref: PyRlhfResult[] = [];
+    for (let i = 0; i < rounds; i++) {
+      const o = runRlhfOursFresh(i);
+      ours.push(o);
+      log(`rlhf-ppo-tiny-lm round ${i + 1}/${rounds}: ours ${o.tokensPerSecond.toFixed(0)} tokens/s (load ${load()})`);
+      if (!missing) {
+        const p = runRlhfReference(i);
+        ref.push(p);
+        log(`rlhf-ppo-tiny-lm round ${i + 1}/${rounds}: pytorch ${p.tokens_per_second.toFixed(0)} tokens/s (load ${load()})`);
+      }
+    }
+    const o = median(ours.map((x) => x.tokensPerSecond));
+    const r = missing ? null : median(ref.map((x) => x.tokens_per_second));
+    const fmt = (xs: number[], d = 0) => xs.map((x) => x.toFixed(d)).join('/');
+    const { prompts, samples, hidden, embedding } = RLHF_BENCH;
+    const setup =
+      `${prompts} prompts × ${samples} samples, max ${DEFAULT_TASK.maxResponseTokens} response tokens, GRU hidden ${hidden} embedding ${embedding} vocab ${VOCAB_SIZE}, ` +
+      `${rlhfIters} timed iterations after ${rlhfWarmup} warm-up, each = token-by-token sampling (hidden state carried) + one RLOO policy-gradient update (Adam, grad-clip 1) on the whole batch; ` +
+      `both sides from random weights (no SFT), 1 thread (tfjs wasm without multithreading vs torch.set_num_threads(1)); tokens = generated response tokens (rows stop at '.')`;
+    const note = missing
+      ? `reference not run: ${missing}; ${setup}; ours per round ${fmt(ours.map((x) => x.tokensPerSecond))}; load ${load()}`
+      : `${setup}; medians of ${rounds} alternating rounds (ours ${fmt(ours.map((x) => x.tokensPerSecond))}, pytorch ${fmt(ref.map((x) => x.tokens_per_second))}; ` +
+        `mean response length ours ${fmt(ours.map((x) => x.meanLength), 1)} vs ${fmt(ref.map((x) => x.mean_length), 1)}; sampling share of the time ours ${fmt(ours.map((x) => x.sampleFraction), 2)} vs ${fmt(ref.map((x) => x.sample_fraction), 2)}); ` +
+        `torch ${ref[0].torch}, ${ref[0].threads} thread; ours = GruModel.sample + batchTensors/responseLogProbs/pgLoss/clippedStep from @creditlab/rlhf in a fresh node process per round; load ${load()}`;
+    return { name: 'rlhf-ppo-tiny-lm', ours: o, reference: r, ratio: r === null ? null : o / r, unit: 'tokens/s', backend, note };
   },
 };
 
