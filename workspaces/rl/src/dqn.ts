@@ -15,7 +15,7 @@ import { argmax, disposeVariables, exportVariables, finiteMetrics, makeMlp, mlpF
 import { beginRlRun, yieldToEventLoop } from './ppo';
 import { Evaluator } from './evaluate';
 import type { TrainOptions } from './shaping';
-import { SyncVectorEnv } from './vec-env';
+import { SyncVectorEnv, transitionOf } from './vec-env';
 
 /** Metrics are logged every this many env steps, as CleanRL (every 100 global steps). */
 const LOG_EVERY = 100;
@@ -150,19 +150,7 @@ export async function trainDqn(ctx: RunContext, opts: TrainOptions = {}): Promis
         const obs = vec.obs(e);
         const obsRow = vec.obsBatch.slice(e * D, (e + 1) * D);
         const r = vec.step(e, actions[e]);
-        const shaped = shapeReward({
-          obs,
-          action: actions[e],
-          reward: r.reward,
-          nextObs: r.nextObs,
-          terminated: r.terminated,
-          truncated: r.truncated,
-          info: r.info,
-          envIndex: e,
-          episodeStep: r.episodeStep,
-          resetInfo: r.resetInfo,
-          globalStep,
-        });
+        const shaped = shapeReward(transitionOf(obs, actions[e], r, e, globalStep));
         globalStep++;
         const next = new Float32Array(D);
         vec.encode(r.nextObs, next, 0);

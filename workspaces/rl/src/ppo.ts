@@ -26,7 +26,7 @@ import { ensureBackend } from './backend';
 import { clipByGlobalNorm, exportVariables, explainedVariance, finiteMetrics, normalizeInPlace } from './nets';
 import { Evaluator } from './evaluate';
 import { resolveShaper, type ShapeReward, type TrainOptions } from './shaping';
-import { SyncVectorEnv } from './vec-env';
+import { SyncVectorEnv, transitionOf } from './vec-env';
 
 // ---------------------------------------------------------------------------------------------------------
 // GAE
@@ -145,19 +145,7 @@ export function collectRollout(s: RolloutState, buf: RolloutBuffer): void {
       const { action, envAction, logProb } = agent.sample(out, e, rng);
       const obs = vec.obs(e);
       const r = vec.step(e, envAction);
-      const shaped = s.shapeReward({
-        obs,
-        action,
-        reward: r.reward,
-        nextObs: r.nextObs,
-        terminated: r.terminated,
-        truncated: r.truncated,
-        info: r.info,
-        envIndex: e,
-        episodeStep: r.episodeStep,
-        resetInfo: r.resetInfo,
-        globalStep: s.globalStep,
-      });
+      const shaped = s.shapeReward(transitionOf(obs, action, r, e, s.globalStep));
       s.globalStep++;
       if (typeof action === 'number') buf.actions[i] = action;
       else buf.actions.set(action, i * buf.actWidth);

@@ -15,7 +15,7 @@ import { clipByGlobalNorm, exportVariables, explainedVariance, finiteMetrics, no
 import { beginRlRun, yieldToEventLoop } from './ppo';
 import { Evaluator } from './evaluate';
 import type { TrainOptions } from './shaping';
-import { SyncVectorEnv } from './vec-env';
+import { SyncVectorEnv, transitionOf } from './vec-env';
 
 /** Discounted returns of one episode; `tail` is the value the return starts from after the last reward. */
 export function discountedReturns(rewards: ArrayLike<number>, gamma: number, tail = 0): Float32Array {
@@ -74,21 +74,7 @@ export async function trainReinforce(ctx: RunContext, opts: TrainOptions = {}): 
           const o = vec.obs(e);
           for (let k = 0; k < D; k++) obs[e].push(vec.obsBatch[e * D + k]);
           const r = vec.step(e, envAction);
-          rewards[e].push(
-            shapeReward({
-              obs: o,
-              action,
-              reward: r.reward,
-              nextObs: r.nextObs,
-              terminated: r.terminated,
-              truncated: r.truncated,
-              info: r.info,
-              envIndex: e,
-              episodeStep: r.episodeStep,
-              resetInfo: r.resetInfo,
-              globalStep,
-            }),
-          );
+          rewards[e].push(shapeReward(transitionOf(o, action, r, e, globalStep)));
           globalStep++;
           if (typeof action === 'number') actions[e].push(action);
           else for (const a of action) actions[e].push(a);

@@ -4,6 +4,7 @@
 import { Rng } from '@creditlab/common';
 import { makeEnv, type Env, type Space, type StepInfo } from '@creditlab/envs';
 import { ObsNormalizer } from './obs-norm';
+import type { Transition } from './shaping';
 
 export interface VecStep {
   /** The env's own reward. */
@@ -19,6 +20,23 @@ export interface VecStep {
   resetInfo: StepInfo;
   /** Set when this step ended an episode: its undiscounted env return and length. */
   episode: { return: number; length: number } | null;
+}
+
+/** The reward seam's view of one vector step (what every trainer hands to `shapeReward`). */
+export function transitionOf(obs: Float64Array, action: Transition['action'], r: VecStep, envIndex: number, globalStep: number): Transition {
+  return {
+    obs,
+    action,
+    reward: r.reward,
+    nextObs: r.nextObs,
+    terminated: r.terminated,
+    truncated: r.truncated,
+    info: r.info,
+    envIndex,
+    episodeStep: r.episodeStep,
+    resetInfo: r.resetInfo,
+    globalStep,
+  };
 }
 
 export function spaceSize(space: Space): number {
