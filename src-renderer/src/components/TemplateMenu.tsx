@@ -1,7 +1,8 @@
 // The builder's template menu: reward-code starting points (replace the editor's code) and every method
 // of the reward registry (appends a spec entry to a reward section). A popover rather than a <select>
 // because each item needs two lines (title, paper) and a doc tooltip.
-import { useEffect, useRef, useState } from 'react';
+import { useRef, useState } from 'react';
+import { useDismiss } from '../lib/hooks';
 import type { RewardMethodInfo } from '@creditlab/api';
 import type { RewardTemplate } from '../lib/templates';
 import type { EntryTarget } from '../lib/method-templates';
@@ -25,19 +26,7 @@ export function TemplateMenu({ codeTemplates, methods, arms, defaultTarget, onCo
   const [into, setInto] = useState(targetKey(defaultTarget));
   const root = useRef<HTMLDivElement>(null);
 
-  useEffect(() => {
-    if (!open) return;
-    const close = (e: MouseEvent) => {
-      if (root.current && !root.current.contains(e.target as Node)) setOpen(false);
-    };
-    const esc = (e: KeyboardEvent) => e.key === 'Escape' && setOpen(false);
-    document.addEventListener('mousedown', close);
-    document.addEventListener('keydown', esc);
-    return () => {
-      document.removeEventListener('mousedown', close);
-      document.removeEventListener('keydown', esc);
-    };
-  }, [open]);
+  useDismiss(open, () => setOpen(false), root);
 
   const target: EntryTarget = into.startsWith('arm:') ? { kind: 'arm', name: into.slice(4) } : { kind: 'base' };
   const groups = [

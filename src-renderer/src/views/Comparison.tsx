@@ -2,6 +2,7 @@
 // statistics package the CLI uses), optional per-seed lines, EMA smoothing, and a final-score table.
 // Groups are the arms, or the values of any config key; other experiments' runs can join the plot.
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { useDismiss } from '../lib/hooks';
 import type { ExperimentDetail, Series as ApiSeries } from '@creditlab/api';
 import {
   aggregateCurves,
@@ -949,17 +950,7 @@ function ExperimentPicker({ current, metric, selected, onChange }: { current: st
   const { experiments } = useLive();
   const [open, setOpen] = useState(false);
   const root = useRef<HTMLDivElement>(null);
-  useEffect(() => {
-    if (!open) return;
-    const close = (e: MouseEvent) => root.current && !root.current.contains(e.target as Node) && setOpen(false);
-    const esc = (e: KeyboardEvent) => e.key === 'Escape' && setOpen(false);
-    document.addEventListener('mousedown', close);
-    document.addEventListener('keydown', esc);
-    return () => {
-      document.removeEventListener('mousedown', close);
-      document.removeEventListener('keydown', esc);
-    };
-  }, [open]);
+  useDismiss(open, () => setOpen(false), root);
   const others = experiments.filter((e) => e.id !== current);
   return (
     <div className="tmenu exp-picker" ref={root}>
