@@ -8,6 +8,21 @@
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '@creditlab/common';
 import { PAD, TOK } from './task';
+import { gruForward, gruBackward, gruStep, inputTable, inputTableBackward, recurrentWeights, type GruRecurrent } from './gru-kernel';
+import { gemmNT } from '@creditlab/common/gemm';
+
+/**
+ * How the recurrence runs: 'fused' (gru-kernel.ts, the default) or 'tf' (tfjs ops with autograd: the
+ * reference the fused kernel is tested against). CREDITLAB_GRU=tf selects the reference everywhere.
+ */
+export type GruImpl = 'fused' | 'tf';
+const DEFAULT_IMPL: GruImpl = typeof process !== 'undefined' && process.env?.CREDITLAB_GRU === 'tf' ? 'tf' : 'fused';
+
+/** True when tfjs is recording a gradient tape (inside variableGrads/grads), i.e. a backward pass may follow. */
+function tapeOn(): boolean {
+  const e = tf.engine() as unknown as { isTapeOn?: () => boolean };
+  return e.isTapeOn ? e.isTapeOn() : true;
+}
 
 export interface GruConfig {
   vocab: number;
@@ -19,6 +34,13 @@ export interface GruConfig {
 
 export type Weights = Record<string, { shape: number[]; data: number[] }>;
 
+/** Token-by-token sampling state: logits [B, V] for the current states, then advance by one token per row. */
+interface Stepper {
+  logits(): Float32Array | Float64Array;
+  advance(next: number[]): void;
+  dispose(): void;
+}
+
 function glorot(rng: Rng, fanIn: number, fanOut: number): Float32Array {
   const a = Math.sqrt(6 / (fanIn + fanOut));
   const out = new Float32Array(fanIn * fanOut);
@@ -28,6 +50,7 @@ function glorot(rng: Rng, fanIn: number, fanOut: number): Float32Array {
 
 export class GruModel {
   readonly vars: Record<string, tf.Variable>;
+  impl: GruImpl = DEFAULT_IMPL;
   constructor(
     readonly cfg: GruConfig,
     seed: number,
@@ -78,8 +101,9 @@ export class GruModel {
   hiddenStates(tokens: tf.Tensor2D, steps = tokens.shape[1]): tf.Tensor3D {
     const [B] = tokens.shape;
     const H = this.cfg.hidden;
-    const x = this.inputProj(tokens.slice([0, 0], [B, steps]) as tf.Tensor2D).transpose([1, 0, 2]);
-    const [xrz, xn] = tf.split(x, [2 * H, H], 2);
+    const used = tokens.slice([0, 0], [B, steps]) as tf.Tensor2D;
+    if (this.impl === 'fused') return this.fusedHiddenStates(used);
+    const [xrz, xn] = tf.split(this.inputProj(used).transpose([1, 0, 2]), [2 * H, H], 2);
     const xrzs = tf.unstack(xrz) as tf.Tensor2D[];
     const xns = tf.unstack(xn) as tf.Tensor2D[];
     let h = tf.zeros([B, H]) as tf.Tensor2D;
@@ -89,6 +113,49 @@ export class GruModel {
       hs.push(h);
     }
     return tf.stack(hs, 1) as tf.Tensor3D;
+  }
+
+  private recurrentWeights(): GruRecurrent {
+    const { whrz, whn, bhn } = this.vars;
+    return recurrentWeights(whrz.dataSync(), whn.dataSync(), bhn.dataSync(), this.cfg.hidden);
+  }
+
+  private inputTable(): Float64Array {
+    const { vocab: V, embedding: E, hidden: H } = this.cfg;
+    return inputTable(this.vars.emb.dataSync(), this.vars.wx.dataSync(), this.vars.bx.dataSync(), V, E, H);
+  }
+
+  /**
+   * Embedding, input projection and recurrence by gru-kernel.ts, as one tfjs op with a hand-written gradient
+   * for emb, W_x, b_x, W_hr|W_hz, W_hn and b_hn. Without a gradient tape, no trace is kept.
+   */
+  private fusedHiddenStates(tokens: tf.Tensor2D): tf.Tensor3D {
+    const [B, T] = tokens.shape;
+    const { vocab: V, embedding: E, hidden: H } = this.cfg;
+    const tok = tokens.dataSync();
+    const xOff = (b: number, t: number) => tok[b * T + t] * 3 * H;
+    if (!tapeOn()) {
+      const { hs } = gruForward(this.recurrentWeights(), this.inputTable(), B, T, false, xOff);
+      return tf.tensor3d(Float32Array.from(hs), [B, T, H]);
+    }
+    const { emb, wx, bx, whrz, whn, bhn } = this.vars;
+    const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+      const [embT, wxT, bxT, whrzT, whnT, bhnT] = args as tf.Tensor[];
+      const embD = embT.dataSync();
+      const wxD = wxT.dataSync();
+      const w = recurrentWeights(whrzT.dataSync(), whnT.dataSync(), bhnT.dataSync(), H);
+      const { hs, trace } = gruForward(w, inputTable(embD, wxD, bxT.dataSync(), V, E, H), B, T, true, xOff);
+      return {
+        value: tf.tensor3d(Float32Array.from(hs), [B, T, H]),
+        gradFunc: (dy: tf.Tensor) => {
+          const g = gruBackward(w, trace!, dy.dataSync());
+          const gi = inputTableBackward(g.dx, tok, embD, wxD, V, E, H);
+          const f = (a: Float64Array, shape: number[]) => tf.tensor(Float32Array.from(a), shape);
+          return [f(gi.demb, [V, E]), f(gi.dwx, [E, 3 * H]), f(gi.dbx, [3 * H]), f(g.dWhrz, [H, 2 * H]), f(g.dWhn, [H, H]), f(g.dbhn, [H])];
+        },
+      };
+    });
+    return op(emb, wx, bx, whrz, whn, bhn) as tf.Tensor3D;
   }
 
   /**
@@ -128,23 +195,18 @@ export class GruModel {
    */
   sample(prompts: number[][], opts: { maxTokens: number; rng: Rng; temperature?: number; topK?: number; greedy?: boolean; prefixes?: number[][] }): number[][] {
     const B = prompts.length;
-    const { vocab: V, hidden: H } = this.cfg;
+    const V = this.cfg.vocab;
     const temperature = opts.temperature ?? 1;
     const topK = opts.topK ?? 0;
     const out: number[][] = prompts.map(() => []);
     const done = new Array<boolean>(B).fill(false);
     // Forced response prefixes (Monte-Carlo completions continue from a given partial solution).
     const prefixes = opts.prefixes ?? prompts.map(() => []);
-    const P = prompts[0].length;
-    let h = tf.tidy(() => {
-      const seq = this.hiddenStates(tf.tensor2d(prompts, [B, P], 'int32'));
-      return seq.slice([0, P - 1, 0], [B, 1, H]).reshape([B, H]) as tf.Tensor2D;
-    });
-    const embWx = tf.tidy(() => this.vars.emb.matMul(this.vars.wx).add(this.vars.bx));
+    const stepper = this.impl === 'fused' ? this.fusedStepper(prompts) : this.tfStepper(prompts);
     const probs = new Float64Array(V);
     const idx = Array.from({ length: V }, (_, i) => i);
     for (let t = 0; t < opts.maxTokens; t++) {
-      const logits = tf.tidy(() => h.matMul(this.vars.wo).add(this.vars.bo)).dataSync() as Float32Array;
+      const logits = stepper.logits();
       const next = new Array<number>(B).fill(PAD);
       for (let b = 0; b < B; b++) {
         if (done[b]) continue;
@@ -180,17 +242,68 @@ export class GruModel {
         if (tok === TOK.END) done[b] = true;
       }
       if (done.every(Boolean)) break;
-      const nh = tf.tidy(() => {
-        const x = tf.oneHot(tf.tensor1d(next, 'int32'), V).toFloat().matMul(embWx);
-        const [xrz, xn] = tf.split(x, [2 * H, H], 1);
-        return this.cell(xrz as tf.Tensor2D, xn as tf.Tensor2D, h);
-      });
-      h.dispose();
-      h = nh;
+      stepper.advance(next);
     }
-    h.dispose();
-    embWx.dispose();
+    stepper.dispose();
     return out;
+  }
+
+  /** Sampling state in plain JS (gru-kernel.ts): the hidden state after the prompts, then one step per token. */
+  private fusedStepper(prompts: number[][]): Stepper {
+    const B = prompts.length;
+    const P = prompts[0].length;
+    const { vocab: V, hidden: H } = this.cfg;
+    const w = this.recurrentWeights();
+    const table = this.inputTable(); // a step's input is a row lookup
+    const wo = this.vars.wo.dataSync();
+    const woT = new Float64Array(V * H);
+    for (let j = 0; j < H; j++) for (let v = 0; v < V; v++) woT[v * H + j] = wo[j * V + v];
+    const bo = Float64Array.from(this.vars.bo.dataSync());
+    let hPrev = new Float64Array(B * H);
+    let h = new Float64Array(B * H);
+    const G = new Float64Array(B * 3 * H);
+    const logits = new Float64Array(B * V);
+    const advance = (tok: (b: number) => number) => {
+      gruStep(w, B, table, (b) => tok(b) * 3 * H, hPrev, h, G);
+      [hPrev, h] = [h, hPrev];
+    };
+    for (let t = 0; t < P; t++) advance((b) => prompts[b][t]);
+    return {
+      logits: () => {
+        gemmNT(hPrev, woT, logits, B, V, H, bo);
+        return logits;
+      },
+      advance: (next) => advance((b) => next[b]),
+      dispose: () => {},
+    };
+  }
+
+  /** Sampling state as tfjs ops (the reference implementation). */
+  private tfStepper(prompts: number[][]): Stepper {
+    const B = prompts.length;
+    const P = prompts[0].length;
+    const { vocab: V, hidden: H } = this.cfg;
+    let h = tf.tidy(() => {
+      const seq = this.hiddenStates(tf.tensor2d(prompts, [B, P], 'int32'));
+      return seq.slice([0, P - 1, 0], [B, 1, H]).reshape([B, H]) as tf.Tensor2D;
+    });
+    const embWx = tf.tidy(() => this.vars.emb.matMul(this.vars.wx).add(this.vars.bx));
+    return {
+      logits: () => tf.tidy(() => h.matMul(this.vars.wo).add(this.vars.bo)).dataSync() as Float32Array,
+      advance: (next) => {
+        const nh = tf.tidy(() => {
+          const x = tf.oneHot(tf.tensor1d(next, 'int32'), V).toFloat().matMul(embWx);
+          const [xrz, xn] = tf.split(x, [2 * H, H], 1);
+          return this.cell(xrz as tf.Tensor2D, xn as tf.Tensor2D, h);
+        });
+        h.dispose();
+        h = nh;
+      },
+      dispose: () => {
+        h.dispose();
+        embWx.dispose();
+      },
+    };
   }
 
   getWeights(): Weights {

@@ -6,7 +6,8 @@
 // `createSimdGemm` checks the kernel against a plain loop and returns null if anything is off (no SIMD
 // support, a wrong result), so the caller always has a correct path.
 
-const MEM_PAGES = 32; // 2 MiB: room for three 64K-double operands.
+const MEM_PAGES = 32; // 2 MiB at start: room for three 87K-double operands; grows on demand.
+const MAX_PAGES = 4096; // 256 MiB
 
 /** Unsigned LEB128. */
 function uleb(n: number): number[] {
@@ -131,10 +132,20 @@ export function createSimdGemm(): Gemm | null {
     if (!WebAssembly.validate(bytes)) return null;
     const inst = new WebAssembly.Instance(new WebAssembly.Module(bytes));
     const fn = inst.exports.gemm as (a: number, b: number, c: number, M: number, N: number, K: number) => void;
-    const heap = new Float64Array((inst.exports.mem as WebAssembly.Memory).buffer);
-    const cap = Math.floor(heap.length / 6) * 2; // even, so every operand starts 16-byte aligned
+    const mem = inst.exports.mem as WebAssembly.Memory;
+    let heap = new Float64Array(mem.buffer);
+    let cap = Math.floor(heap.length / 6) * 2; // even, so every operand starts 16-byte aligned
     const gemm: Gemm = (A, B, C, M, N, K) => {
-      if ((M | N | K) & 1 || M * K > cap || N * K > cap || M * N > cap) return false;
+      if ((M | N | K) & 1) return false;
+      const need = Math.max(M * K, N * K, M * N);
+      if (need > cap) {
+        // Grow to fit (e.g. a GRU's weight gradient over a whole batch); never beyond MAX_PAGES.
+        const pages = Math.ceil((need * 3 * 8 + 16) / 65536);
+        if (pages > MAX_PAGES) return false;
+        mem.grow(pages - mem.buffer.byteLength / 65536);
+        heap = new Float64Array(mem.buffer);
+        cap = Math.floor(heap.length / 6) * 2;
+      }
       heap.set(A.subarray(0, M * K), 0);
       heap.set(B.subarray(0, N * K), cap);
       fn(0, cap * 8, 2 * cap * 8, M, N, K);
