@@ -123,7 +123,9 @@ export async function runCommand(argv: string[], io: CliIO): Promise<number> {
   if (json) {
     io.out(JSON.stringify({ experiment: experimentId, runs: runs.map((r) => ({ id: r.id, arm: r.arm, seed: r.seed, status: r.status, final: r.final, ...(r.error ? { error: r.error } : {}) })) }));
   } else {
-    io.out(`${runs.length - failed.length}/${runs.length} run(s) finished. Compare: creditlab compare ${experimentId} --metric charts/episodic_return`);
+    const headline = headlineMetrics(runs);
+    for (const line of armSummary(runs, headline)) io.out(line);
+    io.out(`${runs.length - failed.length}/${runs.length} run(s) finished. Compare: creditlab compare ${experimentId} --metric ${headline[0] ?? 'charts/episodic_return'}`);
   }
   return failed.length ? EXIT.failed : EXIT.ok;
 }
@@ -141,4 +143,35 @@ function endLine(r: RunSummary): string {
   const ret = r.final['charts/episodic_return'];
   const extra = ret !== undefined ? ` episodic_return=${ret.toFixed(1)}` : '';
   return `run ${r.id} ${r.arm} seed ${r.seed}: ${r.status}${extra}${r.error ? ` — ${r.error}${r.errorLine ? ` (reward line ${r.errorLine})` : ''}` : ''}`;
+}
+
+/** The metrics a researcher looks at first, in this order, among those the runs logged. */
+const HEADLINE = ['charts/episodic_return', 'eval/accuracy', 'eval/steps_per_solution', 'eval/repeat_fraction', 'eval/credit_localization', 'objective/kl'];
+
+function headlineMetrics(runs: RunSummary[]): string[] {
+  const logged = new Set(runs.flatMap((r) => Object.keys(r.final)));
+  return HEADLINE.filter((m) => logged.has(m));
+}
+
+/**
+ * Per arm: the mean over its finished seeds of each headline metric's last logged value (what
+ * `creditlab compare --at last --stat mean` reports, without the interval).
+ */
+export function armSummary(runs: RunSummary[], metrics: string[]): string[] {
+  if (!metrics.length) return [];
+  const arms = [...new Set(runs.map((r) => r.arm))];
+  const width = Math.max(4, ...arms.map((a) => a.length));
+  const head = ['arm'.padEnd(width), 'seeds', ...metrics.map((m) => m.padStart(Math.max(10, m.length)))].join('  ');
+  const lines = ['', `last logged value, mean over seeds:`, head];
+  for (const arm of arms) {
+    const done = runs.filter((r) => r.arm === arm && r.status === 'finished');
+    const cells = metrics.map((m) => {
+      const vals = done.map((r) => r.final[m]).filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
+      const text = vals.length ? (vals.reduce((a, b) => a + b, 0) / vals.length).toFixed(Math.abs(vals[0]) >= 100 ? 1 : 3) : '-';
+      return text.padStart(Math.max(10, m.length));
+    });
+    lines.push([arm.padEnd(width), String(done.length).padStart(5), ...cells].join('  '));
+  }
+  lines.push('');
+  return lines;
 }
