@@ -4,7 +4,9 @@
 // Layout of every batch: prompts left-padded with PAD to the task's prompt width P, then the response,
 // then PAD. Response token t therefore sits in column P+t of every row and is predicted from the state
 // after column P+t−1; left padding is just a learned initial state, so no gating is needed.
-// Embeddings are one-hot × matrix because the wasm backend has no gradient for gather.
+// Embeddings are one-hot × matrix because the wasm backend has no gradient for gather (the 'tf' path).
+// By default the embedding, input projection and recurrence run as one fused op (gru-kernel.ts) and sampling
+// runs in plain JS; the tfjs-op path stays as the reference they are tested against (test/gru-kernel.test.ts).
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '@creditlab/common';
 import { PAD, TOK } from './task';
