@@ -7,6 +7,23 @@ import { createSimdGemm } from './simd-gemm';
 // CREDITLAB_SIMD=0 turns it off to compare.
 const simdOff = typeof process !== 'undefined' && process.env?.CREDITLAB_SIMD === '0';
 const simdGemm = simdOff ? null : createSimdGemm();
+const simdGemm32 = simdOff ? null : createSimdGemm('f32');
+
+/**
+ * gemmNT in float32 arithmetic when the f32x4 kernel takes the shape (twice the f64x2 throughput), else the
+ * float64 path. For kernels whose reference is float32 anyway (the RLHF GRU mirrors tfjs).
+ */
+export function gemmNT32(A: Float64Array, B: Float64Array, C: Float64Array, M: number, N: number, K: number, bias: Float64Array | null): void {
+  if (simdGemm32 !== null && M * N * K >= 2048 && simdGemm32(A, B, C, M, N, K)) {
+    if (bias !== null)
+      for (let m = 0; m < M; m++) {
+        const co = m * N;
+        for (let j = 0; j < N; j++) C[co + j] += bias[j];
+      }
+    return;
+  }
+  gemmNT(A, B, C, M, N, K, bias);
+}
 
 /**
  * C[m, j] = Σ_k A[m, k]·B[j, k] (+ bias[j]): both operands K-contiguous, so the inner loop is a dot product

@@ -3,12 +3,13 @@
 // Why: written as tfjs ops, every time step of the recurrence is ~12 small kernels forward and ~40 with
 // autograd backward; at this model's size (batch 256, hidden 64, ~30 steps) the tfjs engine's per-op
 // bookkeeping, not arithmetic, was ~90 % of an RLHF update (profiled: 0.77 s of an 0.85 s iteration).
-// Here each step is one matrix product (h·[W_hr W_hz W_hn], through @creditlab/common/gemm's SIMD kernel)
-// plus one elementwise loop; the weight gradient is one product over all steps at the end.
+// Here each step is one matrix product (h·[W_hr W_hz W_hn], through @creditlab/common/gemm's f32x4 SIMD
+// kernel: float32 products like the tfjs reference, float64 everywhere else) plus one elementwise loop; the
+// weight gradient is one product over all steps at the end.
 // Gate convention is PyTorch's (and model.ts's): r and z from x_r + h·W_hr and x_z + h·W_hz,
 // n = tanh(x_n + r ⊙ (h·W_hn + b_hn)), h' = (1 − z) ⊙ n + z ⊙ h. Input projections x (embedding, W_x, b_x)
 // and the output head stay in tfjs: they are a few large ops, where tfjs is efficient.
-import { gemmNT, transpose } from '@creditlab/common/gemm';
+import { gemmNT32 as gemmNT, transpose } from '@creditlab/common/gemm';
 
 /**
  * Every token's input projection, emb·W_x + b_x: [V, 3H]. With one-hot inputs the projection of token v is

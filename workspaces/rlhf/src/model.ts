@@ -11,7 +11,7 @@ import * as tf from '@tensorflow/tfjs';
 import { Rng } from '@creditlab/common';
 import { PAD, TOK } from './task';
 import { gruForward, gruBackward, gruStep, inputTable, inputTableBackward, recurrentWeights, type GruRecurrent } from './gru-kernel';
-import { gemmNT } from '@creditlab/common/gemm';
+import { gemmNT32 as gemmNT } from '@creditlab/common/gemm';
 
 /**
  * How the recurrence runs: 'fused' (gru-kernel.ts, the default) or 'tf' (tfjs ops with autograd: the
