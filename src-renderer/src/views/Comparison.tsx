@@ -238,6 +238,8 @@ interface ArmAlarm {
 export function Comparison({ experiment, compact = false, hacking }: { experiment: ExperimentDetail; compact?: boolean; hacking?: HackingState }) {
   const { dark } = useTheme();
   const metrics = experiment.metrics;
+  // A run's step is an environment step in RL and an RL iteration (one batch of generations) in RLHF.
+  const stepLabel = experiment.kind === 'rlhf' ? 'iterations' : experiment.kind === 'mixed' ? 'steps' : 'env steps';
   const preferred = metrics.find((m) => m === 'charts/episodic_return') ?? metrics[0] ?? '';
   const [metric, setMetric] = useState(preferred);
   const [stat, setStat] = useState<StatName>('iqm');
@@ -530,7 +532,7 @@ export function Comparison({ experiment, compact = false, hacking }: { experimen
         margin: pub ? { l: 80, r: 20, t: 50, b: 70 } : { l: 64, r: 16, t: 12, b: 48 },
         hovermode: 'x unified',
         hoverlabel: { bgcolor: pub ? '#fff' : cssVar('--panel'), bordercolor: grid, font: { color: fg } },
-        xaxis: { ...axis, title: { text: xAxis === 'time' ? 'wall time since run start (s)' : 'env steps', font: { color: muted } } },
+        xaxis: { ...axis, title: { text: xAxis === 'time' ? 'wall time since run start (s)' : stepLabel, font: { color: muted } } },
         yaxis: { ...axis, type: logY ? 'log' : 'linear', title: { text: yTitle, font: { color: muted } } },
         legend: pub
           ? { x: 1.02, y: 1, xanchor: 'left', yanchor: 'top', bgcolor: 'rgba(0,0,0,0)', font: { size: 14 } }
@@ -569,7 +571,7 @@ export function Comparison({ experiment, compact = false, hacking }: { experimen
       if (!pub) (layout.margin as Record<string, number>).t = 36;
       return { data, layout };
     },
-    [armCurves, showSeeds, smoothing, band, currentMetric, logY, stat, experiment.id, figureTitle, xAxis, alarms],
+    [armCurves, showSeeds, smoothing, band, currentMetric, logY, stat, experiment.id, figureTitle, xAxis, alarms, stepLabel],
   );
 
   useEffect(() => {
@@ -761,7 +763,7 @@ export function Comparison({ experiment, compact = false, hacking }: { experimen
         <label className="field">
           <span>X</span>
           <select aria-label="X axis" value={xAxis} onChange={(e) => setXAxis(e.target.value as XAxis)}>
-            <option value="step">env steps</option>
+            <option value="step">{stepLabel}</option>
             <option value="time">wall time</option>
           </select>
         </label>

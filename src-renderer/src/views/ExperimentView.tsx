@@ -154,7 +154,7 @@ export function ExperimentView({ id, tab, run }: { id: string; tab: 'runs' | 'co
           </button>
         </div>
       </header>
-      {e.description && <p className="description">{e.description}</p>}
+      {e.description && <Description text={e.description} />}
       <nav className="tabs" role="tablist">
         {(['runs', 'compare', 'spec'] as const).map((t) => (
           <a key={t} role="tab" aria-selected={tab === t} className={tab === t ? 'active' : undefined} href={`#/exp/${e.id}${t === 'runs' ? '' : '/' + t}`}>
@@ -212,6 +212,22 @@ export function ExperimentView({ id, tab, run }: { id: string; tab: 'runs' | 'co
           right={{ label: `${configDiff[1].id} · ${configDiff[1].arm} · seed ${configDiff[1].seed}`, text: runConfigText(configDiff[1]) }}
           onClose={() => setConfigDiff(null)}
         />
+      )}
+    </div>
+  );
+}
+
+/** The spec's description: three lines, then "more" (preset descriptions carry whole result paragraphs). */
+function Description({ text }: { text: string }) {
+  const [open, setOpen] = useState(false);
+  const long = text.length > 320;
+  return (
+    <div className={`description${open || !long ? '' : ' clamped'}`} data-testid="experiment-description">
+      <p>{text}</p>
+      {long && (
+        <button type="button" className="link" onClick={() => setOpen(!open)} aria-expanded={open}>
+          {open ? 'less' : 'more'}
+        </button>
       )}
     </div>
   );
