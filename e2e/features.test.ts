@@ -5,8 +5,9 @@
 //
 // Two things are fabricated here, in the test only: the series the hacking alarm reads (real responses
 // reshaped so the proxy rises while the true return falls; a 4k-step CartPole run cannot be made to hack on
-// cue) and an RLHF "generation" sample (RLHF runs are not wired into the host yet). Both are injected at
-// the HTTP boundary with page.route, so the production code path is the one a real host drives.
+// cue) and one hand-made "generation" sample with a known first wrong step and three credit series. Both are
+// injected at the HTTP boundary with page.route, so the production code path is the one a real host drives.
+// The credit view is also checked on a real RLHF run's samples, without any injection.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { GenerationSample, RpcRequest, RpcResponse, Series } from '@creditlab/api';
@@ -72,6 +73,25 @@ const GENERATION: GenerationSample = {
   GENERATION.credits.clip = GENERATION.credits.reward.map((v, i) => Math.min(0, v - (i <= 11 ? 0.35 : 0.6)));
   GENERATION.credits.dpo_implicit = Array.from({ length: n }, (_, i) => (i <= 11 ? 0.2 : -0.5) * (1 + 0.3 * Math.cos(i)));
 }
+
+// A real RLHF experiment small enough for a test: 30 SFT iterations, 2 RLOO iterations, evaluation on 16
+// held-out problems after each iteration, with Clip-Delta process rewards so the credit series are non-trivial.
+const RLHF_SPEC = {
+  version: 1,
+  name: 'rlhf-credit',
+  seeds: [0],
+  budget: { steps: 2 },
+  base: {
+    kind: 'rlhf',
+    task: { type: 'repeated-addition' },
+    sft: { iterations: 30, batchSize: 32, lr: 0.005, restateRate: 0.3, wrongRate: 0.1 },
+    rewardModel: { type: 'oracle' },
+    algo: { type: 'rloo', promptsPerBatch: 4, samplesPerPrompt: 2 },
+    reward: { type: 'clip-delta', placement: 'next-step' },
+    evaluation: { every: 1, samples: 2, problems: 16 },
+  },
+  arms: [{ name: 'pr-clip-delta' }],
+};
 
 async function rpcOf(route: Route): Promise<RpcRequest | null> {
   try {
@@ -320,6 +340,28 @@ describe('workbench features', { timeout: 110_000 }, () => {
     } finally {
       await s.context.unroute('**/api/rpc', handler);
     }
+  });
+
+  test('token-level credit view on a real RLHF run (tiny SFT + 2 RLOO iterations through the worker pool)', async () => {
+    const { page } = s;
+    const r = await s.host.host.startExperiment(RLHF_SPEC);
+    await waitForExperiment(r.experimentId);
+    const [latest] = await s.host.host.getSamples(r.runIds[0], 'generation', 1);
+    const g = latest.data as GenerationSample;
+    assert.equal(g.tokens.length, g.credits.reward.length, 'one credit per token');
+    assert.ok(g.stepEnds && g.stepEnds.length > 0 && g.stepCorrect?.length === g.stepEnds.length, 'the step checker’s verdicts travel with the sample');
+    await page.goto(s.host.url + `#/exp/${r.experimentId}/run/${r.runIds[0]}`);
+    const view = page.getByTestId('credit-view');
+    await view.locator('.tok').first().waitFor({ timeout: 15_000 });
+    const first = view.locator('.credit-series').first();
+    assert.equal(await first.locator('.tok').count(), g.tokens.length);
+    assert.equal(await first.locator('.step-end').count(), g.stepEnds!.length);
+    assert.equal(await first.locator('.step-end.bad').count(), g.stepCorrect!.filter((c) => !c).length);
+    assert.match(await view.getByLabel('Generation sample').locator('option').first().innerText(), /step 2/, 'newest evaluation first');
+    await view.locator('.tok[data-token="0"]').first().hover();
+    assert.match(await view.getByTestId('credit-readout').innerText(), /token #0 .* reward = [-\d.]+/);
+    await view.scrollIntoViewIfNeeded();
+    await shot(page, '20-credit-view-real-rlhf');
   });
 
   test('Electron: exports, reward file and run folder go through the native dialogs', async () => {
