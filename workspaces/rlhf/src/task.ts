@@ -32,6 +32,14 @@ export function decode(ids: readonly number[]): string {
 }
 
 export interface TaskConfig {
+  /**
+   * 'repeated-addition' (default, `Q:5+3*4=`); 'addition-chain' is the harder form (`Q:5+3+4+2=` → `8;12;14;A:14.`):
+   * step k needs the k-th addend fetched from the prompt, which the prototype's 1-layer GRU could not learn
+   * (6 % after 10 CPU minutes; prm-hacking-notes.md). Offered for larger models and longer budgets.
+   */
+  form: 'repeated-addition' | 'addition-chain';
+  /** addition-chain only: how many distinct problems to draw (there are too many to enumerate). */
+  chainProblems: number;
   startMin: number;
   startMax: number;
   addMin: number;
@@ -45,6 +53,8 @@ export interface TaskConfig {
 }
 
 export const DEFAULT_TASK: TaskConfig = {
+  form: 'repeated-addition',
+  chainProblems: 1064,
   // 19 starts × 8 addends × 7 counts = 1,064 problems, the prototype's size.
   startMin: 0,
   startMax: 18,
@@ -57,22 +67,47 @@ export const DEFAULT_TASK: TaskConfig = {
   maxResponseTokens: 40,
 };
 
+/** Repeated addition: start + add, `count` times. An addition chain lists its addends instead (count = their number). */
 export interface Problem {
   start: number;
   add: number;
   count: number;
+  addends?: number[];
 }
 
-export const promptOf = (p: Problem) => `Q:${p.start}+${p.add}*${p.count}=`;
-export const trueSteps = (p: Problem) => Array.from({ length: p.count }, (_, i) => p.start + (i + 1) * p.add);
-export const answerOf = (p: Problem) => p.start + p.count * p.add;
+export const promptOf = (p: Problem) => (p.addends ? `Q:${p.start}+${p.addends.join('+')}=` : `Q:${p.start}+${p.add}*${p.count}=`);
+/** The partial sums a solution writes, one per step. */
+export function trueSteps(p: Problem): number[] {
+  if (!p.addends) return Array.from({ length: p.count }, (_, i) => p.start + (i + 1) * p.add);
+  let acc = p.start;
+  return p.addends.map((a) => (acc += a));
+}
+export const answerOf = (p: Problem) => trueSteps(p).at(-1) ?? p.start;
 export const solutionOf = (p: Problem) => `${trueSteps(p).join(';')};A:${answerOf(p)}.`;
 
 export function allProblems(cfg: TaskConfig): Problem[] {
+  if (cfg.form === 'addition-chain') return chainProblems(cfg);
   const out: Problem[] = [];
   for (let start = cfg.startMin; start <= cfg.startMax; start++)
     for (let add = cfg.addMin; add <= cfg.addMax; add++)
       for (let count = cfg.countMin; count <= cfg.countMax; count++) out.push({ start, add, count });
+  return out;
+}
+
+/** `cfg.chainProblems` distinct addition chains, drawn with the split seed so every run sees the same set. */
+function chainProblems(cfg: TaskConfig): Problem[] {
+  const rng = new Rng(cfg.splitSeed).fork('addition-chains');
+  const seen = new Set<string>();
+  const out: Problem[] = [];
+  const between = (lo: number, hi: number) => lo + rng.int(hi - lo + 1);
+  for (let tries = 0; out.length < cfg.chainProblems && tries < cfg.chainProblems * 50; tries++) {
+    const addends = Array.from({ length: between(cfg.countMin, cfg.countMax) }, () => between(cfg.addMin, cfg.addMax));
+    const p: Problem = { start: between(cfg.startMin, cfg.startMax), add: addends[0], count: addends.length, addends };
+    const key = promptOf(p);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push(p);
+  }
   return out;
 }
 
@@ -85,7 +120,9 @@ export function splitProblems(cfg: TaskConfig): { train: Problem[]; heldOut: Pro
 
 /** Longest prompt in tokens; prompts are left-padded to it so response token t sits in the same column in every row. */
 export function promptWidth(cfg: TaskConfig): number {
-  return promptOf({ start: cfg.startMax, add: cfg.addMax, count: cfg.countMax }).length;
+  const widest: Problem = { start: cfg.startMax, add: cfg.addMax, count: cfg.countMax };
+  if (cfg.form === 'addition-chain') widest.addends = new Array<number>(cfg.countMax).fill(cfg.addMax);
+  return promptOf(widest).length;
 }
 
 export function encodePrompt(p: Problem, width: number): number[] {

@@ -22,8 +22,8 @@ import { contrastiveTokenRewards, oracleTokenRewards, trainConditioning, tregPai
 import { sigmoid } from './dpo';
 
 export function taskConfigOf(cfg: RlhfRunConfig): TaskConfig {
-  const { type: _type, ...rest } = cfg.task;
-  return { ...DEFAULT_TASK, ...rest };
+  const { type, ...rest } = cfg.task;
+  return { ...DEFAULT_TASK, ...rest, form: type };
 }
 
 /** Where SFT checkpoints are cached: $CREDITLAB_CACHE_DIR, else the OS temp folder. */
@@ -33,7 +33,9 @@ export function cacheDir(): string {
 
 export function sftCacheKey(cfg: RlhfRunConfig): string {
   // The run seed is deliberately absent: one SFT model serves every arm and seed of an experiment.
-  return hashValue({ v: 1, task: cfg.task, model: cfg.model, sft: { ...cfg.sft, cache: undefined } });
+  // chainProblems only shapes addition chains; leaving it out otherwise keeps existing checkpoints' keys.
+  const task = cfg.task.type === 'addition-chain' ? cfg.task : { ...cfg.task, chainProblems: undefined };
+  return hashValue({ v: 1, task, model: cfg.model, sft: { ...cfg.sft, cache: undefined } });
 }
 
 async function sftPolicy(cfg: RlhfRunConfig, train: Problem[], W: number, ctx: RunContext): Promise<GruModel> {

@@ -87,3 +87,29 @@ test('SFT data: imperfection rates and well-formedness', () => {
   assert.ok(Math.abs(restated / N - 0.3) < 0.03, `restated ${restated / N}`);
   assert.equal(clean + restated + wrong, N);
 });
+
+test('addition-chain (the harder form): prompt, partial sums, checker, distinct problems, width', () => {
+  const c = { start: 5, add: 3, count: 3, addends: [3, 4, 2] };
+  assert.equal(promptOf(c), 'Q:5+3+4+2=');
+  assert.equal(solutionOf(c), '8;12;14;A:14.');
+  const ok = checkSolution(c, encode('8;12;8;14;A:14.'));
+  assert.ok(ok.success && ok.firstWrong === -1, 'a restated partial sum is correct, as in repeated addition');
+  assert.ok(ok.steps[2].repeat);
+  const bad = checkSolution(c, encode('8;11;13;A:13.'));
+  assert.equal(bad.firstWrong, 1);
+  assert.ok(!bad.success);
+  const cfg = { ...DEFAULT_TASK, form: 'addition-chain' as const, chainProblems: 500 };
+  const all = allProblems(cfg);
+  assert.equal(all.length, 500);
+  assert.equal(new Set(all.map(promptOf)).size, 500, 'distinct prompts');
+  assert.deepEqual(allProblems(cfg), all, 'the same set for every run (drawn with the split seed)');
+  for (const q of all) {
+    assert.ok(q.addends!.length >= cfg.countMin && q.addends!.length <= cfg.countMax);
+    assert.ok(q.addends!.every((a) => a >= cfg.addMin && a <= cfg.addMax));
+  }
+  const w = promptWidth(cfg);
+  assert.equal(w, 'Q:18+8+8+8+8+8+8+8='.length);
+  assert.ok(all.every((q) => encodePrompt(q, w).length === w));
+  const rng = new Rng(1);
+  for (const q of all.slice(0, 50)) assert.ok(checkSolution(q, encode(sftSolution(q, { restateRate: 0.3, wrongRate: 0 }, rng))).success);
+});

@@ -8,13 +8,17 @@ const prob = () => z.number().min(0).max(1);
 
 export const RlhfTaskSchema = z
   .object({
-    type: z.literal('repeated-addition').default('repeated-addition').describe('`Q:5+3*4=` → `8;11;14;17;A:17.`'),
+    type: z
+      .enum(['repeated-addition', 'addition-chain'])
+      .default('repeated-addition')
+      .describe('`Q:5+3*4=` → `8;11;14;17;A:17.`; the harder addition-chain lists every addend: `Q:5+3+4+2=` → `8;12;14;A:14.`'),
+    chainProblems: int().min(10).max(100000).default(1064).describe('addition-chain only: number of distinct problems drawn (with splitSeed)'),
     startMin: int().min(0).default(0),
     startMax: int().min(0).max(999).default(18),
     addMin: int().min(1).default(1).describe('≥ 1, so a restatement never coincides with the next true step'),
     addMax: int().min(1).max(99).default(8),
     countMin: int().min(1).default(1),
-    countMax: int().min(1).max(9).default(7).describe('single digit: the prompt writes it as one character'),
+    countMax: int().min(1).max(9).default(7).describe('repeated-addition: the count, one character in the prompt; addition-chain: the most addends'),
     heldOutFraction: z.number().gt(0).lt(1).default(0.2).describe('held-out share, split by problem'),
     splitSeed: int().min(0).default(0).describe('seed of the split (independent of the run seed)'),
     maxResponseTokens: int().min(4).max(256).default(40).describe('longer responses are truncated (no answer, no success)'),
