@@ -1,5 +1,5 @@
 // Small dense matrix products for the fused kernels (PPO's MLPs in @creditlab/rl, the RLHF GRU): both
-// operands K-contiguous (C = A·Bᵀ), float64. Even-shaped products go to the WebAssembly SIMD kernel
+// operands K-contiguous (C = A·Bᵀ), float64 (gemmNT) or float32 (gemmNT32) arithmetic. Even-shaped products go to the WebAssembly SIMD kernel
 // (simd-gemm.ts) when it loads and passes its self-test; everything else to a register-blocked JS loop.
 import { createSimdGemm } from './simd-gemm';
 
@@ -9,17 +9,21 @@ const simdOff = typeof process !== 'undefined' && process.env?.CREDITLAB_SIMD ==
 const simdGemm = simdOff ? null : createSimdGemm();
 const simdGemm32 = simdOff ? null : createSimdGemm('f32');
 
+/** C[m, j] += bias[j] (the SIMD kernels compute the bare product). */
+function addRowBias(C: Float64Array, bias: Float64Array, M: number, N: number): void {
+  for (let m = 0; m < M; m++) {
+    const co = m * N;
+    for (let j = 0; j < N; j++) C[co + j] += bias[j];
+  }
+}
+
 /**
  * gemmNT in float32 arithmetic when the f32x4 kernel takes the shape (twice the f64x2 throughput), else the
  * float64 path. For kernels whose reference is float32 anyway (the RLHF GRU mirrors tfjs).
  */
 export function gemmNT32(A: Float64Array, B: Float64Array, C: Float64Array, M: number, N: number, K: number, bias: Float64Array | null): void {
   if (simdGemm32 !== null && M * N * K >= 2048 && simdGemm32(A, B, C, M, N, K)) {
-    if (bias !== null)
-      for (let m = 0; m < M; m++) {
-        const co = m * N;
-        for (let j = 0; j < N; j++) C[co + j] += bias[j];
-      }
+    if (bias !== null) addRowBias(C, bias, M, N);
     return;
   }
   gemmNT(A, B, C, M, N, K, bias);
@@ -32,11 +36,7 @@ export function gemmNT32(A: Float64Array, B: Float64Array, C: Float64Array, M: n
  */
 export function gemmNT(A: Float64Array, B: Float64Array, C: Float64Array, M: number, N: number, K: number, bias: Float64Array | null): void {
   if (simdGemm !== null && M * N * K >= 2048 && simdGemm(A, B, C, M, N, K)) {
-    if (bias !== null)
-      for (let m = 0; m < M; m++) {
-        const co = m * N;
-        for (let j = 0; j < N; j++) C[co + j] += bias[j];
-      }
+    if (bias !== null) addRowBias(C, bias, M, N);
     return;
   }
   const N4 = N - (N % 4);
