@@ -20,11 +20,6 @@ import { gemmNT32 as gemmNT } from '@creditlab/common/gemm';
 export type GruImpl = 'fused' | 'tf';
 const DEFAULT_IMPL: GruImpl = typeof process !== 'undefined' && process.env?.CREDITLAB_GRU === 'tf' ? 'tf' : 'fused';
 
-/** True when tfjs is recording a gradient tape (inside variableGrads/grads), i.e. a backward pass may follow. */
-function tapeOn(): boolean {
-  const e = tf.engine() as unknown as { isTapeOn?: () => boolean };
-  return e.isTapeOn ? e.isTapeOn() : true;
-}
 
 export interface GruConfig {
   vocab: number;
@@ -129,14 +124,15 @@ export class GruModel {
 
   /**
    * Embedding, input projection and recurrence by gru-kernel.ts, as one tfjs op with a hand-written gradient
-   * for emb, W_x, b_x, W_hr|W_hz, W_hn and b_hn. Without a gradient tape, no trace is kept.
+   * for emb, W_x, b_x, W_hr|W_hz, W_hn and b_hn.
    */
   private fusedHiddenStates(tokens: tf.Tensor2D): tf.Tensor3D {
     const [B, T] = tokens.shape;
     const { vocab: V, embedding: E, hidden: H } = this.cfg;
     const tok = tokens.dataSync();
     const xOff = (b: number, t: number) => tok[b * T + t] * 3 * H;
-    if (!tapeOn()) {
+    // Outside variableGrads/grads no backward pass can follow, so no trace is kept.
+    if (!tf.engine().isTapeOn()) {
       const { hs } = gruForward(this.recurrentWeights(), this.inputTable(), B, T, false, xOff);
       return tf.tensor3d(Float32Array.from(hs), [B, T, H]);
     }
