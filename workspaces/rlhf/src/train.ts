@@ -109,7 +109,7 @@ async function buildScorer(cfg: RlhfRunConfig, sft: GruModel, train: Problem[], 
 async function conditionedModel(cfg: RlhfRunConfig, sft: GruModel, train: Problem[], W: number, ctx: RunContext): Promise<GruModel> {
   const m = sft.clone({ trainable: true, seed: cfg.sft.seed + 2 });
   const { alpha: _alpha, source: _source, ...tc } = cfg.algo.treg;
-  const file = join(cacheDir(), `rlhf-treg-${hashValue({ v: 2, sft: sftCacheKey(cfg), tc })}.json`);
+  const file = join(cacheDir(), `rlhf-treg-${hashValue({ v: 3, sft: sftCacheKey(cfg), tc })}.json`);
   if (cfg.sft.cache && existsSync(file)) {
     m.setWeights(JSON.parse(readFileSync(file, 'utf8')) as Weights);
     ctx.info(`T-REG conditioned model: reused ${file}`);
@@ -195,19 +195,21 @@ export const trainRlhf: TrainFn = async (ctx) => {
   const evalSet = cfg.evaluation.problems > 0 ? heldOut.slice(0, cfg.evaluation.problems) : heldOut;
   const iterations = ctx.run.budget.steps;
 
-  const evaluate = (step: number) => {
-    const e = evaluatePolicy(policy, evalSet, { promptWidth: W, maxTokens: task.maxResponseTokens });
-    const all = scoreBatch(cfg, evalSet, e.responses, scorer);
-    const rhat = cond ? contrastiveTokenRewards(cond, evalSet, e.responses, W) : null;
+  // Per-token credit of each response under this run's method: the shaped token rewards, or for DPO (no
+  // explicit token rewards) the implicit reward β·log(π/π_ref) per token (r → Q*).
+  const creditsOf = (problems: Problem[], responses: number[][]): Scored[] => {
+    const all = scoreBatch(cfg, problems, responses, scorer);
     if (a.type === 'dpo') {
-      // DPO has no explicit token rewards: its credit is the implicit reward β·log(π/π_ref) per token (r → Q*).
-      const { tokens, mask } = batchTensors(evalSet.map((p) => encodePrompt(p, W)), e.responses);
+      const { tokens, mask } = batchTensors(problems.map((p) => encodePrompt(p, W)), responses);
       const d = tf.tidy(() => policy.responseLogProbs(tokens, W).logp.sub(ref.responseLogProbs(tokens, W).logp).mul(a.beta));
       const rows = d.arraySync() as number[][];
       tf.dispose([tokens, mask, d]);
-      all.forEach((s, i) => (s.tokenRewards = rows[i].slice(0, e.responses[i].length)));
+      all.forEach((s, i) => (s.tokenRewards = rows[i].slice(0, responses[i].length)));
     }
-    // For wrong answers: does the lowest token credit (first one on ties) fall inside the first wrong step?
+    return all;
+  };
+  // For wrong answers: does the lowest token credit (first one on ties) fall inside the first wrong step?
+  const localization = (all: Scored[], rhat: number[][] | null) => {
     let hit = 0, wrong = 0, tregHit = 0;
     all.forEach((s, i) => {
       if (s.check.success || s.check.firstWrong < 0) return;
@@ -215,10 +217,33 @@ export const trainRlhf: TrainFn = async (ctx) => {
       hit += +localizes(s.tokenRewards, s.check);
       if (rhat) tregHit += +localizes(rhat[i], s.check);
     });
+    return { wrong, credit: wrong ? hit / wrong : 0, treg: wrong ? tregHit / wrong : 0 };
+  };
+  // Its own stream, so measuring never changes what the training samples.
+  const locRng = root.fork('localization-samples');
+  const nLoc = cfg.evaluation.localizationSamples;
+
+  const evaluate = (step: number) => {
+    const e = evaluatePolicy(policy, evalSet, { promptWidth: W, maxTokens: task.maxResponseTokens });
+    const all = creditsOf(evalSet, e.responses);
+    const rhat = cond ? contrastiveTokenRewards(cond, evalSet, e.responses, W) : null;
+    const loc = localization(all, rhat);
+    const sampled: Record<string, number> = {};
+    if (nLoc > 0) {
+      const reps = evalSet.flatMap((p) => new Array<Problem>(nLoc).fill(p));
+      const responses: number[][] = [];
+      for (let i = 0; i < reps.length; i += 512)
+        responses.push(...policy.sample(reps.slice(i, i + 512).map((p) => encodePrompt(p, W)), { maxTokens: task.maxResponseTokens, rng: locRng, temperature: a.temperature, topK: a.topK }));
+      const l = localization(creditsOf(reps, responses), cond ? contrastiveTokenRewards(cond, reps, responses, W) : null);
+      sampled['eval/credit_localization_sampled'] = l.credit;
+      sampled['eval/wrong_answers_sampled'] = l.wrong;
+      if (cond) sampled['eval/treg_localization_sampled'] = l.treg;
+    }
     ctx.log(step, {
-      'eval/credit_localization': wrong ? hit / wrong : 0,
-      ...(rhat ? { 'eval/treg_localization': wrong ? tregHit / wrong : 0 } : {}),
-      'eval/wrong_answers': wrong,
+      'eval/credit_localization': loc.credit,
+      ...(rhat ? { 'eval/treg_localization': loc.treg } : {}),
+      ...sampled,
+      'eval/wrong_answers': loc.wrong,
       'eval/accuracy': e.accuracy,
       'eval/steps_per_solution': e.stepsPerSolution,
       'eval/repeat_fraction': e.repeatFraction,

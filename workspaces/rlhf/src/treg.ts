@@ -26,9 +26,14 @@ export interface ConditioningConfig {
 }
 
 /**
- * Fine-tunes `model` (a copy of the SFT policy) in place. Careful rows: solutions without a wrong step.
- * Careless rows: half the SFT policy's own wrong samples (drawn before fine-tuning, so r̂ knows the errors
- * the policy actually makes: miscounted steps, wrong sums, early answers), half synthetic one-wrong-step ones.
+ * Fine-tunes `model` (a copy of the SFT policy) in place. Careless rows: half the SFT policy's own wrong
+ * samples (drawn before fine-tuning, so r̂ knows the errors the policy actually makes: miscounted steps,
+ * wrong sums, early answers), half synthetic one-wrong-step ones. Careful rows: half solutions without a
+ * wrong step; half synthetic one-wrong-step solutions trained only AFTER their wrong step, so the careful
+ * writer also learns to carry an existing error forward consistently, so that careful and careless can only
+ * disagree on making the error, not on what follows it. Measured (RESULTS.md): at this model size r̂ stays
+ * uninformative with or without these rows; the GRU errs where it does not know the sum, and no control
+ * token changes that.
  */
 export function trainConditioning(model: GruModel, problems: Problem[], cfg: ConditioningConfig, data: SftDataConfig, width: number, rng: Rng, maxTokens = 40): number[] {
   const careful: SftDataConfig = { restateRate: data.restateRate, wrongRate: 0 };
@@ -44,11 +49,21 @@ export function trainConditioning(model: GruModel, problems: Problem[], cfg: Con
   for (let it = 0; it < cfg.iterations; it++) {
     const prompts: number[][] = [];
     const responses: number[][] = [];
+    // Per row, the response tokens the loss ignores (the prefix up to and including a careful row's wrong step).
+    const skip: number[] = [];
     for (let i = 0; i < cfg.batchSize; i++) {
-      if (i % 2 === 0) {
+      skip.push(0);
+      if (i % 4 === 0) {
         const p = problems[rng.int(problems.length)];
         prompts.push(controlPrompt(p, width, CONTROL.careful));
         responses.push(encode(sftSolution(p, careful, rng)));
+      } else if (i % 4 === 2) {
+        const p = problems[rng.int(problems.length)];
+        const r = encode(sftSolution(p, careless, rng));
+        const c = checkSolution(p, r);
+        prompts.push(controlPrompt(p, width, CONTROL.careful));
+        responses.push(r);
+        skip[i] = c.firstWrong >= 0 ? c.steps[c.firstWrong].end + 1 : 0;
       } else if (i % 4 === 1 && own.length) {
         const { p, r } = own[rng.int(own.length)];
         prompts.push(controlPrompt(p, width, CONTROL.careless));
@@ -59,9 +74,12 @@ export function trainConditioning(model: GruModel, problems: Problem[], cfg: Con
         responses.push(encode(sftSolution(p, careless, rng)));
       }
     }
-    const { tokens, mask } = batchTensors(prompts, responses);
+    const { tokens, mask: full, L } = batchTensors(prompts, responses);
+    const m = full.arraySync() as number[][];
+    skip.forEach((n, b) => m[b].fill(0, 0, Math.min(n, L)));
+    const mask = tf.tensor2d(m);
     losses.push(clippedStep(opt, model.trainableVars(), () => nllLoss(model, tokens, mask, width + 1), 1).loss);
-    tf.dispose([tokens, mask]);
+    tf.dispose([tokens, full, mask]);
   }
   opt.dispose();
   return losses;

@@ -162,6 +162,11 @@ export const RlhfEvaluationSchema = z
     every: int().min(1).default(25).describe('iterations between greedy held-out evaluations (also at the start and the end)'),
     problems: int().min(0).default(0).describe('held-out problems evaluated; 0 = all'),
     samples: int().min(0).default(4).describe('generations with per-token credits stored per evaluation'),
+    localizationSamples: int()
+      .min(0)
+      .max(64)
+      .default(0)
+      .describe('also measure credit localization on this many sampled (temperature) responses per held-out problem: the policy’s own sampled mistakes, many more wrong answers than greedy decoding gives'),
   })
   .strict();
 
