@@ -18,7 +18,7 @@ import { checkSolution, decode, DEFAULT_TASK, encodePrompt, promptOf, promptWidt
 import { refineStepRewards, resolvePlacement, returnsToGo, tokenRewards } from './process-reward';
 import { gae, klPerToken, looBaseline, mean, std } from './advantages';
 import { dpoPairLoss, k3KlLoss, pgLoss, ppoPolicyLoss, valueLoss } from './losses';
-import { contrastiveTokenRewards, oracleTokenRewards, trainConditioning, tregPairLoss } from './treg';
+import { contrastiveTokenRewards, oracleTokenRewards, temperatureTokenRewards, trainConditioning, tregPairLoss } from './treg';
 import { sigmoid } from './dpo';
 
 export function taskConfigOf(cfg: RlhfRunConfig): TaskConfig {
@@ -187,7 +187,10 @@ export const trainRlhf: TrainFn = async (ctx) => {
   const ref = sft.clone();
   const policy = sft.clone({ trainable: true, valueHead: isPpo, seed: ctx.run.seed });
   sft.dispose();
-  const cond = a.type === 'dpo' ? await conditionedModel(cfg, ref, train, W, ctx) : null;
+  const cond = a.type === 'dpo' && a.treg.source !== 'temperature' ? await conditionedModel(cfg, ref, train, W, ctx) : null;
+  // r̂ for T-REG and for the eval/treg_localization diagnostic (the oracle source is logged as the contrastive one).
+  const rhatOf: ((ps: Problem[], rs: number[][]) => number[][]) | null =
+    a.type !== 'dpo' ? null : a.treg.source === 'temperature' ? (ps, rs) => temperatureTokenRewards(ref, ps, rs, W) : (ps, rs) => contrastiveTokenRewards(cond!, ps, rs, W);
   if (ctx.cancelled()) return;
   const rmHandle = cfg.reward.type === 'success' ? null : await buildScorer(cfg, ref, train, W, task.maxResponseTokens, rmRng, ctx);
   const scorer: StepScorer = rmHandle ? rmHandle.scorer : (_p, _r, checks) => checks.map((c) => c.steps.map(() => 0));
@@ -226,7 +229,7 @@ export const trainRlhf: TrainFn = async (ctx) => {
   const evaluate = (step: number) => {
     const e = evaluatePolicy(policy, evalSet, { promptWidth: W, maxTokens: task.maxResponseTokens });
     const all = creditsOf(evalSet, e.responses);
-    const rhat = cond ? contrastiveTokenRewards(cond, evalSet, e.responses, W) : null;
+    const rhat = rhatOf ? rhatOf(evalSet, e.responses) : null;
     const loc = localization(all, rhat);
     const sampled: Record<string, number> = {};
     if (nLoc > 0) {
@@ -234,10 +237,10 @@ export const trainRlhf: TrainFn = async (ctx) => {
       const responses: number[][] = [];
       for (let i = 0; i < reps.length; i += 512)
         responses.push(...policy.sample(reps.slice(i, i + 512).map((p) => encodePrompt(p, W)), { maxTokens: task.maxResponseTokens, rng: locRng, temperature: a.temperature, topK: a.topK }));
-      const l = localization(creditsOf(reps, responses), cond ? contrastiveTokenRewards(cond, reps, responses, W) : null);
+      const l = localization(creditsOf(reps, responses), rhatOf ? rhatOf(reps, responses) : null);
       sampled['eval/credit_localization_sampled'] = l.credit;
       sampled['eval/wrong_answers_sampled'] = l.wrong;
-      if (cond) sampled['eval/treg_localization_sampled'] = l.treg;
+      if (rhatOf) sampled['eval/treg_localization_sampled'] = l.treg;
     }
     ctx.log(step, {
       'eval/credit_localization': loc.credit,
@@ -430,7 +433,7 @@ export const trainRlhf: TrainFn = async (ctx) => {
       const rh =
         a.treg.source === 'oracle'
           ? rows.map((b) => oracleTokenRewards(responses[b].length, scored[b].check))
-          : contrastiveTokenRewards(cond!, rows.map((b) => problems[b]), rows.map((b) => responses[b]), W);
+          : rhatOf!(rows.map((b) => problems[b]), rows.map((b) => responses[b]));
       const full = responses.map(() => [] as number[]);
       rows.forEach((b, i) => (full[b] = rh[i]));
       // w = σ(r_l − r_w) from the pre-update log-probs: DPO's own gradient weight, without a gradient through it.

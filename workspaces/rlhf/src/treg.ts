@@ -100,6 +100,24 @@ export function contrastiveTokenRewards(model: GruModel, problems: Problem[], re
   return responses.map((r, b) => tregTokenRewards(pos[b].slice(0, r.length), neg[b].slice(0, r.length)));
 }
 
+/** Temperatures of the sharp ("careful") and flat ("careless") readings for algo.treg.source 'temperature'. */
+export const TEMPERATURE_CONTRAST = { careful: 0.5, careless: 2 } as const;
+
+/**
+ * r̂ from one model read at two temperatures (the contrast of contrastive decoding, Li et al. 2022,
+ * arXiv:2210.15097): r̂_t = σ(log π_{T=0.5}(y_t) − log π_{T=2}(y_t)) − 0.5. A token the model itself ranks
+ * low, which a sharp reader would not write but a flat one might, gets r̂ < 0; the model's confident tokens,
+ * including a consistent continuation after an error, get r̂ > 0. Needs no fine-tuning: the small-model
+ * stand-in for a model judging its own tokens, when control tokens carry no signal (RESULTS.md).
+ */
+export function temperatureTokenRewards(model: GruModel, problems: Problem[], responses: number[][], width: number): number[][] {
+  if (!problems.length) return [];
+  const { tokens, mask } = batchTensors(problems.map((p) => encodePrompt(p, width)), responses);
+  const [pos, neg] = tf.tidy(() => [TEMPERATURE_CONTRAST.careful, TEMPERATURE_CONTRAST.careless].map((T) => model.responseLogProbs(tokens, width, T).logp.arraySync() as number[][]));
+  tf.dispose([tokens, mask]);
+  return responses.map((r, b) => tregTokenRewards(pos[b].slice(0, r.length), neg[b].slice(0, r.length)));
+}
+
 /**
  * The T-REG term α·Σ_pairs w·(L_REG(y_w) + L_REG(y_l)) / #pairs with L_REG = −β Σ_t r̂_t log π(y_t).
  * `rowWeight[b]` is w = σ(r_l − r_w) of the pair row b belongs to (0 outside pairs), computed from the

@@ -8,8 +8,8 @@ import { ensureBackend } from '@creditlab/rl/backend';
 import { GruModel } from '../src/model';
 import { dpoPairLoss } from '../src/losses';
 import { dpoLoss, tregLoss } from '../src/dpo';
-import { CONTROL, contrastiveTokenRewards, oracleTokenRewards, trainConditioning, tregPairLoss } from '../src/treg';
-import { checkSolution, encode, splitProblems, DEFAULT_TASK, promptWidth, VOCAB_SIZE } from '../src/task';
+import { CONTROL, contrastiveTokenRewards, oracleTokenRewards, temperatureTokenRewards, trainConditioning, tregPairLoss } from '../src/treg';
+import { checkSolution, encode, encodePrompt, splitProblems, DEFAULT_TASK, promptWidth, VOCAB_SIZE } from '../src/task';
 import { trainRlhf } from '../src/train';
 import { RlhfRunConfigSchema } from '@creditlab/spec/rlhf';
 import { fakeContext } from './helpers';
@@ -106,4 +106,32 @@ test('oracle r̂: positive on correct steps, negative on the first wrong step, 0
   const pos = 1 / (1 + Math.exp(-2)) - 0.5;
   assert.deepEqual(r.map((x) => Math.sign(x)), [1, 1, -1, -1, -1, 0, 0, 0, 0, 0]);
   assert.ok(Math.abs(r[0] - pos) < 1e-12 && Math.abs(r[2] + pos) < 1e-12);
+});
+
+test('temperature-contrast token rewards: r̂ > 0 on the model’s own argmax tokens, r̂ < 0 on tokens it ranks last', async () => {
+  await ensureBackend('wasm');
+  const { train } = splitProblems(DEFAULT_TASK);
+  const W = promptWidth(DEFAULT_TASK);
+  const m = new GruModel({ vocab: VOCAB_SIZE, hidden: 16, embedding: 8 }, 3);
+  const probs = train.slice(0, 4);
+  const greedy = m.sample(probs.map((p) => encodePrompt(p, W)), { maxTokens: 8, rng: new Rng(0), greedy: true });
+  for (const row of temperatureTokenRewards(m, probs, greedy, W)) for (const r of row) assert.ok(r > 0 && r < 0.5, `argmax token: r̂ ${r}`);
+  // The least likely non-PAD token at each step, by teacher forcing one step at a time.
+  const worst: number[][] = probs.map(() => []);
+  for (let t = 0; t < 4; t++) {
+    const cands = Array.from({ length: VOCAB_SIZE - 1 }, (_, v) => v + 1);
+    const scored = cands.map((v) => temperatureTokenRewards(m, probs, worst.map((w) => [...w, v]), W).map((row) => row[t]));
+    const lp = cands.map((v) => {
+      const tokens = tf.tensor2d(probs.map((p, b) => [...encodePrompt(p, W), ...worst[b], v]), undefined, 'int32');
+      const out = tf.tidy(() => m.responseLogProbs(tokens, W).logp.arraySync() as number[][]);
+      tokens.dispose();
+      return out.map((row) => row[t]);
+    });
+    probs.forEach((_, b) => {
+      let lo = 0;
+      cands.forEach((_, i) => lp[i][b] < lp[lo][b] && (lo = i));
+      assert.ok(scored[lo][b] < 0, `least likely token: r̂ ${scored[lo][b]}`);
+      worst[b].push(cands[lo]);
+    });
+  }
 });

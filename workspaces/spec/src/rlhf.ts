@@ -110,9 +110,9 @@ export const RlhfAlgoSchema = z
         batchSize: int().min(2).default(64),
         lr: z.number().positive().default(5e-3),
         source: z
-          .enum(['contrastive', 'oracle'])
+          .enum(['contrastive', 'temperature', 'oracle'])
           .default('contrastive')
-          .describe('r̂ from the careful/careless conditioned model, or (a control) from the step checker: σ(±2) − 0.5 on correct steps / the first wrong step, 0 after it'),
+          .describe('r̂ from the careful/careless conditioned model; from the reference model read sharp (T 0.5) vs flat (T 2), a contrast the model has without fine-tuning; or (a control) from the step checker: σ(±2) − 0.5 on correct steps / the first wrong step, 0 after it'),
       })
       .strict()
       .default({ alpha: 0, iterations: 500, batchSize: 64, lr: 5e-3, source: 'contrastive' })
