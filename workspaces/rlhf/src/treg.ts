@@ -5,7 +5,9 @@
 // correct solutions behind CAREFUL and on wrong ones behind CARELESS. Then
 // r̂_t = σ(log π(y_t | x, careful) − log π(y_t | x, careless)) − 0.5 is negative where a careless writer is
 // more likely than a careful one, i.e. on the first wrong step (the following steps carry the error
-// forward consistently, which both conditions predict alike).
+// forward consistently, which both conditions predict alike). Measured: at this size the control tokens
+// carry almost no signal (the GRU errs where it does not know the sum), so the default source contrasts the
+// frozen model with itself at two temperatures instead (`temperatureTokenRewards`); RESULTS.md has both.
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '@creditlab/common';
 import { GruModel, batchTensors, clippedStep } from './model';
