@@ -14,7 +14,7 @@ Usage:
   creditlab export EXPERIMENT --format csv|json --out FILE
   creditlab compare EXPERIMENT --metric M [--at last|mean-last:K|max|auc] [--stat mean|median|iqm|optimality-gap] [--json]
   creditlab env verify FILE.json [--json]
-  creditlab serve [--port P] [--host H] [--workspace DIR]
+  creditlab serve [--port P] [--host H] [--token T] [--workspace DIR]   (token: else $CREDITLAB_TOKEN, else random)
   creditlab doctor [--json]
   creditlab slurm doctor [--workspace DIR] [--slurm-partition P] [--json]
   creditlab worker RUN.json --run-dir DIR   (one resolved run in this process; what a Slurm task runs)
