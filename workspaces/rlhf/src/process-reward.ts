@@ -1,5 +1,5 @@
 // On Designing Effective RL Reward at Training Time for LLM Reasoning — Gao et al., arXiv:2410.15115.
-// Refinements of a process reward model's per-step scores r_p(1..K) (the answer segment is step K):
+// Refinements of a process reward model's per-step scores r_p(1..K) (docs/methods.md §1; the answer segment is step K):
 //   PR          r_k = r_p(k)
 //   Clip(η)     r_k = min(r_p(k) − η, 0)                     every term ≤ 0, so no trajectory beats Correct
 //   Delta       r_k = r_p(k) − r_p(k+1) (k ≤ K−2), r_{K−1} = r_p(K−1), r_K = 0   telescopes to r_p(t)
