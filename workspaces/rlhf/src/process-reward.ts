@@ -1,5 +1,5 @@
 // On Designing Effective RL Reward at Training Time for LLM Reasoning — Gao et al., arXiv:2410.15115.
-// Refinements of a process reward model's per-step scores r_p(1..K) (methods.md §1):
+// Refinements of a process reward model's per-step scores r_p(1..K) (docs/methods.md §1):
 //   PR          r_k = r_p(k)
 //   Clip(η)     r_k = min(r_p(k) − η, 0)                     every term ≤ 0, so no trajectory beats Correct
 //   Delta       r_k = r_p(k) − r_p(k+1) (k ≤ K−2), r_{K−1} = r_p(K−1), r_K = 0   telescopes to r_p(t)
@@ -8,7 +8,7 @@
 // language models is mapping steps onto tokens.
 //
 // Placement (the token that is paid r_k) is explicit because it decides whether Delta is hackable under
-// token-level returns-to-go (shared/research/prm-hacking-notes.md):
+// token-level returns-to-go (docs/methods.md §11):
 //   'step'       r_k at the last token of step k (the literal reading). Delta's r_k uses r_p(k+1), so the
 //                tokens of step k+1 still see +α·r_p(k+1) ahead of them while an answer sees 0: one more
 //                step always beats answering, and Delta is farmed almost like raw PR.

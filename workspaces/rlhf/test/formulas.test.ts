@@ -12,7 +12,7 @@ const close = (a: number[], b: number[], tol = 1e-9) => {
 const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
 const rp = [0.7, 0.2, 0.4, 0.8];
 
-test('Clip / Delta / Clip-Delta fixtures (methods.md §1)', () => {
+test('Clip / Delta / Clip-Delta fixtures (docs/methods.md §1)', () => {
   close(clipRewards(rp, 0.5), [0, -0.3, -0.1, 0]);
   assert.ok(Math.abs(sum(clipRewards(rp, 0.5)) + 1 - 0.6) < 1e-12);
   close(deltaRewards(rp), [0.5, -0.2, 0.4, 0]);
@@ -50,7 +50,7 @@ test('placement: step vs next-step, and the token returns they imply', () => {
   close(returnsToGo([1, 2, 3], 0.5), [1 + 1 + 0.75, 2 + 1.5, 3]);
 });
 
-test('GRPO (Bessel std, pinned) and RLOO fixtures (methods.md §9)', () => {
+test('GRPO (Bessel std, pinned) and RLOO fixtures (docs/methods.md §9)', () => {
   close(grpoAdvantages([1, 0, 0, 0], 4), [1.5, -0.5, -0.5, -0.5].map((x) => (x * 0.5) / (0.5 + 1e-4)), 1e-12);
   close(grpoAdvantages([1, 0, 0, 0], 4, 'group', 0), [1.5, -0.5, -0.5, -0.5]);
   close(grpoAdvantages([1, 1, 1, 1], 4), [0, 0, 0, 0]);
@@ -75,7 +75,7 @@ test('PPO clip fixtures, scalar and tensor (with the ratio gradient)', () => {
   }
 });
 
-test('per-token KL reward and GAE (methods.md §9)', () => {
+test('per-token KL reward and GAE (docs/methods.md §9)', () => {
   const logp = [-0.5, -1.2, -0.1];
   const ref = [-0.7, -1.0, -0.3];
   const beta = 0.1, rm = 2;

@@ -1,6 +1,6 @@
 // Schema of an RLHF run (owned by the RLHF suite; see @creditlab/rlhf). Every field has a documented
 // default; the defaults are the hyperparameters that showed PRM reward hacking in minutes in the
-// prototype (shared/research/prm-hacking-notes.md).
+// prototype (docs/methods.md §11).
 import { z } from 'zod';
 
 const int = () => z.number().int();
