@@ -15,7 +15,7 @@ import { logSigmoid, quantile } from '@creditlab/rewards/methods/lsc';
 import { delimiterMacros, fixedMacros, macroGae, perplexityMacros } from './macro';
 import { evaluatePolicy } from './evaluate';
 import { checkSolution, decode, DEFAULT_TASK, encodePrompt, promptOf, promptWidth, splitProblems, TOK, VOCAB_SIZE, type Problem, type SolutionCheck, type TaskConfig } from './task';
-import { refineStepRewards, resolvePlacement, returnsToGo, tokenRewards } from './process-reward';
+import { resolvePlacement, returnsToGo, stepPayments, tokenRewards } from './process-reward';
 import { gae, klPerToken, looBaseline, mean, std } from './advantages';
 import { dpoPairLoss, k3KlLoss, pgLoss, ppoPolicyLoss, valueLoss } from './losses';
 import { confidenceTokenRewards, contrastiveTokenRewards, oracleTokenRewards, trainConditioning, tregPairLoss } from './treg';
@@ -137,16 +137,9 @@ interface Scored {
 function scoreResponse(cfg: RlhfRunConfig, response: number[], check: SolutionCheck, rp: number[]): Scored {
   const success = check.success ? cfg.reward.success : 0;
   const m = cfg.reward;
-  const stepR = refineStepRewards(rp, m.type, m.eta);
-  const r = tokenRewards({
-    length: response.length,
-    stepEnds: check.steps.map((s) => s.end),
-    stepRewards: stepR,
-    placement: resolvePlacement(m.type, m.placement),
-    alpha: m.alpha,
-    success,
-  });
-  return { tokenRewards: r, success, processReturn: m.alpha * stepR.reduce((a, b) => a + b, 0), check };
+  const pay = stepPayments(rp, m.type, m.eta, resolvePlacement(m.type, m.placement));
+  const r = tokenRewards({ length: response.length, stepEnds: check.steps.map((s) => s.end), payments: pay, alpha: m.alpha, success });
+  return { tokenRewards: r, success, processReturn: m.alpha * pay.reduce((a, b) => a + b, 0), check };
 }
 
 function scoreBatch(cfg: RlhfRunConfig, problems: Problem[], responses: number[][], scorer: StepScorer): Scored[] {

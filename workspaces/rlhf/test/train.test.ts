@@ -16,6 +16,8 @@ const tiny = (over: Record<string, unknown>) =>
 
 for (const [name, over] of [
   ['rloo + clip-delta', { reward: { type: 'clip-delta' } }],
+  ['rloo + first-step control', { reward: { type: 'first-step', alpha: 0.5 } }],
+  ['ppo + clip-delta lagged', { reward: { type: 'clip-delta', placement: 'lagged' }, algo: { type: 'ppo', promptsPerBatch: 2, samplesPerPrompt: 2 } }],
   ['ppo + pr + k1 KL', { reward: { type: 'pr' }, algo: { type: 'ppo', promptsPerBatch: 3, samplesPerPrompt: 2, epochs: 2, minibatches: 2 }, kl: { coef: 0.05 } }],
   ['ppo + macro actions (ppl) + success', { algo: { type: 'ppo', promptsPerBatch: 2, samplesPerPrompt: 2, macro: { termination: 'ppl' } } }],
   ['rloo + pr + LSC transform', { reward: { type: 'pr', transform: 'lsc', lscSamples: 3 } }],

@@ -29,6 +29,7 @@ async function loadTrainer(run: ResolvedRun, trainerModule?: string): Promise<{ 
     const mod = (await import(trainerModule)) as { train: Trainer; backend?: string };
     return { train: mod.train, backend: mod.backend ?? 'none' };
   }
+  if (run.config.kind === 'imported') throw new Error('an imported run records training done elsewhere; there is nothing to execute');
   const { initBackend, ALGORITHMS } = await import('@creditlab/rl');
   const { backend } = await initBackend(process.env.CREDITLAB_BACKEND);
   if (run.config.kind === 'rlhf') {

@@ -89,6 +89,15 @@ export const ExperimentSpecSchema = z
   });
 export type ExperimentSpec = z.infer<typeof ExperimentSpecSchema>;
 
+/** A run trained elsewhere and imported (TensorBoard, CSV): a record of where it came from, nothing to execute. */
+export interface ImportedRunConfig {
+  kind: 'imported';
+  source: 'tensorboard' | 'csv' | 'wandb-csv';
+  /** The run's folder relative to the log folder, or its name in the CSV. */
+  key: string;
+  files: string[];
+}
+
 /** The unit everywhere: what a worker executes, what the store snapshots, what Slurm receives. */
 export interface ResolvedRun {
   schema: 'creditlab.run/1';
@@ -98,7 +107,7 @@ export interface ResolvedRun {
   /** Position in arms × seeds (arm-major). */
   index: number;
   budget: z.infer<typeof BudgetSchema>;
-  config: RunConfig;
+  config: RunConfig | ImportedRunConfig;
   /** Hash of everything above: equal hashes mean the same run. */
   hash: string;
 }
