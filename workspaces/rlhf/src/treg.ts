@@ -37,9 +37,8 @@ export interface ConditioningConfig {
  * wrong sums, early answers), half synthetic one-wrong-step ones. Careful rows: half solutions without a
  * wrong step; half synthetic one-wrong-step solutions trained only AFTER their wrong step, so the careful
  * writer also learns to carry an existing error forward consistently, so that careful and careless can only
- * disagree on making the error, not on what follows it. Measured (RESULTS.md): at this model size r̂ stays
- * uninformative with or without these rows; the GRU errs where it does not know the sum, and no control
- * token changes that.
+ * disagree on making the error, not on what follows it. How well the resulting r̂ finds errors is logged as
+ * eval/credit_auroc_rhat (RESULTS.md).
  */
 export function trainConditioning(model: GruModel, problems: Problem[], cfg: ConditioningConfig, data: SftDataConfig, width: number, rng: Rng, maxTokens = 40): number[] {
   const careful: SftDataConfig = { restateRate: data.restateRate, wrongRate: 0 };

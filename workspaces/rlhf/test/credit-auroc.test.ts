@@ -48,7 +48,7 @@ test('credit AUROC compares the first wrong step with the tokens before it; late
   // What follows the first wrong step does not count, whatever it is.
   assert.equal(one([...perfect.slice(0, 5), -9, -9, 9, -9, 9]).auroc, 1);
   // One tie between a wrong-step token and an earlier one: (6 − 0.5) / 6.
-  assert.ok(Math.abs(one([0.3, -1, -1, -0.8, -0.9, 0, 0, 0, 0, 0]).auroc - 5.5 / 6) < 1e-12);
+  assert.ok(Math.abs(one([0.3, 0.1, -1, 0.1, -0.9, 0, 0, 0, 0, 0]).auroc - 5.5 / 6) < 1e-12);
   // A correct answer adds nothing; a first-step error adds positives only, so pooling compares across responses.
   const right = { credits: new Array(10).fill(-5), check: checkSolution(p, encode('8;11;A:11.')) };
   assert.equal(creditAuroc([{ credits: perfect, check }, right]).auroc, 1);
