@@ -495,6 +495,8 @@ export const trainRlhf: TrainFn = async (ctx) => {
 
     const checks = scored.map((s) => s.check);
     const nSteps = checks.reduce((s, c) => s + c.steps.length, 0);
+    // objective/process_return (proxy) and train/success (truth) are the reward-hacking alarm's RLHF pair
+    // (workspaces/stats/src/hacking.ts): keep both logged every iteration under these names.
     const metrics: Record<string, number> = {
       'train/reward': mean(scored.map((s) => s.success + s.processReturn)),
       'objective/scores': mean(scored.map((s) => s.success)),
