@@ -1,12 +1,16 @@
 // Content hashes for resolved runs. Pure JS (no node:crypto) so the renderer can compute them too.
 
+/** Deeper values are refused with a clear error instead of overflowing the stack. */
+export const MAX_STRINGIFY_DEPTH = 1000;
+
 /** JSON with object keys sorted, so equal values always serialise (and hash) the same. */
-export function stableStringify(value: unknown): string {
+export function stableStringify(value: unknown, depth = 0): string {
   if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
-  if (Array.isArray(value)) return '[' + value.map(stableStringify).join(',') + ']';
+  if (depth >= MAX_STRINGIFY_DEPTH) throw new Error(`stableStringify: value nested deeper than ${MAX_STRINGIFY_DEPTH} levels`);
+  if (Array.isArray(value)) return '[' + value.map((v) => stableStringify(v, depth + 1)).join(',') + ']';
   const obj = value as Record<string, unknown>;
   const keys = Object.keys(obj).filter((k) => obj[k] !== undefined).sort();
-  return '{' + keys.map((k) => JSON.stringify(k) + ':' + stableStringify(obj[k])).join(',') + '}';
+  return '{' + keys.map((k) => JSON.stringify(k) + ':' + stableStringify(obj[k], depth + 1)).join(',') + '}';
 }
 
 /** 128-bit non-cryptographic hash (four cyrb-style lanes), as 32 hex digits. */

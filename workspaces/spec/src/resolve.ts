@@ -28,6 +28,22 @@ function hasPath(obj: unknown, path: readonly PropertyKey[]): boolean {
   return true;
 }
 
+/** How deep a spec may nest (a real one is under 10); deeper input is refused before anything recurses into it. */
+export const MAX_SPEC_DEPTH = 64;
+
+/** The path of the first value nested deeper than `max`, found without recursion; null when there is none. */
+export function tooDeep(root: unknown, max = MAX_SPEC_DEPTH): (string | number)[] | null {
+  const stack: { value: unknown; path: (string | number)[] }[] = [{ value: root, path: [] }];
+  while (stack.length) {
+    const { value, path } = stack.pop()!;
+    if (value === null || typeof value !== 'object') continue;
+    if (path.length > max) return path;
+    const entries: [string | number, unknown][] = Array.isArray(value) ? value.map((v, i) => [i, v]) : Object.entries(value);
+    for (let i = entries.length - 1; i >= 0; i--) stack.push({ value: entries[i][1], path: [...path, entries[i][0]] });
+  }
+  return null;
+}
+
 export interface ValidatedExperiment {
   spec: ExperimentSpec;
   /** The merged, defaulted run config of each arm, in arm order. */
@@ -36,6 +52,8 @@ export interface ValidatedExperiment {
 
 /** Validates a whole spec; every error names its JSON path (`base.…` or `arms[i].…`). */
 export function validateExperiment(input: unknown): ValidatedExperiment {
+  const deep = tooDeep(input);
+  if (deep) throw new SpecValidationError([{ path: formatPath(deep), message: `nested deeper than ${MAX_SPEC_DEPTH} levels` }]);
   if (isPlainObject(input) && input.version !== undefined && input.version !== SPEC_VERSION) {
     throw new SpecValidationError([{ path: 'version', message: `unsupported spec version ${JSON.stringify(input.version)}; this Creditlab reads version ${SPEC_VERSION}` }]);
   }

@@ -47,8 +47,8 @@ export const RlRunConfigSchema = z
     reward: RewardConfigSchema.optional(),
     eval: z
       .object({
-        every: z.number().int().positive().describe('evaluate every N env steps'),
-        episodes: z.number().int().positive().default(10),
+        every: z.number().int().positive().max(1_000_000_000).describe('evaluate every N env steps'),
+        episodes: z.number().int().positive().max(10_000).default(10),
         greedy: z.boolean().default(true),
       })
       .strict()
@@ -66,8 +66,8 @@ export type RunConfig = z.infer<typeof RunConfigSchema>;
 
 export const BudgetSchema = z
   .object({
-    steps: z.number().int().positive().describe('env steps (RL) or training iterations (RLHF) per run'),
-    timeLimitSeconds: z.number().positive().optional().describe('a run still going after this long fails'),
+    steps: z.number().int().positive().max(1_000_000_000).describe('env steps (RL) or training iterations (RLHF) per run'),
+    timeLimitSeconds: z.number().positive().max(30 * 86_400).optional().describe('a run still going after this long fails (at most 30 days)'),
   })
   .strict();
 
@@ -93,18 +93,43 @@ export const ArmSchema = z
   .object({ name: z.string().min(1).regex(/^[\w.\-+ ]+$/, 'letters, digits, space and _ . - + only') })
   .passthrough();
 
+/** Seeds per experiment unless the spec declares more in `limits.maxSeeds` (10,000 seeds once took minutes to cancel). */
+export const DEFAULT_MAX_SEEDS = 1000;
+export const MAX_ARMS = 1000;
+
+// Experiment names end up in file names (exports, figure zips), terminal output and window titles:
+// C0/C1 control characters (ANSI escapes), path separators and ".." are refused.
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+const plainText = (what: string, max: number) =>
+  z
+    .string()
+    .max(max)
+    .refine((s) => !CONTROL.test(s), `${what} may not contain control characters`);
+const experimentName = plainText('a name', 100)
+  .min(1)
+  .refine((s) => !/[/\\]/.test(s), 'a name may not contain / or \\')
+  .refine((s) => !s.includes('..'), 'a name may not contain ".."')
+  .refine((s) => s.trim() === s, 'a name may not start or end with spaces');
+
+export const LimitsSchema = z
+  .object({
+    maxSeeds: z.number().int().min(1).max(100_000).optional().describe(`seeds allowed in this experiment (default ${DEFAULT_MAX_SEEDS})`),
+  })
+  .strict();
+
 export const ExperimentSpecSchema = z
   .object({
     $schema: z.string().optional(),
     version: z.literal(SPEC_VERSION),
-    name: z.string().min(1),
-    description: z.string().default(''),
-    seeds: z.array(z.number().int().min(0)).min(1),
+    name: experimentName,
+    description: z.string().max(100_000).default(''),
+    seeds: z.array(z.number().int().min(0)).min(1).max(100_000),
     budget: BudgetSchema,
     base: z.record(z.string(), z.unknown()).describe('the run config every arm starts from'),
-    arms: z.array(ArmSchema).min(1).default([{ name: 'default' }]),
+    arms: z.array(ArmSchema).min(1).max(MAX_ARMS).default([{ name: 'default' }]),
     executor: ExecutorSchema.optional(),
-    tags: z.array(z.string()).default([]),
+    tags: z.array(plainText('a tag', 100)).max(100).default([]),
+    limits: LimitsSchema.optional().describe('raise the safety limits for this experiment'),
   })
   .strict()
   .superRefine((spec, ctx) => {
@@ -114,6 +139,14 @@ export const ExperimentSpecSchema = z
       seen.add(arm.name);
     });
     if (new Set(spec.seeds).size !== spec.seeds.length) ctx.addIssue({ code: 'custom', path: ['seeds'], message: 'seeds must be distinct' });
+    const maxSeeds = spec.limits?.maxSeeds ?? DEFAULT_MAX_SEEDS;
+    if (spec.seeds.length > maxSeeds) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['seeds'],
+        message: `${spec.seeds.length} seeds is more than limits.maxSeeds (${maxSeeds}); raise "limits": {"maxSeeds": N} in the spec if you mean it`,
+      });
+    }
   });
 export type ExperimentSpec = z.infer<typeof ExperimentSpecSchema>;
 
