@@ -17,7 +17,7 @@ Usage:
         (runs trained elsewhere; --group is a regex on the run's path with named groups arm, seed)
   creditlab env verify FILE.json [--json]
   creditlab serve [--port P] [--host H] [--token T] [--workspace DIR]   (token: else $CREDITLAB_TOKEN, else random)
-  creditlab doctor [--json]
+  creditlab doctor [--json] [--repair] [--workspace DIR]   (--repair: rebuild a damaged index from runs/)
   creditlab slurm doctor [--workspace DIR] [--slurm-partition P] [--json]
   creditlab worker RUN.json --run-dir DIR   (one resolved run in this process; what a Slurm task runs)
   creditlab schema            (prints the spec's JSON Schema)

@@ -1,10 +1,12 @@
-// `creditlab doctor`: what this machine gives Creditlab.
+// `creditlab doctor`: what this machine gives Creditlab. `--repair` rebuilds a damaged workspace index.
+import { RunStore, WorkspaceIndexError, defaultWorkspace, repairWorkspace } from '@creditlab/store';
 import { Host } from '../../host/host';
 import { parseArgs } from '../args';
 import { EXIT, type CliIO } from '../io';
 
 export async function doctorCommand(argv: string[], io: CliIO): Promise<number> {
-  const { flags } = parseArgs(argv, { workspace: 'string', json: 'boolean', workers: 'number' });
+  const { flags } = parseArgs(argv, { workspace: 'string', json: 'boolean', workers: 'number', repair: 'boolean' });
+  if (flags.repair) return repair((flags.workspace as string | undefined) ?? defaultWorkspace(), io);
   const host = new Host({ workspace: flags.workspace as string | undefined, workers: flags.workers as number | undefined });
   try {
     const d = await host.doctor();
@@ -22,4 +24,24 @@ export async function doctorCommand(argv: string[], io: CliIO): Promise<number> 
   } finally {
     await host.close();
   }
+}
+
+/**
+ * Rebuilds the index only when it cannot be used as it is: a healthy index holds the metrics of local
+ * runs, which the run folders do not, so rebuilding it would lose them.
+ */
+function repair(workspace: string, io: CliIO): number {
+  try {
+    RunStore.open(workspace).close();
+    io.out(`the workspace index in ${workspace} is healthy: nothing to repair`);
+    return EXIT.ok;
+  } catch (e) {
+    if (!(e instanceof WorkspaceIndexError)) throw e;
+    io.err(e.message.replace(/; run `creditlab doctor --repair.*$/, ''));
+  }
+  const r = repairWorkspace(workspace);
+  io.out(`rebuilt ${r.indexPath}: ${r.experiments} experiment(s), ${r.runs} run(s), ${r.points} metric point(s) from run folders`);
+  if (r.kept) io.out(`the damaged index is kept as ${r.kept}`);
+  io.out('metrics that only the damaged index held (those of local runs) cannot be recovered; statuses come from each run folder');
+  return EXIT.ok;
 }

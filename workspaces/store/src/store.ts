@@ -9,6 +9,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { ExperimentSpec, ResolvedRun } from '@creditlab/spec';
 import type { ExperimentStatus, ExperimentSummary, ImportedSource, RunStatus, RunSummary, SampleRecord, Series } from '@creditlab/api';
 import { MIGRATIONS } from './migrations';
+import { EXPERIMENT_FILE, INDEX_FILE, WorkspaceIndexError, checkIndexBeforeOpen, isCorruptionError, recoverRuns, setIndexAside, type ExperimentRecord } from './repair';
 
 export interface MetricPoint {
   step: number;
@@ -81,25 +82,85 @@ export class RunStore {
   private metricIds = new Map<string, number>();
   private ridCache = new Map<string, number>();
 
-  private constructor(root: string) {
+  private constructor(root: string, rebuilding = false) {
     this.root = root;
     mkdirSync(join(root, 'runs'), { recursive: true });
+    if (!rebuilding) checkIndexBeforeOpen(root);
     // Electron needs a better-sqlite3 binary built for its own ABI; `npm start` builds one and names it here.
     const nativeBinding = process.env.CREDITLAB_SQLITE_BINDING;
-    this.db = new Database(join(root, 'index.sqlite'), nativeBinding ? { nativeBinding } : {});
-    this.db.pragma('journal_mode = WAL');
-    // NORMAL is durable against a process crash in WAL mode; only an OS crash can drop the last commits.
-    this.db.pragma('synchronous = NORMAL');
-    this.db.pragma('busy_timeout = 5000');
-    this.db.pragma('foreign_keys = ON');
-    this.migrate();
+    const index = join(root, INDEX_FILE);
+    this.db = new Database(index, nativeBinding ? { nativeBinding } : {});
+    try {
+      this.db.pragma('journal_mode = WAL');
+      // NORMAL is durable against a process crash in WAL mode; only an OS crash can drop the last commits.
+      this.db.pragma('synchronous = NORMAL');
+      this.db.pragma('busy_timeout = 5000');
+      this.db.pragma('foreign_keys = ON');
+      this.migrate();
+    } catch (e) {
+      this.db.close();
+      if (isCorruptionError(e)) throw new WorkspaceIndexError(index, `is damaged (${(e as Error).message})`);
+      throw e;
+    }
   }
 
   /** Opens (creating if needed) a workspace and marks orphaned runs `interrupted`. */
   static open(root = defaultWorkspace()): RunStore {
     const store = new RunStore(resolve(root));
-    store.recoverOrphans();
+    try {
+      store.recoverOrphans();
+    } catch (e) {
+      store.db.close();
+      if (isCorruptionError(e)) throw new WorkspaceIndexError(join(store.root, INDEX_FILE), `is damaged (${(e as Error).message})`);
+      throw e;
+    }
     return store;
+  }
+
+  /**
+   * Rebuilds the index from the run folders (`creditlab doctor --repair`): the old index is moved aside,
+   * every runs/<id>/run.json becomes a run again, in its experiment (experiment.json, or grouped by name
+   * for folders written before that file existed), with the status its log or events record and the
+   * metrics its events.jsonl holds. Metrics that lived only in the damaged index are not recoverable.
+   */
+  static repair(root = defaultWorkspace()): { indexPath: string; experiments: number; runs: number; points: number; kept: string | null } {
+    const full = resolve(root);
+    const kept = setIndexAside(full);
+    const store = new RunStore(full, true);
+    try {
+      const recovered = recoverRuns(full, newId);
+      const experiments = new Map<string, ExperimentRecord>();
+      for (const r of recovered) experiments.set(r.experiment.id, r.experiment);
+      const insertExp = store.db.prepare(`INSERT INTO experiments (id, name, description, spec_json, status, tags_json, created_at) VALUES (?, ?, ?, ?, 'running', ?, ?)`);
+      const insertRun = store.db.prepare(
+        `INSERT INTO runs (id, experiment_id, idx, arm, seed, hash, resolved_json, status, progress, total, error, ended_at, executor)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      );
+      store.db.transaction(() => {
+        for (const e of experiments.values()) {
+          const runs = recovered.filter((r) => r.experiment === e || r.experiment.id === e.id);
+          const spec = { ...e.spec } as ExperimentSpec;
+          if (!spec.seeds?.length) spec.seeds = [...new Set(runs.map((r) => r.resolved.seed))].sort((a, b) => a - b);
+          if (!spec.arms?.length) spec.arms = [...new Set(runs.map((r) => r.resolved.arm))].map((name) => ({ name }));
+          insertExp.run(e.id, e.name, e.description ?? '', JSON.stringify(spec), JSON.stringify(e.tags ?? []), e.createdAt ?? now());
+        }
+        for (const r of recovered) {
+          const total = r.resolved.budget?.steps ?? 0;
+          const last = r.points.reduce((m, p) => Math.max(m, p.step), 0);
+          const executor = existsSync(join(full, 'runs', r.id, 'events.jsonl')) ? 'slurm' : 'local';
+          insertRun.run(r.id, r.experiment.id, r.resolved.index ?? 0, r.resolved.arm, r.resolved.seed, r.resolved.hash ?? '', JSON.stringify(r.resolved), r.status, r.status === 'finished' ? total : last, total, r.error, now(), executor);
+        }
+      })();
+      let points = 0;
+      for (const r of recovered) {
+        store.appendMetrics(r.id, r.points);
+        points += r.points.length;
+      }
+      for (const e of experiments.keys()) store.refreshExperimentStatus(e);
+      return { indexPath: join(full, INDEX_FILE), experiments: experiments.size, runs: recovered.length, points, kept };
+    } finally {
+      store.close();
+    }
   }
 
   close(): void {
@@ -164,11 +225,14 @@ export class RunStore {
         insertRun.run(id, experimentId, run.index, run.arm, run.seed, run.hash, JSON.stringify(run), run.budget.steps, hostname(), process.pid, opts.executor ?? 'local');
       }
     })();
-    // The run folder makes a run self-contained: resolved spec (with the reward source inside) and its source file.
+    // The run folder makes a run self-contained: resolved spec (with the reward source inside) and its source
+    // file, and the experiment it belongs to, from which `doctor --repair` can rebuild a lost index.
+    const record: ExperimentRecord = { id: experimentId, name: spec.name, description: spec.description ?? '', spec, tags: spec.tags ?? [], createdAt: now() };
     runs.forEach((run, i) => {
       const dir = this.runDir(runIds[i]);
       mkdirSync(join(dir, 'checkpoints'), { recursive: true });
       writeFileSync(join(dir, 'run.json'), JSON.stringify(run, null, 2));
+      writeFileSync(join(dir, EXPERIMENT_FILE), JSON.stringify(record));
       const src = run.config.kind === 'rl' ? run.config.reward?.source : undefined;
       if (src) writeFileSync(join(dir, src.filename.replace(/[^\w.\-]/g, '_')), src.code);
     });
