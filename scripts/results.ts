@@ -22,17 +22,17 @@ for (const exp of EXPERIMENTS) {
     continue;
   }
   const f = await figuresFor(exp, loadExportGz(data));
-  const docPath = join(root, exp.doc);
-  let md = readFileSync(docPath, 'utf8');
+  const docPath = exp.doc ? join(root, exp.doc) : null;
+  let md = docPath ? readFileSync(docPath, 'utf8') : '';
   for (const t of exp.tables) {
     const body = renderTable(exp, t, f);
     if (mode === 'print') console.log(`\n## ${exp.preset}: ${t.id}\n\n${body}`);
     else if (blockOf(md, t.id) !== body) {
       if (mode === '--write') md = replaceBlock(md, t.id, body);
-      else (console.error(`${exp.doc}: block ${t.id} differs from the data`), stale++);
+      else (console.error(`${exp.doc ?? exp.preset}: block ${t.id} differs from the data`), stale++);
     }
   }
-  if (mode === '--write') writeFileSync(docPath, md);
+  if (mode === '--write' && docPath) writeFileSync(docPath, md);
   if (exp.description) {
     const sentence = exp.description(f);
     const preset = JSON.parse(readFileSync(join(root, 'presets', `${exp.preset}.json`), 'utf8'));

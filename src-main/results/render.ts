@@ -33,11 +33,13 @@ export interface TableSpec {
 export interface Experiment {
   /** Preset name (presets/<preset>.json) and data file (workspaces/rlhf/results/<preset>.csv.gz). */
   preset: string;
-  /** Markdown file (repository-relative) holding this experiment's table blocks. */
-  doc: string;
+  /** Markdown file (repository-relative) holding this experiment's table blocks, if it has tables. */
+  doc?: string;
   tables: TableSpec[];
   /** Sentences the preset's description must contain verbatim, built from the same numbers. */
   description?: (r: Figures) => string;
+  /** compare calls the description needs beyond the tables' columns: [metric, at, stat, vs?]. */
+  figures?: [string, string, StatName, string?][];
 }
 
 export interface ArmFigure {
@@ -51,6 +53,8 @@ export interface ArmFigure {
 /** Access to compare's per-arm results for any metric/at/stat/vs of one experiment's data. */
 export interface Figures {
   arms: string[];
+  /** The raw series, for figures compare does not print (e.g. how many runs never reached a threshold). */
+  series: readonly MetricSeries[];
   get(metric: string, at: string, stat?: StatName, vs?: string): Map<string, ArmFigure & { differences: Map<string, NonNullable<ArmFigure['difference']>> }>;
   fmt(x: number | null, digits?: number): string;
 }
@@ -123,6 +127,7 @@ export async function figuresFor(exp: Experiment, series: readonly MetricSeries[
       want.push([c.metric, c.at, c.stat ?? 'mean', undefined]);
       for (const vs of c.pairedVs ?? []) want.push([c.metric, c.at, c.stat ?? 'mean', vs]);
     }
+  for (const [m, at, stat, vs] of exp.figures ?? []) want.push([m, at, stat, vs]);
   const arms = [...new Set(series.map((s) => s.arm))];
   const compute = async (metric: string, at: string, stat: StatName, vs?: string) => {
     const argv = ['--metric', metric, '--at', at, '--stat', stat, ...(vs ? ['--vs', vs, '--paired'] : [])];
@@ -144,6 +149,7 @@ export async function figuresFor(exp: Experiment, series: readonly MetricSeries[
   for (const [m, at, stat, vs] of want) if (!cache.has(keyOf(m, at, stat, vs))) await compute(m, at, stat, vs);
   return {
     arms,
+    series,
     get(metric, at, stat = 'mean', vs) {
       const hit = cache.get(keyOf(metric, at, stat, vs));
       if (!hit) throw new Error(`figure ${metric} ${at} ${stat}${vs ? ` vs ${vs}` : ''} was not computed: add it to a table column`);
