@@ -11,7 +11,7 @@ import { registerDesktopHandlers } from './ipc-bridge';
 import { createDesktopApi } from './preload-api';
 import { createFakeIpc, throughContextBridge } from './fake-ipc';
 import { fitToDisplays, loadWindowState, saveWindowState } from './window-state';
-import { CSP } from './security';
+import { CSP, devToolsEnabled } from './security';
 import { startWebHost } from '../host/web-host';
 import { Host } from '../host/host';
 
@@ -88,6 +88,22 @@ it('remembers window bounds and keeps them on a connected display', () => {
   assert.deepEqual(fitToDisplays(s, [{ x: 0, y: 0, width: 1280, height: 800 }]), { width: 1280, height: 800, maximized: true });
   writeFileSync(file, '{"width":"big"');
   assert.deepEqual(loadWindowState(file), { width: 1400, height: 900, maximized: false });
+});
+
+it('CREDITLAB_DEV does not turn DevTools on in a packaged app', () => {
+  const before = process.env.CREDITLAB_DEV;
+  process.env.CREDITLAB_DEV = '1';
+  try {
+    assert.equal(devToolsEnabled({ isPackaged: true }), false);
+    assert.equal(devToolsEnabled({ isPackaged: false }), true);
+    // main.ts decides through devToolsEnabled alone.
+    const main = readFileSync(new URL('./main.ts', import.meta.url), 'utf8');
+    assert.doesNotMatch(main, /CREDITLAB_DEV/);
+    assert.match(main, /const dev = devToolsEnabled\(app\);/);
+  } finally {
+    if (before === undefined) delete process.env.CREDITLAB_DEV;
+    else process.env.CREDITLAB_DEV = before;
+  }
 });
 
 it("Electron's CSP is the web host's, with connect-src narrowed to the app", async () => {

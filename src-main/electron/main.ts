@@ -8,12 +8,12 @@ import { Host, REPO_ROOT, VERSION } from '../host/host';
 import { MENU_CHANNEL, EVENTS_CHANNEL, type IpcInvokeEventLike, type MenuCommand } from './channels';
 import { pumpEvents, registerDesktopHandlers, registerIpcHandlers } from './ipc-bridge';
 import { createDesktopService } from './desktop-service';
-import { APP_SCHEME, APP_URL, CSP, MIME, WEB_PREFERENCES, isAppUrl, isExternalLink, resolveAppFile } from './security';
+import { APP_SCHEME, APP_URL, CSP, MIME, WEB_PREFERENCES, devToolsEnabled, isAppUrl, isExternalLink, resolveAppFile } from './security';
 import { fitToDisplays, loadWindowState, saveWindowState, type WindowState } from './window-state';
 
 const RENDERER_DIR = join(REPO_ROOT, 'dist', 'renderer');
 const PRELOAD = join(__dirname, 'preload.cjs');
-const dev = !app.isPackaged || process.env.CREDITLAB_DEV === '1';
+const dev = devToolsEnabled(app);
 
 // esbuild (the reward sandbox's transpiler) spawns its binary, which cannot run from inside app.asar;
 // electron.config.ts unpacks it and the workers inherit this variable.

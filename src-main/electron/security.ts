@@ -51,6 +51,15 @@ export function isAppUrl(url: string): boolean {
   }
 }
 
+/**
+ * DevTools and reload exist only in a development checkout. A packaged app ignores every environment
+ * switch (CREDITLAB_DEV included): anyone who can set a variable for the user could otherwise open a
+ * console inside the app's renderer.
+ */
+export function devToolsEnabled(app: { isPackaged: boolean }): boolean {
+  return !app.isPackaged;
+}
+
 /** Links that may go to the system browser, and only after a user click (see main.ts). */
 export function isExternalLink(url: string): boolean {
   try {

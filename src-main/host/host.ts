@@ -5,6 +5,7 @@ import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { resolveExperiment, SpecValidationError, experimentJsonSchema, type ResolvedRun } from '@creditlab/spec';
 import { RunStore, exportCsvLines, exportJson } from '@creditlab/store';
+import { safeFileName } from '@creditlab/common';
 import { LocalPool, ScoreService, SlurmExecutor, type Executor, type WorkerEvent } from '@creditlab/runner';
 import {
   ApiError,
@@ -323,7 +324,7 @@ export class Host implements CreditlabApi {
   }
 
   async exportExperiment(id: string, format: 'csv' | 'json') {
-    const name = this.store.getExperimentSummary(id).name.replace(/[^\w.\-]+/g, '_');
+    const name = safeFileName(this.store.getExperimentSummary(id).name, 'experiment');
     if (format === 'csv') return { filename: `${name}-${id}.csv`, mime: 'text/csv', content: [...exportCsvLines(this.store, id)].join('\n') + '\n' };
     return { filename: `${name}-${id}.json`, mime: 'application/json', content: exportJson(this.store, id) };
   }

@@ -1,5 +1,6 @@
 // A store-only (uncompressed) ZIP writer, so "export all figures" is one browser download without adding
 // a package. PNGs are already compressed and SVG/CSV are small; deflate would buy little here.
+import { isSafeFileName } from '@creditlab/common';
 
 const CRC_TABLE = (() => {
   const t = new Uint32Array(256);
@@ -22,7 +23,9 @@ export interface ZipEntry {
   data: Uint8Array;
 }
 
+/** Entries are flat files: a name with a separator, "..", a control character or a leading dot is refused (zip slip). */
 export function makeZip(entries: ZipEntry[], date = new Date()): Blob {
+  for (const e of entries) if (!isSafeFileName(e.name)) throw new Error(`refusing zip entry name ${JSON.stringify(e.name)}`);
   const enc = new TextEncoder();
   const dosTime = (date.getHours() << 11) | (date.getMinutes() << 5) | (date.getSeconds() >> 1);
   const dosDate = ((date.getFullYear() - 1980) << 9) | ((date.getMonth() + 1) << 5) | date.getDate();

@@ -25,6 +25,7 @@ import { configValue, formatConfigValue, varyingKeys } from '../lib/config-path'
 import { dataUrlBytes, downloadBlob } from '../lib/download';
 import { useLive } from '../lib/live';
 import { makeZip } from '../lib/zip';
+import { safeFileName } from '@creditlab/common';
 import { fmtValue } from '../lib/format';
 import { explainVerdict, HACKING_RULE, type HackingVerdict } from '@creditlab/stats/hacking';
 import { onMetrics } from '../lib/live';
@@ -228,7 +229,7 @@ function curveCsv(curves: ArmCurves[], groupBy: string, xAxis: XAxis): string {
   return rows.join('\n') + '\n';
 }
 
-const safeName = (s: string) => s.replace(/[^\w.-]+/g, '_');
+const safeName = (s: string) => safeFileName(s, 'metric');
 
 /** Runs behind a figure's band, for its title: "3" or "3-5" when arms differ. */
 function bandRunsLabel(curves: ArmCurves[]): string {
@@ -624,7 +625,7 @@ export function Comparison({ experiment, compact = false, hacking }: { experimen
     };
   }, []);
 
-  const baseName = `${experiment.name}-${metric.replace(/[^\w.-]+/g, '_')}`;
+  const baseName = `${safeFileName(experiment.name, 'experiment')}-${safeName(metric)}`;
   const report = (o: SaveOutcome) => setSaved(describeOutcome(o));
   const exportImage = async (format: 'png' | 'svg') => {
     const [w, h] = exportSize.split('x').map(Number);
@@ -654,7 +655,7 @@ export function Comparison({ experiment, compact = false, hacking }: { experimen
         const curves = computeCurves([{ exp: experiment, series: main }, ...extras], grouping, curveOptions);
         if (!curves.some((c) => c.curve)) continue;
         const fig = buildFigure(true, curves, m);
-        const base = `${experiment.name}-${safeName(m)}`;
+        const base = `${safeFileName(experiment.name, 'experiment')}-${safeName(m)}`;
         files.push({ name: `${base}.png`, dataUrl: await Plotly.toImage(fig, { format: 'png', width: w, height: h, scale: exportScale }) });
         files.push({ name: `${base}.svg`, dataUrl: await Plotly.toImage(fig, { format: 'svg', width: w, height: h, scale: 1 }) });
         files.push({ name: `${base}.csv`, text: curveCsv(curves, groupBy, xAxis) });
@@ -673,7 +674,7 @@ export function Comparison({ experiment, compact = false, hacking }: { experimen
       }
       const enc = new TextEncoder();
       const zip = makeZip(files.map((f) => ({ name: f.name, data: 'dataUrl' in f ? dataUrlBytes(f.dataUrl) : enc.encode(f.text) })));
-      const name = `${experiment.name}-figures.zip`;
+      const name = `${safeFileName(experiment.name, 'experiment')}-figures.zip`;
       downloadBlob(zip, name);
       setSaved(`downloaded ${name} (${files.length} files: PNG, SVG and CSV of ${files.length / 3} metrics)`);
     } catch (e) {

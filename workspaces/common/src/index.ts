@@ -1,2 +1,3 @@
 export * from './rng';
 export * from './hash';
+export * from './file-name';

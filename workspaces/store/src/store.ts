@@ -9,6 +9,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { ExperimentSpec, ResolvedRun } from '@creditlab/spec';
 import type { ExperimentStatus, ExperimentSummary, ImportedSource, RunStatus, RunSummary, SampleRecord, Series } from '@creditlab/api';
 import { MIGRATIONS } from './migrations';
+import { safeFileName } from '@creditlab/common';
 import { EXPERIMENT_FILE, INDEX_FILE, WorkspaceIndexError, checkIndexBeforeOpen, isCorruptionError, recoverRuns, setIndexAside, type ExperimentRecord } from './repair';
 
 export interface MetricPoint {
@@ -234,7 +235,7 @@ export class RunStore {
       writeFileSync(join(dir, 'run.json'), JSON.stringify(run, null, 2));
       writeFileSync(join(dir, EXPERIMENT_FILE), JSON.stringify(record));
       const src = run.config.kind === 'rl' ? run.config.reward?.source : undefined;
-      if (src) writeFileSync(join(dir, src.filename.replace(/[^\w.\-]/g, '_')), src.code);
+      if (src) writeFileSync(join(dir, safeFileName(src.filename, 'reward.ts')), src.code);
     });
     return { experimentId, runIds };
   }
