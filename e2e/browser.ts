@@ -60,7 +60,7 @@ export interface SearchDeps {
 export async function searchBrowser(deps: SearchDeps): Promise<BrowserSearch> {
   const forced = deps.env.CREDITLAB_CHROMIUM;
   if (forced && forced !== 'bundled') {
-    if (!deps.exists(forced)) return { missing: `CREDITLAB_CHROMIUM=${forced} does not exist` };
+    if (!deps.exists(forced)) return { missing: `CREDITLAB_CHROMIUM=${forced} does not exist (point it at a Chrome/Chromium/Edge executable, or unset it)` };
     return { browser: { executablePath: forced, source: 'CREDITLAB_CHROMIUM', args: [], env: {} } };
   }
   if (forced !== 'bundled') {
