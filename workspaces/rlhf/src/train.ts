@@ -15,7 +15,7 @@ import { logSigmoid, quantile } from '@creditlab/rewards/methods/lsc';
 import { delimiterMacros, fixedMacros, macroGae, perplexityMacros } from './macro';
 import { evaluatePolicy } from './evaluate';
 import { checkSolution, decode, DEFAULT_TASK, encodePrompt, promptOf, promptWidth, splitProblems, TOK, VOCAB_SIZE, type Problem, type SolutionCheck, type TaskConfig } from './task';
-import { refineStepRewards, resolvePlacement, returnsToGo, tokenRewards } from './process-reward';
+import { resolvePlacement, returnsToGo, stepPayments, tokenRewards } from './process-reward';
 import { gae, klPerToken, looBaseline, mean, std } from './advantages';
 import { dpoPairLoss, k3KlLoss, pgLoss, ppoPolicyLoss, valueLoss } from './losses';
 import { contrastiveTokenRewards, oracleTokenRewards, temperatureTokenRewards, trainConditioning, tregPairLoss } from './treg';
@@ -144,16 +144,9 @@ interface Scored {
 function scoreResponse(cfg: RlhfRunConfig, response: number[], check: SolutionCheck, rp: number[]): Scored {
   const success = check.success ? cfg.reward.success : 0;
   const m = cfg.reward;
-  const stepR = refineStepRewards(rp, m.type, m.eta);
-  const r = tokenRewards({
-    length: response.length,
-    stepEnds: check.steps.map((s) => s.end),
-    stepRewards: stepR,
-    placement: resolvePlacement(m.type, m.placement),
-    alpha: m.alpha,
-    success,
-  });
-  return { tokenRewards: r, success, processReturn: m.alpha * stepR.reduce((a, b) => a + b, 0), check };
+  const pay = stepPayments(rp, m.type, m.eta, resolvePlacement(m.type, m.placement));
+  const r = tokenRewards({ length: response.length, stepEnds: check.steps.map((s) => s.end), payments: pay, alpha: m.alpha, success });
+  return { tokenRewards: r, success, processReturn: m.alpha * pay.reduce((a, b) => a + b, 0), check };
 }
 
 function scoreBatch(cfg: RlhfRunConfig, problems: Problem[], responses: number[][], scorer: StepScorer): Scored[] {
@@ -498,6 +491,8 @@ export const trainRlhf: TrainFn = async (ctx) => {
 
     const checks = scored.map((s) => s.check);
     const nSteps = checks.reduce((s, c) => s + c.steps.length, 0);
+    // objective/process_return (proxy) and train/success (truth) are the reward-hacking alarm's RLHF pair
+    // (workspaces/stats/src/hacking.ts): keep both logged every iteration under these names.
     const metrics: Record<string, number> = {
       'train/reward': mean(scored.map((s) => s.success + s.processReturn)),
       'objective/scores': mean(scored.map((s) => s.success)),

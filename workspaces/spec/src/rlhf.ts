@@ -130,13 +130,18 @@ export const RlhfAlgoSchema = z
 
 export const RlhfRewardMethodSchema = z
   .object({
-    type: z.enum(['success', 'pr', 'clip', 'delta', 'clip-delta']).default('success').describe('success only, or success + α × refined PRM rewards (Gao et al. 2024)'),
+    type: z
+      .enum(['success', 'pr', 'clip', 'delta', 'clip-delta', 'first-step'])
+      .default('success')
+      .describe('success only, or success + α × refined PRM rewards (Gao et al. 2024); first-step = α·r_p(1) on the first step only (a control)'),
     alpha: z.number().min(0).default(1),
     eta: z.number().min(0).default(0.5).describe('Clip threshold η'),
     placement: z
-      .enum(['auto', 'step', 'next-step'])
+      .enum(['auto', 'literal', 'lagged', 'own-step'])
       .default('auto')
-      .describe("token paid r_k: end of step k ('step', literal) or of step k+1 ('next-step', causal for Delta); auto = next-step for delta types"),
+      .describe(
+        "which tokens are paid r_k: 'literal' = the last token of step k (Delta then drops the answer's score, so one more step beats answering); 'lagged' = the last token of step k+1 (step j's tokens see step j−1's score: no gradient beyond the first step); 'own-step' (delta types) = the answer is scored as a step, so step j's tokens see their own step's score; auto = own-step for delta types, literal otherwise",
+      ),
     success: z.number().default(1).describe('reward for an exact final answer, paid on the last token'),
     transform: z
       .enum(['none', 'lsc', 'lsc-and'])
@@ -147,7 +152,14 @@ export const RlhfRewardMethodSchema = z
     lscQuantile: prob().default(0.85).describe('r_ref(x) = this quantile (linear interpolation) of the SFT policy\'s rewards on x'),
     lscSamples: int().min(1).default(8).describe('SFT samples per prompt for r_ref'),
   })
-  .strict();
+  .strict()
+  .superRefine((m, ctx) => {
+    const delta = m.type === 'delta' || m.type === 'clip-delta';
+    if (m.placement === 'own-step' && !delta)
+      ctx.addIssue({ code: 'custom', path: ['placement'], message: `"own-step" scores the answer as a step of Delta; ${m.type} has no such reading (use literal or lagged)` });
+    if (m.type === 'first-step' && m.placement !== 'auto' && m.placement !== 'literal')
+      ctx.addIssue({ code: 'custom', path: ['placement'], message: 'first-step pays r_p(1) at the end of step 1; use "auto" or "literal"' });
+  });
 
 export const RlhfKlSchema = z
   .object({
