@@ -30,7 +30,9 @@ async function serveOnce(name: string, build: () => number, stale = () => true) 
     build: () => build.call({ rendererDir }),
     stop: stopped,
     onListening: (url) => {
-      void fetch(url).then(async (r) => {
+      // The printed URL carries the host's token; send it as a header (fetch keeps no cookies across the redirect).
+      const u = new URL(url);
+      void fetch(u.origin + '/', { headers: { authorization: `token ${u.searchParams.get('token')}` } }).then(async (r) => {
         answer = { status: r.status, body: await r.text() };
         stop();
       }, stop);
