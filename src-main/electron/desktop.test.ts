@@ -61,6 +61,17 @@ it('validates desktop arguments and reads reward files up to 1 MB', async () => 
   await assert.rejects(desktop.openRewardFile(), /at most 1 MB/);
 });
 
+it('"Import runs…" picks a folder or a CSV in a dialog, and the pick may be revealed later', async () => {
+  const logs = join(tmp, 'tb-logs');
+  mkdirSync(logs, { recursive: true });
+  const { desktop, revealed } = setup(null, logs);
+  assert.equal(await desktop.pickImportSource!('tensorboard'), logs);
+  await desktop.revealInFolder(logs);
+  assert.deepEqual(revealed, [logs]);
+  await assert.rejects((desktop.pickImportSource as (...a: unknown[]) => Promise<unknown>)('hdf5'), /args\[0\]/);
+  assert.equal(await setup(null, null).desktop.pickImportSource!('csv'), null);
+});
+
 it('menu commands reach the renderer; unknown ones are dropped', async () => {
   const { desktop, ipc } = setup(null, null);
   const got: string[] = [];
