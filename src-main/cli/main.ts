@@ -16,7 +16,7 @@ Usage:
   creditlab import tensorboard LOGDIR | csv FILE [--name NAME] [--group REGEX] [--dry-run] [--json]
         (runs trained elsewhere; --group is a regex on the run's path with named groups arm, seed)
   creditlab env verify FILE.json [--json]
-  creditlab serve [--port P] [--host H] [--workspace DIR]
+  creditlab serve [--port P] [--host H] [--token T] [--workspace DIR]   (token: else $CREDITLAB_TOKEN, else random)
   creditlab doctor [--json]
   creditlab slurm doctor [--workspace DIR] [--slurm-partition P] [--json]
   creditlab worker RUN.json --run-dir DIR   (one resolved run in this process; what a Slurm task runs)

@@ -36,6 +36,8 @@ async function loadTrainer(run: ResolvedRun, trainerModule?: string): Promise<{ 
     const mod = (await import('@creditlab/rlhf' as string)) as { trainRlhf: TrainFn };
     return { train: mod.trainRlhf, backend };
   }
+  // gymnasium: ids run in a Python bridge process; the trainers only see a vector env.
+  if (run.config.env.id.startsWith('gymnasium:')) (await import('@creditlab/gym')).registerGymnasium();
   const train = (ALGORITHMS as Record<string, Trainer>)[run.config.algo.name];
   if (!train) throw new Error(`algorithm "${run.config.algo.name}" is not implemented`);
   return { train, backend };
