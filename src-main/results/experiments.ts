@@ -1,4 +1,4 @@
-// The headline experiments whose tables (in the markdown files below) and description figures are
+// The headline experiments (RLHF and RL presets alike) whose tables (in the markdown files below) and description figures are
 // printed from committed raw data. Adding an experiment is one entry here:
 //   1. run the preset: `creditlab run presets/P.json --workspace W`
 //   2. commit its raw data: `creditlab export P --workspace W --format csv --out P.csv` then
