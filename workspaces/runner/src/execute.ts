@@ -20,6 +20,11 @@ export interface ExecuteOptions {
   watchdogBuffer?: SharedArrayBuffer;
   /** A module whose `train` export replaces the registry's trainer (plugins; the runner's own tests). */
   trainerModule?: string;
+  /**
+   * Emit a `heartbeat` event this often (ms): for a run in a process of its own (a cluster task), whose
+   * lease the host renews from its events. Off in a worker thread, whose host holds the lease itself.
+   */
+  heartbeatMs?: number;
 }
 
 type Trainer = (ctx: RunContext, opts?: unknown) => Promise<void>;
@@ -59,11 +64,23 @@ export async function executeRun(opts: ExecuteOptions): Promise<void> {
     if (buffer.length >= FLUSH_POINTS || Date.now() - lastFlush >= FLUSH_MS) flush();
   };
 
+  // A timer for quiet stretches, and a check on every progress call for when training keeps the event loop busy.
+  let lastBeat = 0;
+  const beat = () => {
+    const t = Date.now();
+    if (opts.heartbeatMs === undefined || t - lastBeat < opts.heartbeatMs) return;
+    lastBeat = t;
+    emit({ type: 'heartbeat', t });
+  };
+  const beatTimer = opts.heartbeatMs === undefined ? null : setInterval(beat, opts.heartbeatMs);
+  beatTimer?.unref?.();
+
   // Caches shared by runs (the RLHF suite's SFT model) live in the workspace, not in the OS temp folder.
   if (runDir && !process.env.CREDITLAB_CACHE_DIR) process.env.CREDITLAB_CACHE_DIR = join(runDir, '..', '..', 'cache');
   try {
     const { train, backend } = await loadTrainer(run, opts.trainerModule);
     emit({ type: 'started', backend, pid: process.pid });
+    beat();
     const ctx: RunContext = {
       run,
       runDir,
@@ -73,6 +90,7 @@ export async function executeRun(opts: ExecuteOptions): Promise<void> {
         maybeFlush();
       },
       progress(step) {
+        beat();
         const t = Date.now();
         if (t - lastProgress < PROGRESS_MS) return maybeFlush();
         // steps/s over the last window: what the user sees as the run's speed now.
@@ -115,5 +133,7 @@ export async function executeRun(opts: ExecuteOptions): Promise<void> {
     const err = e as Error & { line?: number };
     // A RewardError's message already names file:line:column, episode and step.
     emit({ type: 'failed', message: err?.message ?? String(e), line: err?.line ?? null, stack: err?.stack });
+  } finally {
+    if (beatTimer) clearInterval(beatTimer);
   }
 }

@@ -14,6 +14,8 @@ export type WorkerEvent =
   | { type: 'progress'; step: number; sps: number | null }
   | { type: 'log'; line: string }
   | { type: 'sample'; step: number; kind: string; data: unknown }
+  /** The run's process is alive at `t` (its own clock, epoch ms): what renews the lease of a run executing elsewhere. */
+  | { type: 'heartbeat'; t: number }
   | { type: 'done'; cancelled: boolean }
   | { type: 'failed'; message: string; line?: number | null; stack?: string };
 
