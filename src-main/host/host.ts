@@ -4,9 +4,9 @@ import { readFileSync, readdirSync, existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, isAbsolute, join, resolve, basename } from 'node:path';
 import { resolveExperiment, SpecValidationError, experimentJsonSchema, type ResolvedRun } from '@creditlab/spec';
-import { writeFileSync } from 'node:fs';
+import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { RunStore, exportCsvLines, exportJson, type LeaseOptions } from '@creditlab/store';
-import { LocalPool, ScoreService, SlurmExecutor, type Executor, type WorkerEvent } from '@creditlab/runner';
+import { LocalPool, RESUME_FILE, ScoreService, SlurmExecutor, readResumeCheckpoint, whyNotResumable, type Executor, type RunJob, type WorkerEvent } from '@creditlab/runner';
 import {
   ApiError,
   type ApiEvent,
@@ -17,6 +17,7 @@ import {
   type RewardMethodInfo,
   type ExperimentDetail,
   type Preset,
+  type ResumeResult,
   type RunDetail,
   type StartOptions,
   type ValidationResult,
@@ -149,6 +150,16 @@ export class Host implements CreditlabApi {
       return;
     }
     switch (e.type) {
+      case 'checkpoint': {
+        // Every metric up to e.step was handled before this event: the file can become the resume point.
+        const dir = join(s.runDir(runId), 'checkpoints');
+        try {
+          renameSync(join(dir, e.file), join(dir, RESUME_FILE));
+        } catch (err) {
+          s.appendLog(runId, `could not keep the checkpoint at step ${e.step}: ${(err as Error).message}`);
+        }
+        return;
+      }
       case 'heartbeat':
         // The task's own clock: a lease is judged against clocks that agree to within seconds (NTP).
         this.beatsFromTask.add(runId);
@@ -336,6 +347,88 @@ export class Host implements CreditlabApi {
     const runs = this.store.listRuns(id).map((r) => this.store.getResolved(r.id));
     const { experimentId, runIds } = this.launchResolved(spec, runs);
     return { experimentId, runIds };
+  }
+
+  /**
+   * Continues interrupted runs from their resume checkpoints, as the same runs (same ids, same
+   * folders): what they logged after the checkpoint's step is removed, since they log it again.
+   * `id` is an experiment (all its interrupted runs) or one run. Resolves once they are queued;
+   * `resumed.done` (from resumeRuns) waits for them to end.
+   */
+  async resume(id: string): Promise<ResumeResult> {
+    return this.resumeRuns(id).result;
+  }
+
+  resumeRuns(id: string): { result: ResumeResult; done: Promise<void> } {
+    this.store.recoverOrphans();
+    const target = this.store.resolveId(id);
+    const runs = target.kind === 'experiment' ? this.store.listRuns(target.id) : [this.store.getRunSummary(target.id)];
+    const result: ResumeResult = { resumed: [], restarted: [], skipped: [] };
+    const jobs: RunJob[] = [];
+    for (const r of runs) {
+      if (r.status !== 'interrupted') {
+        if (target.kind === 'run') result.skipped.push({ run: r.id, reason: `it is ${r.status}, not interrupted` });
+        continue;
+      }
+      if (this.executor.name !== 'local' || r.executor !== 'local') {
+        result.skipped.push({ run: r.id, reason: 'resume runs on the local worker pool only; this run or this host uses Slurm' });
+        continue;
+      }
+      const run = this.store.getResolved(r.id);
+      const runDir = this.store.runDir(r.id);
+      const why = whyNotResumable(run);
+      const ckpt = why ? null : readResumeCheckpoint(runDir);
+      const fromStep = ckpt?.step ?? 0;
+      if (!this.store.reopenForResume(r.id, fromStep)) {
+        result.skipped.push({ run: r.id, reason: 'another process resumed or cancelled it first' });
+        continue;
+      }
+      // Checkpoints written after the resume point never had their metrics committed: not a resume point.
+      this.dropPendingCheckpoints(runDir);
+      if (ckpt) {
+        result.resumed.push({ run: r.id, fromStep });
+        this.store.appendLog(r.id, `resumed from the checkpoint at step ${fromStep}; what it had logged after that step was removed`);
+      } else {
+        if (!why) rmSync(join(runDir, 'checkpoints', RESUME_FILE), { force: true });
+        const reason = why ?? 'it had written no checkpoint yet';
+        result.restarted.push({ run: r.id, reason });
+        this.store.appendLog(r.id, `restarted from step 0 (${reason}); what it had logged was removed`);
+      }
+      jobs.push({ runId: r.id, run, runDir, resume: ckpt !== null });
+    }
+    const ids = jobs.map((j) => j.runId);
+    const expOf = new Map(ids.map((rid) => [rid, this.store.getRunSummary(rid).experimentId]));
+    const done = Promise.all(
+      [...new Set(expOf.values())].map(
+        (exp) =>
+          new Promise<void>((resolveDone) => {
+            const mine = ids.filter((rid) => expOf.get(rid) === exp);
+            const prev = this.runWaiters.get(exp);
+            const remaining = new Set([...(prev?.remaining ?? []), ...mine]);
+            this.runWaiters.set(exp, {
+              remaining,
+              resolve: () => {
+                prev?.resolve();
+                resolveDone();
+              },
+            });
+          }),
+      ),
+    ).then(() => undefined);
+    for (const rid of ids) {
+      this.runExperiment.set(rid, expOf.get(rid)!);
+      this.held.add(rid);
+      this.emit({ type: 'run', run: this.store.getRunSummary(rid) });
+    }
+    for (const exp of new Set(expOf.values())) this.emit({ type: 'experiment', experiment: this.store.getExperimentSummary(exp) });
+    if (jobs.length) this.executor.submit(jobs, this.onWorkerEvent);
+    return { result, done };
+  }
+
+  private dropPendingCheckpoints(runDir: string): void {
+    const dir = join(runDir, 'checkpoints');
+    if (!existsSync(dir)) return;
+    for (const f of readdirSync(dir)) if (f.endsWith('.pending.json') || f.endsWith('.tmp')) rmSync(join(dir, f), { force: true });
   }
 
   async setRunMeta(id: string, meta: { tags?: string[]; notes?: string }) {

@@ -304,6 +304,38 @@ export class RunStore {
   }
 
   /**
+   * Takes an interrupted run back for this process to continue from its checkpoint at `fromStep` (0:
+   * from scratch): queued again under this process's lease, and everything it logged after that step
+   * removed, since the resumed run logs those steps again. Its final values are recomputed from what
+   * remains. False if the run is no longer interrupted (another process took it first).
+   */
+  reopenForResume(runId: string, fromStep: number): boolean {
+    const rid = this.rid(runId);
+    let ok = false;
+    this.db.transaction(() => {
+      ok =
+        this.db
+          .prepare(
+            `UPDATE runs SET status='queued', ended_at=NULL, error=NULL, error_line=NULL, progress=?, sps=NULL, lease_owner=?, lease_until=?, cancel_requested=0 WHERE id=? AND status='interrupted'`,
+          )
+          .run(fromStep, this.owner, this.clock() + this.leaseMs, runId).changes > 0;
+      if (!ok) return;
+      this.db.prepare('DELETE FROM metrics WHERE rid=? AND step > ?').run(rid, fromStep);
+      this.db.prepare('DELETE FROM samples WHERE rid=? AND step > ?').run(rid, fromStep);
+      this.db.prepare('DELETE FROM final_metrics WHERE rid=?').run(rid);
+      this.db
+        .prepare(
+          `INSERT INTO final_metrics (rid, mid, step, value)
+           SELECT m.rid, m.mid, m.step, m.value FROM metrics m
+           WHERE m.rid=? AND m.rowid = (SELECT m2.rowid FROM metrics m2 WHERE m2.rid=m.rid AND m2.mid=m.mid ORDER BY m2.step DESC, m2.rowid DESC LIMIT 1)`,
+        )
+        .run(rid);
+    })();
+    if (ok) this.refreshExperimentStatus(this.experimentOf(runId));
+    return ok;
+  }
+
+  /**
    * Takes over the leases of runs in flight that this process now watches (a host re-attaching to
    * Slurm tasks an earlier host submitted). Returns the ids it holds afterwards.
    */
