@@ -1,8 +1,8 @@
 // The host: the only writer of the workspace index. It resolves specs, hands runs to an executor,
 // turns worker events into batched store transactions, and implements the typed API for both shells.
-import { readFileSync, readdirSync, existsSync } from 'node:fs';
+import { readFileSync, readdirSync, existsSync, realpathSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { dirname, isAbsolute, join, resolve, basename } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { resolveExperiment, SpecValidationError, experimentJsonSchema, type ResolvedRun } from '@creditlab/spec';
 import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { RunStore, exportCsvLines, exportJson, type LeaseOptions } from '@creditlab/store';
@@ -13,6 +13,7 @@ import {
   type CreditlabApi,
   type DoctorInfo,
   type EpisodeRecord,
+  type ImportRequest,
   type RewardDraft,
   type RewardMethodInfo,
   type ExperimentDetail,
@@ -24,6 +25,8 @@ import {
 } from '@creditlab/api';
 import { rewardApiDts } from './reward-api';
 import { detectElectron } from './electron-detect';
+import { planImport, previewImport, writeImport } from './import-service';
+import { preloadRewardFiles, rewardFileReader, type RewardFilePolicy, type RewardSource } from './reward-files';
 
 export const REPO_ROOT = resolve(dirname(new URL(import.meta.url).pathname), '../..');
 export const PRESETS_DIR = join(REPO_ROOT, 'presets');
@@ -38,14 +41,6 @@ export interface HostOptions extends LeaseOptions {
 }
 
 export const DEFAULT_HEARTBEAT_MS = 5000;
-
-/** Reads a reward file named in a spec; relative paths are relative to the spec's folder. */
-export function rewardFileReader(specDir: string) {
-  return (p: string) => {
-    const full = isAbsolute(p) ? p : resolve(specDir, p);
-    return { filename: basename(full), code: readFileSync(full, 'utf8') };
-  };
-}
 
 export class Host implements CreditlabApi {
   readonly store: RunStore;
@@ -64,6 +59,7 @@ export class Host implements CreditlabApi {
   /** Runs whose lease this host lost (another process declared them interrupted): their events are dropped. */
   private lost = new Set<string>();
   private heartbeatTimer: NodeJS.Timeout;
+  private pickedRewardFiles = new Set<string>();
 
   constructor(opts: HostOptions = {}) {
     this.store = RunStore.open(opts.workspace, { clock: opts.clock, leaseMs: opts.leaseMs, remoteLeaseMs: opts.remoteLeaseMs });
@@ -225,9 +221,32 @@ export class Host implements CreditlabApi {
     }
   }
 
+  /** Where a spec's reward files may come from: its folder, the workspace, files picked in a dialog. */
+  rewardFilePolicy(specDir: string): RewardFilePolicy {
+    return { specDir, roots: [this.store.root], picked: this.pickedRewardFiles };
+  }
+
+  /** A reward file the user chose in a native dialog (Electron) may be named by a spec wherever it is. */
+  allowPickedRewardFile(path: string): void {
+    try {
+      this.pickedRewardFiles.add(realpathSync(path));
+    } catch {
+      this.pickedRewardFiles.add(resolve(path));
+    }
+  }
+
+  /** Reads the spec's reward files asynchronously; pass the result to `launch` as `readRewardFile`. */
+  preloadRewardFiles(specInput: unknown, specDir: string): Promise<(p: string) => RewardSource> {
+    return preloadRewardFiles(specInput, this.rewardFilePolicy(specDir));
+  }
+
   /** Validates, stores and queues an experiment. `specDir` resolves relative reward files. */
-  launch(specInput: unknown, opts: StartOptions & { specDir?: string } = {}): { experimentId: string; runIds: string[]; runs: ResolvedRun[]; done: Promise<void> } {
-    const { spec, runs } = resolveExperiment(specInput, { readRewardFile: rewardFileReader(opts.specDir ?? process.cwd()) });
+  launch(
+    specInput: unknown,
+    opts: StartOptions & { specDir?: string; readRewardFile?: (p: string) => RewardSource } = {},
+  ): { experimentId: string; runIds: string[]; runs: ResolvedRun[]; done: Promise<void> } {
+    const read = opts.readRewardFile ?? rewardFileReader(this.rewardFilePolicy(opts.specDir ?? process.cwd()));
+    const { spec, runs } = resolveExperiment(specInput, { readRewardFile: read });
     return this.launchResolved(spec, runs);
   }
 
@@ -280,7 +299,9 @@ export class Host implements CreditlabApi {
 
   async validateSpec(spec: unknown): Promise<ValidationResult> {
     try {
-      const { runs, spec: s } = resolveExperiment(spec, { readRewardFile: rewardFileReader(PRESETS_DIR) });
+      // Specs from the UI have no folder of their own; the presets' folder stands in for it.
+      const read = await this.preloadRewardFiles(spec, PRESETS_DIR);
+      const { runs, spec: s } = resolveExperiment(spec, { readRewardFile: read });
       return { ok: true, runs: runs.length, arms: s.arms.map((a) => a.name) };
     } catch (e) {
       if (e instanceof SpecValidationError) return { ok: false, errors: e.errors };
@@ -290,7 +311,8 @@ export class Host implements CreditlabApi {
 
   async startExperiment(spec: unknown, opts: StartOptions = {}) {
     try {
-      const { experimentId, runIds } = this.launch(spec, { ...opts, specDir: PRESETS_DIR });
+      const read = await this.preloadRewardFiles(spec, PRESETS_DIR);
+      const { experimentId, runIds } = this.launch(spec, { ...opts, readRewardFile: read });
       return { experimentId, runIds };
     } catch (e) {
       if (e instanceof SpecValidationError) throw new ApiError('invalid spec', e.errors);
@@ -343,6 +365,7 @@ export class Host implements CreditlabApi {
   }
 
   async rerunExperiment(id: string) {
+    if (this.store.importedSource(id)) throw new ApiError('an imported experiment records training done elsewhere and cannot be re-run');
     const spec = this.store.getSpec(id);
     const runs = this.store.listRuns(id).map((r) => this.store.getResolved(r.id));
     const { experimentId, runIds } = this.launchResolved(spec, runs);
@@ -375,6 +398,10 @@ export class Host implements CreditlabApi {
         continue;
       }
       const run = this.store.getResolved(r.id);
+      if (run.config.kind !== 'rl' && run.config.kind !== 'rlhf') {
+        result.skipped.push({ run: r.id, reason: 'an imported run records training done elsewhere' });
+        continue;
+      }
       const runDir = this.store.runDir(r.id);
       const why = whyNotResumable(run);
       const ckpt = why ? null : readResumeCheckpoint(runDir);
@@ -451,6 +478,17 @@ export class Host implements CreditlabApi {
 
   async saveRewardVersion(name: string, code: string, note?: string) {
     return this.store.saveRewardVersion(name, code, note);
+  }
+
+  async previewImport(req: ImportRequest) {
+    return previewImport(await planImport(req));
+  }
+
+  async importRuns(req: ImportRequest) {
+    const result = writeImport(this.store, await planImport(req), req.name);
+    const summary = this.store.getExperimentSummary(result.experimentId);
+    this.emit({ type: 'experiment', experiment: summary });
+    return result;
   }
 
   async getSamples(runId: string, kind?: string, limit?: number) {

@@ -62,6 +62,13 @@ export const MIGRATIONS: { version: number; sql: string }[] = [
   },
   {
     version: 3,
+    sql: `
+      -- Experiments imported from elsewhere (TensorBoard, CSV) carry where they came from; NULL for native ones.
+      ALTER TABLE experiments ADD COLUMN source_json TEXT;
+    `,
+  },
+  {
+    version: 4,
     // Leases: a run in flight is held by one process (lease_owner) until lease_until (epoch ms), renewed by
     // heartbeats; an expired lease means the run is interrupted whatever pids and hostnames say.
     // cancel_requested lets a process that does not hold the run ask its holder to stop it.
