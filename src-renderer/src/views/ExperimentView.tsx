@@ -156,6 +156,11 @@ export function ExperimentView({ id, tab, run }: { id: string; tab: 'runs' | 'co
               Resume {runCounts.interrupted}
             </button>
           )}
+          {e.source ? (
+            <span className="imported-badge" data-testid="imported-badge" title={`${e.source.path}\nfirst imported ${e.source.importedAt}, last ${e.source.lastImportAt}`}>
+              imported · {e.source.kind === 'tensorboard' ? 'TensorBoard' : e.source.kind === 'wandb-csv' ? 'W&B CSV' : 'CSV'} · read-only
+            </span>
+          ) : (
           <button
             type="button"
             disabled={busy}
@@ -170,9 +175,12 @@ export function ExperimentView({ id, tab, run }: { id: string; tab: 'runs' | 'co
           >
             Re-run
           </button>
-          <button type="button" onClick={() => openInBuilder(e.spec)} title="Open this spec in the builder">
-            Duplicate
-          </button>
+          )}
+          {!e.source && (
+            <button type="button" onClick={() => openInBuilder(e.spec)} title="Open this spec in the builder">
+              Duplicate
+            </button>
+          )}
         </div>
       </header>
       {e.description && <Description text={e.description} />}
