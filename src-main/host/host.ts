@@ -4,15 +4,10 @@ import { readFileSync, readdirSync, existsSync, realpathSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { resolveExperiment, SpecValidationError, experimentJsonSchema, type ResolvedRun } from '@creditlab/spec';
-<<<<<<< HEAD
-import { RunStore, exportCsvLines, exportJson } from '@creditlab/store';
-import { safeFileName } from '@creditlab/common';
-import { LocalPool, ScoreService, SlurmExecutor, type Executor, type WorkerEvent } from '@creditlab/runner';
-=======
 import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { RunStore, exportCsvLines, exportJson, type LeaseOptions } from '@creditlab/store';
+import { safeFileName } from '@creditlab/common';
 import { LocalPool, RESUME_FILE, ScoreService, SlurmExecutor, readResumeCheckpoint, whyNotResumable, type Executor, type RunJob, type WorkerEvent } from '@creditlab/runner';
->>>>>>> main
 import {
   ApiError,
   type ApiEvent,
