@@ -67,7 +67,7 @@ export async function runCommand(argv: string[], io: CliIO): Promise<number> {
       executor = new SlurmExecutor(slurm);
     }
     host = new Host({ workspace: flags.workspace as string | undefined, workers, executor });
-    launched = host.launch(spec, { specDir });
+    launched = host.launch(spec, { specDir, readRewardFile: await host.preloadRewardFiles(spec, specDir) });
   } catch (e) {
     host?.store.close();
     if (e instanceof SpecValidationError) {
@@ -146,7 +146,7 @@ function endLine(r: RunSummary): string {
 }
 
 /** The metrics a researcher looks at first, in this order, among those the runs logged. */
-const HEADLINE = ['charts/episodic_return', 'eval/accuracy', 'eval/steps_per_solution', 'eval/repeat_fraction', 'eval/credit_localization', 'objective/kl'];
+const HEADLINE = ['charts/episodic_return', 'eval/accuracy', 'eval/steps_per_solution', 'eval/repeat_fraction', 'eval/credit_auroc', 'objective/kl'];
 
 function headlineMetrics(runs: RunSummary[]): string[] {
   const logged = new Set(runs.flatMap((r) => Object.keys(r.final)));
