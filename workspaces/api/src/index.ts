@@ -88,6 +88,7 @@ export interface RewardDraft {
   shaping?: unknown[];
   transforms?: unknown[];
   timeoutMs?: number;
+  memoryLimitMb?: number;
 }
 
 export interface EpisodeScore {

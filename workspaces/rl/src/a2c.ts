@@ -20,7 +20,7 @@ import { SyncVectorEnv } from './vec-env';
 const LOG_EVERY = 100;
 
 export async function trainA2c(ctx: RunContext, opts: TrainOptions = {}): Promise<void> {
-  const { cfg, args, backend, shapeReward, seed, rng } = await beginRlRun(ctx, opts, A2cConfigSchema);
+  const { cfg, args, backend, shapeRewards, seed, rng } = await beginRlRun(ctx, opts, A2cConfigSchema);
 
   const vec = new SyncVectorEnv(cfg.env.id, cfg.env.params, args.numEnvs, seed);
   const agent = new ActorCritic(vec.obsDim, vec.actionSpace, args.hiddenSizes, rng.fork('init'), 'a2c');
@@ -34,7 +34,7 @@ export async function trainA2c(ctx: RunContext, opts: TrainOptions = {}): Promis
     vec,
     agent,
     rng: rng.fork('policy'),
-    shapeReward,
+    shapeRewards,
     gamma: args.gamma,
     bootstrapTruncated: args.bootstrapTruncated,
     globalStep: 0,

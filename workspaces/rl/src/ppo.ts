@@ -25,7 +25,7 @@ import { ActorCritic } from './actor-critic';
 import { ensureBackend } from './backend';
 import { clipByGlobalNorm, exportVariables, explainedVariance, finiteMetrics, normalizeInPlace } from './nets';
 import { Evaluator } from './evaluate';
-import { resolveShaper, type ShapeReward, type TrainOptions } from './shaping';
+import { batchShaper, resolveShaper, type ShapeRewards, type TrainOptions, type Transition } from './shaping';
 import { SyncVectorEnv, transitionOf } from './vec-env';
 
 // ---------------------------------------------------------------------------------------------------------
@@ -118,7 +118,8 @@ export interface RolloutState {
   vec: SyncVectorEnv;
   agent: ActorCritic;
   rng: Rng;
-  shapeReward: ShapeReward;
+  /** Shapes one vector step's transitions (one per env copy) in one call. */
+  shapeRewards: ShapeRewards;
   gamma: number;
   bootstrapTruncated: boolean;
   globalStep: number;
@@ -136,6 +137,7 @@ export function collectRollout(s: RolloutState, buf: RolloutBuffer): void {
   agent.refreshLogStd();
   const truncIdx: number[] = [];
   const truncObs = new Float32Array(N * D);
+  const transitions: Transition[] = new Array(N);
   for (let t = 0; t < buf.numSteps; t++) {
     buf.obs.set(vec.obsBatch, t * N * D);
     const out = agent.evaluate(vec.obsBatch, N);
@@ -145,22 +147,24 @@ export function collectRollout(s: RolloutState, buf: RolloutBuffer): void {
       const { action, envAction, logProb } = agent.sample(out, e, rng);
       const obs = vec.obs(e);
       const r = vec.step(e, envAction);
-      const shaped = s.shapeReward(transitionOf(obs, action, r, e, s.globalStep));
-      s.globalStep++;
+      transitions[e] = transitionOf(obs, action, r, e, s.globalStep + e);
       if (typeof action === 'number') buf.actions[i] = action;
       else buf.actions.set(action, i * buf.actWidth);
       buf.logProbs[i] = logProb;
       buf.values[i] = out[e * (agent.actDim + 1) + agent.actDim];
-      buf.rewards[i] = shaped;
       buf.dones[i] = r.terminated || r.truncated ? 1 : 0;
       if (r.truncated && !r.terminated && s.bootstrapTruncated) {
         vec.encode(r.nextObs, truncObs, truncIdx.length * D);
         truncIdx.push(i);
       }
       if (r.episode) {
-        ctx.log(s.globalStep, { 'charts/episodic_return': r.episode.return, 'charts/episodic_length': r.episode.length });
+        ctx.log(s.globalStep + e + 1, { 'charts/episodic_return': r.episode.return, 'charts/episodic_length': r.episode.length });
       }
     }
+    // All copies' rewards in one call: user reward code crosses its sandbox boundary once per vector step.
+    const shaped = s.shapeRewards(transitions);
+    for (let e = 0; e < N; e++) buf.rewards[t * N + e] = shaped[e];
+    s.globalStep += N;
     if (truncIdx.length > 0) {
       const v = agent.values(truncObs.subarray(0, truncIdx.length * D), truncIdx.length);
       truncIdx.forEach((i, k) => (buf.rewards[i] += s.gamma * v[k]));
@@ -185,15 +189,16 @@ export async function beginRlRun<S extends z.ZodType>(ctx: RunContext, opts: Tra
   const args = schema.parse(cfg.algo) as z.output<S>;
   const backend = await ensureBackend(ctx.backend);
   const shapeReward = resolveShaper(ctx, opts);
+  const shapeRewards = batchShaper(shapeReward, opts);
   const seed = ctx.run.seed;
-  return { cfg, args, backend, shapeReward, seed, rng: new Rng(seed) };
+  return { cfg, args, backend, shapeReward, shapeRewards, seed, rng: new Rng(seed) };
 }
 
 // ---------------------------------------------------------------------------------------------------------
 // Training
 
 export async function trainPpo(ctx: RunContext, opts: TrainOptions = {}): Promise<void> {
-  const { cfg, args, backend, shapeReward, seed, rng } = await beginRlRun(ctx, opts, PpoConfigSchema);
+  const { cfg, args, backend, shapeRewards, seed, rng } = await beginRlRun(ctx, opts, PpoConfigSchema);
 
   const vec = new SyncVectorEnv(cfg.env.id, cfg.env.params, args.numEnvs, seed, args.normalizeObs);
   const agent = new ActorCritic(vec.obsDim, vec.actionSpace, args.hiddenSizes, rng.fork('init'), 'ppo');
@@ -211,7 +216,7 @@ export async function trainPpo(ctx: RunContext, opts: TrainOptions = {}): Promis
     vec,
     agent,
     rng: rng.fork('policy'),
-    shapeReward,
+    shapeRewards,
     gamma: args.gamma,
     bootstrapTruncated: args.bootstrapTruncated,
     globalStep: 0,
