@@ -8,7 +8,7 @@ import { CartPole } from '@creditlab/envs';
 import type { CliIO } from '../io';
 import { envVerifyCommand } from './env-verify';
 
-const REF = new URL('../../../../shared/reference/gymnasium/', import.meta.url);
+const REF = new URL('../../../workspaces/envs/test/fixtures/gymnasium/', import.meta.url);
 const ref = (f: string) => new URL(f, REF).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'creditlab-env-verify-'));
 after(() => rmSync(dir, { recursive: true, force: true }));

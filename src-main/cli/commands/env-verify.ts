@@ -1,5 +1,5 @@
 // `creditlab env verify FILE.json [--json]`: replays recorded trajectories (the format of
-// shared/reference/gymnasium) through our envs and checks them against the reference tolerances.
+// workspaces/envs/test/fixtures/gymnasium) through our envs and checks them against the reference tolerances.
 import { readFile } from 'node:fs/promises';
 import { verifyTrajectories, TrajectoryFormatError, type FieldReport, type VerifyReport, type VerifyOptions } from '@creditlab/envs/verify';
 import { EXIT, type CliIO } from '../io';

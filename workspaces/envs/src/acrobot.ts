@@ -1,7 +1,7 @@
 // Acrobot-v1, ported from Gymnasium's classic_control/acrobot.py (Sutton, 1996; the equations of
 // motion are the "book" variant from Sutton & Barto, not the NIPS-paper one). One classic RK4 step of
 // 0.2 s per action with the torque held constant. Every arithmetic expression keeps NumPy's
-// left-to-right evaluation order so that float64 results match ../shared/reference/gymnasium.
+// left-to-right evaluation order so that float64 results match the Gymnasium recordings in test/fixtures/gymnasium.
 import { Rng } from '@creditlab/common';
 import type { Env, Space, StepResult } from './types';
 import { checkParams, checkState, discreteAction, intParam } from './params';

@@ -1,6 +1,6 @@
 // CartPole-v1, ported from Gymnasium's classic_control/cartpole.py (Barto, Sutton & Anderson, 1983).
 // Explicit Euler with tau = 0.02; the state stays float64 and observations are rounded to float32,
-// as in Gymnasium, so that trajectories match ../shared/reference/gymnasium bit for bit.
+// as in Gymnasium, so that trajectories match the Gymnasium recordings in test/fixtures/gymnasium bit for bit.
 import { Rng } from '@creditlab/common';
 import type { Env, StepResult, Space } from './types';
 import { checkParams, checkState, discreteAction, intParam } from './params';

@@ -1,7 +1,7 @@
 // MountainCar-v0, ported from Gymnasium's classic_control/mountain_car.py (Moore, 1990; Sutton &
 // Barto's version with the discrete push left / no push / push right actions). The state is float64
 // and the observation is that state rounded to float32, as in Gymnasium, so that step-by-step
-// replays of ../shared/reference/gymnasium match to the last bit.
+// replays of the Gymnasium recordings in test/fixtures/gymnasium match to the last bit.
 import { Rng } from '@creditlab/common';
 import type { Env, Space, StepResult } from './types';
 import { checkParams, checkState, discreteAction, intParam } from './params';

@@ -29,7 +29,7 @@ export interface Env {
   reset(seed?: number): { obs: Float64Array; info: StepInfo };
   /** `action` is an integer for discrete spaces and an array for box spaces. */
   step(action: number | ArrayLike<number>): StepResult;
-  /** Internal state in the layout of ../shared/reference/gymnasium (for verification and replay). */
+  /** Internal state in the layout of the Gymnasium fixtures, test/fixtures/gymnasium (for verification and replay). */
   getState(): number[];
   /** Restores an internal state; `elapsed` is the step count within the episode (for the time limit). */
   setState(state: readonly number[], elapsed?: number): void;

@@ -1,4 +1,4 @@
-// Replays recorded trajectories (the format of ../shared/reference/gymnasium, see its README)
+// Replays recorded trajectories (the format of test/fixtures/gymnasium, see its README)
 // through our envs, one step at a time from each recorded state, and measures how far we are from
 // the recording. Step-by-step replay rather than open loop, because chaotic envs (Acrobot, a
 // balanced CartPole) amplify 1-ulp sin/cos differences until open-loop states separate.

@@ -2,8 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { CartPole } from '../src/cartpole';
-
-const refDir = new URL('../../../../shared/reference/gymnasium/', import.meta.url);
+import { refDir } from './reference';
 
 for (const file of ['CartPole-v1.json', 'CartPole-v1.coverage.json']) {
   test(`CartPole-v1 matches Gymnasium step by step (${file})`, () => {

@@ -59,6 +59,18 @@ test('every reference file reaches the branches the README promises', () => {
   assert.ok(acro.some((t) => t.terminated.includes(true)));
 });
 
+test('every reference trajectory records the pinned Gymnasium and the versions that produced it', () => {
+  for (const file of ['CartPole-v1', 'MountainCar-v0', 'Acrobot-v1', 'Pendulum-v1'].flatMap((id) => [`${id}.json`, `${id}.coverage.json`])) {
+    const trajs = loadReference(file);
+    assert.deepEqual(trajs.map((t) => t.reset_seed), [0, 1, 2, 3, 4], file);
+    for (const t of trajs) {
+      assert.equal(t.gymnasium_version, '1.3.0', file);
+      assert.match(t.numpy_version, /^\d+\.\d+/, file);
+      assert.match(t.python_version, /^3\.\d+/, file);
+    }
+  }
+});
+
 test('Pendulum angle normalisation floors like Python', () => {
   assert.ok(Math.abs(angleNormalize(-Math.PI - 0.1) - (Math.PI - 0.1)) < 1e-12);
   assert.ok(Math.abs(angleNormalize(3 * Math.PI + 0.5) - (-Math.PI + 0.5)) < 1e-12);

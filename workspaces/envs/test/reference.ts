@@ -1,10 +1,10 @@
-// Step-by-step replay of a ../shared/reference/gymnasium file, shared by the classic-control tests.
+// Step-by-step replay of a Gymnasium fixture (fixtures/gymnasium, see its README), shared by the classic-control tests.
 // Kept independent of src/verify.ts so that the two check each other.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import type { Env } from '../src/types';
 
-export const refDir = new URL('../../../../shared/reference/gymnasium/', import.meta.url);
+export const refDir = new URL('fixtures/gymnasium/', import.meta.url);
 
 export function loadReference(file: string): any[] {
   return JSON.parse(readFileSync(new URL(file, refDir), 'utf8'));

@@ -78,7 +78,7 @@ test('"replace" makes the user value the reward; Clip-Delta refines the dense pa
   const user: UserRewardModule = { filename: 'u.ts', hasReward: true, hasPotential: false, reward: (x) => [0.7, 0.2, 0.4, 0.8][x.t], potential: () => 0 };
   const p = createRewardPipeline({ code: 'x', transforms: [{ type: 'process-clip-delta', eta: 0.5 }] }, { envId: 'x', user });
   const rs = [0, 1, 2, 3].map((t) => p.step(tr(t, { envReward: t === 3 ? 1 : 0, terminated: t === 3 })));
-  // methods.md §1 Clip-Delta [0.3, −0.2, −0.1, 0] paid at step k+1, plus Correct = 1 at the end.
+  // docs/methods.md §1 Clip-Delta [0.3, −0.2, −0.1, 0] paid at step k+1, plus Correct = 1 at the end.
   const want = [0, 0.3, -0.2, -0.1 + 1];
   rs.forEach((r, i) => assert.ok(Math.abs(r - want[i]) < 1e-12, `${rs}`));
   const q = createRewardPipeline({ code: 'x', combine: 'replace' }, { envId: 'x', user: { ...user, reward: () => 3 } });

@@ -9,7 +9,7 @@ const close = (a: readonly number[], b: readonly number[], tol = 1e-12) => {
 };
 const sum = (xs: readonly number[]) => xs.reduce((s, x) => s + x, 0);
 
-// methods.md §1 fixture: r_p = [0.7, 0.2, 0.4, 0.8], α = 1, η = 0.5, Correct = 1.
+// docs/methods.md §1 fixture: r_p = [0.7, 0.2, 0.4, 0.8], α = 1, η = 0.5, Correct = 1.
 const rp = [0.7, 0.2, 0.4, 0.8];
 const correct = 1;
 

@@ -18,13 +18,13 @@ const lossAndGrad = (rho: number, adv: number) => {
   return { loss, grad };
 };
 
-test('PPO clip loss, methods.md §9 fixture: A = +1, ρ = 1.5 → −1.2 with zero gradient', () => {
+test('PPO clip loss, docs/methods.md §9 fixture: A = +1, ρ = 1.5 → −1.2 with zero gradient', () => {
   const { loss, grad } = lossAndGrad(1.5, 1);
   assert.ok(Math.abs(loss - -1.2) < 1e-6, `loss ${loss}`);
   assert.equal(grad, 0);
 });
 
-test('PPO clip loss, methods.md §9 fixture: A = −1, ρ = 0.5 → +0.8 with zero gradient', () => {
+test('PPO clip loss, docs/methods.md §9 fixture: A = −1, ρ = 0.5 → +0.8 with zero gradient', () => {
   const { loss, grad } = lossAndGrad(0.5, -1);
   assert.ok(Math.abs(loss - 0.8) < 1e-6, `loss ${loss}`);
   assert.equal(grad, 0);

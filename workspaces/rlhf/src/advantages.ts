@@ -1,4 +1,4 @@
-// Advantage estimators and KL penalties of the token-level RLHF algorithms (methods.md §9):
+// Advantage estimators and KL penalties of the token-level RLHF algorithms (docs/methods.md §9):
 //   Back to Basics: Revisiting REINFORCE Style Optimization for Learning from Human Feedback in LLMs —
 //     Ahmadian et al., arXiv:2402.14740 (RLOO; leave-one-out baseline of Kool et al. 2019)
 //   DeepSeekMath: Pushing the Limits of Mathematical Reasoning in Open Language Models — Shao et al.,

@@ -1,7 +1,7 @@
 // Direct Preference Optimization: Your Language Model is Secretly a Reward Model — Rafailov et al., arXiv:2305.18290
 // T-REG: Preference Optimization with Token-Level Reward Regularization — Zhou et al., arXiv:2412.02685
 // From r to Q*: Your Language Model is Secretly a Q-Function — Rafailov et al., arXiv:2404.12358
-// Pure formulas (methods.md §2, §5). Sequence log-probabilities are sums of token log-probabilities.
+// Pure formulas (docs/methods.md §2, §5). Sequence log-probabilities are sums of token log-probabilities.
 
 export const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
 const logSigmoid = (x: number) => (x >= 0 ? -Math.log1p(Math.exp(-x)) : x - Math.log1p(Math.exp(x)));

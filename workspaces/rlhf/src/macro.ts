@@ -1,6 +1,6 @@
 // MA-RLHF: Reinforcement Learning from Human Feedback with Macro Actions — Chai et al., arXiv:2410.02743.
 // Termination rules and GAE over macro steps as in the official code (ernie-research/MA-RLHF, read at
-// 807551d; methods.md §4): in every rule the final response token is split off as its own one-token macro,
+// 807551d; docs/methods.md §4): in every rule the final response token is split off as its own one-token macro,
 // because it carries the reward-model score. Segments are arrays of token indices, covering 0..T−1 once.
 
 export type Macro = number[];

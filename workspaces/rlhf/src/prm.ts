@@ -1,7 +1,7 @@
 // Math-Shepherd: Verify and Reinforce LLMs Step-by-step without Human Annotations — Wang et al., arXiv:2312.08935
 // Improve Mathematical Reasoning in Language Models by Automated Process Supervision (OmegaPRM) — Luo et al.,
 // arXiv:2406.06592
-// Step labels without human annotation (methods.md §8): from the prefix ending at step k, a completer (here
+// Step labels without human annotation (docs/methods.md §8): from the prefix ending at step k, a completer (here
 // the SFT policy) samples N continuations; the soft label is the share that reach the gold answer, the hard
 // label is whether any does. A PRM (a GRU with a scalar head) is then fit to these labels with a
 // cross-entropy loss read at each step's last token.

@@ -1,6 +1,6 @@
 // Step-by-step arithmetic with a known ground truth: repeated addition.
 // `Q:5+3*4=` means "start at 5, add 3 four times"; the solution writes every partial sum and then the
-// answer, `8;11;14;17;A:17.`. A feasibility prototype (shared/research/prm-hacking-notes.md) found this
+// answer, `8;11;14;17;A:17.`. A feasibility prototype (docs/methods.md §11) found this
 // form learnable by a tiny GRU, unlike operator chains, which need the k-th operand fetched from the prompt.
 // The format deliberately allows useless steps (restating an earlier partial sum): farming a process reward
 // with correct but unnecessary steps is the hack this task exists to show.
@@ -35,7 +35,7 @@ export interface TaskConfig {
   /**
    * 'repeated-addition' (default, `Q:5+3*4=`); 'addition-chain' is the harder form (`Q:5+3+4+2=` → `8;12;14;A:14.`):
    * step k needs the k-th addend fetched from the prompt, which the prototype's 1-layer GRU could not learn
-   * (6 % after 10 CPU minutes; prm-hacking-notes.md). Offered for larger models and longer budgets.
+   * (6 % after 10 CPU minutes; docs/methods.md §11). Offered for larger models and longer budgets.
    */
   form: 'repeated-addition' | 'addition-chain';
   /** addition-chain only: how many distinct problems to draw (there are too many to enumerate). */

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { clipRewards, deltaRewards, refineStepRewards, returnsToGo, tokenRewards } from '../src/process-reward';
+import { clipRewards, deltaRewards, refineStepRewards, returnsToGo } from '../src/process-reward';
 import { gae, grpoAdvantages, klPerToken, looBaseline, ppoClipLoss, rlooAdvantages } from '../src/advantages';
 import { ppoPolicyLoss } from '../src/losses';
 
@@ -12,7 +12,7 @@ const close = (a: number[], b: number[], tol = 1e-9) => {
 const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
 const rp = [0.7, 0.2, 0.4, 0.8];
 
-test('Clip / Delta / Clip-Delta fixtures (methods.md §1)', () => {
+test('Clip / Delta / Clip-Delta fixtures (docs/methods.md §1)', () => {
   close(clipRewards(rp, 0.5), [0, -0.3, -0.1, 0]);
   assert.ok(Math.abs(sum(clipRewards(rp, 0.5)) + 1 - 0.6) < 1e-12);
   close(deltaRewards(rp), [0.5, -0.2, 0.4, 0]);
@@ -31,26 +31,7 @@ test('Clip / Delta / Clip-Delta fixtures (methods.md §1)', () => {
   close(refineStepRewards(rp, 'success'), [0, 0, 0, 0]);
 });
 
-test('placement: step vs next-step, and the token returns they imply', () => {
-  // Steps end at tokens 1, 4, 7, 12 of a 13-token response.
-  const ends = [1, 4, 7, 12];
-  const lit = tokenRewards({ length: 13, stepEnds: ends, stepRewards: deltaRewards(rp), placement: 'step', alpha: 1, success: 1 });
-  const safe = tokenRewards({ length: 13, stepEnds: ends, stepRewards: deltaRewards(rp), placement: 'next-step', alpha: 1, success: 1 });
-  assert.ok(Math.abs(lit[1] - 0.5) < 1e-12 && Math.abs(safe[4] - 0.5) < 1e-12);
-  assert.ok(Math.abs(safe[12] - 1.4) < 1e-12, 'r_{K−1} = 0.4 moves to the answer token, next to Correct; r_K = 0');
-  assert.ok(Math.abs(safe[7] - -0.2) < 1e-12);
-  assert.ok(Math.abs(sum(lit) - sum(safe)) < 1e-12, 'placement never changes the total');
-  // Under 'next-step', the return seen from inside step k+1 is α·r_p(k) + Correct: writing one more step
-  // cannot raise it, while under 'step' the tokens of step 2 still see +r_p(2) ahead.
-  const gs = returnsToGo(safe);
-  const gl = returnsToGo(lit);
-  assert.ok(Math.abs(gs[0] - 1.7) < 1e-12);
-  assert.ok(Math.abs(gs[2] - (rp[0] + 1)) < 1e-12);
-  assert.ok(Math.abs(gl[2] - (rp[1] + 1)) < 1e-12);
-  close(returnsToGo([1, 2, 3], 0.5), [1 + 1 + 0.75, 2 + 1.5, 3]);
-});
-
-test('GRPO (Bessel std, pinned) and RLOO fixtures (methods.md §9)', () => {
+test('GRPO (Bessel std, pinned) and RLOO fixtures (docs/methods.md §9)', () => {
   close(grpoAdvantages([1, 0, 0, 0], 4), [1.5, -0.5, -0.5, -0.5].map((x) => (x * 0.5) / (0.5 + 1e-4)), 1e-12);
   close(grpoAdvantages([1, 0, 0, 0], 4, 'group', 0), [1.5, -0.5, -0.5, -0.5]);
   close(grpoAdvantages([1, 1, 1, 1], 4), [0, 0, 0, 0]);
@@ -75,7 +56,7 @@ test('PPO clip fixtures, scalar and tensor (with the ratio gradient)', () => {
   }
 });
 
-test('per-token KL reward and GAE (methods.md §9)', () => {
+test('per-token KL reward and GAE (docs/methods.md §9)', () => {
   const logp = [-0.5, -1.2, -0.1];
   const ref = [-0.7, -1.0, -0.3];
   const beta = 0.1, rm = 2;

@@ -10,7 +10,7 @@ import { dpoLoss, implicitTokenRewards, tregLoss, tregRegularizer, tregTokenRewa
 const sizes = (ms: number[][]) => ms.map((m) => m.length);
 const close = (a: number[], b: number[], tol = 1e-9) => a.forEach((x, i) => assert.ok(Math.abs(x - b[i]) <= tol, `[${i}] ${x} vs ${b[i]}`));
 
-test('MA-RLHF segmentation fixtures (methods.md §4)', () => {
+test('MA-RLHF segmentation fixtures (docs/methods.md §4)', () => {
   assert.deepEqual(sizes(fixedMacros(12, 5)), [5, 5, 1, 1]);
   assert.deepEqual(sizes(fixedMacros(10, 5)), [5, 4, 1]);
   assert.deepEqual(perplexityMacros([3, 2, 4, 1, 5]), [[0], [1, 2], [3], [4]]);
@@ -38,7 +38,7 @@ test('macro GAE with n = 1 and equal weights is token-level GAE', () => {
   assert.equal(m.advantages[0], m.advantages[1], 'tokens of one macro share its advantage');
 });
 
-test('DPO / T-REG / implicit reward fixtures (methods.md §2, §5)', () => {
+test('DPO / T-REG / implicit reward fixtures (docs/methods.md §2, §5)', () => {
   const lp = [-0.3, -1.2, -0.7];
   const y = { logp: lp, ref: lp };
   const z = { logp: [-2, -0.1], ref: [-2, -0.1] };

@@ -6,7 +6,7 @@ import { collectMcLabels, firstErrorBinarySearch, mcLabels, prmScores, trainPrm 
 import { GruModel } from '../src/model';
 import { DEFAULT_TASK, VOCAB_SIZE, encodePrompt, promptWidth, splitProblems } from '../src/task';
 
-test('Math-Shepherd hard/soft labels (methods.md §8)', () => {
+test('Math-Shepherd hard/soft labels (docs/methods.md §8)', () => {
   const N = 8;
   const outcomes = [[true, false, false, false, false, false, false, false], new Array(N).fill(false), new Array(N).fill(true)];
   const { soft, hard } = mcLabels(outcomes);

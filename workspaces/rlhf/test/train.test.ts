@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { RlhfRunConfigSchema } from '@creditlab/spec/rlhf';
+import { hackingPair } from '@creditlab/stats/hacking';
 import { trainRlhf } from '../src/train';
 import { fakeContext } from './helpers';
 
@@ -16,6 +17,8 @@ const tiny = (over: Record<string, unknown>) =>
 
 for (const [name, over] of [
   ['rloo + clip-delta', { reward: { type: 'clip-delta' } }],
+  ['rloo + first-step control', { reward: { type: 'first-step', alpha: 0.5 } }],
+  ['ppo + clip-delta lagged', { reward: { type: 'clip-delta', placement: 'lagged' }, algo: { type: 'ppo', promptsPerBatch: 2, samplesPerPrompt: 2 } }],
   ['ppo + pr + k1 KL', { reward: { type: 'pr' }, algo: { type: 'ppo', promptsPerBatch: 3, samplesPerPrompt: 2, epochs: 2, minibatches: 2 }, kl: { coef: 0.05 } }],
   ['ppo + macro actions (ppl) + success', { algo: { type: 'ppo', promptsPerBatch: 2, samplesPerPrompt: 2, macro: { termination: 'ppl' } } }],
   ['rloo + pr + LSC transform', { reward: { type: 'pr', transform: 'lsc', lscSamples: 3 } }],
@@ -32,6 +35,13 @@ for (const [name, over] of [
     for (const key of ['eval/accuracy', 'eval/steps_per_solution', 'eval/repeat_fraction', 'eval/truncated_fraction', 'train/reward', 'train/kl', 'losses/policy', 'losses/total']) {
       assert.ok(key in all, `missing ${key}`);
       assert.ok(Number.isFinite(all[key]), `${key} = ${all[key]}`);
+    }
+    // The reward-hacking alarm reads its RLHF pair at the training cadence: both metrics at every iteration.
+    const pair = hackingPair(Object.keys(all));
+    assert.deepEqual(pair, { proxy: 'objective/process_return', truth: 'train/success' });
+    for (const it of [1, 2]) {
+      const m = Object.assign({}, ...ctx.logs.filter((l) => l.step === it).map((l) => l.metrics));
+      assert.ok(Number.isFinite(m[pair!.proxy]) && Number.isFinite(m[pair!.truth]), `iteration ${it} lacks the alarm's pair`);
     }
     const gens = ctx.samples.filter((s) => s.kind === 'generation');
     assert.ok(gens.length >= 2);

@@ -1,6 +1,6 @@
 // Schema of an RLHF run (owned by the RLHF suite; see @creditlab/rlhf). Every field has a documented
 // default; the defaults are the hyperparameters that showed PRM reward hacking in minutes in the
-// prototype (shared/research/prm-hacking-notes.md).
+// prototype (docs/methods.md §11).
 import { z } from 'zod';
 
 const int = () => z.number().int();
@@ -110,9 +110,16 @@ export const RlhfAlgoSchema = z
         batchSize: int().min(2).default(64),
         lr: z.number().positive().default(5e-3),
         source: z
-          .enum(['contrastive', 'temperature', 'oracle'])
+          .enum(['contrastive', 'confidence', 'oracle'], {
+            error: (iss) =>
+              iss.input === 'temperature'
+                ? "'temperature' was renamed 'confidence': reading the reference at two temperatures gives a confidence regulariser (a monotone function of π_ref's own token likelihood), not a contrast"
+                : undefined,
+          })
           .default('contrastive')
-          .describe('r̂ from the careful/careless conditioned model; from the reference model read sharp (T 0.5) vs flat (T 2), a contrast the model has without fine-tuning; or (a control) from the step checker: σ(±2) − 0.5 on correct steps / the first wrong step, 0 after it'),
+          .describe(
+            "contrastive: the paper's self-generated r̂ = σ(log π(y_t|careful) − log π(y_t|careless)) − 0.5 from a copy of the SFT model fine-tuned on two control tokens (the small-model stand-in for contrastive revision prompts); confidence: σ(log π_ref at T 0.5 − at T 2) − 0.5, a monotone function of the reference's own token likelihood (a confidence regulariser, not a contrast); oracle (a control): the step checker, σ(±2) − 0.5 on correct steps / the first wrong step, 0 after it",
+          ),
       })
       .strict()
       .default({ alpha: 0, iterations: 500, batchSize: 64, lr: 5e-3, source: 'contrastive' })
@@ -130,13 +137,18 @@ export const RlhfAlgoSchema = z
 
 export const RlhfRewardMethodSchema = z
   .object({
-    type: z.enum(['success', 'pr', 'clip', 'delta', 'clip-delta']).default('success').describe('success only, or success + α × refined PRM rewards (Gao et al. 2024)'),
+    type: z
+      .enum(['success', 'pr', 'clip', 'delta', 'clip-delta', 'first-step'])
+      .default('success')
+      .describe('success only, or success + α × refined PRM rewards (Gao et al. 2024); first-step = α·r_p(1) on the first step only (a control)'),
     alpha: z.number().min(0).default(1),
     eta: z.number().min(0).default(0.5).describe('Clip threshold η'),
     placement: z
-      .enum(['auto', 'step', 'next-step'])
+      .enum(['auto', 'literal', 'lagged', 'own-step'])
       .default('auto')
-      .describe("token paid r_k: end of step k ('step', literal) or of step k+1 ('next-step', causal for Delta); auto = next-step for delta types"),
+      .describe(
+        "which tokens are paid r_k: 'literal' = the last token of step k (Delta then drops the answer's score, so one more step beats answering); 'lagged' = the last token of step k+1 (step j's tokens see step j−1's score: no gradient beyond the first step); 'own-step' (delta types) = the answer is scored as a step, so step j's tokens see their own step's score; auto = own-step for delta types, literal otherwise",
+      ),
     success: z.number().default(1).describe('reward for an exact final answer, paid on the last token'),
     transform: z
       .enum(['none', 'lsc', 'lsc-and'])
@@ -147,7 +159,14 @@ export const RlhfRewardMethodSchema = z
     lscQuantile: prob().default(0.85).describe('r_ref(x) = this quantile (linear interpolation) of the SFT policy\'s rewards on x'),
     lscSamples: int().min(1).default(8).describe('SFT samples per prompt for r_ref'),
   })
-  .strict();
+  .strict()
+  .superRefine((m, ctx) => {
+    const delta = m.type === 'delta' || m.type === 'clip-delta';
+    if (m.placement === 'own-step' && !delta)
+      ctx.addIssue({ code: 'custom', path: ['placement'], message: `"own-step" scores the answer as a step of Delta; ${m.type} has no such reading (use literal or lagged)` });
+    if (m.type === 'first-step' && m.placement !== 'auto' && m.placement !== 'literal')
+      ctx.addIssue({ code: 'custom', path: ['placement'], message: 'first-step pays r_p(1) at the end of step 1; use "auto" or "literal"' });
+  });
 
 export const RlhfKlSchema = z
   .object({
@@ -162,11 +181,13 @@ export const RlhfEvaluationSchema = z
     every: int().min(1).default(25).describe('iterations between greedy held-out evaluations (also at the start and the end)'),
     problems: int().min(0).default(0).describe('held-out problems evaluated; 0 = all'),
     samples: int().min(0).default(4).describe('generations with per-token credits stored per evaluation'),
-    localizationSamples: int()
+    creditSamples: int()
       .min(0)
       .max(64)
       .default(0)
-      .describe('also measure credit localization on this many sampled (temperature) responses per held-out problem: the policy’s own sampled mistakes, many more wrong answers than greedy decoding gives'),
+      .describe(
+        'log eval/credit_auroc: how well the run\'s per-token credit (DPO: β·log π/π_ref) ranks the first wrong step\'s tokens below the tokens before it, on the wrong answers among this many temperature-1 samples per held-out problem from the SFT model (one set per seed, shared by every arm), with trivial baselines (eval/credit_auroc_baseline/*) on the same set; 0 = off',
+      ),
   })
   .strict();
 

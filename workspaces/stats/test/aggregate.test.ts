@@ -1,5 +1,5 @@
 // Fixtures from rliable's own metrics tests (Agarwal et al., NeurIPS 2021, arXiv:2108.13264), via
-// methods.md §10, plus seeded property tests of the aggregate definitions.
+// docs/methods.md §10, plus seeded property tests of the aggregate definitions.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng } from '@creditlab/common';

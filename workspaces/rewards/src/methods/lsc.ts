@@ -1,6 +1,6 @@
 // Log-sigmoid centring (LSC) and its sum as a logical AND.
 // Paper: "Transforming and Combining Rewards for Aligning Large Language Models", Z. Wang, C. Nagpal,
-// J. Berant, J. Eisenstein, A. D'Amour, S. Koyejo, V. Veitch, ICML 2024, arXiv:2402.00742. methods.md §3.
+// J. Berant, J. Eisenstein, A. D'Amour, S. Koyejo, V. Veitch, ICML 2024, arXiv:2402.00742. docs/methods.md §3.
 // u = log σ(r − r_ref) is log P(output beats the reference) under Bradley–Terry; summing u over properties
 // is log P(good on all of them), so one property's surplus cannot hide another's failure.
 import { z } from 'zod';

@@ -1,6 +1,6 @@
 // Potential-based reward shaping.
 // Paper: "Policy Invariance Under Reward Transformations: Theory and Application to Reward Shaping",
-// A. Y. Ng, D. Harada, S. Russell, ICML 1999 (not on arXiv). methods.md §6.
+// A. Y. Ng, D. Harada, S. Russell, ICML 1999 (not on arXiv). docs/methods.md §6.
 // F(s, a, s') = γΦ(s') − Φ(s) with Φ(absorbing terminal) = 0 keeps every optimal policy, provided γ is
 // the agent's own discount: that is why γ defaults to the algorithm's.
 import { z } from 'zod';

@@ -1,6 +1,6 @@
 // Clip, Delta and Clip-Delta refinement of per-step (process) rewards.
 // Paper: "On Designing Effective RL Reward at Training Time for LLM Reasoning", J. Gao et al., 2024,
-// arXiv:2410.15115. Formulas and fixtures: methods.md §1; placement: prm-hacking-notes.md.
+// arXiv:2410.15115. Formulas and fixtures: docs/methods.md §1; placement: §11.
 // Arrays are 0-based here: scores[i] is r_p of step i+1 in the paper's numbering, K = scores.length.
 // Nothing here assumes an RL env, so the RLHF suite uses the same functions on reasoning steps.
 import { z } from 'zod';

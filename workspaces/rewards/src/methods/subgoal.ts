@@ -1,6 +1,6 @@
 // Subgoal bonus on named subgoal events, and its potential-based once-per-subgoal form.
 // Paper: "Assessing the Zero-Shot Capabilities of LLMs for Action Evaluation in RL" (CALM),
-// E. Pignatelli et al., 2024, arXiv:2409.12798. methods.md §7.
+// E. Pignatelli et al., 2024, arXiv:2409.12798. docs/methods.md §7.
 // CALM's LLM judge is replaced here by the env's own subgoal events (info.events); the bonus size and the
 // once-per-subgoal rule are not given by the paper (UNVERIFIED there), so both are parameters.
 import { z } from 'zod';
@@ -43,7 +43,7 @@ function subgoalCounter(opts: SubgoalOptions): (events: readonly string[]) => nu
 }
 
 /**
- * PBRS with Φ(s) = λ × (number of distinct subgoals reached so far in the episode), methods.md §7.
+ * PBRS with Φ(s) = λ × (number of distinct subgoals reached so far in the episode), docs/methods.md §7.
  * With γ = 1 it pays λ when a new subgoal is reached, like mode "once"; at termination Φ drops to 0,
  * so the bonus is handed back and the shaped return equals the task return: policy-invariant.
  * `terminated` says whether the episode's last step ends in a terminal state.
@@ -98,7 +98,7 @@ export const subgoalShaping = defineShaping({
 export const subgoalPotential = defineShaping({
   type: 'subgoal-potential',
   title: 'Subgoal potential (once per subgoal, policy-invariant)',
-  paper: 'Pignatelli et al. (CALM), arXiv:2409.12798, in the potential-based form of Ng et al. 1999 (methods.md §7)',
+  paper: 'Pignatelli et al. (CALM), arXiv:2409.12798, in the potential-based form of Ng et al. 1999 (docs/methods.md §7)',
   doc:
     'Potential-based shaping with Φ = λ × (distinct subgoals reached this episode). With γ = 1 it pays λ on each new subgoal, ' +
     'like "subgoal" in mode "once", and takes the bonus back when the episode terminates, so the optimal policy is unchanged.',
