@@ -152,6 +152,13 @@ export default (ctx: any) => { calls++; ctx.state.k = (ctx.state.k ?? 0) + 1; if
   fails(() => batched.rewardBatch!([input({ copy: 0 }), input({ copy: 1, t: 99, episode: { index: 7, return: 0, envReturn: 0 } })]), (e) => {
     assert.deepEqual([e.line, e.episode, e.step], [2, 7, 99]);
   });
+  // A call that never returns is stopped under the batch's limit, and the error names the transition it was in.
+  const loops = compile('export default (ctx: any) => { if (ctx.t === 5) for (;;) {} return 0; }', 20);
+  fails(() => loops.rewardBatch!([input({ copy: 0 }), input({ copy: 1 }), input({ copy: 2, t: 5, episode: { index: 9, return: 0, envReturn: 0 } })]), (e) => {
+    assert.equal(e.kind, 'timeout');
+    assert.deepEqual([e.episode, e.step], [9, 5]);
+    assert.match(e.message, /ran longer than 20 ms/);
+  });
   // episode.return is each copy's own running total (env reward + user reward so far).
   const user = compile('export default (ctx: any) => ctx.episode.return + 1');
   const a = [0, 1].map((copy) => createRewardPipeline({ code: 'x' }, { envId: 'x', copy, user }));
