@@ -8,6 +8,8 @@ Usage:
   creditlab run SPEC.json [--workspace DIR] [--workers N] [--set key.path=value ...] [--json]
         [--executor local|slurm] [--slurm-partition P] [--slurm-time HH:MM:SS] [--slurm-cpus N]
         [--slurm-mem M] [--slurm-account A] [--slurm-max-concurrent K] [--slurm-requeue]
+  creditlab resume RUN|EXPERIMENT [--workspace DIR] [--workers N] [--json]
+        (continues interrupted runs from their last checkpoints)
   creditlab validate SPEC.json
   creditlab list [--json]
   creditlab show ID [--json]
@@ -29,6 +31,7 @@ type Loader = () => Promise<(argv: string[], io: CliIO) => Promise<number>>;
 
 const COMMANDS: Record<string, Loader> = {
   run: async () => (await import('./commands/run')).runCommand,
+  resume: async () => (await import('./commands/resume')).resumeCommand,
   validate: async () => (await import('./commands/validate')).validateCommand,
   list: async () => (await import('./commands/list')).listCommand,
   show: async () => (await import('./commands/show')).showCommand,

@@ -47,6 +47,8 @@ export interface TrainOptions {
   shapeReward?: ShapeReward;
   /** The batch form of shapeReward (trainers that step a vector env use it when given). */
   shapeRewards?: ShapeRewards;
+  /** The shaper's own state (running statistics, episode sums), saved into and restored from resume checkpoints. */
+  rewardState?: { save(): unknown; load(state: unknown): void };
 }
 
 /** The batch shaper: the options' own, or shapeReward applied to each transition in turn. */
