@@ -174,12 +174,13 @@ export default (ctx: any) => { calls++; ctx.state.k = (ctx.state.k ?? 0) + 1; if
 test('memory: typed arrays count against the limit, which defaults to 512 MB and is settable', () => {
   assert.equal(DEFAULT_MEMORY_LIMIT_MB, 512);
   const bomb = 'const keep: Float64Array[] = [];\nexport default () => { for (;;) keep.push(new Float64Array(12_500_000)); };';
-  fails(() => compileRewardModule({ filename: 'bomb.ts', code: bomb }, { memoryLimitMb: 64 }).reward(input()), (e) => {
+  // A generous time limit: on a loaded machine zero-filling the arrays alone can take longer than 50 ms.
+  fails(() => compileRewardModule({ filename: 'bomb.ts', code: bomb }, { memoryLimitMb: 64, timeoutMs: 20_000 }).reward(input()), (e) => {
     assert.equal(e.kind, 'memory');
     assert.match(e.message, /^bomb\.ts: the reward code used more than its memory limit of 64 MB \(reward\.memoryLimitMb\) \(episode 2, step 4\)$/);
   });
   // 5 GB of Float64Array under the default limit.
-  fails(() => compileRewardModule({ filename: 'bomb.ts', code: bomb }, {}).reward(input()), (e) => assert.match(e.message, /memory limit of 512 MB/));
+  fails(() => compileRewardModule({ filename: 'bomb.ts', code: bomb }, { timeoutMs: 20_000 }).reward(input()), (e) => assert.match(e.message, /memory limit of 512 MB/));
   // A module that stays under its limit keeps working.
   const ok = compileRewardModule({ filename: 'ok.ts', code: 'const a = new Float64Array(1e6);\nexport default () => a.length;' }, { memoryLimitMb: 64 });
   assert.equal(ok.reward(input()), 1e6);

@@ -5,7 +5,9 @@
 // that reaches the host writes a marker file, whose absence is checked.
 //
 // Header lines of a fixture: `// expect: <regex>` (the run's failure message), `// backend: wasm` (the
-// tfjs backend its route needs; default cpu). `MARKER` in the source becomes the marker file's path.
+// tfjs backend its route needs; default cpu), `// timeoutMs: N` (the reward's time limit; default 250, more
+// for the memory bombs, whose allocations alone can take that long on a loaded machine). `MARKER` in the
+// source becomes the marker file's path.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -24,6 +26,7 @@ interface Fixture {
   code: string;
   expect: RegExp;
   backend: string;
+  timeoutMs: number;
   marker: string;
 }
 
@@ -37,7 +40,14 @@ const fixtures: Fixture[] = readdirSync(dir)
     const marker = join(markers, `${name}.marker`);
     const expect = header('expect');
     assert.ok(expect, `${f} has no "// expect:" line`);
-    return { name, code: src.replaceAll('MARKER', JSON.stringify(marker)), expect: new RegExp(expect, 'i'), backend: header('backend') ?? 'cpu', marker };
+    return {
+      name,
+      code: src.replaceAll('MARKER', JSON.stringify(marker)),
+      expect: new RegExp(expect, 'i'),
+      backend: header('backend') ?? 'cpu',
+      timeoutMs: Number(header('timeoutMs') ?? 250),
+      marker,
+    };
   });
 
 const honest = 'export default (ctx) => ctx.envReward * 0.5 + (ctx.terminated ? -1 : 0);';
@@ -55,7 +65,7 @@ async function trainAll(backend: string, group: Fixture[]): Promise<Map<string, 
     base: { kind: 'rl', env: { id: 'CartPole-v1' }, algo: { name: 'ppo', numEnvs: 2, numSteps: 32, numMinibatches: 2, updateEpochs: 1 } },
     arms: [
       { name: 'honest-first', reward: { code: honest } },
-      ...group.map((f) => ({ name: f.name, reward: { code: f.code, timeoutMs: 250 } })),
+      ...group.map((f) => ({ name: f.name, reward: { code: f.code, timeoutMs: f.timeoutMs } })),
       { name: 'honest-last', reward: { code: honest } },
     ],
   };
@@ -103,7 +113,7 @@ test('hostile reward code fails only its own re-scoring, in the process that ser
   const service = new ScoreService();
   try {
     for (const f of fixtures) {
-      const r = await service.score({ code: f.code, filename: `${f.name}.js`, timeoutMs: 250 }, episode);
+      const r = await service.score({ code: f.code, filename: `${f.name}.js`, timeoutMs: f.timeoutMs }, episode);
       assert.ok(r.error, `${f.name} should fail its re-scoring`);
       assert.match(r.error.message, f.expect, f.name);
       const ok = await service.score({ code: honest, filename: 'honest.js' }, episode);

@@ -1,4 +1,5 @@
 // expect: memory limit|Invalid string length
+// timeoutMs: 10000
 // Builds ever larger strings and keeps them.
 const keep = [];
 export default () => {

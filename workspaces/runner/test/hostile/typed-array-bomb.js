@@ -1,4 +1,5 @@
 // expect: memory limit of 512 MB
+// timeoutMs: 10000
 // Holds 5 GB of Float64Arrays (typed arrays live outside the JS heap's own limit).
 const keep = [];
 export default () => {
