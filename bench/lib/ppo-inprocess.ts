@@ -1,7 +1,7 @@
 // PPO on CartPole in this process, through the same trainer the worker runs (ALGORITHMS.ppo with a
 // RunContext that only counts), so the figure is the trainer's own speed without worker start-up or IPC.
 // The bench runs it as a script (one fresh process per round); also the way to profile:
-//   node --cpu-prof --import tsx bench/lib/ppo-inprocess.ts [steps] [seed] [glue|sandbox]
+//   node --cpu-prof --import tsx bench/lib/ppo-inprocess.ts [steps] [seed] [env] [glue|sandbox]
 import { resolveExperiment, type RunContext } from '@creditlab/spec';
 import { ALGORITHMS, initBackend } from '@creditlab/rl';
 import { rlTrainOptions } from '@creditlab/runner/reward-glue';
@@ -20,13 +20,19 @@ export const BENCH_USER_REWARD = 'export default (ctx: RewardContext) => {\n  co
  * `glue`: train through the worker's reward seam (rlTrainOptions: per-copy pipelines, episode metrics),
  * with the user reward when `userReward` is set; without `glue`, the trainer alone.
  */
-export async function ppoCartpoleInProcess(steps: number, seed = 0, opts: { glue?: boolean; userReward?: string } = {}): Promise<InProcessResult> {
+export async function ppoCartpoleInProcess(
+  steps: number,
+  seed = 0,
+  envId = 'CartPole-v1',
+  opts: { glue?: boolean; userReward?: string } = {},
+): Promise<InProcessResult> {
+  if (envId.startsWith('gymnasium:')) (await import('@creditlab/gym')).registerGymnasium();
   const { runs } = resolveExperiment({
     version: 1,
     name: 'bench-ppo-inprocess',
     seeds: [seed],
     budget: { steps },
-    base: { kind: 'rl', env: { id: 'CartPole-v1' }, algo: { name: 'ppo' } },
+    base: { kind: 'rl', env: { id: envId }, algo: { name: 'ppo' } },
     arms: [{ name: 'ppo', ...(opts.userReward ? { reward: { code: opts.userReward } } : {}) }],
   });
   const { backend } = await initBackend(process.env.CREDITLAB_BACKEND);
@@ -59,9 +65,9 @@ export async function ppoCartpoleInProcess(steps: number, seed = 0, opts: { glue
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  // argv[4]: 'glue' (the reward seam, no user reward) or 'sandbox' (the seam with BENCH_USER_REWARD).
-  const mode = process.argv[4];
-  const r = await ppoCartpoleInProcess(Number(process.argv[2] ?? 32768), Number(process.argv[3] ?? 0), {
+  // argv[4]: the env id; argv[5]: 'glue' (the reward seam, no user reward) or 'sandbox' (the seam with BENCH_USER_REWARD).
+  const mode = process.argv[5];
+  const r = await ppoCartpoleInProcess(Number(process.argv[2] ?? 32768), Number(process.argv[3] ?? 0), process.argv[4], {
     glue: mode === 'glue' || mode === 'sandbox',
     userReward: mode === 'sandbox' ? BENCH_USER_REWARD : undefined,
   });
