@@ -13,8 +13,10 @@ Usage:
   creditlab show ID [--json]
   creditlab export EXPERIMENT --format csv|json --out FILE
   creditlab compare EXPERIMENT --metric M [--at last|mean-last:K|max|auc] [--stat mean|median|iqm|optimality-gap] [--json]
+  creditlab import tensorboard LOGDIR | csv FILE [--name NAME] [--group REGEX] [--dry-run] [--json]
+        (runs trained elsewhere; --group is a regex on the run's path with named groups arm, seed)
   creditlab env verify FILE.json [--json]
-  creditlab serve [--port P] [--host H] [--workspace DIR]
+  creditlab serve [--port P] [--host H] [--token T] [--workspace DIR]   (token: else $CREDITLAB_TOKEN, else random)
   creditlab doctor [--json]
   creditlab slurm doctor [--workspace DIR] [--slurm-partition P] [--json]
   creditlab worker RUN.json --run-dir DIR   (one resolved run in this process; what a Slurm task runs)
@@ -37,6 +39,7 @@ const COMMANDS: Record<string, Loader> = {
   schema: async () => (await import('./commands/schema')).schemaCommand,
   worker: async () => (await import('./commands/worker')).workerCommand,
   slurm: async () => (await import('./commands/slurm')).slurmCommand,
+  import: async () => (await import('./commands/import')).importCommand,
   env: async () => async (argv, io) => {
     if (argv[0] !== 'verify') {
       io.err('usage: creditlab env verify FILE.json [--json]');

@@ -23,7 +23,7 @@ apiContractSuite('web host (HTTP + WebSocket)', async () => {
   const host = new Host({ workspace, workers: 1 });
   const web = await startWebHost({ api: host, port: 0 });
   return {
-    api: createHttpApi(web.url),
+    api: createHttpApi(web.baseUrl, { token: web.token }),
     workspace,
     async close() {
       await web.close();

@@ -93,7 +93,7 @@ it("Electron's CSP is the web host's, with connect-src narrowed to the app", asy
   const host = new Host({ workspace: join(tmp, 'ws-csp'), workers: 1 });
   const web = await startWebHost({ api: host, rendererDir });
   try {
-    const webCsp = (await fetch(web.url)).headers.get('content-security-policy')!;
+    const webCsp = (await fetch(web.baseUrl, { headers: { authorization: `token ${web.token}` } })).headers.get('content-security-policy')!;
     const directives = (p: string) => new Map(p.split(';').map((d) => d.trim().split(/\s+/)).map(([k, ...v]) => [k, v.join(' ')]));
     const w = directives(webCsp);
     const e = directives(CSP);

@@ -12,6 +12,7 @@ import {
   type CreditlabApi,
   type DoctorInfo,
   type EpisodeRecord,
+  type ImportRequest,
   type RewardDraft,
   type RewardMethodInfo,
   type ExperimentDetail,
@@ -22,6 +23,7 @@ import {
 } from '@creditlab/api';
 import { rewardApiDts } from './reward-api';
 import { detectElectron } from './electron-detect';
+import { planImport, previewImport, writeImport } from './import-service';
 
 export const REPO_ROOT = resolve(dirname(new URL(import.meta.url).pathname), '../..');
 export const PRESETS_DIR = join(REPO_ROOT, 'presets');
@@ -256,6 +258,7 @@ export class Host implements CreditlabApi {
   }
 
   async rerunExperiment(id: string) {
+    if (this.store.importedSource(id)) throw new ApiError('an imported experiment records training done elsewhere and cannot be re-run');
     const spec = this.store.getSpec(id);
     const runs = this.store.listRuns(id).map((r) => this.store.getResolved(r.id));
     const { experimentId, runIds } = this.launchResolved(spec, runs);
@@ -282,6 +285,17 @@ export class Host implements CreditlabApi {
 
   async saveRewardVersion(name: string, code: string, note?: string) {
     return this.store.saveRewardVersion(name, code, note);
+  }
+
+  async previewImport(req: ImportRequest) {
+    return previewImport(await planImport(req));
+  }
+
+  async importRuns(req: ImportRequest) {
+    const result = writeImport(this.store, await planImport(req), req.name);
+    const summary = this.store.getExperimentSummary(result.experimentId);
+    this.emit({ type: 'experiment', experiment: summary });
+    return result;
   }
 
   async getSamples(runId: string, kind?: string, limit?: number) {

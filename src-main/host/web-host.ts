@@ -1,13 +1,16 @@
 // `creditlab serve`: the renderer and the typed API over HTTP + WebSocket, on loopback by default.
-// The same Host object backs Electron's IPC handlers.
+// The same Host object backs Electron's IPC handlers. Every request needs the start-up token
+// (web-auth.ts): the API runs reward code as the user, so reaching the port must not be enough.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createReadStream, existsSync, statSync } from 'node:fs';
+import { networkInterfaces } from 'node:os';
 import { extname, join, normalize, resolve } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { ApiEvent } from '@creditlab/api';
 import { Host, REPO_ROOT, type HostOptions } from './host';
 import { dispatch } from './dispatch';
 import { MIME } from './mime';
+import { authorised, checkToken, newToken, sessionCookie } from './web-auth';
 
 export const RENDERER_DIR = join(REPO_ROOT, 'dist', 'renderer');
 
@@ -26,12 +29,20 @@ export interface WebHostOptions extends HostOptions {
   port?: number;
   host?: string;
   rendererDir?: string;
+  /** The access token; a fresh random one per start when absent. */
+  token?: string;
   /** Reuse an existing Host (tests, Electron) instead of opening one. */
   api?: Host;
 }
 
 export interface WebHost {
+  /** The address to open: baseUrl with ?token=…, as `creditlab serve` prints it. */
   url: string;
+  /** http://ADDRESS:PORT/ with the address the server really listens on. */
+  baseUrl: string;
+  /** For a wildcard bind (0.0.0.0, ::), the URL (with token) at each local interface; else [url]. */
+  reachableAt: string[];
+  token: string;
   port: number;
   host: Host;
   close(): Promise<void>;
@@ -55,19 +66,33 @@ function readBody(req: IncomingMessage): Promise<string> {
   });
 }
 
+const LOOPBACK_NAMES = new Set(['localhost', '::1', '[::1]']);
+export const isLoopback = (address: string) => LOOPBACK_NAMES.has(address) || /^127\.\d+\.\d+\.\d+$/.test(address);
+const WILDCARD = new Set(['0.0.0.0', '::', '[::]']);
+const hostPart = (address: string) => (address.includes(':') && !address.startsWith('[') ? `[${address}]` : address);
+
+const UNAUTHORISED = 'This Creditlab web host needs its token: open the URL that `creditlab serve` printed (http://…/?token=…), or send `Authorization: token <T>`.';
+
 export async function startWebHost(opts: WebHostOptions = {}): Promise<WebHost> {
+  const token = checkToken(opts.token ?? newToken());
   const host = opts.api ?? new Host(opts);
   const rendererDir = resolve(opts.rendererDir ?? RENDERER_DIR);
   const bind = opts.host ?? '127.0.0.1';
+  const loopbackBind = isLoopback(bind);
   let allowedHosts = new Set<string>();
+  let port = 0;
 
-  // A page on another origin must not drive the API through the user's browser (DNS rebinding, CSRF).
-  const trusted = (req: IncomingMessage) => {
-    if (bind !== '127.0.0.1' && bind !== 'localhost' && bind !== '::1') return true;
+  // A page on another origin must not drive the API through the user's browser (CSRF, and DNS rebinding
+  // on loopback, where the Host header must name this machine's loopback address). On another address the
+  // machine may be reached under any name, so the Host is free there but an Origin must match it.
+  const sameOrigin = (req: IncomingMessage) => {
     const h = req.headers.host ?? '';
-    if (!allowedHosts.has(h)) return false;
     const origin = req.headers.origin;
-    return !origin || [...allowedHosts].some((a) => origin === `http://${a}`);
+    if (loopbackBind) {
+      if (!allowedHosts.has(h)) return false;
+      return !origin || [...allowedHosts].some((a) => origin === `http://${a}`);
+    }
+    return h !== '' && (!origin || origin === `http://${h}`);
   };
 
   const send = (res: ServerResponse, status: number, body: string, type = 'application/json') => {
@@ -77,8 +102,20 @@ export async function startWebHost(opts: WebHostOptions = {}): Promise<WebHost> 
 
   const server = createServer(async (req, res) => {
     try {
-      if (!trusted(req)) return send(res, 403, JSON.stringify({ error: 'forbidden host or origin' }));
+      if (!sameOrigin(req)) return send(res, 403, JSON.stringify({ error: 'forbidden host or origin' }));
       const url = new URL(req.url ?? '/', 'http://x');
+      const isApi = url.pathname.startsWith('/api/');
+      if (!authorised(req, url, port, token)) {
+        if (isApi) return send(res, 401, JSON.stringify({ id: 0, ok: false, error: { message: UNAUTHORISED } }));
+        return send(res, 401, UNAUTHORISED, 'text/plain; charset=utf-8');
+      }
+      if (!isApi && url.searchParams.has('token')) {
+        // The page loaded with ?token=…: keep it in a cookie the page's scripts cannot read, and take it
+        // out of the address bar (and so out of history, bookmarks and screenshots).
+        url.searchParams.delete('token');
+        res.writeHead(302, { location: url.pathname + url.search, 'set-cookie': sessionCookie(port, token), 'cache-control': 'no-store' });
+        return res.end();
+      }
       if (url.pathname === '/api/rpc') {
         if (req.method !== 'POST') return send(res, 405, JSON.stringify({ error: 'POST only' }));
         let body: { id?: number; method?: unknown; args?: unknown };
@@ -116,7 +153,7 @@ export async function startWebHost(opts: WebHostOptions = {}): Promise<WebHost> 
   const sockets = new Set<WebSocket>();
   server.on('upgrade', (req, socket, head) => {
     const url = new URL(req.url ?? '/', 'http://x');
-    if (url.pathname !== '/api/events' || !trusted(req)) {
+    if (url.pathname !== '/api/events' || !sameOrigin(req) || !authorised(req, url, port, token)) {
       socket.destroy();
       return;
     }
@@ -142,11 +179,23 @@ export async function startWebHost(opts: WebHostOptions = {}): Promise<WebHost> 
     server.once('error', reject);
     server.listen(opts.port ?? 0, bind, () => resolveListen());
   });
-  const port = (server.address() as { port: number }).port;
-  allowedHosts = new Set([`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`]);
-  const shownHost = bind === '0.0.0.0' ? '127.0.0.1' : bind;
+  const address = server.address() as { address: string; port: number };
+  port = address.port;
+  allowedHosts = new Set([`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`, `${hostPart(bind)}:${port}`]);
+  const withToken = (base: string) => `${base}?token=${token}`;
+  const baseUrl = `http://${hostPart(address.address)}:${port}/`;
+  const reachableAt = WILDCARD.has(bind)
+    ? Object.values(networkInterfaces())
+        .flat()
+        // Link-local IPv6 addresses need a zone index that browsers do not take in URLs.
+        .filter((a) => a && (a.family === 'IPv4' || (address.address === '::' && !a.address.startsWith('fe80'))))
+        .map((a) => withToken(`http://${hostPart(a!.address)}:${port}/`))
+    : [withToken(baseUrl)];
   return {
-    url: `http://${shownHost}:${port}/`,
+    url: withToken(baseUrl),
+    baseUrl,
+    reachableAt,
+    token,
     port,
     host,
     async close() {

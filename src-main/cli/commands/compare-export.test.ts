@@ -98,7 +98,8 @@ test('export --aggregate: per-arm curves with n counting only runs that reached 
   const io = capture();
   assert.equal(await main(['export', experimentId, '--aggregate', '--metric', 'score', '--stat', 'mean', '--format', 'csv', '--out', out, '--reps', '100', '--workspace', dir], io), 0, io.errs.join('\n'));
   const lines = readFileSync(out, 'utf8').trim().split('\n');
-  assert.equal(lines[0], 'step,arm,estimate,ci_low,ci_high,n');
+  assert.equal(lines[0], 'step,arm,estimate,ci_low,ci_high,n,ci_method');
+  assert.match(lines[1], /,"95% percentile bootstrap \(100 resamples\), n=\d+ \(undercovers at small n\)"$/);
   const store = RunStore.open(dir);
   const series = store.series(experimentId, 'score');
   store.close();
@@ -108,4 +109,32 @@ test('export --aggregate: per-arm curves with n counting only runs that reached 
     assert.equal(Number(n), reached, `arm ${arm} step ${step}`);
   }
   assert.equal(await main(['export', experimentId, '--aggregate', '--format', 'csv', '--out', out, '--workspace', dir], capture()), 2);
+});
+
+test('compare --paired equals per-seed differences computed independently from export', async () => {
+  const { dir, experimentId } = makeWorkspace();
+  const csv = join(dir, 'all.csv');
+  assert.equal(await main(['export', experimentId, '--format', 'csv', '--out', csv, '--workspace', dir], capture()), 0);
+  // arm -> seed -> last value, from the CSV alone (rows are in step order within a run).
+  const last = new Map<string, Map<number, number>>();
+  for (const line of readFileSync(csv, 'utf8').trim().split('\n').slice(1)) {
+    const [, arm, seed, , , metric, value] = line.split(',');
+    if (metric !== 'score') continue;
+    (last.get(arm) ?? last.set(arm, new Map()).get(arm)!).set(Number(seed), Number(value));
+  }
+  const io = capture();
+  assert.equal(await main(['compare', experimentId, '--metric', 'score', '--at', 'last', '--stat', 'mean', '--vs', 'a', '--paired', '--json', '--workspace', dir], io), 0, io.errs.join('\n'));
+  const out = JSON.parse(io.lines.at(-1)!);
+  const T_975_DF6 = 2.4469118511449786; // scipy.stats.t.ppf(0.975, 6)
+  for (const arm of ['b', 'c']) {
+    const d = out.arms.find((x: { arm: string }) => x.arm === arm).difference;
+    const diffs = [...last.get(arm)!].map(([seed, v]) => v - last.get('a')!.get(seed)!);
+    assert.equal(diffs.length, 7);
+    const m = mean(diffs);
+    const sd = Math.sqrt(diffs.reduce((acc, x) => acc + (x - m) ** 2, 0) / 6);
+    assert.equal(d.n, 7);
+    assert.ok(Math.abs(d.estimate - m) < 1e-9, `${arm}: ${d.estimate} vs ${m}`);
+    assert.ok(Math.abs(d.ci[0] - (m - (T_975_DF6 * sd) / Math.sqrt(7))) < 1e-9);
+    assert.ok(Math.abs(d.ci[1] - (m + (T_975_DF6 * sd) / Math.sqrt(7))) < 1e-9);
+  }
 });

@@ -47,7 +47,8 @@ test('table: one aligned row per arm with estimate, CI and n', async () => {
   assert.equal(code, 0);
   const [title, header, ...rows] = io.stdout;
   assert.match(title, /stat=iqm/);
-  assert.match(title, /95% CI/);
+  assert.match(title, /95% percentile bootstrap/);
+  assert.doesNotMatch(title, /95% CI/);
   assert.match(header, /^arm\s+n\s+iqm\s+ci_low\s+ci_high$/);
   assert.equal(rows.length, 2);
   assert.match(rows[0], /^baseline\s+6\s/);
@@ -153,4 +154,45 @@ test('--help prints usage and exits 0', async () => {
   const { code, io } = await run(['--help']);
   assert.equal(code, 0);
   assert.match(io.stdout.join('\n'), /usage: creditlab compare/);
+});
+
+test('--paired: per-seed differences against --vs, seeds only one arm has are reported, not dropped silently', async () => {
+  const { code, json, io } = await run(['exp1', '--metric', 'return', '--vs', 'baseline', '--paired', '--stat', 'mean', '--at', 'last', '--json']);
+  assert.equal(code, 0, io.stderr.join('\n'));
+  const j = json();
+  assert.equal(j.paired, true);
+  assert.equal(j.arms[0].difference, null);
+  const d = j.arms[1].difference;
+  const last = (arm: string, seed: number) => RUNS.find((r) => r.arm === arm && r.seed === seed)!.values.at(-1)!;
+  const diffs = [0, 1, 2, 3, 4, 5].map((s) => last('shaped', s) - last('baseline', s));
+  assert.equal(d.vs, 'baseline');
+  assert.equal(d.n, 6);
+  assert.deepEqual(d.seeds, [0, 1, 2, 3, 4, 5]);
+  assert.ok(Math.abs(d.estimate - diffs.reduce((a, b) => a + b, 0) / 6) < 1e-12);
+  assert.match(d.method, /Student t/);
+  // baseline seed 6 diverged (no finite score): it is listed as unmatched and named on stderr.
+  assert.deepEqual(d.unmatched, { shaped: [], baseline: [] });
+  assert.match(j.arms[1].ci_method, /percentile bootstrap .*n=6 \(undercovers at small n\)/);
+
+  const iqm = (await run(['exp1', '--metric', 'return', '--vs', 'shaped', '--paired', '--json', '--reps', '300'])).json();
+  assert.match(iqm.arms[0].difference.method, /BCa bootstrap \(300 resamples\) of the iqm of n=6/);
+  assert.ok(iqm.arms[0].difference.estimate < 0);
+});
+
+test('--paired: unmatched seeds and bad usage', async () => {
+  const only = RUNS.filter((r) => !(r.arm === 'shaped' && r.seed === 2));
+  only.push({ run: 'shaped-9', arm: 'shaped', seed: 9, steps: [0, 1], values: [1, 2] });
+  const src: SeriesSource = { series: async () => only.map((r) => ({ ...r })) };
+  const io = memoryIO();
+  assert.equal(await compareCommand(['e', '--metric', 'return', '--vs', 'baseline', '--paired', '--json', '--reps', '200'], io, src), 0);
+  const d = JSON.parse(io.stdout.at(-1)!).arms[1].difference;
+  assert.equal(d.n, 5);
+  assert.deepEqual(d.unmatched, { shaped: [9], baseline: [2] });
+  assert.match(io.stderr.join('\n'), /shaped − baseline pairs 5 seed\(s\); unmatched.*shaped seed\(s\) 9; baseline seed\(s\) 2/);
+  const bad = await run(['exp1', '--metric', 'return', '--paired']);
+  assert.equal(bad.code, 2);
+  assert.match(bad.io.stderr.join('\n'), /--paired needs --vs/);
+  const text = await run(['exp1', '--metric', 'return', '--vs', 'baseline', '--paired', '--reps', '200']);
+  assert.ok(text.io.stdout.some((l) => /^paired differences \(arm − baseline, matched by seed\)/.test(l)));
+  assert.ok(text.io.stdout.some((l) => /^shaped\s+6\s.*BCa bootstrap/.test(l)));
 });

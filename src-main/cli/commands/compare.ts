@@ -1,6 +1,8 @@
 // `creditlab compare`: one row per arm with an aggregate over its seeds and a stratified-bootstrap
 // interval, following Agarwal et al., "Deep RL at the Edge of the Statistical Precipice", NeurIPS 2021,
-// arXiv:2108.13264: report intervals, prefer IQM, and say P(X > Y) rather than "X won".
+// arXiv:2108.13264: report intervals, prefer IQM, and say P(X > Y) rather than "X won". With
+// `--vs ARM --paired`, each arm also gets the statistic of its per-seed differences from ARM with an
+// interval fit for a few seeds (workspaces/stats/src/paired.ts).
 import { Rng } from '@creditlab/common';
 import {
   aggregateWithCI,
@@ -11,7 +13,9 @@ import {
   formatAt,
   formatSmoothing,
   isStatName,
+  pairedVs,
   parseAt,
+  percentileIntervalLabel,
   parseSmoothing,
   probabilityOfImprovementWithCI,
   smoothSeries,
@@ -28,7 +32,7 @@ import { EXIT, type CliIO } from '../io';
 export const COMPARE_USAGE = [
   'usage: creditlab compare EXPERIMENT --metric M [--at last|mean-last:K|max|auc]',
   '         [--stat mean|median|iqm|optimality-gap] [--threshold G] [--ci 0.95] [--reps 2000]',
-  '         [--seed S] [--smooth ema:0.6|avg:K|none] [--vs ARM] [--json]',
+  '         [--seed S] [--smooth ema:0.6|avg:K|none] [--vs ARM [--paired]] [--json]',
 ].join('\n');
 
 interface CompareArgs {
@@ -43,6 +47,7 @@ interface CompareArgs {
   seed: number;
   smooth: Smoothing;
   vs?: string;
+  paired: boolean;
   json: boolean;
 }
 
@@ -55,11 +60,16 @@ function parseArgs(argv: string[]): CompareArgs | 'help' {
   const values = new Map<ValueFlag, string>();
   const positional: string[] = [];
   let json = false;
+  let paired = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--help' || a === '-h') return 'help';
     if (a === '--json') {
       json = true;
+      continue;
+    }
+    if (a === '--paired') {
+      paired = true;
       continue;
     }
     if (a.startsWith('--')) {
@@ -101,6 +111,7 @@ function parseArgs(argv: string[]): CompareArgs | 'help' {
 
   const statRaw = values.get('stat') ?? 'iqm';
   if (!isStatName(statRaw)) throw new UsageError(`--stat must be one of ${STAT_NAMES.join(', ')}, got "${statRaw}"`);
+  if (paired && !values.has('vs')) throw new UsageError('--paired needs --vs ARM (the arm every other arm is differenced against, seed by seed)');
   return {
     experiment: positional[0],
     metric,
@@ -113,8 +124,21 @@ function parseArgs(argv: string[]): CompareArgs | 'help' {
     seed: num('seed', 0, (x) => Number.isSafeInteger(x), 'an integer'),
     smooth: withFlag('smooth', () => parseSmoothing(values.get('smooth') ?? 'none')),
     vs: values.get('vs'),
+    paired,
     json,
   };
+}
+
+interface PairedResult {
+  vs: string;
+  estimate: number | null;
+  ci: [number | null, number | null];
+  /** Number of seed pairs. */
+  n: number;
+  method: string;
+  seeds: number[];
+  /** Seeds that ran in only one of the two arms (or whose score was not finite): not in the pairs. */
+  unmatched: Record<string, number[]>;
 }
 
 interface ArmResult {
@@ -122,7 +146,10 @@ interface ArmResult {
   n: number;
   estimate: number | null;
   ci: [number | null, number | null];
+  ci_method: string | null;
+  seeds: number[];
   p_improvement?: { estimate: number | null; ci: [number | null, number | null] } | null;
+  difference?: PairedResult | null;
 }
 
 const finiteOrNull = (x: number): number | null => (Number.isFinite(x) ? x : null);
@@ -175,9 +202,13 @@ export async function compareCommand(argv: string[], io: CliIO, source: SeriesSo
 
   // Arms keep the order the source lists them in (the spec's order), not alphabetical.
   const byArm = new Map<string, number[]>();
+  const seedsOf = new Map<string, { seed: number; value: number }[]>();
   const dropped: string[] = [];
   for (const s of series) {
-    if (!byArm.has(s.arm)) byArm.set(s.arm, []);
+    if (!byArm.has(s.arm)) {
+      byArm.set(s.arm, []);
+      seedsOf.set(s.arm, []);
+    }
     let score: number;
     try {
       score = extractScore(smoothSeries(s, args.smooth), args.at);
@@ -186,8 +217,10 @@ export async function compareCommand(argv: string[], io: CliIO, source: SeriesSo
       io.err(`compare: run ${s.run}: ${e.message}`);
       return EXIT.usage;
     }
-    if (Number.isFinite(score)) byArm.get(s.arm)!.push(score);
-    else dropped.push(`${s.run} (${s.arm}, seed ${s.seed})`);
+    if (Number.isFinite(score)) {
+      byArm.get(s.arm)!.push(score);
+      seedsOf.get(s.arm)!.push({ seed: s.seed, value: score });
+    } else dropped.push(`${s.run} (${s.arm}, seed ${s.seed})`);
   }
   // Dropping a diverged run flatters its arm, so say so loudly rather than silently.
   if (dropped.length > 0) io.err(`compare: warning: ${dropped.length} run(s) have no finite "${args.metric}" value and were left out: ${dropped.join(', ')}`);
@@ -203,7 +236,8 @@ export async function compareCommand(argv: string[], io: CliIO, source: SeriesSo
   for (const [arm, scores] of byArm) {
     // Each arm gets its own stream keyed by name, so adding or reordering arms leaves its interval unchanged.
     const est = scores.length > 0 ? aggregateWithCI(column(scores), args.stat, { ...opts, rng: root.fork(`arm:${arm}`) }) : null;
-    const row: ArmResult = { arm, n: scores.length, ...fromEstimate(est) };
+    const seeds = seedsOf.get(arm)!.map((x) => x.seed);
+    const row: ArmResult = { arm, n: scores.length, ...fromEstimate(est), ci_method: est ? percentileIntervalLabel(scores.length, args.ci, args.reps) : null, seeds };
     if (vsScores !== undefined) {
       if (arm === args.vs) row.p_improvement = null;
       else {
@@ -212,6 +246,23 @@ export async function compareCommand(argv: string[], io: CliIO, source: SeriesSo
             ? probabilityOfImprovementWithCI(column(scores), column(vsScores), { ...opts, rng: root.fork(`poi:${arm}>${args.vs}`) })
             : null;
         row.p_improvement = fromEstimate(p);
+      }
+    }
+    if (args.paired) {
+      if (arm === args.vs) row.difference = null;
+      else {
+        let d;
+        try {
+          d = pairedVs(arm, seedsOf.get(arm)!, args.vs!, seedsOf.get(args.vs!)!, args.stat, { ci: args.ci, reps: args.reps, seed: args.seed, threshold: args.threshold });
+        } catch (e) {
+          if (!(e instanceof StatsInputError)) throw e;
+          io.err(`compare: --paired: ${e.message}`);
+          return EXIT.usage;
+        }
+        row.difference = { ...d, ...fromEstimate(d) };
+        const left = Object.entries(d.unmatched).filter(([, xs]) => xs.length > 0);
+        if (left.length)
+          io.err(`compare: --paired: ${arm} − ${args.vs} pairs ${d.n} seed(s); unmatched, left out of the difference: ${left.map(([a, xs]) => `${a} seed(s) ${xs.join(', ')}`).join('; ')}`);
       }
     }
     results.push(row);
@@ -229,6 +280,7 @@ export async function compareCommand(argv: string[], io: CliIO, source: SeriesSo
       seed: args.seed,
       smooth: formatSmoothing(args.smooth),
       ...(args.vs !== undefined ? { vs: args.vs } : {}),
+      ...(args.paired ? { paired: true } : {}),
       arms: results,
     };
     io.out(JSON.stringify(out));
@@ -239,7 +291,7 @@ export async function compareCommand(argv: string[], io: CliIO, source: SeriesSo
   const statLabel = args.stat === 'optimality-gap' ? `optimality-gap (γ=${args.threshold}, lower is better)` : args.stat;
   io.out(
     `${args.experiment}  metric=${args.metric}  at=${at}  smooth=${formatSmoothing(args.smooth)}  ` +
-      `stat=${statLabel}  ${pct} CI (stratified bootstrap, ${args.reps} reps, seed ${args.seed})`,
+      `stat=${statLabel}  intervals: ${pct} percentile bootstrap over each arm's runs (${args.reps} resamples, seed ${args.seed})`,
   );
   const header = ['arm', 'n', args.stat, 'ci_low', 'ci_high'];
   if (args.vs !== undefined) header.push(`P(>${args.vs})`, 'ci_low', 'ci_high');
@@ -253,6 +305,19 @@ export async function compareCommand(argv: string[], io: CliIO, source: SeriesSo
     rows.push(row);
   }
   for (const line of table(rows)) io.out(line);
-  if (results.some((r) => r.n > 0 && r.n < 5)) io.err('compare: note: arms with fewer than 5 runs have wide, unreliable intervals');
+  if (args.paired) {
+    io.out('');
+    io.out(`paired differences (arm − ${args.vs}, matched by seed): ${args.stat} of the per-seed differences`);
+    const prow = [['arm', 'pairs', `Δ${args.stat}`, 'ci_low', 'ci_high', 'interval']];
+    for (const r of results) if (r.difference) prow.push([r.arm, String(r.difference.n), fmt(r.difference.estimate), fmt(r.difference.ci[0]), fmt(r.difference.ci[1]), r.difference.method]);
+    for (const line of table(prow)) io.out(line);
+  }
+  const small = results.filter((r) => r.n > 0 && r.n < 10);
+  if (small.length > 0)
+    io.err(
+      `compare: note: ${small.map((r) => `${r.arm} n=${r.n}`).join(', ')}: a percentile bootstrap over fewer than 10 runs undercovers ` +
+        `(its ${pct} interval covers less often than ${pct})` +
+        (args.paired ? '' : '; for arms sharing seeds, --vs ARM --paired gives seed-matched differences with a Student t (mean) or BCa interval'),
+    );
   return EXIT.ok;
 }

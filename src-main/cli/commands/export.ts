@@ -2,7 +2,7 @@
 import { createWriteStream, writeFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { RunStore, exportCsvLines, exportJson } from '@creditlab/store';
-import { aggregateCurves, isStatName, parseSmoothing, STAT_NAMES, type StatName } from '@creditlab/stats';
+import { aggregateCurves, DEFAULT_CI, DEFAULT_REPS, isStatName, parseSmoothing, percentileIntervalLabel, STAT_NAMES, type StatName } from '@creditlab/stats';
 import { UsageError, parseArgs } from '../args';
 import { EXIT, type CliIO } from '../io';
 import { resolveRef } from './common';
@@ -92,8 +92,10 @@ function exportAggregate(store: RunStore, experimentId: string, out: string, for
     c.steps.forEach((step, i) => rows.push({ step, arm, estimate: c.estimate[i], ci_low: c.low[i], ci_high: c.high[i], n: c.n[i] }));
   }
   const num = (v: number) => (Number.isFinite(v) ? String(v) : 'NaN');
-  if (format === 'json') writeFileSync(out, JSON.stringify({ experiment: experimentId, metric, stat, smooth: flags.smooth ?? 'none', rows: rows.map((r) => ({ ...r, estimate: Number.isFinite(r.estimate) ? r.estimate : null, ci_low: Number.isFinite(r.ci_low) ? r.ci_low : null, ci_high: Number.isFinite(r.ci_high) ? r.ci_high : null })) }));
-  else writeFileSync(out, ['step,arm,estimate,ci_low,ci_high,n', ...rows.map((r) => [r.step, r.arm.includes(',') ? `"${r.arm}"` : r.arm, num(r.estimate), num(r.ci_low), num(r.ci_high), r.n].join(','))].join('\n') + '\n');
+  // Every interval says how it was made and over how many runs (a percentile bootstrap undercovers below 10).
+  const how = (n: number) => percentileIntervalLabel(n, (flags.ci as number | undefined) ?? DEFAULT_CI, (flags.reps as number | undefined) ?? DEFAULT_REPS);
+  if (format === 'json') writeFileSync(out, JSON.stringify({ experiment: experimentId, metric, stat, smooth: flags.smooth ?? 'none', rows: rows.map((r) => ({ ...r, estimate: Number.isFinite(r.estimate) ? r.estimate : null, ci_low: Number.isFinite(r.ci_low) ? r.ci_low : null, ci_high: Number.isFinite(r.ci_high) ? r.ci_high : null, ci_method: how(r.n) })) }));
+  else writeFileSync(out, ['step,arm,estimate,ci_low,ci_high,n,ci_method', ...rows.map((r) => [r.step, r.arm.includes(',') ? `"${r.arm}"` : r.arm, num(r.estimate), num(r.ci_low), num(r.ci_high), r.n, `"${how(r.n)}"`].join(','))].join('\n') + '\n');
   io.out(`wrote ${rows.length} aggregated point(s) for ${arms.length} arm(s) to ${out}`);
   return EXIT.ok;
 }

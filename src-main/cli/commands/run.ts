@@ -146,7 +146,7 @@ function endLine(r: RunSummary): string {
 }
 
 /** The metrics a researcher looks at first, in this order, among those the runs logged. */
-const HEADLINE = ['charts/episodic_return', 'eval/accuracy', 'eval/steps_per_solution', 'eval/repeat_fraction', 'eval/credit_localization', 'objective/kl'];
+const HEADLINE = ['charts/episodic_return', 'eval/accuracy', 'eval/steps_per_solution', 'eval/repeat_fraction', 'eval/credit_auroc', 'objective/kl'];
 
 function headlineMetrics(runs: RunSummary[]): string[] {
   const logged = new Set(runs.flatMap((r) => Object.keys(r.final)));

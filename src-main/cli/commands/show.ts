@@ -1,6 +1,6 @@
 // `creditlab show ID`: an experiment (its runs) or a run (status, config, failure reason).
 import { RunStore } from '@creditlab/store';
-import { detectHacking, explainVerdict, hackingPair } from '@creditlab/stats';
+import { detectHacking, explainVerdict, hackingPair, hackingReport, type HackingRow } from '@creditlab/stats';
 import { UsageError, parseArgs } from '../args';
 import { EXIT, type CliIO } from '../io';
 import { fmtDuration, fmtNum, resolveRef, table } from './common';
@@ -15,8 +15,11 @@ export async function showCommand(argv: string[], io: CliIO): Promise<number> {
     if (ref.kind === 'experiment') {
       const summary = store.getExperimentSummary(ref.id);
       const runs = store.listRuns(ref.id);
+      // The same reward-hacking rule as the workbench's alarm (workspaces/stats/src/hacking.ts).
+      const pair = hackingPair(store.experimentMetricNames(ref.id));
+      const hacking: HackingRow[] = pair ? hackingReport(pair, store.series(ref.id, pair.proxy), store.series(ref.id, pair.truth)) : [];
       if (flags.json) {
-        io.out(JSON.stringify({ ...summary, spec: store.getSpec(ref.id), runs }));
+        io.out(JSON.stringify({ ...summary, spec: store.getSpec(ref.id), runs, hacking }));
         return EXIT.ok;
       }
       io.out(`experiment ${summary.id}  ${summary.name}  [${summary.status}]`);
@@ -27,15 +30,12 @@ export async function showCommand(argv: string[], io: CliIO): Promise<number> {
         rows.push([r.externalId ? `${r.id} (slurm ${r.externalId})` : r.id, r.arm, String(r.seed), r.status, `${Math.round((100 * r.progress) / Math.max(1, r.total))}% ${fmtDuration(dur)}`, r.backend ?? '-', fmtNum(r.final['charts/episodic_return']), r.error ? r.error.slice(0, 80) : '']);
       }
       for (const l of table(rows)) io.out(l);
-      // The same reward-hacking rule as the workbench's alarm (workspaces/stats/src/hacking.ts).
-      const pair = hackingPair(store.experimentMetricNames(ref.id));
       if (pair) {
-        const proxy = store.series(ref.id, pair.proxy);
+        const proxy = new Map(store.series(ref.id, pair.proxy).map((s) => [s.run, s]));
         const truth = new Map(store.series(ref.id, pair.truth).map((s) => [s.run, s]));
-        for (const p of proxy) {
-          const t = truth.get(p.run);
-          const v = t ? detectHacking(p, t, pair) : null;
-          if (v?.flagged) io.out(`⚠ possible reward hacking in ${p.run} (${p.arm}, seed ${p.seed}): ${explainVerdict(v, false)}`);
+        for (const h of hacking.filter((x) => x.flagged)) {
+          const v = detectHacking(proxy.get(h.run)!, truth.get(h.run)!, pair)!;
+          io.out(`⚠ possible reward hacking in ${h.run} (${h.arm}, seed ${h.seed}): ${explainVerdict(v, false)}`);
         }
       }
       return EXIT.ok;

@@ -9,9 +9,12 @@ import {
   aggregateWithCI,
   column,
   extractScore,
+  pairedVs,
+  percentileIntervalLabel,
   probabilityOfImprovementWithCI,
   smoothSeries,
   type AggregatedCurve,
+  type ArmDifference,
   type IntervalEstimate,
   type StatName,
 } from '@creditlab/stats';
@@ -216,16 +219,25 @@ function computeCurves(sources: Source[], g: Grouping, o: CurveOptions): ArmCurv
 }
 
 function curveCsv(curves: ArmCurves[], groupBy: string, xAxis: XAxis): string {
-  const rows = [`${groupBy === 'arm' ? 'arm' : 'group'},${xAxis === 'time' ? 'seconds' : 'step'},n,estimate,low,high`];
+  const rows = [`${groupBy === 'arm' ? 'arm' : 'group'},${xAxis === 'time' ? 'seconds' : 'step'},n,estimate,low,high,interval`];
   for (const a of curves) {
     const c = a.curve;
     if (!c) continue;
-    c.steps.forEach((s, i) => rows.push([JSON.stringify(a.arm), s, c.n[i], c.estimate[i], c.low[i], c.high[i]].join(',')));
+    c.steps.forEach((s, i) => rows.push([JSON.stringify(a.arm), s, c.n[i], c.estimate[i], c.low[i], c.high[i], JSON.stringify(percentileIntervalLabel(c.n[i], 0.95, CURVE_REPS))].join(',')));
   }
   return rows.join('\n') + '\n';
 }
 
 const safeName = (s: string) => s.replace(/[^\w.-]+/g, '_');
+
+/** Runs behind a figure's band, for its title: "3" or "3-5" when arms differ. */
+function bandRunsLabel(curves: ArmCurves[]): string {
+  const ns = curves.filter((c) => c.curve).map((c) => c.runs.length);
+  if (ns.length === 0) return '0';
+  const lo = Math.min(...ns);
+  const hi = Math.max(...ns);
+  return (lo === hi ? `${lo}` : `${lo}-${hi}`) + (lo < 10 ? ' (undercovers at small n)' : '');
+}
 
 interface ArmAlarm {
   arm: string;
@@ -243,6 +255,7 @@ export function Comparison({ experiment, compact = false, hacking }: { experimen
   const preferred = metrics.find((m) => m === 'charts/episodic_return') ?? metrics[0] ?? '';
   const [metric, setMetric] = useState(preferred);
   const [stat, setStat] = useState<StatName>('iqm');
+  const [pairedVsArm, setPairedVsArm] = useState<string | null>(null);
   const [band, setBand] = useState<Band>('ci');
   const [smoothing, setSmoothing] = useState(0.6);
   const [showSeeds, setShowSeeds] = useState(compact);
@@ -421,7 +434,7 @@ export function Comparison({ experiment, compact = false, hacking }: { experimen
   }, [hacking, arms, experiment.runs]);
 
   const scores = useMemo(() => {
-    if (compact) return { est: [], poi: [] };
+    if (compact) return { est: [], poi: [], paired: [], vs: null };
     const perArm = armCurves
       .map((a) => ({ arm: a.arm, color: a.color, values: a.runs.map((r) => extractScore(r, 'last')).filter(Number.isFinite) }))
       .filter((a) => a.values.length > 0);
@@ -431,8 +444,25 @@ export function Comparison({ experiment, compact = false, hacking }: { experimen
       for (const x of perArm)
         for (const y of perArm) if (x.arm !== y.arm) poi.push({ x: x.arm, y: y.arm, r: probabilityOfImprovementWithCI(column(x.values), column(y.values), { reps: 1000, seed: 0 }) });
     }
-    return { est, poi };
-  }, [armCurves, stat, compact]);
+    // Seed-matched differences against one arm: the same function and options as
+    // `creditlab compare --at last --stat S --vs ARM --paired`, so the numbers are the CLI's.
+    const seedScores = (a: ArmCurves) => a.runs.flatMap((r) => {
+      const v = extractScore(r, 'last');
+      return Number.isFinite(v) ? [{ seed: r.seed, value: v }] : [];
+    });
+    const vs = groupBy === 'arm' && extraIds.length === 0 ? armCurves.find((a) => a.arm === pairedVsArm) ?? armCurves[0] : undefined;
+    const paired: { arm: string; color: string; d: ArmDifference | null; error?: string }[] = [];
+    if (vs)
+      for (const a of armCurves) {
+        if (a.arm === vs.arm) continue;
+        try {
+          paired.push({ arm: a.arm, color: a.color, d: pairedVs(a.arm, seedScores(a), vs.arm, seedScores(vs), stat, { reps: SCORE_REPS, seed: 0 }) });
+        } catch (e) {
+          paired.push({ arm: a.arm, color: a.color, d: null, error: e instanceof Error ? e.message : String(e) });
+        }
+      }
+    return { est, poi, paired, vs: vs?.arm ?? null };
+  }, [armCurves, stat, compact, pairedVsArm, groupBy, extraIds]);
 
   const currentMetric = metric;
   const extraNames = extraIds.map((id) => extraSources.current.get(id)?.exp.name ?? id);
@@ -537,7 +567,7 @@ export function Comparison({ experiment, compact = false, hacking }: { experimen
         legend: pub
           ? { x: 1.02, y: 1, xanchor: 'left', yanchor: 'top', bgcolor: 'rgba(0,0,0,0)', font: { size: 14 } }
           : { orientation: 'h', x: 0, y: 1.02, xanchor: 'left', yanchor: 'bottom', bgcolor: 'rgba(0,0,0,0)' },
-        title: pub ? { text: `${figureTitle}: ${STAT_LABEL[stat] ?? stat} over seeds${band === 'ci' ? ', 95% CI' : ''}`, x: 0.02, font: { size: 16 } } : undefined,
+        title: pub ? { text: `${figureTitle}: ${STAT_LABEL[stat] ?? stat} over seeds${band === 'ci' ? `, 95% percentile-bootstrap band, n=${bandRunsLabel(curves)}` : ''}`, x: 0.02, font: { size: 16 } } : undefined,
         showlegend: true,
         uirevision: `${experiment.id}:${metric}:${xAxis}`,
       };
@@ -684,7 +714,7 @@ export function Comparison({ experiment, compact = false, hacking }: { experimen
             ))}
           </select>
           <span className="muted small">
-            {STAT_LABEL[stat]} over seeds, 95% CI, EMA {smoothing.toFixed(2)}; thin lines are single runs
+            {STAT_LABEL[stat]} over seeds{band === 'ci' ? `, 95% percentile-bootstrap band (${CURVE_REPS} resamples per point; undercovers below 10 runs)` : ''}, EMA {smoothing.toFixed(2)}; thin lines are single runs
           </span>
           <span className="toolbar-gap" />
           <AlarmBadges alarms={alarms} />
@@ -748,7 +778,7 @@ export function Comparison({ experiment, compact = false, hacking }: { experimen
         <label className="field">
           <span>Band</span>
           <select aria-label="Band" value={band} onChange={(e) => setBand(e.target.value as Band)}>
-            <option value="ci">95% CI (bootstrap)</option>
+            <option value="ci">95% percentile-bootstrap band</option>
             <option value="none">none</option>
           </select>
         </label>
@@ -830,14 +860,15 @@ export function Comparison({ experiment, compact = false, hacking }: { experimen
       <div className="score-tables">
         <table className="scores" aria-label="Final scores">
           <caption>
-            Final score ({metric.split('/').pop()}, last value): {STAT_LABEL[stat]} with 95% stratified-bootstrap CI, {SCORE_REPS} reps
+            Final score ({metric.split('/').pop()}, last value): {STAT_LABEL[stat]} with a 95% percentile-bootstrap interval over each arm’s runs ({SCORE_REPS} resamples)
+            {scores.est.some((s) => s.values.length < 10) && '; with fewer than 10 runs it undercovers (covers less often than 95%)'}
           </caption>
           <thead>
             <tr>
               <th>{groupBy === 'arm' ? 'Arm' : groupBy}</th>
               <th className="num">Runs</th>
               <th className="num">{STAT_LABEL[stat]}</th>
-              <th className="num">95% CI</th>
+              <th className="num">95% pct. bootstrap</th>
               <th className="c-ci">Interval</th>
             </tr>
           </thead>
@@ -854,7 +885,7 @@ export function Comparison({ experiment, compact = false, hacking }: { experimen
                   </td>
                   <td className="num mono">{s.values.length}</td>
                   <td className="num mono">{fmtValue(s.ci.estimate)}</td>
-                  <td className="num mono">
+                  <td className="num mono" title={percentileIntervalLabel(s.values.length, 0.95, SCORE_REPS)}>
                     [{fmtValue(s.ci.ci[0])}, {fmtValue(s.ci.ci[1])}]
                   </td>
                   <td className="c-ci">
@@ -877,7 +908,7 @@ export function Comparison({ experiment, compact = false, hacking }: { experimen
         </table>
         {scores.poi.length > 0 && (
           <table className="scores poi" aria-label="Probability of improvement">
-            <caption>P(row {groupBy === 'arm' ? 'arm' : 'group'} beats column {groupBy === 'arm' ? 'arm' : 'group'}), with 95% CI</caption>
+            <caption>P(row {groupBy === 'arm' ? 'arm' : 'group'} beats column {groupBy === 'arm' ? 'arm' : 'group'}), with a 95% percentile-bootstrap interval (1000 resamples; runs resampled independently)</caption>
             <thead>
               <tr>
                 <th />
@@ -900,6 +931,52 @@ export function Comparison({ experiment, compact = false, hacking }: { experimen
                       </td>
                     );
                   })}
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+        {scores.vs && scores.paired.length > 0 && (
+          <table className="scores paired" aria-label="Paired differences" data-testid="paired-differences">
+            <caption>
+              Paired difference (arm − {' '}
+              <select aria-label="Paired difference against" value={scores.vs} onChange={(e) => setPairedVsArm(e.target.value)}>
+                {armCurves.map((a) => (
+                  <option key={a.arm} value={a.arm}>
+                    {a.arm}
+                  </option>
+                ))}
+              </select>
+              ), matched by seed: {STAT_LABEL[stat]} of the per-seed differences of the last value. Same as{' '}
+              <code>creditlab compare --at last --stat {stat} --vs {scores.vs} --paired</code>
+            </caption>
+            <thead>
+              <tr>
+                <th>Arm</th>
+                <th className="num">Pairs</th>
+                <th className="num">Δ {STAT_LABEL[stat]}</th>
+                <th className="num">Interval</th>
+                <th>How the interval was made</th>
+              </tr>
+            </thead>
+            <tbody>
+              {scores.paired.map((p) => (
+                <tr key={p.arm}>
+                  <td>
+                    <span className="arm-chip" style={{ background: p.color }} />
+                    {p.arm}
+                  </td>
+                  <td className="num mono">{p.d?.n ?? 0}</td>
+                  <td className="num mono">{p.d ? fmtValue(p.d.estimate) : '—'}</td>
+                  <td className="num mono">{p.d && Number.isFinite(p.d.ci[0]) ? `[${fmtValue(p.d.ci[0])}, ${fmtValue(p.d.ci[1])}]` : '—'}</td>
+                  <td className="small">
+                    {p.error ?? p.d?.method}
+                    {p.d &&
+                      Object.entries(p.d.unmatched)
+                        .filter(([, xs]) => xs.length > 0)
+                        .map(([a, xs]) => `; unmatched ${a} seed(s) ${xs.join(', ')}`)
+                        .join('')}
+                  </td>
                 </tr>
               ))}
             </tbody>

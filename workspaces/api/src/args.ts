@@ -7,6 +7,15 @@ const id = z.string().min(1).max(200).regex(/^[\w.\-]+$/, 'expected an id');
 const specLike = z.unknown().refine((v) => v !== null && typeof v === 'object' && !Array.isArray(v), 'expected a spec object');
 const startOpts = z.object({ workers: z.number().int().positive().max(256).optional(), executor: z.enum(['local', 'slurm']).optional() }).strict().optional();
 
+const importRequest = z
+  .object({
+    kind: z.enum(['tensorboard', 'csv']),
+    path: z.string().min(1).max(4096),
+    group: z.string().max(1000).optional(),
+    name: z.string().min(1).max(200).regex(/^[^\u0000-\u001f\u007f]+$/, 'no control characters').optional(),
+  })
+  .strict();
+
 export const API_ARGS: Record<ApiMethod, z.ZodType<unknown[]>> = {
   doctor: z.tuple([]),
   listPresets: z.tuple([]),
@@ -38,4 +47,6 @@ export const API_ARGS: Record<ApiMethod, z.ZodType<unknown[]>> = {
   ]),
   listRewardVersions: z.tuple([z.string().max(100).optional()]),
   saveRewardVersion: z.tuple([z.string().min(1).max(100).regex(/^[\w.\- ]+$/, 'letters, digits, space and _ . - only'), z.string().max(200_000), z.string().max(10_000).optional()]),
+  previewImport: z.tuple([importRequest]),
+  importRuns: z.tuple([importRequest]),
 } as Record<ApiMethod, z.ZodType<unknown[]>>;

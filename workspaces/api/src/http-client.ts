@@ -1,5 +1,6 @@
 // The renderer's side of the web transport: requests over HTTP POST, events over one WebSocket.
-// Electron's preload exposes the same CreditlabApi object over IPC instead.
+// Electron's preload exposes the same CreditlabApi object over IPC instead. In the browser the host's
+// token travels in the HttpOnly cookie set when the page loaded; other clients pass it explicitly.
 import { API_METHODS, ApiError, type ApiEvent, type CreditlabApi, type RpcResponse } from './index';
 
 export function createHttpApi(baseUrl: string, opts: { token?: string } = {}): CreditlabApi {
@@ -11,7 +12,7 @@ export function createHttpApi(baseUrl: string, opts: { token?: string } = {}): C
   const call = async (method: string, args: unknown[]): Promise<unknown> => {
     const res = await fetch(new URL('api/rpc', baseUrl), {
       method: 'POST',
-      headers: { 'content-type': 'application/json', ...(opts.token ? { 'x-creditlab-token': opts.token } : {}) },
+      headers: { 'content-type': 'application/json', ...(opts.token ? { authorization: `token ${opts.token}` } : {}) },
       body: JSON.stringify({ id: nextId++, method, args }),
     });
     const body = (await res.json()) as RpcResponse;

@@ -43,8 +43,8 @@ export interface RunDetail extends RunSummary {
 export interface ExperimentSummary {
   id: string;
   name: string;
-  /** What the arms train: "rl", "rlhf", or "mixed" when arms differ. */
-  kind: 'rl' | 'rlhf' | 'mixed';
+  /** What the arms train: "rl", "rlhf", "mixed" when arms differ, or "imported" (trained elsewhere). */
+  kind: 'rl' | 'rlhf' | 'mixed' | 'imported';
   description: string;
   status: ExperimentStatus;
   createdAt: string;
@@ -52,6 +52,45 @@ export interface ExperimentSummary {
   seeds: number[];
   runCounts: Record<RunStatus, number>;
   tags: string[];
+  /** Set for runs imported from elsewhere: read-only, never re-run. */
+  source: ImportedSource | null;
+}
+
+export interface ImportedSource {
+  kind: 'tensorboard' | 'csv' | 'wandb-csv';
+  path: string;
+  group?: string;
+  importedAt: string;
+  lastImportAt: string;
+}
+
+export interface ImportRequest {
+  kind: 'tensorboard' | 'csv';
+  path: string;
+  /** A regular expression on the run's path (TensorBoard) or name (CSV) with named groups `arm` and optionally `seed`. */
+  group?: string;
+  /** The experiment's name; default: the folder's or file's name. */
+  name?: string;
+}
+
+/** What an import would write: shown before anything is written. */
+export interface ImportPreview {
+  source: { kind: 'tensorboard' | 'csv' | 'wandb-csv'; path: string; group?: string };
+  arms: { name: string; seeds: number[] }[];
+  runs: { key: string; arm: string; seed: number; metrics: number; points: number }[];
+  metrics: string[];
+  points: number;
+  problems: { path: string; message: string; skipped: boolean }[];
+}
+
+export interface ImportResult {
+  experimentId: string;
+  created: boolean;
+  runsAdded: number;
+  runsExtended: number;
+  pointsAdded: number;
+  pointsKnown: number;
+  problems: ImportPreview['problems'];
 }
 
 export interface ExperimentDetail extends ExperimentSummary {
@@ -189,6 +228,10 @@ export interface CreditlabApi {
   /** Saved versions of a named reward function (newest first), kept in the workspace. */
   listRewardVersions(name?: string): Promise<RewardVersion[]>;
   saveRewardVersion(name: string, code: string, note?: string): Promise<RewardVersion>;
+  /** Reads TensorBoard logs or a CSV export on the host's disk and says what an import would write. */
+  previewImport(request: ImportRequest): Promise<ImportPreview>;
+  /** Imports them as a read-only experiment (again: only what is new). */
+  importRuns(request: ImportRequest): Promise<ImportResult>;
   /** Subscribes to host events; returns an unsubscribe function. */
   subscribe(listener: (event: ApiEvent) => void): () => void;
 }
@@ -213,6 +256,8 @@ export const API_METHODS = [
   'scoreEpisode',
   'listRewardVersions',
   'saveRewardVersion',
+  'previewImport',
+  'importRuns',
 ] as const satisfies readonly (keyof CreditlabApi)[];
 export type ApiMethod = (typeof API_METHODS)[number];
 

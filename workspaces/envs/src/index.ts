@@ -8,3 +8,4 @@ export * from './delayedchain';
 export * from './bandit';
 export * from './registry';
 export * from './verify';
+export * from './batch';

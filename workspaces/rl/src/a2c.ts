@@ -14,7 +14,7 @@ import { clipByGlobalNorm, exportVariables, explainedVariance, finiteMetrics, no
 import { beginRlRun, collectRollout, computeGae, RolloutBuffer, yieldToEventLoop, type RolloutState } from './ppo';
 import { Evaluator } from './evaluate';
 import type { TrainOptions } from './shaping';
-import { SyncVectorEnv } from './vec-env';
+import { VectorEnv } from './vec-env';
 
 /** Loss metrics are logged every this many updates (an update is only numEnvs × numSteps env steps). */
 const LOG_EVERY = 100;
@@ -22,7 +22,7 @@ const LOG_EVERY = 100;
 export async function trainA2c(ctx: RunContext, opts: TrainOptions = {}): Promise<void> {
   const { cfg, args, backend, shapeReward, seed, rng } = await beginRlRun(ctx, opts, A2cConfigSchema);
 
-  const vec = new SyncVectorEnv(cfg.env.id, cfg.env.params, args.numEnvs, seed);
+  const vec = new VectorEnv(cfg.env, args.numEnvs, seed, { log: (m) => ctx.info(m) });
   const agent = new ActorCritic(vec.obsDim, vec.actionSpace, args.hiddenSizes, rng.fork('init'), 'a2c');
   const squareAvg = agent.vars.map((v) => variableFrom(tf.zerosLike(v), undefined, false));
   const batchSize = args.numEnvs * args.numSteps;
@@ -120,5 +120,7 @@ export async function trainA2c(ctx: RunContext, opts: TrainOptions = {}): Promis
   } finally {
     agent.dispose();
     for (const v of squareAvg) v.dispose();
+    evaluator.close();
+    vec.close();
   }
 }

@@ -15,7 +15,7 @@ import { argmax, disposeVariables, exportVariables, finiteMetrics, makeMlp, mlpF
 import { beginRlRun, yieldToEventLoop } from './ppo';
 import { Evaluator } from './evaluate';
 import type { TrainOptions } from './shaping';
-import { SyncVectorEnv, transitionOf } from './vec-env';
+import { VectorEnv, transitionOf } from './vec-env';
 
 /** Metrics are logged every this many env steps, as CleanRL (every 100 global steps). */
 const LOG_EVERY = 100;
@@ -87,7 +87,7 @@ export async function trainDqn(ctx: RunContext, opts: TrainOptions = {}): Promis
   const budget = ctx.run.budget.steps;
 
   const N = args.numEnvs;
-  const vec = new SyncVectorEnv(cfg.env.id, cfg.env.params, N, seed);
+  const vec = new VectorEnv(cfg.env, N, seed, { log: (m) => ctx.info(m) });
   if (vec.actionSpace.type !== 'discrete') throw new Error(`dqn needs a discrete action space; ${cfg.env.id} has a box`);
   const nActions = vec.actionSpace.n;
   const D = vec.obsDim;
@@ -146,10 +146,13 @@ export async function trainDqn(ctx: RunContext, opts: TrainOptions = {}): Promis
           actions[e] = argmax(greedy, e * nActions, nActions);
         }
       }
+      const obsRows = Array.from({ length: N }, (_, e) => vec.obsBatch.slice(e * D, (e + 1) * D));
+      const obsBefore = Array.from({ length: N }, (_, e) => vec.obs(e));
+      const steps = vec.stepAll(Array.from(actions));
       for (let e = 0; e < N; e++) {
-        const obs = vec.obs(e);
-        const obsRow = vec.obsBatch.slice(e * D, (e + 1) * D);
-        const r = vec.step(e, actions[e]);
+        const obs = obsBefore[e];
+        const obsRow = obsRows[e];
+        const r = steps[e]!;
         const shaped = shapeReward(transitionOf(obs, actions[e], r, e, globalStep));
         globalStep++;
         const next = new Float32Array(D);
@@ -218,5 +221,7 @@ export async function trainDqn(ctx: RunContext, opts: TrainOptions = {}): Promis
     disposeVariables(qVars);
     disposeVariables(targetVars);
     optimizer.dispose();
+    evaluator.close();
+    vec.close();
   }
 }

@@ -4,7 +4,7 @@
 // so successive evaluations differ only by the policy.
 import { Rng } from '@creditlab/common';
 import type { RlRunConfig, RunContext } from '@creditlab/spec';
-import { SyncVectorEnv } from './vec-env';
+import { VectorEnv } from './vec-env';
 import type { ObsNormalizer } from './obs-norm';
 
 /** Maps a batch of encoded observations [n, obsDim] to one action per row. */
@@ -12,6 +12,8 @@ export type BatchPolicy = (obs: Float32Array, n: number, greedy: boolean) => (nu
 
 export class Evaluator {
   private nextAt: number;
+  /** Kept between evaluations (reseeded each time): a provider's env may be costly to start. */
+  private vec: VectorEnv | null = null;
   private readonly envSeed: number;
 
   constructor(
@@ -34,16 +36,22 @@ export class Evaluator {
   }
 
   run(episodes: number, greedy: boolean, policy: BatchPolicy): { meanReturn: number; meanLength: number; returns: number[] } {
-    const vec = new SyncVectorEnv(this.cfg.env.id, this.cfg.env.params, episodes, this.envSeed, this.normalizer ?? false);
+    if (this.vec && this.vec.num !== episodes) this.close();
+    if (this.vec) this.vec.reseed(this.envSeed);
+    else this.vec = new VectorEnv(this.cfg.env, episodes, this.envSeed, { normalize: this.normalizer ?? false });
+    const vec = this.vec;
     const returns = new Array<number>(episodes).fill(NaN);
     const lengths = new Array<number>(episodes).fill(0);
+    const playing = new Uint8Array(episodes).fill(1);
     let running = episodes;
     while (running > 0) {
       const actions = policy(vec.obsBatch, episodes, greedy);
+      const steps = vec.stepAll(actions, playing);
       for (let e = 0; e < episodes; e++) {
-        if (!Number.isNaN(returns[e])) continue;
-        const r = vec.step(e, actions[e]);
+        const r = steps[e];
+        if (!r) continue;
         if (r.episode) {
+          playing[e] = 0;
           returns[e] = r.episode.return;
           lengths[e] = r.episode.length;
           running--;
@@ -52,5 +60,10 @@ export class Evaluator {
     }
     const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
     return { meanReturn: mean(returns), meanLength: mean(lengths), returns };
+  }
+
+  close(): void {
+    this.vec?.close();
+    this.vec = null;
   }
 }

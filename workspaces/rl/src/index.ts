@@ -27,4 +27,4 @@ export { trainPpo, computeGae, ppoClipLoss, valueLoss } from './ppo';
 export { trainA2c } from './a2c';
 export { trainReinforce, discountedReturns } from './reinforce';
 export { trainDqn, linearSchedule, ReplayBuffer } from './dqn';
-export { SyncVectorEnv } from './vec-env';
+export { VectorEnv, envSeeds, type VecStep } from './vec-env';

@@ -26,7 +26,7 @@ import { ensureBackend } from './backend';
 import { clipByGlobalNorm, exportVariables, explainedVariance, finiteMetrics, normalizeInPlace } from './nets';
 import { Evaluator } from './evaluate';
 import { resolveShaper, type ShapeReward, type TrainOptions } from './shaping';
-import { SyncVectorEnv, transitionOf } from './vec-env';
+import { VectorEnv, transitionOf } from './vec-env';
 
 // ---------------------------------------------------------------------------------------------------------
 // GAE
@@ -115,7 +115,7 @@ export class RolloutBuffer {
 }
 
 export interface RolloutState {
-  vec: SyncVectorEnv;
+  vec: VectorEnv;
   agent: ActorCritic;
   rng: Rng;
   shapeReward: ShapeReward;
@@ -136,25 +136,34 @@ export function collectRollout(s: RolloutState, buf: RolloutBuffer): void {
   agent.refreshLogStd();
   const truncIdx: number[] = [];
   const truncObs = new Float32Array(N * D);
+  const actions: (number | Float64Array)[] = new Array(N);
+  const envActions: (number | Float64Array)[] = new Array(N);
+  const obs: Float64Array[] = new Array(N);
   for (let t = 0; t < buf.numSteps; t++) {
     buf.obs.set(vec.obsBatch, t * N * D);
     const out = agent.evaluate(vec.obsBatch, N);
     truncIdx.length = 0;
     for (let e = 0; e < N; e++) {
-      const i = t * N + e;
       const { action, envAction, logProb } = agent.sample(out, e, rng);
-      const obs = vec.obs(e);
-      const r = vec.step(e, envAction);
-      const shaped = s.shapeReward(transitionOf(obs, action, r, e, s.globalStep));
+      actions[e] = action;
+      envActions[e] = envAction;
+      obs[e] = vec.obs(e);
+      buf.logProbs[t * N + e] = logProb;
+    }
+    const steps = vec.stepAll(envActions);
+    for (let e = 0; e < N; e++) {
+      const i = t * N + e;
+      const action = actions[e];
+      const r = steps[e]!;
+      const shaped = s.shapeReward(transitionOf(obs[e], action, r, e, s.globalStep));
       s.globalStep++;
       if (typeof action === 'number') buf.actions[i] = action;
       else buf.actions.set(action, i * buf.actWidth);
-      buf.logProbs[i] = logProb;
       buf.values[i] = out[e * (agent.actDim + 1) + agent.actDim];
       buf.rewards[i] = shaped;
       buf.dones[i] = r.terminated || r.truncated ? 1 : 0;
       if (r.truncated && !r.terminated && s.bootstrapTruncated) {
-        vec.encode(r.nextObs, truncObs, truncIdx.length * D);
+        truncObs.set(r.finalInput!, truncIdx.length * D);
         truncIdx.push(i);
       }
       if (r.episode) {
@@ -195,7 +204,7 @@ export async function beginRlRun<S extends z.ZodType>(ctx: RunContext, opts: Tra
 export async function trainPpo(ctx: RunContext, opts: TrainOptions = {}): Promise<void> {
   const { cfg, args, backend, shapeReward, seed, rng } = await beginRlRun(ctx, opts, PpoConfigSchema);
 
-  const vec = new SyncVectorEnv(cfg.env.id, cfg.env.params, args.numEnvs, seed, args.normalizeObs);
+  const vec = new VectorEnv(cfg.env, args.numEnvs, seed, { normalize: args.normalizeObs, log: (m) => ctx.info(m) });
   const agent = new ActorCritic(vec.obsDim, vec.actionSpace, args.hiddenSizes, rng.fork('init'), 'ppo');
   const optimizer = tf.train.adam(args.learningRate, 0.9, 0.999, 1e-5);
   const batchSize = args.numEnvs * args.numSteps;
@@ -352,5 +361,7 @@ export async function trainPpo(ctx: RunContext, opts: TrainOptions = {}): Promis
   } finally {
     agent.dispose();
     optimizer.dispose();
+    evaluator.close();
+    vec.close();
   }
 }

@@ -15,7 +15,7 @@ import { clipByGlobalNorm, exportVariables, explainedVariance, finiteMetrics, no
 import { beginRlRun, yieldToEventLoop } from './ppo';
 import { Evaluator } from './evaluate';
 import type { TrainOptions } from './shaping';
-import { SyncVectorEnv, transitionOf } from './vec-env';
+import { VectorEnv, transitionOf } from './vec-env';
 
 /** Discounted returns of one episode; `tail` is the value the return starts from after the last reward. */
 export function discountedReturns(rewards: ArrayLike<number>, gamma: number, tail = 0): Float32Array {
@@ -34,7 +34,7 @@ export async function trainReinforce(ctx: RunContext, opts: TrainOptions = {}): 
   const budget = ctx.run.budget.steps;
 
   const N = args.numEnvs;
-  const vec = new SyncVectorEnv(cfg.env.id, cfg.env.params, N, seed);
+  const vec = new VectorEnv(cfg.env, N, seed, { log: (m) => ctx.info(m) });
   const agent = new ActorCritic(vec.obsDim, vec.actionSpace, args.hiddenSizes, rng.fork('init'), 'reinforce');
   const optimizer = tf.train.adam(args.learningRate, 0.9, 0.999, 1e-8);
   const D = vec.obsDim;
@@ -63,18 +63,34 @@ export async function trainReinforce(ctx: RunContext, opts: TrainOptions = {}): 
       const truncObs = new Float32Array(N * D);
       const truncated = new Uint8Array(N);
       const active = new Uint8Array(N).fill(1);
-      for (let e = 0; e < N; e++) vec.resetOne(e);
+      vec.resetAll();
       agent.refreshLogStd();
       let running = N;
+      const stepping = new Uint8Array(N);
+      const stepActions: (number | Float64Array | undefined)[] = new Array(N);
+      const sampled: (number | Float64Array)[] = new Array(N);
+      const before: Float64Array[] = new Array(N);
       while (running > 0 && globalStep < budget) {
         const out = agent.evaluate(vec.obsBatch, N);
-        for (let e = 0; e < N && globalStep < budget; e++) {
-          if (!active[e]) continue;
+        // The copies still in their episode step together, as many as the budget has room for.
+        let room = budget - globalStep;
+        stepActions.fill(undefined);
+        for (let e = 0; e < N; e++) {
+          stepping[e] = active[e] && room > 0 ? 1 : 0;
+          if (!stepping[e]) continue;
+          room--;
           const { action, envAction } = agent.sample(out, e, policyRng);
-          const o = vec.obs(e);
+          sampled[e] = action;
+          stepActions[e] = envAction;
+          before[e] = vec.obs(e);
           for (let k = 0; k < D; k++) obs[e].push(vec.obsBatch[e * D + k]);
-          const r = vec.step(e, envAction);
-          rewards[e].push(shapeReward(transitionOf(o, action, r, e, globalStep)));
+        }
+        const steps = vec.stepAll(stepActions, stepping);
+        for (let e = 0; e < N; e++) {
+          if (!stepping[e]) continue;
+          const action = sampled[e];
+          const r = steps[e]!;
+          rewards[e].push(shapeReward(transitionOf(before[e], action, r, e, globalStep)));
           globalStep++;
           if (typeof action === 'number') actions[e].push(action);
           else for (const a of action) actions[e].push(a);
@@ -83,7 +99,7 @@ export async function trainReinforce(ctx: RunContext, opts: TrainOptions = {}): 
             active[e] = 0;
             running--;
             if (r.truncated && !r.terminated && args.bootstrapTruncated) {
-              vec.encode(r.nextObs, truncObs, e * D);
+              truncObs.set(r.finalInput!, e * D);
               truncated[e] = 1;
             }
           }
@@ -160,5 +176,7 @@ export async function trainReinforce(ctx: RunContext, opts: TrainOptions = {}): 
   } finally {
     agent.dispose();
     optimizer.dispose();
+    evaluator.close();
+    vec.close();
   }
 }

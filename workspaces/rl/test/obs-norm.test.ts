@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng } from '@creditlab/common';
 import { ObsNormalizer } from '../src/obs-norm';
-import { SyncVectorEnv } from '../src/vec-env';
+import { VectorEnv } from '../src/vec-env';
 
 test('running statistics match the batch mean and variance; output is standardised and clipped', () => {
   const rng = new Rng(3);
@@ -31,8 +31,8 @@ test('running statistics match the batch mean and variance; output is standardis
 });
 
 test('a normalising vector env feeds standardised MountainCar observations', () => {
-  const vec = new SyncVectorEnv('MountainCar-v0', {}, 4, 0, true);
-  for (let t = 0; t < 300; t++) for (let e = 0; e < 4; e++) vec.step(e, t % 40 < 20 ? 0 : 2);
+  const vec = new VectorEnv({ id: 'MountainCar-v0' }, 4, 0, { normalize: true });
+  for (let t = 0; t < 300; t++) vec.stepAll(new Array(4).fill(t % 40 < 20 ? 0 : 2));
   const v = Array.from(vec.obsBatch).filter((_, i) => i % 2 === 1);
   assert.ok(v.some((x) => Math.abs(x) > 0.3), 'velocity is on a unit scale, not ~0.01');
 });

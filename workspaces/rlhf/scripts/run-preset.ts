@@ -1,5 +1,5 @@
 // Runs an RLHF preset's runs one after another in this process (no runner needed) and prints, per arm,
-// the late greedy evaluations averaged over the last `--late` evaluation points and over seeds.
+// the late evaluations averaged over the last `--late` evaluation points and over seeds.
 // Usage: node --import tsx workspaces/rlhf/scripts/run-preset.ts presets/prm-hacking.json
 //          [--arms a,b] [--seeds 0,1] [--set key.path=value]... [--out results.json]
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -85,28 +85,23 @@ const summary = arms.map((arm) => {
     steps: m('eval/steps_per_solution'),
     repeat: m('eval/repeat_fraction'),
     truncated: m('eval/truncated_fraction'),
-    creditLocalization: m('eval/credit_localization'),
-    tregLocalization: rs[0].logs.some((l) => 'eval/treg_localization' in l.metrics) ? m('eval/treg_localization') : NaN,
+    creditAuroc: rs[0].logs.some((l) => 'eval/credit_auroc' in l.metrics) ? m('eval/credit_auroc') : NaN,
+    rhatAuroc: rs[0].logs.some((l) => 'eval/credit_auroc_rhat' in l.metrics) ? m('eval/credit_auroc_rhat') : NaN,
     kl: m('train/kl'),
     tokensPerSecond: tps.reduce((a, b) => a + b, 0) / Math.max(1, tps.length),
     seconds: rs.reduce((s, r) => s + r.seconds, 0) / rs.length,
   };
 });
 const base = summary.find((s) => s.arm === 'success-only');
-console.log('| arm | seeds | steps (× success-only) | accuracy | repeat | truncated | credit loc. | r̂ loc. | train KL | tok/s | s/run |');
+console.log('| arm | seeds | steps (× success-only) | accuracy | repeat | truncated | credit AUROC | r̂ AUROC | train KL | tok/s | s/run |');
 console.log('|---|---|---|---|---|---|---|---|---|---|---|');
 for (const s of summary)
   console.log(
-    `| ${s.arm} | ${s.seeds} | ${base ? (s.steps / base.steps).toFixed(2) : '-'} (${s.steps.toFixed(2)}) | ${s.accuracy.toFixed(3)} | ${s.repeat.toFixed(3)} | ${s.truncated.toFixed(3)} | ${s.creditLocalization.toFixed(3)} | ${Number.isNaN(s.tregLocalization) ? '-' : s.tregLocalization.toFixed(3)} | ${Number.isNaN(s.kl) ? '-' : s.kl.toFixed(3)} | ${Math.round(s.tokensPerSecond)} | ${s.seconds.toFixed(0)} |`,
+    `| ${s.arm} | ${s.seeds} | ${base ? (s.steps / base.steps).toFixed(2) : '-'} (${s.steps.toFixed(2)}) | ${s.accuracy.toFixed(3)} | ${s.repeat.toFixed(3)} | ${s.truncated.toFixed(3)} | ${Number.isNaN(s.creditAuroc) ? '-' : s.creditAuroc.toFixed(3)} | ${Number.isNaN(s.rhatAuroc) ? '-' : s.rhatAuroc.toFixed(3)} | ${Number.isNaN(s.kl) ? '-' : s.kl.toFixed(3)} | ${Math.round(s.tokensPerSecond)} | ${s.seconds.toFixed(0)} |`,
   );
 console.log(`wall time of the runs: ${results.reduce((a, r) => a + r.seconds, 0).toFixed(0)} s`);
 if (out) writeFileSync(out, JSON.stringify({ summary, results }));
 
-// Issue 4's acceptance for the T-REG preset: DPO+T-REG localizes credit better than plain DPO.
-const dpo = summary.find((x) => x.arm === 'dpo');
-if (dpo)
-  for (const x of summary.filter((y) => y.arm.startsWith('dpo-treg')))
-    console.log(`${x.arm} credit_localization ${x.creditLocalization.toFixed(3)} vs dpo ${dpo.creditLocalization.toFixed(3)} (want >)`);
 
 // Issue 4's acceptance for the PRM-hacking preset, when its arms are present.
 const by = (n: string) => summary.find((x) => x.arm === n);

@@ -18,7 +18,8 @@ import { checkSolution, decode, DEFAULT_TASK, encodePrompt, promptOf, promptWidt
 import { resolvePlacement, returnsToGo, stepPayments, tokenRewards } from './process-reward';
 import { gae, klPerToken, looBaseline, mean, std } from './advantages';
 import { dpoPairLoss, k3KlLoss, pgLoss, ppoPolicyLoss, valueLoss } from './losses';
-import { contrastiveTokenRewards, oracleTokenRewards, temperatureTokenRewards, trainConditioning, tregPairLoss } from './treg';
+import { confidenceTokenRewards, contrastiveTokenRewards, oracleTokenRewards, trainConditioning, tregPairLoss } from './treg';
+import { baselineCredits, creditAuroc, sampleCreditSet, tokenLogProbs, type CreditSet } from './credit-auroc';
 import { sigmoid } from './dpo';
 
 export function taskConfigOf(cfg: RlhfRunConfig): TaskConfig {
@@ -126,14 +127,6 @@ async function conditionedModel(cfg: RlhfRunConfig, sft: GruModel, train: Proble
   return m;
 }
 
-/** Index of the lowest credit (first on ties) lies inside the first wrong step of a wrong answer. */
-function localizes(credits: readonly number[], check: SolutionCheck): boolean {
-  let lo = 0;
-  for (let t = 1; t < credits.length; t++) if (credits[t] < credits[lo]) lo = t;
-  const fw = check.steps[check.firstWrong];
-  return lo >= fw.start && lo <= fw.end;
-}
-
 interface Scored {
   tokenRewards: number[];
   success: number;
@@ -180,10 +173,17 @@ export const trainRlhf: TrainFn = async (ctx) => {
   const ref = sft.clone();
   const policy = sft.clone({ trainable: true, valueHead: isPpo, seed: ctx.run.seed });
   sft.dispose();
-  const cond = a.type === 'dpo' && a.treg.source !== 'temperature' ? await conditionedModel(cfg, ref, train, W, ctx) : null;
-  // r̂ for T-REG and for the eval/treg_localization diagnostic (the oracle source is logged as the contrastive one).
+  const cond = a.type === 'dpo' && a.treg.alpha > 0 && a.treg.source === 'contrastive' ? await conditionedModel(cfg, ref, train, W, ctx) : null;
+  // T-REG's model-made r̂ (the oracle source needs the step check of each response and is built in the loop).
   const rhatOf: ((ps: Problem[], rs: number[][]) => number[][]) | null =
-    a.type !== 'dpo' ? null : a.treg.source === 'temperature' ? (ps, rs) => temperatureTokenRewards(ref, ps, rs, W) : (ps, rs) => contrastiveTokenRewards(cond!, ps, rs, W);
+    a.type !== 'dpo' || a.treg.alpha === 0 || a.treg.source === 'oracle'
+      ? null
+      : a.treg.source === 'confidence'
+        ? (ps, rs) => confidenceTokenRewards(ref, ps, rs, W)
+        : (ps, rs) => contrastiveTokenRewards(cond!, ps, rs, W);
+  // Every T-REG source's r̂, for the diagnostics and the credit view.
+  const rhatFor = (ps: Problem[], rs: number[][], checks: SolutionCheck[]): number[][] | null =>
+    a.type !== 'dpo' || a.treg.alpha === 0 ? null : rhatOf ? rhatOf(ps, rs) : rs.map((r, i) => oracleTokenRewards(r.length, checks[i]));
   if (ctx.cancelled()) return;
   const rmHandle = cfg.reward.type === 'success' ? null : await buildScorer(cfg, ref, train, W, task.maxResponseTokens, rmRng, ctx);
   const scorer: StepScorer = rmHandle ? rmHandle.scorer : (_p, _r, checks) => checks.map((c) => c.steps.map(() => 0));
@@ -204,42 +204,47 @@ export const trainRlhf: TrainFn = async (ctx) => {
     }
     return all;
   };
-  // For wrong answers: does the lowest token credit (first one on ties) fall inside the first wrong step?
-  const localization = (all: Scored[], rhat: number[][] | null) => {
-    let hit = 0, wrong = 0, tregHit = 0;
-    all.forEach((s, i) => {
-      if (s.check.success || s.check.firstWrong < 0) return;
-      wrong++;
-      hit += +localizes(s.tokenRewards, s.check);
-      if (rhat) tregHit += +localizes(rhat[i], s.check);
+  // eval/credit_auroc: one set of wrong SFT answers per seed, shared by every arm (credit-auroc.ts).
+  let creditSet: CreditSet | null = null;
+  let fixedAurocs: Record<string, number> = {};
+  if (cfg.evaluation.creditSamples > 0 && !ctx.cancelled()) {
+    const key = hashValue({ v: 1, sft: sftCacheKey(cfg), seed: ctx.run.seed, problems: evalSet.map(promptOf), samples: cfg.evaluation.creditSamples, maxTokens: task.maxResponseTokens });
+    creditSet = sampleCreditSet(ref, evalSet, {
+      samples: cfg.evaluation.creditSamples,
+      seed: ctx.run.seed,
+      promptWidth: W,
+      maxTokens: task.maxResponseTokens,
+      cacheFile: cfg.sft.cache ? join(cacheDir(), `rlhf-credit-set-${key}.json`) : undefined,
     });
-    return { wrong, credit: wrong ? hit / wrong : 0, treg: wrong ? tregHit / wrong : 0 };
+    const set = creditSet;
+    const score = (credits: number[][]) => creditAuroc(credits.map((c, i) => ({ credits: c, check: set.checks[i] }))).auroc;
+    for (const [name, credits] of Object.entries(baselineCredits(ref, set, W))) fixedAurocs[`eval/credit_auroc_baseline/${name}`] = score(credits);
+    // How well this run's own r̂ ranks the first wrong step (fixed: r̂ comes from frozen models or the checker).
+    const rh = rhatFor(set.problems, set.responses, set.checks);
+    if (rh) fixedAurocs['eval/credit_auroc_rhat'] = score(rh);
+    fixedAurocs['eval/credit_set_wrong_answers'] = set.responses.length;
+    fixedAurocs = Object.fromEntries(Object.entries(fixedAurocs).filter(([, v]) => Number.isFinite(v)));
+    ctx.info(`credit set: ${set.responses.length} wrong answers of ${evalSet.length * cfg.evaluation.creditSamples} SFT samples`);
+  }
+  const refCreditLogp = creditSet && a.type === 'dpo' ? tokenLogProbs(ref, creditSet, W) : null;
+  // The run's current per-token credit on the shared set: DPO's implicit reward, else the shaped token rewards.
+  const currentCreditAuroc = (): Record<string, number> => {
+    if (!creditSet) return {};
+    const set = creditSet;
+    const credits = refCreditLogp
+      ? tokenLogProbs(policy, set, W).map((row, i) => row.map((l, t) => a.beta * (l - refCreditLogp[i][t])))
+      : scoreBatch(cfg, set.problems, set.responses, scorer).map((s) => s.tokenRewards);
+    const r = creditAuroc(credits.map((c, i) => ({ credits: c, check: set.checks[i] })));
+    return Number.isFinite(r.auroc) ? { 'eval/credit_auroc': r.auroc, ...fixedAurocs } : { ...fixedAurocs };
   };
-  // Its own stream, so measuring never changes what the training samples.
-  const locRng = root.fork('localization-samples');
-  const nLoc = cfg.evaluation.localizationSamples;
 
   const evaluate = (step: number) => {
     const e = evaluatePolicy(policy, evalSet, { promptWidth: W, maxTokens: task.maxResponseTokens });
     const all = creditsOf(evalSet, e.responses);
-    const rhat = rhatOf ? rhatOf(evalSet, e.responses) : null;
-    const loc = localization(all, rhat);
-    const sampled: Record<string, number> = {};
-    if (nLoc > 0) {
-      const reps = evalSet.flatMap((p) => new Array<Problem>(nLoc).fill(p));
-      const responses: number[][] = [];
-      for (let i = 0; i < reps.length; i += 512)
-        responses.push(...policy.sample(reps.slice(i, i + 512).map((p) => encodePrompt(p, W)), { maxTokens: task.maxResponseTokens, rng: locRng, temperature: a.temperature, topK: a.topK }));
-      const l = localization(creditsOf(reps, responses), rhatOf ? rhatOf(reps, responses) : null);
-      sampled['eval/credit_localization_sampled'] = l.credit;
-      sampled['eval/wrong_answers_sampled'] = l.wrong;
-      if (rhatOf) sampled['eval/treg_localization_sampled'] = l.treg;
-    }
+    const nShow = Math.min(cfg.evaluation.samples, evalSet.length);
+    const rhat = rhatFor(evalSet.slice(0, nShow), e.responses.slice(0, nShow), all.slice(0, nShow).map((s) => s.check));
     ctx.log(step, {
-      'eval/credit_localization': loc.credit,
-      ...(rhat ? { 'eval/treg_localization': loc.treg } : {}),
-      ...sampled,
-      'eval/wrong_answers': loc.wrong,
+      ...currentCreditAuroc(),
       'eval/accuracy': e.accuracy,
       'eval/steps_per_solution': e.stepsPerSolution,
       'eval/repeat_fraction': e.repeatFraction,
@@ -248,7 +253,6 @@ export const trainRlhf: TrainFn = async (ctx) => {
       'eval/step_correctness': e.stepCorrectness,
     });
     // A few greedy solutions with the reward each token receives under this run's method, for the credit view.
-    const nShow = Math.min(cfg.evaluation.samples, evalSet.length);
     const shown = all;
     for (let i = 0; i < nShow; i++) {
       const p = evalSet[i];
@@ -263,7 +267,7 @@ export const trainRlhf: TrainFn = async (ctx) => {
           reward: s.tokenRewards,
           'return-to-go': returnsToGo(s.tokenRewards, a.gamma),
           ...(a.type === 'dpo' ? { dpo_implicit: s.tokenRewards } : {}),
-          ...(rhat ? { treg: rhat[i] } : {}),
+          ...(rhat ? { [`rhat_${a.treg.source}`]: rhat[i] } : {}),
         },
         stepEnds: s.check.steps.map((x) => x.end),
         stepCorrect: s.check.steps.map((x) => x.correct),
@@ -491,6 +495,8 @@ export const trainRlhf: TrainFn = async (ctx) => {
 
     const checks = scored.map((s) => s.check);
     const nSteps = checks.reduce((s, c) => s + c.steps.length, 0);
+    // objective/process_return (proxy) and train/success (truth) are the reward-hacking alarm's RLHF pair
+    // (workspaces/stats/src/hacking.ts): keep both logged every iteration under these names.
     const metrics: Record<string, number> = {
       'train/reward': mean(scored.map((s) => s.success + s.processReturn)),
       'objective/scores': mean(scored.map((s) => s.success)),

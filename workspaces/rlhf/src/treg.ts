@@ -1,13 +1,17 @@
 // T-REG: Preference Optimization with Token-Level Reward Regularization — Zhou et al., arXiv:2412.02685
-// The paper scores each response token with the frozen model under two contrastive revision prompts
-// ("be more helpful/correct" vs the opposite). A 64-unit GRU cannot follow instructions, so the
-// small-model analogue teaches it two control tokens instead: a copy of the SFT model is fine-tuned on
-// correct solutions behind CAREFUL and on wrong ones behind CARELESS. Then
-// r̂_t = σ(log π(y_t | x, careful) − log π(y_t | x, careless)) − 0.5 is negative where a careless writer is
-// more likely than a careful one, i.e. on the first wrong step (the following steps carry the error
-// forward consistently, which both conditions predict alike). Measured: at this size the control tokens
-// carry almost no signal (the GRU errs where it does not know the sum), so the default source contrasts the
-// frozen model with itself at two temperatures instead (`temperatureTokenRewards`); RESULTS.md has both.
+// The paper's token rewards are self-generated: the frozen model scores each response token under two
+// contrasting revision prompts (x⁺ "be more helpful/correct", x⁻ the opposite) and
+// r̂_t = σ(log π(y_t | x⁺) − log π(y_t | x⁻)) − 0.5. Closest feasible version here (algo.treg.source
+// 'contrastive'): a 64-unit GRU cannot read a natural-language instruction, so the two prompts become two
+// control tokens appended to the prompt, and the model has to be taught what they mean: a copy of the SFT
+// model is fine-tuned on correct solutions behind CAREFUL and on wrong ones behind CARELESS. Differences from
+// the paper: a tiny GRU instead of an instruction-following LLM; control tokens learnt from labelled data
+// (the step checker decides which solutions are careless) instead of prompts the model already understands;
+// the scorer is that fine-tuned copy, not the frozen reference itself; online pairs instead of the paper's
+// offline reference samples scored by a reward model.
+// 'confidence' is not a contrast at all: reading one model at T 0.5 and T 2 gives
+// σ(1.5·log π_ref(y_t) + c(context)) − 0.5, a monotone function of the reference's own token likelihood
+// (a confidence regulariser), kept as a comparison. 'oracle' takes r̂ from the step checker (a control).
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '@creditlab/common';
 import { GruModel, batchTensors, clippedStep } from './model';
@@ -33,9 +37,8 @@ export interface ConditioningConfig {
  * wrong sums, early answers), half synthetic one-wrong-step ones. Careful rows: half solutions without a
  * wrong step; half synthetic one-wrong-step solutions trained only AFTER their wrong step, so the careful
  * writer also learns to carry an existing error forward consistently, so that careful and careless can only
- * disagree on making the error, not on what follows it. Measured (RESULTS.md): at this model size r̂ stays
- * uninformative with or without these rows; the GRU errs where it does not know the sum, and no control
- * token changes that.
+ * disagree on making the error, not on what follows it. How well the resulting r̂ finds errors is logged as
+ * eval/credit_auroc_rhat (RESULTS.md).
  */
 export function trainConditioning(model: GruModel, problems: Problem[], cfg: ConditioningConfig, data: SftDataConfig, width: number, rng: Rng, maxTokens = 40): number[] {
   const careful: SftDataConfig = { restateRate: data.restateRate, wrongRate: 0 };
@@ -102,20 +105,20 @@ export function contrastiveTokenRewards(model: GruModel, problems: Problem[], re
   return responses.map((r, b) => tregTokenRewards(pos[b].slice(0, r.length), neg[b].slice(0, r.length)));
 }
 
-/** Temperatures of the sharp ("careful") and flat ("careless") readings for algo.treg.source 'temperature'. */
-export const TEMPERATURE_CONTRAST = { careful: 0.5, careless: 2 } as const;
+/** Temperatures of the two readings for algo.treg.source 'confidence'. */
+export const CONFIDENCE_TEMPERATURES = { sharp: 0.5, flat: 2 } as const;
 
 /**
- * r̂ from one model read at two temperatures (the contrast of contrastive decoding, Li et al. 2022,
- * arXiv:2210.15097): r̂_t = σ(log π_{T=0.5}(y_t) − log π_{T=2}(y_t)) − 0.5. A token the model itself ranks
- * low, which a sharp reader would not write but a flat one might, gets r̂ < 0; the model's confident tokens,
- * including a consistent continuation after an error, get r̂ > 0. Needs no fine-tuning: the small-model
- * stand-in for a model judging its own tokens, when control tokens carry no signal (RESULTS.md).
+ * The confidence regulariser (algo.treg.source 'confidence'): σ(log π_{T=0.5}(y_t) − log π_{T=2}(y_t)) − 0.5 of
+ * the frozen reference. With logits z, log π_T(y) = z_y/T − logsumexp(z/T), so the argument is
+ * 1.5·log π(y_t) + c_t where c_t depends on the context only: at every position r̂ ranks tokens exactly by
+ * the reference's own likelihood. It says how sure the reference is of a token, not whether a better writer
+ * would have written it; no contrast between two conditions is involved.
  */
-export function temperatureTokenRewards(model: GruModel, problems: Problem[], responses: number[][], width: number): number[][] {
+export function confidenceTokenRewards(model: GruModel, problems: Problem[], responses: number[][], width: number): number[][] {
   if (!problems.length) return [];
   const { tokens, mask } = batchTensors(problems.map((p) => encodePrompt(p, width)), responses);
-  const [pos, neg] = tf.tidy(() => [TEMPERATURE_CONTRAST.careful, TEMPERATURE_CONTRAST.careless].map((T) => model.responseLogProbs(tokens, width, T).logp.arraySync() as number[][]));
+  const [pos, neg] = tf.tidy(() => [CONFIDENCE_TEMPERATURES.sharp, CONFIDENCE_TEMPERATURES.flat].map((T) => model.responseLogProbs(tokens, width, T).logp.arraySync() as number[][]));
   tf.dispose([tokens, mask]);
   return responses.map((r, b) => tregTokenRewards(pos[b].slice(0, r.length), neg[b].slice(0, r.length)));
 }

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { RlhfRunConfigSchema } from '@creditlab/spec/rlhf';
+import { hackingPair } from '@creditlab/stats/hacking';
 import { trainRlhf } from '../src/train';
 import { fakeContext } from './helpers';
 
@@ -34,6 +35,13 @@ for (const [name, over] of [
     for (const key of ['eval/accuracy', 'eval/steps_per_solution', 'eval/repeat_fraction', 'eval/truncated_fraction', 'train/reward', 'train/kl', 'losses/policy', 'losses/total']) {
       assert.ok(key in all, `missing ${key}`);
       assert.ok(Number.isFinite(all[key]), `${key} = ${all[key]}`);
+    }
+    // The reward-hacking alarm reads its RLHF pair at the training cadence: both metrics at every iteration.
+    const pair = hackingPair(Object.keys(all));
+    assert.deepEqual(pair, { proxy: 'objective/process_return', truth: 'train/success' });
+    for (const it of [1, 2]) {
+      const m = Object.assign({}, ...ctx.logs.filter((l) => l.step === it).map((l) => l.metrics));
+      assert.ok(Number.isFinite(m[pair!.proxy]) && Number.isFinite(m[pair!.truth]), `iteration ${it} lacks the alarm's pair`);
     }
     const gens = ctx.samples.filter((s) => s.kind === 'generation');
     assert.ok(gens.length >= 2);

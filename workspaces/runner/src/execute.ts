@@ -29,12 +29,15 @@ async function loadTrainer(run: ResolvedRun, trainerModule?: string): Promise<{ 
     const mod = (await import(trainerModule)) as { train: Trainer; backend?: string };
     return { train: mod.train, backend: mod.backend ?? 'none' };
   }
+  if (run.config.kind === 'imported') throw new Error('an imported run records training done elsewhere; there is nothing to execute');
   const { initBackend, ALGORITHMS } = await import('@creditlab/rl');
   const { backend } = await initBackend(process.env.CREDITLAB_BACKEND);
   if (run.config.kind === 'rlhf') {
     const mod = (await import('@creditlab/rlhf' as string)) as { trainRlhf: TrainFn };
     return { train: mod.trainRlhf, backend };
   }
+  // gymnasium: ids run in a Python bridge process; the trainers only see a vector env.
+  if (run.config.env.id.startsWith('gymnasium:')) (await import('@creditlab/gym')).registerGymnasium();
   const train = (ALGORITHMS as Record<string, Trainer>)[run.config.algo.name];
   if (!train) throw new Error(`algorithm "${run.config.algo.name}" is not implemented`);
   return { train, backend };

@@ -6,3 +6,4 @@ export * from './reward';
 export * from './rlhf';
 export * from './run-context';
 export * from './json-schema';
+export * from './env-needs';

@@ -2,7 +2,8 @@
 // inline the reward source, expand arms × seeds, hash.
 import { hashValue } from '@creditlab/common';
 import { ExperimentSpecSchema, RunConfigSchema, SPEC_VERSION, type ExperimentSpec, type ResolvedRun, type RunConfig } from './schema';
-import { SpecValidationError, toSpecErrors, type SpecError } from './errors';
+import { SpecValidationError, formatPath, toSpecErrors, type SpecError } from './errors';
+import { envNeedIssues } from './env-needs';
 
 type Json = unknown;
 const isPlainObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
@@ -48,6 +49,11 @@ export function validateExperiment(input: unknown): ValidatedExperiment {
     const merged = deepMerge(spec.base, overrides);
     const r = RunConfigSchema.safeParse(merged);
     if (r.success) {
+      for (const issue of envNeedIssues(r.data)) {
+        const where = hasPath(overrides, issue.path) || hasPath(overrides, ['env']) ? ['arms', i] : ['base'];
+        const e = { path: formatPath([...where, ...issue.path]), message: issue.message };
+        if (!errors.some((x) => x.path === e.path && x.message === e.message)) errors.push(e);
+      }
       armConfigs.push({ name, config: r.data });
       return;
     }

@@ -110,9 +110,16 @@ export const RlhfAlgoSchema = z
         batchSize: int().min(2).default(64),
         lr: z.number().positive().default(5e-3),
         source: z
-          .enum(['contrastive', 'temperature', 'oracle'])
+          .enum(['contrastive', 'confidence', 'oracle'], {
+            error: (iss) =>
+              iss.input === 'temperature'
+                ? "'temperature' was renamed 'confidence': reading the reference at two temperatures gives a confidence regulariser (a monotone function of π_ref's own token likelihood), not a contrast"
+                : undefined,
+          })
           .default('contrastive')
-          .describe('r̂ from the careful/careless conditioned model; from the reference model read sharp (T 0.5) vs flat (T 2), a contrast the model has without fine-tuning; or (a control) from the step checker: σ(±2) − 0.5 on correct steps / the first wrong step, 0 after it'),
+          .describe(
+            "contrastive: the paper's self-generated r̂ = σ(log π(y_t|careful) − log π(y_t|careless)) − 0.5 from a copy of the SFT model fine-tuned on two control tokens (the small-model stand-in for contrastive revision prompts); confidence: σ(log π_ref at T 0.5 − at T 2) − 0.5, a monotone function of the reference's own token likelihood (a confidence regulariser, not a contrast); oracle (a control): the step checker, σ(±2) − 0.5 on correct steps / the first wrong step, 0 after it",
+          ),
       })
       .strict()
       .default({ alpha: 0, iterations: 500, batchSize: 64, lr: 5e-3, source: 'contrastive' })
@@ -174,11 +181,13 @@ export const RlhfEvaluationSchema = z
     every: int().min(1).default(25).describe('iterations between greedy held-out evaluations (also at the start and the end)'),
     problems: int().min(0).default(0).describe('held-out problems evaluated; 0 = all'),
     samples: int().min(0).default(4).describe('generations with per-token credits stored per evaluation'),
-    localizationSamples: int()
+    creditSamples: int()
       .min(0)
       .max(64)
       .default(0)
-      .describe('also measure credit localization on this many sampled (temperature) responses per held-out problem: the policy’s own sampled mistakes, many more wrong answers than greedy decoding gives'),
+      .describe(
+        'log eval/credit_auroc: how well the run\'s per-token credit (DPO: β·log π/π_ref) ranks the first wrong step\'s tokens below the tokens before it, on the wrong answers among this many temperature-1 samples per held-out problem from the SFT model (one set per seed, shared by every arm), with trivial baselines (eval/credit_auroc_baseline/*) on the same set; 0 = off',
+      ),
   })
   .strict();
 

@@ -6,15 +6,43 @@ import { RlhfRunConfigSchema } from './rlhf';
 
 export const SPEC_VERSION = 1;
 
+export const GYMNASIUM_PREFIX = 'gymnasium:';
+
+const GymWrapperSchema = z
+  .object({
+    name: z.string().regex(/^[\w.]+[.:]\w+$/, 'expected "module.Class"').describe('an importable Gymnasium wrapper class, "module.Class"'),
+    kwargs: z.record(z.string(), z.unknown()).default({}).describe('keyword arguments after the env'),
+  })
+  .strict();
+
+export const EnvConfigSchema = z
+  .object({
+    id: z
+      .string()
+      .min(1)
+      .describe('environment id: a built-in one ("CartPole-v1") or any registered Gymnasium id as "gymnasium:<ID>" (e.g. "gymnasium:InvertedPendulum-v5")'),
+    params: z.record(z.string(), z.unknown()).default({}).describe('env parameters; for gymnasium: ids, the keyword arguments of gym.make'),
+    python: z.string().min(1).optional().describe('gymnasium: ids only; the Python interpreter (default: $CREDITLAB_PYTHON, the workspace venv, python3)'),
+    wrappers: z.array(GymWrapperSchema).optional().describe('gymnasium: ids only; wrappers applied to each env copy, in order'),
+    vector: z.enum(['sync', 'async']).optional().describe('gymnasium: ids only; SyncVectorEnv (default) or AsyncVectorEnv (one process per copy)'),
+    stepTimeoutSeconds: z.number().positive().optional().describe('gymnasium: ids only; a vector step taking longer fails the run (default 60)'),
+  })
+  .strict()
+  .superRefine((env, ctx) => {
+    const gym = env.id.startsWith(GYMNASIUM_PREFIX);
+    if (gym && env.id.length === GYMNASIUM_PREFIX.length) ctx.addIssue({ code: 'custom', path: ['id'], message: 'expected "gymnasium:<ID>", e.g. "gymnasium:CartPole-v1"' });
+    if (!gym) {
+      for (const key of ['python', 'wrappers', 'vector', 'stepTimeoutSeconds'] as const) {
+        if (env[key] !== undefined) ctx.addIssue({ code: 'custom', path: [key], message: `only for "gymnasium:" envs, not "${env.id}"` });
+      }
+    }
+  });
+export type EnvConfig = z.infer<typeof EnvConfigSchema>;
+
 export const RlRunConfigSchema = z
   .object({
     kind: z.literal('rl'),
-    env: z
-      .object({
-        id: z.string().min(1).describe('environment id, e.g. "CartPole-v1"'),
-        params: z.record(z.string(), z.unknown()).default({}),
-      })
-      .strict(),
+    env: EnvConfigSchema,
     algo: AlgoConfigSchema,
     reward: RewardConfigSchema.optional(),
     eval: z
@@ -89,6 +117,15 @@ export const ExperimentSpecSchema = z
   });
 export type ExperimentSpec = z.infer<typeof ExperimentSpecSchema>;
 
+/** A run trained elsewhere and imported (TensorBoard, CSV): a record of where it came from, nothing to execute. */
+export interface ImportedRunConfig {
+  kind: 'imported';
+  source: 'tensorboard' | 'csv' | 'wandb-csv';
+  /** The run's folder relative to the log folder, or its name in the CSV. */
+  key: string;
+  files: string[];
+}
+
 /** The unit everywhere: what a worker executes, what the store snapshots, what Slurm receives. */
 export interface ResolvedRun {
   schema: 'creditlab.run/1';
@@ -98,7 +135,7 @@ export interface ResolvedRun {
   /** Position in arms × seeds (arm-major). */
   index: number;
   budget: z.infer<typeof BudgetSchema>;
-  config: RunConfig;
+  config: RunConfig | ImportedRunConfig;
   /** Hash of everything above: equal hashes mean the same run. */
   hash: string;
 }

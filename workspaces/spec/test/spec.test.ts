@@ -89,3 +89,33 @@ test('the JSON Schema export describes the spec', () => {
   assert.ok(s.properties.arms && s.properties.seeds && s.properties.budget);
   assert.ok(s.required.includes('version'));
 });
+
+test('gymnasium: env fields are accepted for gymnasium ids and rejected, by name, for built-in ones', () => {
+  const gym = { ...base, base: { env: { id: 'gymnasium:CartPole-v1', python: '/usr/bin/python3', vector: 'async', wrappers: [{ name: 'gymnasium.wrappers.ClipReward', kwargs: { min_reward: 0 } }] }, algo: { name: 'ppo' } } };
+  const { runs } = resolveExperiment(gym);
+  assert.equal(runs[0].config.kind === 'rl' && runs[0].config.env.vector, 'async');
+  const errs = errorsOf({ ...base, base: { env: { id: 'CartPole-v1', python: 'python3' }, algo: { name: 'ppo' } } });
+  assert.deepEqual(errs, ['base.env.python: only for "gymnasium:" envs, not "CartPole-v1"']);
+  assert.match(errorsOf({ ...base, base: { env: { id: 'gymnasium:' }, algo: { name: 'ppo' } } })[0], /^base\.env\.id: expected "gymnasium:<ID>"/);
+  assert.match(errorsOf({ ...base, base: { env: { id: 'gymnasium:X-v0', wrappers: [{ name: 'NoModule' }] }, algo: { name: 'ppo' } } })[0], /wrappers\[0\]\.name/);
+});
+
+test('subgoal shaping on an env without subgoal events fails at validation, naming the entry', () => {
+  const spec = (env: Record<string, unknown>, shaping: unknown[], arms: unknown[] = [{ name: 'a' }]) => ({
+    ...base,
+    base: { env, algo: { name: 'ppo' }, reward: { shaping } },
+    arms,
+  });
+  assert.deepEqual(errorsOf(spec({ id: 'gymnasium:CartPole-v1' }, [{ type: 'subgoal' }])), [
+    'base.reward.shaping[0].type: "subgoal" shaping counts subgoal events (info.events), and env "gymnasium:CartPole-v1" emits none',
+  ]);
+  assert.match(errorsOf(spec({ id: 'CartPole-v1' }, [{ type: 'count' }, { type: 'subgoal-potential' }]))[0], /^base\.reward\.shaping\[1\]\.type: .*"CartPole-v1" emits none/);
+  assert.deepEqual(errorsOf(spec({ id: 'KeyDoor' }, [{ type: 'subgoal', subgoals: ['key_picked', 'door_kicked'] }])), [
+    'base.reward.shaping[0].subgoals: env "KeyDoor" never emits "door_kicked"; its events: key_picked, door_opened, goal_reached',
+  ]);
+  // An arm that moves to an env without events is the arm's error.
+  assert.deepEqual(errorsOf(spec({ id: 'KeyDoor' }, [{ type: 'subgoal' }], [{ name: 'a' }, { name: 'gym', env: { id: 'gymnasium:MountainCar-v0' } }])).map((e) => e.split(':')[0]), [
+    'arms[1].reward.shaping[0].type',
+  ]);
+  resolveExperiment(spec({ id: 'KeyDoor' }, [{ type: 'subgoal', subgoals: ['key_picked'] }]));
+});

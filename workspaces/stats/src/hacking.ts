@@ -10,11 +10,17 @@
 //      down or not at all), with at least MIN_POINTS points of each metric in the window.
 // A trend over many points, not one noisy pair, so a single bad evaluation does not raise it.
 
+//
+// The pairs are read from metrics logged at the training cadence. RLHF evaluations are sparse (every 20-25
+// iterations, a handful of points in the window), so the RLHF pair is the process reward the policy is
+// paid on its own training samples against those samples' task success, both logged every iteration by
+// the RLHF trainer (workspaces/rlhf/src/train.ts). An arm without a process reward logs a constant 0 as
+// its process return, and a constant proxy has not risen: success-only can never be flagged.
+// The first pair whose two metrics an experiment logged is used.
 export const HACKING_PAIRS: readonly { proxy: string; truth: string }[] = [
   { proxy: 'charts/shaped_return', truth: 'charts/episodic_return' },
+  { proxy: 'objective/process_return', truth: 'train/success' },
   { proxy: 'train/reward', truth: 'eval/accuracy' },
-  { proxy: 'train/process_return', truth: 'eval/accuracy' },
-  { proxy: 'train/rm_score', truth: 'eval/accuracy' },
 ];
 
 export const HACKING_RULE = { windowFraction: 0.3, rise: 0.5, stall: 0.1, minPoints: 8 } as const;
@@ -98,6 +104,52 @@ export function detectHacking(proxy: XY, truth: XY, names: { proxy: string; trut
   const truthTrend = Number.isNaN(truthRho) ? 0 : truthRho;
   const flagged = proxyRho >= rule.rise && truthTrend <= rule.stall;
   return { flagged, ...names, proxyRho, truthRho: truthTrend, window: [lo, end], proxyPoints: p.steps.length, truthPoints: t.steps.length };
+}
+
+/** One run's line of the alarm, as `creditlab show EXP --json` reports it under "hacking". */
+export interface HackingRow {
+  run: string;
+  arm: string;
+  seed: number;
+  /** False also when there were too few points to judge (then `judged` is false and the ρ are null). */
+  flagged: boolean;
+  judged: boolean;
+  proxy: string;
+  truth: string;
+  proxyRho: number | null;
+  truthRho: number | null;
+  proxyPoints: number;
+  truthPoints: number;
+}
+
+/** The alarm over every run that logged both metrics of the pair (at least one point each), in the order of `proxy`. */
+export function hackingReport(
+  pair: { proxy: string; truth: string },
+  proxy: readonly (XY & { run: string; arm: string; seed: number })[],
+  truth: readonly (XY & { run: string })[],
+  rule = HACKING_RULE,
+): HackingRow[] {
+  const byRun = new Map(truth.map((t) => [t.run, t]));
+  const rows: HackingRow[] = [];
+  for (const p of proxy) {
+    const t = byRun.get(p.run);
+    if (!t || p.steps.length === 0 || t.steps.length === 0) continue;
+    const v = detectHacking(p, t, pair, rule);
+    const finite = (x: number | undefined) => (x !== undefined && Number.isFinite(x) ? x : null);
+    rows.push({
+      run: p.run,
+      arm: p.arm,
+      seed: p.seed,
+      flagged: v?.flagged ?? false,
+      judged: v !== null,
+      ...pair,
+      proxyRho: finite(v?.proxyRho),
+      truthRho: finite(v?.truthRho),
+      proxyPoints: v?.proxyPoints ?? p.steps.length,
+      truthPoints: v?.truthPoints ?? t.steps.length,
+    });
+  }
+  return rows;
 }
 
 /** The first proxy/truth pair both present in a metric list. */

@@ -11,3 +11,5 @@ export * from './profile';
 export * from './smooth';
 export * from './curves';
 export * from './hacking';
+export * from './distributions';
+export * from './paired';

@@ -2,7 +2,8 @@
 // answer is known: pure functions, no browser.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { detectHacking, hackingPair, spearman } from '../src/hacking';
+import { Rng } from '@creditlab/common';
+import { detectHacking, hackingPair, hackingReport, HACKING_PAIRS, spearman } from '../src/hacking';
 
 const names = { proxy: 'charts/shaped_return', truth: 'charts/episodic_return' };
 const steps = Array.from({ length: 200 }, (_, i) => i * 100);
@@ -41,9 +42,101 @@ describe('reward-hacking rule', () => {
     assert.equal(detectHacking({ steps: [0, 1, 2], values: [0, 1, 2] }, { steps: [0, 1, 2], values: [2, 1, 0] }, names), null);
   });
 
-  test('pairs: shaped vs episodic return (RL), reward vs accuracy (RLHF)', () => {
+  test('pairs: shaped vs episodic return (RL), per-iteration process return vs training success (RLHF)', () => {
     assert.deepEqual(hackingPair(['charts/episodic_return', 'charts/shaped_return', 'losses/x']), names);
+    assert.deepEqual(hackingPair(RLHF_LOGGED), rlhfPair);
     assert.deepEqual(hackingPair(['train/reward', 'eval/accuracy']), { proxy: 'train/reward', truth: 'eval/accuracy' });
     assert.equal(hackingPair(['charts/episodic_return']), null);
+    // Every pair names two distinct metrics and no proxy is listed twice.
+    for (const p of HACKING_PAIRS) assert.notEqual(p.proxy, p.truth);
+    assert.equal(new Set(HACKING_PAIRS.map((p) => p.proxy)).size, HACKING_PAIRS.length);
+  });
+});
+
+// The metrics the RLHF trainer logs every iteration and at each evaluation (workspaces/rlhf/src/train.ts;
+// workspaces/rlhf/test/train.test.ts checks the trainer really logs the pair every iteration).
+const RLHF_LOGGED = ['train/reward', 'objective/scores', 'objective/process_return', 'train/success', 'train/steps_per_solution', 'eval/accuracy', 'eval/steps_per_solution'];
+const rlhfPair = { proxy: 'objective/process_return', truth: 'train/success' };
+
+describe('reward-hacking rule at the RLHF presets\' cadence', () => {
+  // prm-hacking trains 150 iterations and logs the pair at every one; reward-transform trains 80.
+  const iterations = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
+  // A batch mean of 256 sampled responses: success is a proportion (sd ≈ 0.03), the process return a mean
+  // step count times α (sd ≈ 0.1). Curves from the shapes the prm-hacking arms trace.
+  const series = (steps: number[], f: (t: number) => number, sd: number, rng: Rng) => ({ steps, values: steps.map((s) => f(s / steps.length) + sd * rng.normal()) });
+
+  for (const n of [150, 80]) {
+    test(`${n} iterations: a hacked run (process return up, success down) is flagged`, () => {
+      const steps = iterations(n);
+      for (let seed = 0; seed < 20; seed++) {
+        const rng = new Rng(seed);
+        // The restating hack: steps keep growing, so the process return keeps rising; success decays.
+        const v = detectHacking(series(steps, (t) => 4 + 3 * t, 0.1, rng), series(steps, (t) => 0.8 - 0.4 * t, 0.03, rng), rlhfPair);
+        assert.ok(v && v.flagged, `seed ${seed}: ${JSON.stringify(v)}`);
+        assert.ok(v.proxyPoints >= 0.3 * n - 1 && v.truthPoints >= 0.3 * n - 1, 'the window holds every logged iteration of the last 30 %');
+      }
+    });
+
+    test(`${n} iterations: an honest run (both rise) and success-only (process return identically 0) are never flagged`, () => {
+      const steps = iterations(n);
+      for (let seed = 0; seed < 20; seed++) {
+        const rng = new Rng(100 + seed);
+        const honest = detectHacking(series(steps, (t) => 4 + t, 0.1, rng), series(steps, (t) => 0.6 + 0.3 * t, 0.03, rng), rlhfPair);
+        assert.equal(honest?.flagged, false, `seed ${seed}: ${JSON.stringify(honest)}`);
+        const successOnly = detectHacking({ steps, values: steps.map(() => 0) }, series(steps, (t) => 0.75 + 0.05 * t, 0.03, rng), rlhfPair);
+        assert.equal(successOnly?.flagged, false);
+      }
+    });
+
+    // Under pure noise ρ over w points has sd ≈ 1/√(w−1): P(ρ ≥ 0.5) is ≈ 1 % at the 24 points of an
+    // 80-iteration run and < 0.1 % at the 45 points of a 150-iteration run.
+    test(`${n} iterations: flat noise in both metrics is (almost) never flagged (200 noise draws)`, () => {
+      const steps = iterations(n);
+      let flags = 0;
+      for (let seed = 0; seed < 200; seed++) {
+        const rng = new Rng(1000 + seed);
+        flags += +!!detectHacking(series(steps, () => 5, 0.1, rng), series(steps, () => 0.7, 0.03, rng), rlhfPair)?.flagged;
+      }
+      assert.ok(flags <= (n >= 150 ? 0 : 4), `${flags} of 200 flat-noise runs flagged`);
+    });
+  }
+
+  test('evaluations every 25 of 150 iterations are too sparse to judge (why the pair is per-iteration)', () => {
+    const evalSteps = [0, 25, 50, 75, 100, 125, 150];
+    const v = detectHacking({ steps: iterations(150), values: iterations(150) }, { steps: evalSteps, values: evalSteps.map((s) => 1 - s / 150) }, { proxy: 'train/reward', truth: 'eval/accuracy' });
+    assert.equal(v, null);
+  });
+
+  test('hackingReport: one row per run with both metrics, flagged or not, abstentions marked', () => {
+    const steps = iterations(150);
+    const rng = new Rng(7);
+    const up = series(steps, (t) => 4 + 3 * t, 0.1, rng);
+    const down = series(steps, (t) => 0.8 - 0.4 * t, 0.03, rng);
+    const rows = hackingReport(
+      rlhfPair,
+      [
+        { run: 'r1', arm: 'pr', seed: 0, ...up },
+        { run: 'r2', arm: 'success-only', seed: 0, steps, values: steps.map(() => 0) },
+        { run: 'r3', arm: 'pr', seed: 1, steps: [1, 2], values: [1, 2] },
+        { run: 'r4', arm: 'pr', seed: 2, steps: [], values: [] },
+      ],
+      [
+        { run: 'r1', ...down },
+        { run: 'r2', ...down },
+        { run: 'r3', steps: [1, 2], values: [1, 0] },
+        { run: 'r4', steps: [], values: [] },
+      ],
+    );
+    assert.deepEqual(
+      rows.map((r) => [r.run, r.arm, r.seed, r.flagged, r.judged]),
+      [
+        ['r1', 'pr', 0, true, true],
+        ['r2', 'success-only', 0, false, true],
+        ['r3', 'pr', 1, false, false],
+      ],
+    );
+    assert.ok(rows[0].proxyRho! >= 0.5 && rows[0].truthRho! <= 0.1);
+    assert.equal(rows[2].proxyRho, null);
+    assert.equal(rows[0].proxy, 'objective/process_return');
   });
 });

@@ -60,4 +60,11 @@ export const MIGRATIONS: { version: number; sql: string }[] = [
       CREATE INDEX reward_versions_by_name ON reward_versions(name, created_at);
     `,
   },
+  {
+    version: 3,
+    sql: `
+      -- Experiments imported from elsewhere (TensorBoard, CSV) carry where they came from; NULL for native ones.
+      ALTER TABLE experiments ADD COLUMN source_json TEXT;
+    `,
+  },
 ];

@@ -5,15 +5,32 @@ import Database from 'better-sqlite3';
 import { mkdirSync, writeFileSync, appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { hostname, homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { ExperimentSpec, ResolvedRun } from '@creditlab/spec';
-import type { ExperimentStatus, ExperimentSummary, RunStatus, RunSummary, SampleRecord, Series } from '@creditlab/api';
+import type { ExperimentStatus, ExperimentSummary, ImportedSource, RunStatus, RunSummary, SampleRecord, Series } from '@creditlab/api';
 import { MIGRATIONS } from './migrations';
 
 export interface MetricPoint {
   step: number;
   metric: string;
   value: number;
+}
+
+/** Runs trained elsewhere, as an importer read them (see @creditlab/importers). */
+export interface ImportBatch {
+  source: { kind: ImportedSource['kind']; path: string; group?: string };
+  name: string;
+  runs: { key: string; arm: string; seed: number; files: string[]; metrics: Map<string, { steps: number[]; values: number[]; walls: number[] }> }[];
+}
+
+export interface ImportOutcome {
+  experimentId: string;
+  created: boolean;
+  runsAdded: number;
+  runsExtended: number;
+  pointsAdded: number;
+  /** Points already in the workspace from an earlier import of the same source. */
+  pointsKnown: number;
 }
 
 export const TERMINAL: readonly RunStatus[] = ['finished', 'failed', 'cancelled', 'interrupted'];
@@ -358,7 +375,7 @@ export class RunStore {
     return {
       id: e.id,
       name: e.name,
-      kind: kinds.size > 1 ? 'mixed' : kinds.has('rlhf') ? 'rlhf' : 'rl',
+      kind: kinds.size > 1 ? 'mixed' : kinds.has('rlhf') ? 'rlhf' : kinds.has('imported') ? 'imported' : 'rl',
       description: e.description,
       status: e.status as ExperimentStatus,
       createdAt: e.created_at,
@@ -366,6 +383,7 @@ export class RunStore {
       seeds: spec.seeds,
       runCounts: this.runCounts(e.id),
       tags: JSON.parse(e.tags_json),
+      source: e.source_json ? (JSON.parse(e.source_json) as ImportedSource) : null,
     };
   }
 
@@ -415,6 +433,148 @@ export class RunStore {
     for (const row of stmt.iterate(experimentId) as Iterable<{ arm: string; seed: number; run: string; step: number; metric: string; value: number | null }>) {
       yield { experiment: experimentId, arm: row.arm, seed: row.seed, run: row.run, step: row.step, metric: row.metric, value: row.value ?? NaN };
     }
+  }
+
+  /**
+   * Writes imported runs. The same source (kind, path, grouping) always lands in the same experiment:
+   * runs are matched by their key in the source and points by (metric, step, wall time), so importing a
+   * log folder again adds only what is new. Imported runs are `finished` and never executed.
+   */
+  importRuns(batch: ImportBatch): ImportOutcome {
+    const sourceKey = `${batch.source.kind}\u0000${batch.source.path}\u0000${batch.source.group ?? ''}`;
+    const at = now();
+    const found = this.db.prepare(`SELECT id, spec_json, source_json FROM experiments WHERE json_extract(source_json, '$.key') = ?`).get(sourceKey) as
+      | { id: string; spec_json: string; source_json: string }
+      | undefined;
+    const source: ImportedSource & { key: string } = found
+      ? { ...(JSON.parse(found.source_json) as ImportedSource & { key: string }), lastImportAt: at }
+      : { kind: batch.source.kind, path: batch.source.path, ...(batch.source.group ? { group: batch.source.group } : {}), importedAt: at, lastImportAt: at, key: sourceKey };
+    const experimentId = found?.id ?? newId('e');
+    const existing = new Map(
+      (this.db.prepare(`SELECT rid, id, arm, seed, json_extract(resolved_json, '$.config.key') AS key FROM runs WHERE experiment_id=?`).all(experimentId) as { rid: number; id: string; arm: string; seed: number; key: string }[]).map(
+        (r) => [r.key, r],
+      ),
+    );
+    const seedsTaken = new Map<string, Set<number>>();
+    for (const r of existing.values()) (seedsTaken.get(r.arm) ?? seedsTaken.set(r.arm, new Set()).get(r.arm)!).add(r.seed);
+    const outcome: ImportOutcome = { experimentId, created: !found, runsAdded: 0, runsExtended: 0, pointsAdded: 0, pointsKnown: 0 };
+    const insertRun = this.db.prepare(
+      `INSERT INTO runs (id, experiment_id, idx, arm, seed, hash, resolved_json, status, progress, total, started_at, ended_at, executor)
+       VALUES (?, ?, ?, ?, ?, ?, ?, 'finished', ?, ?, ?, ?, 'import')`,
+    );
+    const ROWS = 200;
+    const insertMany = this.db.prepare(`INSERT INTO metrics (rid, mid, step, value, wall) VALUES ${Array(ROWS).fill('(?, ?, ?, ?, ?)').join(', ')}`);
+    const insertOne = this.db.prepare('INSERT INTO metrics (rid, mid, step, value, wall) VALUES (?, ?, ?, ?, ?)');
+    const known = this.db.prepare('SELECT step, wall FROM metrics WHERE rid=? AND mid=?');
+    const fin = this.db.prepare(
+      `INSERT INTO final_metrics (rid, mid, step, value) VALUES (?, ?, ?, ?)
+       ON CONFLICT(rid, mid) DO UPDATE SET step=excluded.step, value=excluded.value WHERE excluded.step >= final_metrics.step`,
+    );
+    const written: { id: string; resolved: unknown }[] = [];
+    this.db.transaction(() => {
+      let idx = (this.db.prepare('SELECT COALESCE(MAX(idx), -1) AS m FROM runs WHERE experiment_id=?').get(experimentId) as { m: number }).m + 1;
+      if (!found) {
+        this.db
+          .prepare(`INSERT INTO experiments (id, name, description, spec_json, status, tags_json, created_at, source_json) VALUES (?, ?, ?, '{}', 'finished', '["imported"]', ?, ?)`)
+          .run(experimentId, batch.name, `Imported from ${batch.source.kind === 'tensorboard' ? 'TensorBoard logs' : 'a CSV export'} at ${batch.source.path}`, at, JSON.stringify(source));
+      } else this.db.prepare('UPDATE experiments SET source_json=? WHERE id=?').run(JSON.stringify(source), experimentId);
+      for (const run of batch.runs) {
+        let lastStep = 0;
+        let firstWall = Infinity;
+        let lastWall = -Infinity;
+        for (const p of run.metrics.values())
+          for (let i = 0; i < p.steps.length; i++) {
+            if (p.steps[i] > lastStep) lastStep = p.steps[i];
+            if (p.walls[i] < firstWall) firstWall = p.walls[i];
+            if (p.walls[i] > lastWall) lastWall = p.walls[i];
+          }
+        let row = existing.get(run.key);
+        if (!row) {
+          const taken = seedsTaken.get(run.arm) ?? seedsTaken.set(run.arm, new Set()).get(run.arm)!;
+          let seed = run.seed;
+          while (taken.has(seed)) seed++;
+          taken.add(seed);
+          const config = { kind: 'imported' as const, source: batch.source.kind, key: run.key, files: run.files };
+          const hash = createHash('sha256').update(JSON.stringify([sourceKey, run.key])).digest('hex').slice(0, 16);
+          const resolved = { schema: 'creditlab.run/1', experiment: batch.name, arm: run.arm, seed, index: idx, budget: { steps: Math.max(1, lastStep) }, config, hash };
+          const id = newId('r');
+          const iso = (t: number) => (Number.isFinite(t) ? new Date(t * 1000).toISOString() : null);
+          insertRun.run(id, experimentId, idx++, run.arm, seed, hash, JSON.stringify(resolved), lastStep, Math.max(1, lastStep), iso(firstWall), iso(lastWall));
+          row = { rid: (this.db.prepare('SELECT rid FROM runs WHERE id=?').get(id) as { rid: number }).rid, id, arm: run.arm, seed, key: run.key };
+          existing.set(run.key, row);
+          written.push({ id, resolved });
+          outcome.runsAdded++;
+        } else {
+          this.db.prepare('UPDATE runs SET progress=MAX(progress, ?), total=MAX(total, ?) WHERE rid=?').run(lastStep, Math.max(1, lastStep), row.rid);
+        }
+        const isNew = written.some((w) => w.id === row!.id);
+        let added = 0;
+        for (const [metric, p] of run.metrics) {
+          const mid = this.metricId(metric);
+          const keep: number[] = [];
+          if (isNew) for (let i = 0; i < p.steps.length; i++) keep.push(i);
+          else {
+            const have = new Set((known.all(row.rid, mid) as { step: number; wall: number | null }[]).map((k) => `${k.step}|${k.wall ?? NaN}`));
+            for (let i = 0; i < p.steps.length; i++) {
+              const k = `${p.steps[i]}|${Number.isFinite(p.walls[i]) ? p.walls[i] : NaN}`;
+              if (have.has(k)) outcome.pointsKnown++;
+              else {
+                have.add(k);
+                keep.push(i);
+              }
+            }
+          }
+          const v = (i: number) => (Number.isFinite(p.values[i]) ? p.values[i] : null);
+          const w = (i: number) => (Number.isFinite(p.walls[i]) ? p.walls[i] : null);
+          let j = 0;
+          const args: (number | null)[] = new Array(ROWS * 5);
+          for (; j + ROWS <= keep.length; j += ROWS) {
+            for (let k = 0; k < ROWS; k++) {
+              const i = keep[j + k];
+              args[5 * k] = row.rid;
+              args[5 * k + 1] = mid;
+              args[5 * k + 2] = p.steps[i];
+              args[5 * k + 3] = v(i);
+              args[5 * k + 4] = w(i);
+            }
+            insertMany.run(...args);
+          }
+          for (; j < keep.length; j++) insertOne.run(row.rid, mid, p.steps[keep[j]], v(keep[j]), w(keep[j]));
+          // The final value is the one at the largest step (the last written among equal steps).
+          let last = -1;
+          for (const i of keep) if (last < 0 || p.steps[i] >= p.steps[last]) last = i;
+          if (last >= 0) fin.run(row.rid, mid, p.steps[last], v(last));
+          added += keep.length;
+        }
+        outcome.pointsAdded += added;
+        if (!isNew && added > 0) outcome.runsExtended++;
+      }
+      // The spec of an imported experiment lists what is there: its arms and seeds, nothing to execute.
+      const runs = this.db.prepare('SELECT arm, seed, total FROM runs WHERE experiment_id=? ORDER BY idx').all(experimentId) as { arm: string; seed: number; total: number }[];
+      const spec = {
+        version: 1,
+        name: batch.name,
+        description: `Imported from ${batch.source.path}`,
+        seeds: [...new Set(runs.map((r) => r.seed))].sort((a, b) => a - b),
+        budget: { steps: Math.max(1, ...runs.map((r) => r.total)) },
+        base: { kind: 'imported', source: batch.source.kind },
+        arms: [...new Set(runs.map((r) => r.arm))].map((name) => ({ name })),
+        tags: ['imported'],
+      };
+      this.db.prepare('UPDATE experiments SET spec_json=? WHERE id=?').run(JSON.stringify(spec), experimentId);
+    })();
+    for (const w of written) {
+      mkdirSync(this.runDir(w.id), { recursive: true });
+      writeFileSync(join(this.runDir(w.id), 'run.json'), JSON.stringify(w.resolved, null, 2));
+    }
+    return outcome;
+  }
+
+  /** Where an imported experiment came from; null for experiments Creditlab trained. */
+  importedSource(experimentId: string): ImportedSource | null {
+    const row = this.db.prepare('SELECT source_json FROM experiments WHERE id=?').get(experimentId) as { source_json: string | null } | undefined;
+    if (!row) throw new Error(`no experiment with id "${experimentId}"`);
+    return row.source_json ? (JSON.parse(row.source_json) as ImportedSource) : null;
   }
 
   /** Resolves an id prefix (as in git) to a run or experiment id. */

@@ -1,0 +1,204 @@
+// The Gymnasium bridge: the protocol against a pure-Python fake vector env (needs python3 with numpy,
+// no Gymnasium), then real Gymnasium envs where the configured interpreter can import gymnasium.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { registerBatchEnvProvider } from '@creditlab/envs';
+import { VectorEnv } from '@creditlab/rl/vec-env';
+import { GymBatchEnv, registerGymnasium, resolvePython } from '../src/index';
+
+const HERE = fileURLToPath(new URL('.', import.meta.url));
+const PY = resolvePython().python;
+const can = (python: string, code: string) => spawnSync(python, ['-c', code], { stdio: 'ignore' }).status === 0;
+const hasNumpy = can(PY, 'import numpy');
+const hasGym = hasNumpy && can(PY, 'import gymnasium');
+const noNumpy = hasNumpy ? false : `skipped: ${PY} cannot import numpy (the bridge needs it)`;
+const noGym = hasGym ? false : `skipped: ${PY} cannot import gymnasium (set CREDITLAB_PYTHON, or run creditlab env setup-python)`;
+
+const fake = (num: number, params: Record<string, unknown> = {}, extra: Record<string, unknown> = {}, log?: (l: string) => void) =>
+  new GymBatchEnv({ id: 'fake', params, ...extra }, num, { factory: { name: 'fake_vec_env:make', path: HERE }, log });
+
+/** Whether `pid` still runs (an exited but unreaped child, a zombie, does not). */
+function running(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    return true;
+  }
+}
+
+/** Polls until `pid` no longer runs (the condition, not a fixed sleep, decides). */
+async function waitGone(pid: number, limitMs = 30000): Promise<boolean> {
+  const until = Date.now() + limitMs;
+  while (Date.now() < until) {
+    if (!running(pid)) return true;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return false;
+}
+
+test('protocol: spaces, seeded reset, discrete start offset, same-step autoreset with final obs and infos', { skip: noNumpy }, () => {
+  const b = fake(2);
+  try {
+    assert.deepEqual(b.observationSpace, { type: 'box', shape: [2], low: [-Infinity, -Infinity], high: [Infinity, Infinity] });
+    assert.deepEqual(b.actionSpace, { type: 'discrete', n: 3 });
+    const r = b.reset([10, 20]);
+    assert.deepEqual(r.obs.map((o) => Array.from(o)), [[10, 0], [20, 0]]);
+    assert.deepEqual(r.info, [{ started: 1, t: 0 }, { started: 1, t: 0 }]);
+    for (let t = 1; t <= 2; t++) {
+      const s = b.step([0, 2]);
+      // Discrete(3, start=1): index 0 is action 1, index 2 is action 3; reward = action + 0.5 * copy.
+      assert.deepEqual(Array.from(s.reward), [1, 3.5]);
+      assert.deepEqual(s.obs.map((o) => Array.from(o)), [[10, t], [20, t]]);
+      assert.deepEqual(s.info, [{ t, even: t % 2 === 0 }, { t, even: t % 2 === 0 }]);
+      assert.deepEqual(s.finalObs, [null, null]);
+    }
+    const s = b.step([1, 1]);
+    assert.deepEqual(Array.from(s.terminated), [1, 0]);
+    assert.deepEqual(Array.from(s.truncated), [0, 1]);
+    assert.deepEqual(s.finalObs.map((o) => o && Array.from(o)), [[10, 3], [20, 3]], 'the true last observations');
+    assert.deepEqual(s.obs.map((o) => Array.from(o)), [[11, 0], [21, 0]], 'already the next episode (unseeded reset continues)');
+    assert.deepEqual(s.info, [{ t: 3, even: false }, { t: 3, even: false }], "the step's own info, from final_info");
+    assert.deepEqual(s.resetInfo, [{ t: 0, even: true, started: 1 }, { t: 0, even: true, started: 1 }]);
+  } finally {
+    b.close();
+  }
+});
+
+test('protocol: box actions are clipped to their bounds; what an env prints reaches the log, not the protocol', { skip: noNumpy }, () => {
+  const lines: string[] = [];
+  const b = fake(2, { box_actions: true, print_at: 1 }, {}, (l) => lines.push(l));
+  try {
+    assert.deepEqual(b.actionSpace, { type: 'box', shape: [2], low: [-1, -1], high: [1, 1] });
+    b.reset([0, 0]);
+    const s = b.step([[5, -0.25], [-9, -9]]);
+    assert.deepEqual(Array.from(s.reward), [1 - 0.25, -2 + 0.5]);
+    b.step([[0, 0], [0, 0]]);
+    assert.ok(lines.some((l) => l.includes('python: a line an env printed')), lines.join('\n'));
+    assert.ok(lines[0].includes('2 env copies'), lines[0]);
+  } finally {
+    b.close();
+  }
+});
+
+test("rl's VectorEnv over the bridge: episodes, returns and final observations as for native envs", { skip: noNumpy }, () => {
+  registerBatchEnvProvider('fake:', (env, num, opts) => new GymBatchEnv(env, num, { ...opts, factory: { name: 'fake_vec_env:make', path: HERE } }));
+  const vec = new VectorEnv({ id: 'fake:x', params: { episode_length: 2 } }, 3, 7);
+  try {
+    const seeds = Array.from({ length: 3 }, (_, i) => vec.obs(i)[0]);
+    assert.equal(new Set(seeds).size, 3, 'each copy gets its own seed from the run seed');
+    vec.stepAll([0, 0, 0]);
+    const steps = vec.stepAll([2, 2, 2]);
+    steps.forEach((r, i) => {
+      assert.ok(r);
+      assert.deepEqual(r.episode, { return: 1 + 0.5 * i + 3 + 0.5 * i, length: 2 });
+      assert.deepEqual(Array.from(r.nextObs), [seeds[i], 2]);
+      assert.deepEqual(Array.from(vec.obs(i)), [seeds[i] + 1, 0]);
+      assert.equal(r.episodeStep, 1);
+    });
+    const again = new VectorEnv({ id: 'fake:x', params: { episode_length: 2 } }, 3, 7);
+    assert.deepEqual(Array.from(again.obsBatch), Array.from(new VectorEnv({ id: 'fake:x', params: { episode_length: 2 } }, 3, 7).obsBatch));
+    again.close();
+  } finally {
+    vec.close();
+  }
+});
+
+test('a Python exception in step fails with its message and traceback; the process is gone', { skip: noNumpy }, async () => {
+  const b = fake(1, { fail_at: 2 });
+  const pid = b.hello.pid;
+  b.reset([0]);
+  b.step([0]);
+  assert.throws(
+    () => b.step([0]),
+    (e: Error) => /Python raised in step: RuntimeError: fake env failed on purpose at call 2/.test(e.message) && /Traceback[\s\S]*fake_vec_env\.py/.test(e.message),
+  );
+  b.close();
+  assert.ok(await waitGone(pid), 'python exited after close');
+});
+
+test('a hung env fails at the step time limit and its process is killed', { skip: noNumpy }, async () => {
+  const b = fake(1, { hang_at: 1 }, { stepTimeoutSeconds: 1 });
+  const pid = b.hello.pid;
+  b.reset([0]);
+  assert.throws(() => b.step([0]), /fake: step took longer than 1 s \(env.stepTimeoutSeconds\); the Python process was stopped/);
+  assert.ok(await waitGone(pid), 'the hung python was killed');
+});
+
+test('a missing interpreter fails with a message naming it and where it came from', () => {
+  assert.throws(
+    () => new GymBatchEnv({ id: 'gymnasium:CartPole-v1', python: '/nonexistent/bin/python3' }, 1),
+    /gymnasium:CartPole-v1: Python interpreter "\/nonexistent\/bin\/python3" not found \(from env\.python\)/,
+  );
+});
+
+test('an interpreter without gymnasium says so', { skip: !hasNumpy || can('python3', 'import gymnasium') ? 'skipped: needs a python3 without gymnasium' : false }, () => {
+  assert.throws(() => new GymBatchEnv({ id: 'gymnasium:CartPole-v1', python: 'python3' }, 1), /gymnasium is not installed for .*creditlab env setup-python/);
+});
+
+test('the bridge exits when its stdin and lifeline close (the host died)', { skip: noNumpy }, async () => {
+  // Simulates a killed host: the child's pipes close when the I/O thread that holds them is terminated.
+  const b = fake(1);
+  const pid = b.hello.pid;
+  (b as unknown as { channel: { dispose(): void } }).channel.dispose();
+  assert.ok(await waitGone(pid), 'python exited on EOF');
+});
+
+test('gymnasium: an unknown id names it and suggests registered ones', { skip: noGym }, () => {
+  assert.throws(() => new GymBatchEnv({ id: 'gymnasium:CartPole-v9' }, 1), /unknown Gymnasium id "CartPole-v9".*close registered ids: .*CartPole-v1/s);
+  assert.throws(() => new GymBatchEnv({ id: 'gymnasium:CartPol-v1' }, 1), /close registered ids: CartPole-v1/);
+});
+
+test('gymnasium: CartPole-v1 with a time limit from gym.make kwargs truncates with its final observation; seeds reproduce', { skip: noGym }, () => {
+  registerGymnasium();
+  const logs: string[] = [];
+  const vec = new VectorEnv({ id: 'gymnasium:CartPole-v1', params: { max_episode_steps: 5 } }, 2, 3, { log: (l) => logs.push(l) });
+  const twin = new VectorEnv({ id: 'gymnasium:CartPole-v1', params: { max_episode_steps: 5 } }, 2, 3);
+  try {
+    assert.ok(logs.some((l) => /gymnasium \d+\.\d+/.test(l) && /numpy/.test(l)), logs.join('\n'));
+    assert.ok(logs.some((l) => l.includes('"max_episode_steps":500')), 'gym.spec is recorded');
+    assert.deepEqual(Array.from(vec.obsBatch), Array.from(twin.obsBatch));
+    let ended = 0;
+    for (let t = 0; t < 5; t++) {
+      const before = vec.obs(0);
+      const r = vec.stepAll([t % 2, t % 2])[0]!;
+      twin.stepAll([t % 2, t % 2]);
+      assert.equal(r.reward, 1);
+      if (r.truncated || r.terminated) {
+        ended++;
+        assert.equal(r.episode!.length, t + 1);
+        assert.notDeepEqual(Array.from(vec.obs(0)), Array.from(r.nextObs));
+        assert.ok(r.finalInput);
+      } else assert.notDeepEqual(Array.from(before), Array.from(r.nextObs));
+    }
+    assert.equal(ended, 1);
+    assert.deepEqual(Array.from(vec.obsBatch), Array.from(twin.obsBatch));
+  } finally {
+    vec.close();
+    twin.close();
+  }
+});
+
+test('gymnasium: a Dict observation is flattened in order and its Text part dropped with a warning', { skip: noGym }, () => {
+  process.env.PYTHONPATH = [HERE, process.env.PYTHONPATH].filter(Boolean).join(':');
+  const logs: string[] = [];
+  const b = new GymBatchEnv({ id: 'gymnasium:CartPole-v1', wrappers: [{ name: 'dict_obs_wrapper.DictObs' }] }, 1, { log: (l) => logs.push(l) });
+  try {
+    assert.equal(b.observationSpace.type, 'box');
+    assert.deepEqual(b.observationSpace.type === 'box' && b.observationSpace.shape, [5]);
+    assert.ok(logs.some((l) => l.includes('warning: observation parts dropped (not numeric): label (Text)')), logs.join('\n'));
+    const o = Array.from(b.reset([1]).obs[0]);
+    const side = Math.sign(o[0]);
+    assert.deepEqual(o.slice(2), [side === -1 ? 1 : 0, side === 0 ? 1 : 0, side === 1 ? 1 : 0], 'pos (2), then side one-hot');
+  } finally {
+    b.close();
+  }
+});
