@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import type { RpcRequest } from '@creditlab/api';
 import type { Request } from 'playwright-core';
-import { openSession, shot, SCREENSHOTS, type Session } from './harness';
+import { NO_BROWSER, RUN_WAIT, SUITE_TIMEOUT, until, openSession, shot, SCREENSHOTS, type Session } from './harness';
 
 let s: Session;
 let sweepId = '';
@@ -31,12 +31,12 @@ const SWEEP = {
 const OTHER = { version: 1, name: 'other', seeds: [0], budget: { steps: 2048 }, base: BASE, arms: [{ name: 'baseline' }] };
 
 async function waitForExperiment(id: string): Promise<void> {
-  const deadline = Date.now() + 60_000;
+  const deadline = Date.now() + RUN_WAIT;
   for (;;) {
     const e = await s.host.host.getExperiment(id);
     if (e.runs.every((r) => r.status === 'finished')) return;
     assert.ok(!e.runs.some((r) => r.status === 'failed'), e.runs.map((r) => `${r.id} ${r.status} ${r.error ?? ''}`).join('; '));
-    if (Date.now() > deadline) throw new Error('runs did not finish in 60 s');
+    if (Date.now() > deadline) throw new Error(`runs did not finish in ${RUN_WAIT / 1000} s`);
     await new Promise((r) => setTimeout(r, 250));
   }
 }
@@ -69,7 +69,7 @@ function readZip(buf: Buffer): Map<string, Buffer> {
 
 const finalRows = (page: Session['page']) => page.locator('table.scores[aria-label="Final scores"] tbody tr');
 
-describe('templates and comparison analysis', { timeout: 120_000 }, () => {
+describe('templates and comparison analysis', { skip: NO_BROWSER, timeout: SUITE_TIMEOUT }, () => {
   before(async () => {
     s = await openSession();
     sweepId = (await s.host.host.startExperiment(SWEEP)).experimentId;
@@ -90,7 +90,7 @@ describe('templates and comparison analysis', { timeout: 120_000 }, () => {
     page.on('request', onReq);
     try {
       await page.goto(s.host.url + '#/new');
-      await page.getByTestId('run-summary').waitFor({ timeout: 15_000 });
+      await page.getByTestId('run-summary').waitFor();
       const support = await s.host.host.editorSupport();
       assert.ok(support.methods.length > 0);
 
@@ -116,19 +116,17 @@ describe('templates and comparison analysis', { timeout: 120_000 }, () => {
       await menu.locator('[data-method="clip"]').click();
 
       const clip = support.methods.find((m) => m.type === 'clip')!;
-      const deadline = Date.now() + 10_000;
       type Spec = { base: { reward?: { transforms?: { type: string }[] } }; arms: { name: string; reward?: { shaping?: { type: string }[] } }[] };
       let last: Spec | undefined;
-      while (Date.now() < deadline) {
+      await until(() => {
         last = validated.at(-1) as Spec | undefined;
-        if (last?.base.reward?.transforms?.length) break;
-        await page.waitForTimeout(100);
-      }
+        return !!last?.base.reward?.transforms?.length;
+      }, 'a validation request with the inserted transform');
       assert.ok(last, 'no validation request');
       assert.deepEqual(last.arms.find((a) => a.name === 'shaped')!.reward!.shaping!.map((e) => e.type), ['count']);
       assert.equal(last.base.reward!.transforms![0].type, 'clip');
       assert.ok('min' in last.base.reward!.transforms![0] && 'max' in last.base.reward!.transforms![0], `clip defaults from ${JSON.stringify(clip.params)}`);
-      await page.getByTestId('run-summary').waitFor({ timeout: 10_000 });
+      await page.getByTestId('run-summary').waitFor();
       assert.equal(await page.getByTestId('problem-count').innerText(), '0');
       assert.equal((await s.host.host.validateSpec(last)).ok, true);
       await shot(page, '21-template-inserted');
@@ -141,7 +139,7 @@ describe('templates and comparison analysis', { timeout: 120_000 }, () => {
     const { page } = s;
     await waitForExperiment(sweepId);
     await page.goto(s.host.url + `#/exp/${sweepId}/compare`);
-    await page.getByTestId('comparison-plot').locator('.scatterlayer .trace').first().waitFor({ timeout: 15_000 });
+    await page.getByTestId('comparison-plot').locator('.scatterlayer .trace').first().waitFor();
     await finalRows(page).nth(2).waitFor();
     assert.equal(await finalRows(page).count(), 3, 'one row per arm');
     const groupBy = page.getByLabel('Group by');
@@ -153,7 +151,7 @@ describe('templates and comparison analysis', { timeout: 120_000 }, () => {
     assert.ok(!keys.includes('algo.gamma'), 'a key equal in every run is not suggested');
     await groupBy.fill('algo.learningRate');
     await groupBy.press('Enter');
-    await finalRows(page).filter({ hasText: 'algo.learningRate=0.001' }).waitFor({ timeout: 10_000 });
+    await finalRows(page).filter({ hasText: 'algo.learningRate=0.001' }).waitFor();
     const rows = await finalRows(page).allInnerTexts();
     assert.equal(rows.length, 2, rows.join(' | '));
     assert.match(rows[0], /algo\.learningRate=0\.0003\s+2\b/);
@@ -170,7 +168,7 @@ describe('templates and comparison analysis', { timeout: 120_000 }, () => {
     await page.getByRole('button', { name: /^Experiments/ }).click();
     await page.getByTestId('experiment-picker').getByLabel(`Compare with other (${otherId})`).check();
     await page.keyboard.press('Escape');
-    await finalRows(page).filter({ hasText: 'other/baseline' }).waitFor({ timeout: 10_000 });
+    await finalRows(page).filter({ hasText: 'other/baseline' }).waitFor();
     const rows = await finalRows(page).allInnerTexts();
     assert.deepEqual(
       rows.map((r) => r.split(/\s/)[0]),
@@ -183,7 +181,7 @@ describe('templates and comparison analysis', { timeout: 120_000 }, () => {
   test('export all figures: one zip with every metric as PNG, SVG and CSV', async () => {
     const { page } = s;
     const metrics = (await s.host.host.getExperiment(sweepId)).metrics;
-    const [download] = await Promise.all([page.waitForEvent('download', { timeout: 60_000 }), page.getByRole('button', { name: 'All figures' }).click()]);
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'All figures' }).click()]);
     assert.equal(download.suggestedFilename(), 'lr-sweep-figures.zip');
     const path = join(SCREENSHOTS, 'export-all.zip');
     await download.saveAs(path);
@@ -226,9 +224,9 @@ describe('templates and comparison analysis', { timeout: 120_000 }, () => {
     try {
       const metrics = (await s.host.host.getExperiment(otherId)).metrics;
       await page.goto(s.host.url + `#/exp/${otherId}/compare`);
-      await page.getByTestId('comparison-plot').locator('.scatterlayer .trace').first().waitFor({ timeout: 15_000 });
+      await page.getByTestId('comparison-plot').locator('.scatterlayer .trace').first().waitFor();
       await page.getByRole('button', { name: 'All figures' }).click();
-      await page.getByTestId('export-status').filter({ hasText: /saved \d+ files to \/home\/u\/figs/ }).waitFor({ timeout: 60_000 });
+      await page.getByTestId('export-status').filter({ hasText: /saved \d+ files to \/home\/u\/figs/ }).waitFor();
       const calls = (await page.evaluate('window.__calls')) as { name: string; encoding: string; content: string }[];
       assert.equal(calls.length, 3 * metrics.length);
       const png = calls.find((c) => c.name === 'other-charts_episodic_return.png')!;

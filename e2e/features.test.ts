@@ -12,7 +12,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { GenerationSample, RpcRequest, RpcResponse, Series } from '@creditlab/api';
 import type { Page, Route } from 'playwright-core';
-import { openSession, setEditorText, shot, type Session } from './harness';
+import { NO_BROWSER, RUN_WAIT, SUITE_TIMEOUT, until, openSession, setEditorText, shot, type Session } from './harness';
 
 let s: Session;
 let expId = '';
@@ -102,14 +102,14 @@ async function rpcOf(route: Route): Promise<RpcRequest | null> {
 }
 
 async function waitForExperiment(id: string): Promise<void> {
-  const deadline = Date.now() + 60_000;
+  const deadline = Date.now() + RUN_WAIT;
   for (;;) {
     const e = await s.host.host.getExperiment(id);
     if (e.runs.every((r) => r.status !== 'queued' && r.status !== 'running')) {
       assert.ok(e.runs.every((r) => r.status === 'finished'), e.runs.map((r) => `${r.id} ${r.status} ${r.error ?? ''}`).join('; '));
       return;
     }
-    if (Date.now() > deadline) throw new Error('runs did not finish in 60 s');
+    if (Date.now() > deadline) throw new Error(`runs did not finish in ${RUN_WAIT / 1000} s`);
     await new Promise((r) => setTimeout(r, 250));
   }
 }
@@ -119,7 +119,7 @@ async function editorText(page: Page, name: string): Promise<string> {
   return (await page.locator(`[data-editor="${name}"] .view-lines`).innerText()).replace(/\u00a0/g, ' ');
 }
 
-describe('workbench features', { timeout: 110_000 }, () => {
+describe('workbench features', { skip: NO_BROWSER, timeout: SUITE_TIMEOUT }, () => {
   before(async () => {
     s = await openSession();
     const r = await s.host.host.startExperiment(SPEC);
@@ -155,7 +155,7 @@ describe('workbench features', { timeout: 110_000 }, () => {
     await page.getByRole('button', { name: 'Diff selected' }).click();
     const diff = page.getByTestId('reward-diff');
     await diff.locator('.monaco-diff-editor').waitFor();
-    await diff.getByTestId('diff-stats').filter({ hasText: /change/ }).waitFor({ timeout: 10_000 });
+    await diff.getByTestId('diff-stats').filter({ hasText: /change/ }).waitFor();
     await diff.locator('.line-insert, .char-insert').first().waitFor();
     await shot(page, '10-reward-diff');
     // The older version is on the left; restoring it puts v1 back in the editor.
@@ -176,10 +176,10 @@ describe('workbench features', { timeout: 110_000 }, () => {
     const panel = page.getByTestId('try-episode');
     await panel.getByLabel('Episode experiment').selectOption(expId);
     await panel.getByLabel('Episode run').selectOption(runIds[2]);
-    await panel.getByLabel('Recorded episode').locator('option').first().waitFor({ state: 'attached', timeout: 10_000 });
+    await panel.getByLabel('Recorded episode').locator('option').first().waitFor({ state: 'attached' });
     await setEditorText(page, 'reward', V2);
     const totals = panel.getByTestId('try-totals');
-    await totals.locator('tr', { hasText: 'reward/user' }).waitFor({ timeout: 15_000 });
+    await totals.locator('tr', { hasText: 'reward/user' }).waitFor();
     await panel.getByTestId('try-plot').locator('.scatterlayer .trace').nth(2).waitFor();
     const userBefore = await totals.locator('tr', { hasText: 'reward/user' }).locator('td').innerText();
     assert.notEqual(Number(userBefore), 0);
@@ -187,19 +187,19 @@ describe('workbench features', { timeout: 110_000 }, () => {
 
     // Re-scored as the user types: a zero reward makes the user stage total 0.
     await setEditorText(page, 'reward', 'export default function reward(ctx: RewardContext): number {\n  return 0;\n}\n');
-    await totals.locator('tr', { hasText: 'reward/user' }).locator('td', { hasText: /^0$/ }).waitFor({ timeout: 10_000 });
+    await totals.locator('tr', { hasText: 'reward/user' }).locator('td', { hasText: /^0$/ }).waitFor();
 
     await setEditorText(page, 'reward', THROWS);
     const err = panel.getByTestId('try-error');
-    await err.waitFor({ timeout: 10_000 });
+    await err.waitFor();
     assert.match(await err.innerText(), /boom at step three/);
     assert.match(await err.innerText(), /reward\.ts:2/);
-    await page.locator('[data-editor="reward"] .squiggly-error').first().waitFor({ timeout: 5_000 });
+    await page.locator('[data-editor="reward"] .squiggly-error').first().waitFor();
     await shot(page, '13-try-episode-error');
     // A runtime error on one episode is not a type error: Start is not blocked by it.
     assert.equal(await page.getByTestId('problem-count').innerText(), '0');
     await setEditorText(page, 'reward', V2);
-    await err.waitFor({ state: 'detached', timeout: 10_000 });
+    await err.waitFor({ state: 'detached' });
   });
 
   test('run manager: inline tags and notes persist; config diff of two runs', async () => {
@@ -229,7 +229,7 @@ describe('workbench features', { timeout: 110_000 }, () => {
     await shot(page, '14-runs-meta');
     await page.getByRole('button', { name: 'Diff configs' }).click();
     const diff = page.getByTestId('config-diff');
-    await diff.getByTestId('diff-stats').filter({ hasText: /change/ }).waitFor({ timeout: 10_000 });
+    await diff.getByTestId('diff-stats').filter({ hasText: /change/ }).waitFor();
     assert.match(await diff.locator('.diff-labels').innerText(), /baseline[\s\S]*shaped/);
     await shot(page, '15-config-diff');
     await page.keyboard.press('Escape');
@@ -248,10 +248,10 @@ describe('workbench features', { timeout: 110_000 }, () => {
     await page.goto(s.host.url + `#/exp/${expId}/compare`);
     const plot = page.getByTestId('comparison-plot');
     // Let the in-page navigation settle, then start from a fresh page: its first load must be a full fetch.
-    await plot.locator('.scatterlayer .trace').first().waitFor({ timeout: 15_000 });
+    await plot.locator('.scatterlayer .trace').first().waitFor();
     page.on('request', onReq);
     await page.reload();
-    await plot.locator('.scatterlayer .trace').first().waitFor({ timeout: 15_000 });
+    await plot.locator('.scatterlayer .trace').first().waitFor();
     await page.getByLabel('X axis').selectOption('time');
     await plot.locator('.xtitle', { hasText: 'wall time' }).waitFor();
     await shot(page, '16-compare-walltime');
@@ -263,7 +263,7 @@ describe('workbench features', { timeout: 110_000 }, () => {
     await metric.selectOption('charts/episodic_length');
     await metric.selectOption('charts/episodic_return');
     await plot.locator('.scatterlayer .trace').first().waitFor();
-    await page.waitForTimeout(300);
+    await until(() => calls.slice(before).some((a) => a[1] === 'charts/episodic_return'), 'the request for the metric switched back to');
     page.off('request', onReq);
     const back = calls.slice(before).filter((a) => a[1] === 'charts/episodic_return');
     assert.equal(back.length, 1, JSON.stringify(calls));
@@ -293,7 +293,7 @@ describe('workbench features', { timeout: 110_000 }, () => {
     try {
       await page.reload();
       const alarm = page.getByTestId('hack-alarm');
-      await alarm.waitFor({ timeout: 15_000 });
+      await alarm.waitFor();
       assert.match(await alarm.innerText(), /shaped: reward hacking\? \(2\/2\)/);
       assert.doesNotMatch(await alarm.innerText(), /baseline:/);
       assert.match(await alarm.innerText(), /Spearman/);
@@ -321,7 +321,7 @@ describe('workbench features', { timeout: 110_000 }, () => {
     try {
       await page.goto(s.host.url + `#/exp/${expId}/run/${runIds[1]}`);
       const view = page.getByTestId('credit-view');
-      await view.locator('.tok').first().waitFor({ timeout: 10_000 });
+      await view.locator('.tok').first().waitFor();
       assert.equal(await view.locator('.credit-series').first().locator('.tok').count(), GENERATION.tokens.length);
       assert.match(await view.getByLabel('Generation sample').locator('option').first().innerText(), /step 900/, 'newest first');
       assert.equal(await view.locator('.credit-series').first().locator('.step-end.bad').count(), 2);
@@ -352,7 +352,7 @@ describe('workbench features', { timeout: 110_000 }, () => {
     assert.ok(g.stepEnds && g.stepEnds.length > 0 && g.stepCorrect?.length === g.stepEnds.length, 'the step checker’s verdicts travel with the sample');
     await page.goto(s.host.url + `#/exp/${r.experimentId}/run/${r.runIds[0]}`);
     const view = page.getByTestId('credit-view');
-    await view.locator('.tok').first().waitFor({ timeout: 15_000 });
+    await view.locator('.tok').first().waitFor();
     const first = view.locator('.credit-series').first();
     assert.equal(await first.locator('.tok').count(), g.tokens.length);
     assert.equal(await first.locator('.step-end').count(), g.stepEnds!.length);
@@ -389,9 +389,9 @@ describe('workbench features', { timeout: 110_000 }, () => {
     const calls = () => page.evaluate(() => (window as unknown as { __desktopCalls: unknown[] }).__desktopCalls) as Promise<Call[]>;
     try {
       await page.goto(s.host.url + `#/exp/${expId}/compare`);
-      await page.getByTestId('comparison-plot').locator('.scatterlayer .trace').first().waitFor({ timeout: 15_000 });
+      await page.getByTestId('comparison-plot').locator('.scatterlayer .trace').first().waitFor();
       await page.getByRole('button', { name: 'PNG', exact: true }).click();
-      await page.getByTestId('export-status').filter({ hasText: 'saved to /home/u/' }).waitFor({ timeout: 5000 }).catch((e: Error) => {
+      await page.getByTestId('export-status').filter({ hasText: 'saved to /home/u/' }).waitFor().catch((e: Error) => {
         throw new Error(`${e.message}\npage errors: ${errors.join('\n')}`);
       });
       const png = (await calls()).find((c) => c.method === 'saveFile')!.args[0];

@@ -1,5 +1,5 @@
-// Shared e2e setup: the real web host (`creditlab serve`) on a temporary workspace, Debian's Chromium
-// driven by playwright-core, and guards that collect console errors, CSP violations and any request
+// Shared e2e setup: the real web host (`creditlab serve`) on a temporary workspace, a Chromium-family
+// browser (see browser.ts for where it comes from) driven by playwright-core, and guards that collect console errors, CSP violations and any request
 // that leaves 127.0.0.1.
 import { mkdtempSync, rmSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -7,9 +7,33 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { startWebHost, type WebHost } from '../src-main/host/web-host';
+import { findBrowser, launchOptions } from './browser';
 
-export const CHROMIUM = process.env.CREDITLAB_CHROMIUM ?? '/usr/bin/chromium';
+const search = await findBrowser().catch((e: Error) => ({ missing: e.message }));
+/**
+ * Why the e2e suites cannot run here (no browser to be had), or false. Each suite passes it as its `skip`
+ * option, so a machine without a browser gets one line per suite saying so, not a wall of failures.
+ */
+export const NO_BROWSER: string | false = 'missing' in search ? `e2e skipped: ${search.missing}` : false;
 export const SCREENSHOTS = fileURLToPath(new URL('screenshots', import.meta.url));
+
+// Limits sized for a loaded 2-core machine, where a page action can take many times its idle duration.
+// They only bound a wait on a condition: a passing test never sits them out.
+/** Default limit of every Playwright wait (locators, navigation, events). */
+export const WAIT = 3 * 60_000;
+/** Limit of a whole describe() suite. */
+export const SUITE_TIMEOUT = 20 * 60_000;
+/** Limit for runs started by a test to finish. */
+export const RUN_WAIT = 10 * 60_000;
+
+/** Polls `cond` until it holds; fails naming `what` after `limit` ms. */
+export async function until(cond: () => boolean | Promise<boolean>, what: string, limit = WAIT): Promise<void> {
+  const deadline = Date.now() + limit;
+  while (!(await cond())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${limit / 1000} s waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
 
 export interface Session {
   host: WebHost;
@@ -26,14 +50,15 @@ export async function openSession(opts: { workers?: number } = {}): Promise<Sess
   const profile = mkdtempSync(join(tmpdir(), 'creditlab-e2e-profile-'));
   mkdirSync(SCREENSHOTS, { recursive: true });
   const host = await startWebHost({ port: 0, workspace, workers: opts.workers ?? 2 });
+  if (!('browser' in search)) throw new Error(search.missing);
   const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
+    ...launchOptions(search.browser),
     acceptDownloads: true,
     viewport: { width: 1440, height: 900 },
     colorScheme: 'light',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
+  context.setDefaultTimeout(WAIT);
+  context.setDefaultNavigationTimeout(WAIT);
   const consoleErrors: string[] = [];
   const cspViolations: string[] = [];
   const externalRequests: string[] = [];

@@ -4,7 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { openSession, setEditorText, shot, SCREENSHOTS, type Session } from './harness';
+import { NO_BROWSER, SUITE_TIMEOUT, openSession, setEditorText, shot, SCREENSHOTS, type Session } from './harness';
 
 let s: Session;
 
@@ -35,7 +35,7 @@ export default function reward(ctx: RewardContext): number {
 }
 `;
 
-describe('workbench', { timeout: 85_000 }, () => {
+describe('workbench', { skip: NO_BROWSER, timeout: SUITE_TIMEOUT }, () => {
   before(async () => {
     s = await openSession();
   });
@@ -48,7 +48,7 @@ describe('workbench', { timeout: 85_000 }, () => {
     await page.goto(s.host.url + '#/new');
     await page.locator('[data-editor="spec"] .view-lines').waitFor();
     await page.locator('[data-editor="reward"] .view-lines').waitFor();
-    await page.getByTestId('run-summary').waitFor({ timeout: 15_000 });
+    await page.getByTestId('run-summary').waitFor();
     await shot(page, '01-builder');
     assert.deepEqual(s.consoleErrors, []);
     assert.deepEqual(s.cspViolations, []);
@@ -59,7 +59,7 @@ describe('workbench', { timeout: 85_000 }, () => {
     const { page } = s;
     await setEditorText(page, 'spec', BAD_SPEC);
     const problem = page.getByTestId('problems').locator('.problem', { hasText: 'arms[0].algo.learningRate' });
-    await problem.waitFor({ timeout: 10_000 });
+    await problem.waitFor();
     assert.match(await problem.innerText(), /expected a number/);
     await page.locator('[data-editor="spec"] .squiggly-error').first().waitFor();
   });
@@ -68,7 +68,7 @@ describe('workbench', { timeout: 85_000 }, () => {
     const { page } = s;
     await page.getByLabel('Reward applies to').selectOption('base');
     await setEditorText(page, 'reward', 'export default function reward(ctx: RewardContext): number {\n  return ctx.envReward + ctx.nosuch;\n}\n');
-    await page.locator('[data-editor="reward"] .squiggly-error').first().waitFor({ timeout: 20_000 });
+    await page.locator('[data-editor="reward"] .squiggly-error').first().waitFor();
     const problem = page.getByTestId('problems').locator('.problem', { hasText: 'reward.ts' });
     await problem.first().waitFor();
     assert.match(await problem.first().innerText(), /nosuch/);
@@ -77,7 +77,7 @@ describe('workbench', { timeout: 85_000 }, () => {
     await page.keyboard.press('Enter');
     await page.keyboard.insertText('const probe = (c: RewardContext) => c');
     await page.keyboard.type('.');
-    await page.locator('.suggest-widget .monaco-list-row', { hasText: 'envReward' }).first().waitFor({ timeout: 10_000 });
+    await page.locator('.suggest-widget .monaco-list-row', { hasText: 'envReward' }).first().waitFor();
     await shot(page, '02-builder-errors');
     await page.keyboard.press('Escape');
   });
@@ -88,17 +88,17 @@ describe('workbench', { timeout: 85_000 }, () => {
     await page.getByLabel('Reward applies to').selectOption('none');
     await page.getByLabel('Seeds').fill('2');
     await page.getByLabel('Steps per run').fill('6144');
-    await page.getByTestId('run-summary').filter({ hasText: '2 runs' }).waitFor({ timeout: 10_000 });
+    await page.getByTestId('run-summary').filter({ hasText: '2 runs' }).waitFor();
     await page.getByRole('button', { name: /^Start/ }).click();
     await page.waitForURL(/#\/exp\/[\w]+$/);
     const rows = page.locator('tr.run-row');
     await rows.nth(1).waitFor();
     assert.equal(await rows.count(), 2);
     // Progress is reported while the run goes: catch a running row with a partly filled bar.
-    await page.locator('tr.run-row[data-status="running"] .progress:not([aria-valuenow="0"])').first().waitFor({ timeout: 20_000 });
-    await page.getByTestId('live-plot').locator('.scatterlayer .trace').first().waitFor({ timeout: 10_000 });
+    await page.locator('tr.run-row[data-status="running"] .progress:not([aria-valuenow="0"])').first().waitFor();
+    await page.getByTestId('live-plot').locator('.scatterlayer .trace').first().waitFor();
     await shot(page, '03-runs-live');
-    await page.locator('tr.run-row[data-status="finished"]').nth(1).waitFor({ timeout: 45_000 });
+    await page.locator('tr.run-row[data-status="finished"]').nth(1).waitFor();
     const text = await rows.first().innerText();
     assert.match(text, /6144|6\.1k/);
     await shot(page, '04-runs-finished');
@@ -108,7 +108,7 @@ describe('workbench', { timeout: 85_000 }, () => {
     const { page } = s;
     await page.getByRole('tab', { name: 'Compare' }).click();
     const plot = page.getByTestId('comparison-plot');
-    await plot.locator('.scatterlayer .trace').first().waitFor({ timeout: 15_000 });
+    await plot.locator('.scatterlayer .trace').first().waitFor();
     await page.locator('table.scores tbody tr td.num').first().waitFor();
     await page.getByRole('checkbox', { name: 'Seeds' }).check();
     await shot(page, '05-compare');
@@ -128,9 +128,14 @@ describe('workbench', { timeout: 85_000 }, () => {
       }
     }
     // Dark mode follows the OS; the plot re-themes without a reload.
+    const axisTitle = plot.locator('.xtitle');
+    const lightFill = await axisTitle.evaluate((e) => getComputedStyle(e).fill);
     await page.emulateMedia({ colorScheme: 'dark' });
     await page.waitForFunction(() => document.documentElement.dataset.theme === 'dark');
-    await page.waitForTimeout(300);
+    await page.waitForFunction((fill) => {
+      const t = document.querySelector('[data-testid="comparison-plot"] .xtitle');
+      return !!t && getComputedStyle(t).fill !== fill;
+    }, lightFill);
     await shot(page, '07-compare-dark');
     await page.emulateMedia({ colorScheme: 'light' });
     const [csv] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Data CSV' }).click()]);
@@ -145,11 +150,11 @@ describe('workbench', { timeout: 85_000 }, () => {
     await setEditorText(page, 'spec', FAILING_SPEC);
     await page.getByLabel('Reward applies to').selectOption('arm:buggy');
     await setEditorText(page, 'reward', THROWING_REWARD);
-    await page.getByTestId('run-summary').filter({ hasText: '2 runs' }).waitFor({ timeout: 10_000 });
+    await page.getByTestId('run-summary').filter({ hasText: '2 runs' }).waitFor();
     await page.getByRole('button', { name: /^Start/ }).click();
     await page.waitForURL(/#\/exp\/[\w]+$/);
     const failed = page.locator('tr.run-row[data-status="failed"]');
-    await failed.waitFor({ timeout: 30_000 });
+    await failed.waitFor();
     await failed.click();
     const failure = page.getByTestId('run-failure');
     await failure.waitFor();

@@ -2,20 +2,19 @@
 // `npm start`: the Electron app when Electron's binary is installed, otherwise the same UI served
 // by `creditlab serve` in the browser. Builds the renderer first when it is missing or stale.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, statSync, mkdirSync, cpSync } from 'node:fs';
+import { existsSync, readFileSync, mkdirSync, cpSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createRequire } from 'node:module';
-import { newestMtime } from './lib.mjs';
+import { buildRenderer, rendererStale } from './lib.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const require = createRequire(import.meta.url);
 
 
-const index = join(root, 'dist/renderer/index.html');
-if (!existsSync(index) || newestMtime(join(root, 'src-renderer')) > statSync(index).mtimeMs) {
+if (rendererStale(root)) {
   console.log('building the renderer…');
-  const r = spawnSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: 'inherit' });
-  if (r.status !== 0) process.exit(r.status ?? 1);
+  const status = buildRenderer(root);
+  if (status !== 0) process.exit(status);
 }
 
 function electronBinary() {

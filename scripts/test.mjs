@@ -1,9 +1,10 @@
 #!/usr/bin/env node
-// `npm test`: type-check, then every unit test (node:test through tsx), then the e2e tests in Chromium.
+// `npm test`: type-check, then every unit test (node:test through tsx), then the e2e tests in a headless
+// Chromium-family browser (e2e/browser.ts says which).
 // `--unit` / `--e2e` run one part; extra arguments filter test files by substring.
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync, existsSync } from 'node:fs';
-import { newestMtime } from './lib.mjs';
+import { rendererStale } from './lib.mjs';
 import { join, relative } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -33,14 +34,23 @@ if (!only && filters.length === 0) run('npx', ['tsc', '-p', 'tsconfig.json', '--
 
 const unit = [...walk(join(root, 'workspaces')), ...walk(join(root, 'src-main'))].filter(match).sort();
 const e2e = walk(join(root, 'e2e')).filter(match).sort();
-const files = only === '--unit' ? unit : only === '--e2e' ? e2e : [...unit, ...e2e];
+let files = only === '--unit' ? unit : only === '--e2e' ? e2e : [...unit, ...e2e];
+// Find (and, for the npm-packaged Chromium, unpack) the e2e browser once, before test files run in parallel.
+// With none to be had, the browser suites are skipped with one line; e2e/browser.test.ts needs no browser.
+const needsBrowser = (f) => e2e.includes(f) && !f.endsWith('browser.test.ts');
+if (files.some(needsBrowser)) {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'e2e/browser.ts'], { cwd: root, encoding: 'utf8' });
+  const found = r.status === 0 ? JSON.parse(r.stdout.trim().split('\n').at(-1)) : { missing: `browser search failed: ${r.stderr.trim()}` };
+  if (found.missing) {
+    console.log(`\ne2e skipped: ${found.missing}`);
+    files = files.filter((f) => !needsBrowser(f));
+  } else console.log(`\ne2e browser: ${found.path} (${found.source})`);
+}
 if (files.length === 0) {
   console.error('no test files matched');
   process.exit(1);
 }
-const built = join(root, 'dist/renderer/index.html');
-const stale = !existsSync(built) || newestMtime(join(root, 'src-renderer')) > statSync(built).mtimeMs;
-if (e2e.some((f) => files.includes(f)) && stale) {
+if (files.some(needsBrowser) && rendererStale(root)) {
   run('npm', ['run', 'build']);
 }
 // A test that leaves a handle open (a poller, a server) must not hang CI: exit once the tests are done,

@@ -5,9 +5,8 @@ import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { build } from 'esbuild';
 import { chromium } from 'playwright-core';
+import { findBrowser, launchOptions } from '../../e2e/browser';
 
-export const CHROMIUM = '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 export interface PlotTiming {
   totalMs: number;
@@ -36,7 +35,9 @@ export async function measureUiPlot(pages = 3): Promise<{ median: PlotTiming; al
       join(dir, 'index.html'),
       '<!doctype html><html><head><meta charset="utf-8"></head><body style="margin:0"><div id="plot" style="width:1200px;height:700px"></div><script src="plotly.js"></script><script src="page.js"></script></body></html>',
     );
-    const ctx = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: ARGS, viewport: { width: 1280, height: 800 } });
+    const found = await findBrowser();
+    if (!('browser' in found)) throw new Error(found.missing);
+    const ctx = await chromium.launchPersistentContext(profile, { ...launchOptions(found.browser), viewport: { width: 1280, height: 800 } });
     try {
       const all: PlotTiming[] = [];
       for (let i = 0; i < pages; i++) {

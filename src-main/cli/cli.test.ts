@@ -79,7 +79,7 @@ test('kill -9 of `creditlab run` mid-training: committed metrics survive, runs b
   const child = spawn(process.execPath, [bin, 'run', f, '--workspace', dir, '--workers', '1'], { stdio: 'ignore' });
   const db = join(dir, 'index.sqlite');
   let seen = 0;
-  for (let i = 0; i < 600 && seen < 2; i++) {
+  for (const deadline = Date.now() + 300_000; Date.now() < deadline && seen < 2; ) {
     await new Promise((r) => setTimeout(r, 100));
     try {
       const ro = new Database(db, { readonly: true, fileMustExist: true });

@@ -1,11 +1,12 @@
 // Native dialogs and "reveal in folder", with Electron's dialog/shell injected so the policy (what
 // may be written, read or revealed) is testable in plain Node.
-import { readFile, stat, writeFile } from 'node:fs/promises';
+import { realpath, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import { basename, extname, isAbsolute, join, relative, resolve } from 'node:path';
+import { basename, dirname, extname, isAbsolute, join, relative, resolve } from 'node:path';
 import type { CreditlabApi } from '@creditlab/api';
 import type { OpenedFile, SaveFileRequest, SaveFilesRequest } from './channels';
 import type { DesktopService } from './ipc-bridge';
+import { readRewardFile } from '../host/reward-files';
 
 type Filter = { name: string; extensions: string[] };
 
@@ -16,8 +17,6 @@ export interface NativeShell {
   /** Folder the save dialog starts in (Electron: app.getPath('documents')). */
   defaultDir(): string;
 }
-
-const MAX_REWARD_FILE = 1024 * 1024;
 
 const FILTERS: Record<string, Filter> = {
   '.csv': { name: 'CSV', extensions: ['csv'] },
@@ -38,7 +37,11 @@ const inside = (dir: string, p: string) => {
   return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
 };
 
-export function createDesktopService(api: Pick<CreditlabApi, 'exportExperiment'>, native: NativeShell, workspaceRoot: string): DesktopService {
+export function createDesktopService(
+  api: Pick<CreditlabApi, 'exportExperiment'> & { allowPickedRewardFile?(path: string): void },
+  native: NativeShell,
+  workspaceRoot: string,
+): DesktopService {
   // Paths the user picked in a dialog may be revealed later, besides anything in the workspace.
   const chosen = new Set<string>();
 
@@ -80,10 +83,18 @@ export function createDesktopService(api: Pick<CreditlabApi, 'exportExperiment'>
       });
       const path = r.filePaths[0];
       if (r.canceled || !path) return null;
-      const s = await stat(path);
-      if (s.size > MAX_REWARD_FILE) throw new Error(`${basename(path)} is ${Math.round(s.size / 1024)} KB: a reward file may be at most 1 MB`);
+      // The same rules as a spec's reward.file (regular file, at most 1 MB, never blocking on a FIFO).
+      let file;
+      try {
+        const real = await realpath(path);
+        file = await readRewardFile(real, { specDir: dirname(real), roots: [], picked: new Set([real]) });
+      } catch (e) {
+        throw new Error(`${basename(path)}: ${(e as Error).message}`);
+      }
       chosen.add(resolve(path));
-      return { path, filename: basename(path), content: await readFile(path, 'utf8') };
+      // A spec may now name this file in reward.file although it lies outside its folder and the workspace.
+      api.allowPickedRewardFile?.(path);
+      return { path, filename: basename(path), content: file.code };
     },
 
     async revealInFolder(path) {

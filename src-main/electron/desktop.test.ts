@@ -1,6 +1,7 @@
 // Desktop-only pieces without Electron: native-dialog policy, desktop IPC validation, window state,
 // and the CSP kept in step with the web host's.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -59,6 +60,9 @@ it('validates desktop arguments and reads reward files up to 1 MB', async () => 
   await assert.rejects((desktop.saveFile as (...a: unknown[]) => Promise<unknown>)({ defaultName: 'a', content: 'b', path: '/etc/x' }), /args\[0\]/);
   writeFileSync(reward, 'x'.repeat(1024 * 1024 + 1));
   await assert.rejects(desktop.openRewardFile(), /at most 1 MB/);
+  // A FIFO picked in the dialog is refused at once instead of blocking the main process.
+  const fifo = join(tmp, 'pipe.reward.ts');
+  if (spawnSync('mkfifo', [fifo]).status === 0) await assert.rejects(setup(null, fifo).desktop.openRewardFile(), /pipe\.reward\.ts: it is a FIFO/);
 });
 
 it('menu commands reach the renderer; unknown ones are dropped', async () => {

@@ -101,7 +101,7 @@ before(async () => {
   } finally {
     M._load = load;
   }
-  for (let i = 0; i < 100 && rec.windows.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+  for (const deadline = Date.now() + 60_000; Date.now() < deadline && rec.windows.length === 0; ) await new Promise((r) => setTimeout(r, 20));
 });
 
 after(async () => {
@@ -167,7 +167,7 @@ it('runs an experiment through the bundled worker and streams batched events', a
   const sent = rec.windows[0].sent;
   const done = () =>
     sent.some(([ch, batch]) => ch === 'creditlab:events' && (batch as ApiEvent[]).some((e) => e.type === 'experiment' && e.experiment.id === id && e.experiment.status !== 'running'));
-  for (let i = 0; i < 200 && !done(); i++) await new Promise((r) => setTimeout(r, 100));
+  for (const deadline = Date.now() + 300_000; Date.now() < deadline && !done(); ) await new Promise((r) => setTimeout(r, 100));
   const exp = await rpc('app://creditlab/index.html', 'getExperiment', [id]);
   assert.ok(exp.ok);
   const runs = (exp.result as { runs: { status: string; error: string | null }[] }).runs;

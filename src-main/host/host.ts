@@ -1,8 +1,8 @@
 // The host: the only writer of the workspace index. It resolves specs, hands runs to an executor,
 // turns worker events into batched store transactions, and implements the typed API for both shells.
-import { readFileSync, readdirSync, existsSync } from 'node:fs';
+import { readFileSync, readdirSync, existsSync, realpathSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { dirname, isAbsolute, join, resolve, basename } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { resolveExperiment, SpecValidationError, experimentJsonSchema, type ResolvedRun } from '@creditlab/spec';
 import { RunStore, exportCsvLines, exportJson } from '@creditlab/store';
 import { LocalPool, ScoreService, SlurmExecutor, type Executor, type WorkerEvent } from '@creditlab/runner';
@@ -24,6 +24,7 @@ import {
 import { rewardApiDts } from './reward-api';
 import { detectElectron } from './electron-detect';
 import { planImport, previewImport, writeImport } from './import-service';
+import { preloadRewardFiles, rewardFileReader, type RewardFilePolicy, type RewardSource } from './reward-files';
 
 export const REPO_ROOT = resolve(dirname(new URL(import.meta.url).pathname), '../..');
 export const PRESETS_DIR = join(REPO_ROOT, 'presets');
@@ -33,14 +34,6 @@ export interface HostOptions {
   workspace?: string;
   workers?: number;
   executor?: Executor;
-}
-
-/** Reads a reward file named in a spec; relative paths are relative to the spec's folder. */
-export function rewardFileReader(specDir: string) {
-  return (p: string) => {
-    const full = isAbsolute(p) ? p : resolve(specDir, p);
-    return { filename: basename(full), code: readFileSync(full, 'utf8') };
-  };
 }
 
 export class Host implements CreditlabApi {
@@ -53,6 +46,7 @@ export class Host implements CreditlabApi {
   private runExperiment = new Map<string, string>();
   private runWaiters = new Map<string, { remaining: Set<string>; resolve: () => void }>();
   private scorer: ScoreService | null = null;
+  private pickedRewardFiles = new Set<string>();
 
   constructor(opts: HostOptions = {}) {
     this.store = RunStore.open(opts.workspace);
@@ -163,9 +157,32 @@ export class Host implements CreditlabApi {
     }
   }
 
+  /** Where a spec's reward files may come from: its folder, the workspace, files picked in a dialog. */
+  rewardFilePolicy(specDir: string): RewardFilePolicy {
+    return { specDir, roots: [this.store.root], picked: this.pickedRewardFiles };
+  }
+
+  /** A reward file the user chose in a native dialog (Electron) may be named by a spec wherever it is. */
+  allowPickedRewardFile(path: string): void {
+    try {
+      this.pickedRewardFiles.add(realpathSync(path));
+    } catch {
+      this.pickedRewardFiles.add(resolve(path));
+    }
+  }
+
+  /** Reads the spec's reward files asynchronously; pass the result to `launch` as `readRewardFile`. */
+  preloadRewardFiles(specInput: unknown, specDir: string): Promise<(p: string) => RewardSource> {
+    return preloadRewardFiles(specInput, this.rewardFilePolicy(specDir));
+  }
+
   /** Validates, stores and queues an experiment. `specDir` resolves relative reward files. */
-  launch(specInput: unknown, opts: StartOptions & { specDir?: string } = {}): { experimentId: string; runIds: string[]; runs: ResolvedRun[]; done: Promise<void> } {
-    const { spec, runs } = resolveExperiment(specInput, { readRewardFile: rewardFileReader(opts.specDir ?? process.cwd()) });
+  launch(
+    specInput: unknown,
+    opts: StartOptions & { specDir?: string; readRewardFile?: (p: string) => RewardSource } = {},
+  ): { experimentId: string; runIds: string[]; runs: ResolvedRun[]; done: Promise<void> } {
+    const read = opts.readRewardFile ?? rewardFileReader(this.rewardFilePolicy(opts.specDir ?? process.cwd()));
+    const { spec, runs } = resolveExperiment(specInput, { readRewardFile: read });
     return this.launchResolved(spec, runs);
   }
 
@@ -215,7 +232,9 @@ export class Host implements CreditlabApi {
 
   async validateSpec(spec: unknown): Promise<ValidationResult> {
     try {
-      const { runs, spec: s } = resolveExperiment(spec, { readRewardFile: rewardFileReader(PRESETS_DIR) });
+      // Specs from the UI have no folder of their own; the presets' folder stands in for it.
+      const read = await this.preloadRewardFiles(spec, PRESETS_DIR);
+      const { runs, spec: s } = resolveExperiment(spec, { readRewardFile: read });
       return { ok: true, runs: runs.length, arms: s.arms.map((a) => a.name) };
     } catch (e) {
       if (e instanceof SpecValidationError) return { ok: false, errors: e.errors };
@@ -225,7 +244,8 @@ export class Host implements CreditlabApi {
 
   async startExperiment(spec: unknown, opts: StartOptions = {}) {
     try {
-      const { experimentId, runIds } = this.launch(spec, { ...opts, specDir: PRESETS_DIR });
+      const read = await this.preloadRewardFiles(spec, PRESETS_DIR);
+      const { experimentId, runIds } = this.launch(spec, { ...opts, readRewardFile: read });
       return { experimentId, runIds };
     } catch (e) {
       if (e instanceof SpecValidationError) throw new ApiError('invalid spec', e.errors);

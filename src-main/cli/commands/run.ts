@@ -67,7 +67,7 @@ export async function runCommand(argv: string[], io: CliIO): Promise<number> {
       executor = new SlurmExecutor(slurm);
     }
     host = new Host({ workspace: flags.workspace as string | undefined, workers, executor });
-    launched = host.launch(spec, { specDir });
+    launched = host.launch(spec, { specDir, readRewardFile: await host.preloadRewardFiles(spec, specDir) });
   } catch (e) {
     host?.store.close();
     if (e instanceof SpecValidationError) {

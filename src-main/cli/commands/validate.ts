@@ -1,19 +1,22 @@
 // `creditlab validate SPEC.json`: exit 0, or 2 with every error and its JSON path on stderr.
 import { resolveExperiment, SpecValidationError } from '@creditlab/spec';
-import { rewardFileReader } from '../../host/host';
+import { defaultWorkspace } from '@creditlab/store';
+import { preloadRewardFiles } from '../../host/reward-files';
 import { parseArgs } from '../args';
 import { EXIT, type CliIO } from '../io';
 import { loadSpec, printSpecErrors } from './common';
 
 export async function validateCommand(argv: string[], io: CliIO): Promise<number> {
-  const { positional, flags } = parseArgs(argv, { set: 'multi' });
+  const { positional, flags } = parseArgs(argv, { set: 'multi', workspace: 'string' });
   if (positional.length !== 1) {
     io.err('usage: creditlab validate SPEC.json');
     return EXIT.usage;
   }
   try {
     const { spec, specDir } = loadSpec(positional[0], (flags.set as string[]) ?? []);
-    const { spec: s, runs } = resolveExperiment(spec, { readRewardFile: rewardFileReader(specDir) });
+    const workspace = (flags.workspace as string | undefined) ?? defaultWorkspace();
+    const read = await preloadRewardFiles(spec, { specDir, roots: [workspace] });
+    const { spec: s, runs } = resolveExperiment(spec, { readRewardFile: read });
     io.out(`${positional[0]}: valid — ${s.arms.length} arm(s) × ${s.seeds.length} seed(s) = ${runs.length} run(s)`);
     return EXIT.ok;
   } catch (e) {

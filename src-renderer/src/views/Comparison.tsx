@@ -1007,7 +1007,7 @@ function AlarmPanel({ alarms }: { alarms: ArmAlarm[] }) {
         <span className="muted small">
           The proxy objective keeps rising while the true task metric falls or stalls. Rule: Spearman ρ of each against step over the last{' '}
           {Math.round(HACKING_RULE.windowFraction * 100)}% of training; flag when ρ<sub>proxy</sub> ≥ {HACKING_RULE.rise} and ρ<sub>true</sub> ≤ {HACKING_RULE.stall}{' '}
-          (≥ {HACKING_RULE.minPoints} points each). The window is shaded on the plot.
+          (≥ {HACKING_RULE.minPoints} points each), or over the whole run when ρ<sub>proxy</sub> ≥ {HACKING_RULE.rise} and ρ<sub>true</sub> ≤ −{HACKING_RULE.stall} (a hack that finished early). The range judged is shaded on the plot.
         </span>
       </div>
       <ul>

@@ -53,7 +53,8 @@ function recorder() {
   return { sink, of, last, steps, logs, events };
 }
 
-async function until(cond: () => boolean, what: string, ms = 15000): Promise<void> {
+// Generous: on a loaded 2-core machine the fake cluster's processes start slowly; a passing test never waits it out.
+async function until(cond: () => boolean, what: string, ms = 180_000): Promise<void> {
   const t0 = Date.now();
   while (!cond()) {
     if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);

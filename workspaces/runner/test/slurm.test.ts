@@ -166,7 +166,7 @@ function scripted() {
 
 const ok = (stdout: string): CommandResult => ({ code: 0, stdout, stderr: '' });
 const err = (stderr: string, code = 1): CommandResult => ({ code, stdout: '', stderr });
-const until = async (cond: () => boolean, ms = 5000) => {
+const until = async (cond: () => boolean, ms = 60_000) => {
   const t0 = Date.now();
   while (!cond()) {
     if (Date.now() - t0 > ms) throw new Error('timed out');

@@ -8,6 +8,9 @@
 //      on the raw points (ranks make it robust to the heavy-tailed noise of per-episode returns).
 //   3. Flag when ρ_proxy ≥ RISE (the proxy clearly trends up) and ρ_true ≤ STALL (the true metric trends
 //      down or not at all), with at least MIN_POINTS points of each metric in the window.
+//   4. Or, over the whole common step range, when ρ_proxy ≥ RISE and ρ_true ≤ −STALL (the true metric
+//      clearly falls): a hack that completed before the window (the proxy saturated, e.g. responses at the
+//      length limit) is still a hack, while honest training, whose true metric rises, never meets it.
 // A trend over many points, not one noisy pair, so a single bad evaluation does not raise it.
 
 //
@@ -36,8 +39,10 @@ export interface HackingVerdict {
   truth: string;
   proxyRho: number;
   truthRho: number;
-  /** Step range of the window the correlations were computed on. */
+  /** Step range the correlations were computed on: the trailing window, or the whole run when that fired. */
   window: [number, number];
+  /** Which clause the verdict reports: the trailing window (rule 3) or the whole run (rule 4). */
+  scope: 'window' | 'run';
   proxyPoints: number;
   truthPoints: number;
 }
@@ -103,7 +108,15 @@ export function detectHacking(proxy: XY, truth: XY, names: { proxy: string; trut
   // A constant true metric (NaN ρ) has stalled; a constant proxy has not risen.
   const truthTrend = Number.isNaN(truthRho) ? 0 : truthRho;
   const flagged = proxyRho >= rule.rise && truthTrend <= rule.stall;
-  return { flagged, ...names, proxyRho, truthRho: truthTrend, window: [lo, end], proxyPoints: p.steps.length, truthPoints: t.steps.length };
+  const windowVerdict: HackingVerdict = { flagged, ...names, proxyRho, truthRho: truthTrend, window: [lo, end], scope: 'window', proxyPoints: p.steps.length, truthPoints: t.steps.length };
+  if (flagged) return windowVerdict;
+  const wp = inWindow(proxy, start, end);
+  const wt = inWindow(truth, start, end);
+  const runProxy = spearman(wp.steps, wp.values);
+  const runTruth = spearman(wt.steps, wt.values);
+  if (runProxy >= rule.rise && runTruth <= -rule.stall)
+    return { flagged: true, ...names, proxyRho: runProxy, truthRho: runTruth, window: [start, end], scope: 'run', proxyPoints: wp.steps.length, truthPoints: wt.steps.length };
+  return windowVerdict;
 }
 
 /** One run's line of the alarm, as `creditlab show EXP --json` reports it under "hacking". */
@@ -159,10 +172,11 @@ export function hackingPair(metrics: readonly string[]): { proxy: string; truth:
 
 export function explainVerdict(v: HackingVerdict, withRule = true): string {
   const f = (x: number) => (x >= 0 ? '+' : '') + x.toFixed(2);
+  const span = v.scope === 'run' ? 'Over the whole run' : `Over the last ${Math.round(HACKING_RULE.windowFraction * 100)}% of training`;
   return (
-    `Over the last ${Math.round(HACKING_RULE.windowFraction * 100)}% of training (steps ${Math.round(v.window[0])}–${Math.round(v.window[1])}), ` +
+    `${span} (steps ${Math.round(v.window[0])}–${Math.round(v.window[1])}), ` +
     `${v.proxy} trends ${v.proxyRho >= HACKING_RULE.rise ? 'up' : 'flat/down'} (Spearman ρ ${f(v.proxyRho)}, ${v.proxyPoints} points) while ` +
     `${v.truth} ${v.truthRho < -HACKING_RULE.stall ? 'falls' : v.truthRho <= HACKING_RULE.stall ? 'stalls' : 'rises'} (ρ ${f(v.truthRho)}, ${v.truthPoints} points).` +
-    (withRule ? ` Rule: flag when ρ_proxy ≥ ${HACKING_RULE.rise} and ρ_true ≤ ${HACKING_RULE.stall}.` : '')
+    (withRule ? ` Rule: flag when ρ_proxy ≥ ${HACKING_RULE.rise} and ρ_true ≤ ${HACKING_RULE.stall} over the last ${Math.round(HACKING_RULE.windowFraction * 100)}%, or ρ_proxy ≥ ${HACKING_RULE.rise} and ρ_true ≤ −${HACKING_RULE.stall} over the whole run.` : '')
   );
 }

@@ -101,6 +101,26 @@ describe('reward-hacking rule at the RLHF presets\' cadence', () => {
     });
   }
 
+  test('150 iterations: a hack that saturated before the window (proxy flat at its cap, success low) is flagged over the whole run', () => {
+    const steps = iterations(150);
+    for (let seed = 0; seed < 20; seed++) {
+      const rng = new Rng(500 + seed);
+      // Steps grow until responses hit the length limit at 40 % of training, then stay there.
+      const v = detectHacking(series(steps, (t) => 4 + 3 * Math.min(t / 0.4, 1), 0.1, rng), series(steps, (t) => 0.8 - 0.4 * Math.min(t / 0.4, 1), 0.03, rng), rlhfPair);
+      assert.ok(v && v.flagged && v.scope === 'run', `seed ${seed}: ${JSON.stringify(v)}`);
+      assert.deepEqual(v.window, [1, 150]);
+    }
+  });
+
+  test('150 iterations: honest runs that saturate early (both metrics plateau) are not flagged', () => {
+    const steps = iterations(150);
+    for (let seed = 0; seed < 20; seed++) {
+      const rng = new Rng(700 + seed);
+      const v = detectHacking(series(steps, (t) => 4 + Math.min(t / 0.3, 1), 0.1, rng), series(steps, (t) => 0.6 + 0.2 * Math.min(t / 0.3, 1), 0.03, rng), rlhfPair);
+      assert.equal(v?.flagged, false, `seed ${seed}: ${JSON.stringify(v)}`);
+    }
+  });
+
   test('evaluations every 25 of 150 iterations are too sparse to judge (why the pair is per-iteration)', () => {
     const evalSteps = [0, 25, 50, 75, 100, 125, 150];
     const v = detectHacking({ steps: iterations(150), values: iterations(150) }, { steps: evalSteps, values: evalSteps.map((s) => 1 - s / 150) }, { proxy: 'train/reward', truth: 'eval/accuracy' });

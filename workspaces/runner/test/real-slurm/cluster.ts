@@ -152,14 +152,14 @@ export async function startSlurm(): Promise<RealSlurm> {
 
   try {
     start('munged', ['-F', '--force', `--socket=${join(dir, 'munge', 'munge.socket')}`, `--key-file=${key}`, `--pid-file=${join(dir, 'munge', 'munged.pid')}`, `--seed-file=${join(dir, 'munge', 'munged.seed')}`, `--log-file=${join(dir, 'log', 'munged.log')}`]);
-    await until(() => existsSync(join(dir, 'munge', 'munge.socket')), 'munged socket', 10_000, logs);
+    await until(() => existsSync(join(dir, 'munge', 'munge.socket')), 'munged socket', 120_000, logs);
     // -i: ignore any state (none here); -D: foreground, so the PID we hold is the daemon's.
     start('slurmctld', ['-D', '-i', '-f', conf]);
     start('slurmd', ['-D', '-f', conf, '-N', node]);
     await until(() => {
-      const r = spawnSync(which('sinfo')!, ['-h', '-n', node, '-o', '%T'], { encoding: 'utf8', env: process.env, timeout: 5000 });
+      const r = spawnSync(which('sinfo')!, ['-h', '-n', node, '-o', '%T'], { encoding: 'utf8', env: process.env, timeout: 30_000 });
       return r.status === 0 && r.stdout.trim() === 'idle';
-    }, `node ${node} idle in sinfo`, 30_000, logs);
+    }, `node ${node} idle in sinfo`, 180_000, logs);
   } catch (e) {
     await stop();
     throw e;
