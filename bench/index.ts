@@ -283,6 +283,23 @@ const BENCHES: Record<string, (backend: string) => Promise<BenchResult>> = {
         `median of ${all.length} pages (${all.map((a) => a.totalMs.toFixed(0)).join('/')}); reference = the 1000 ms target, ratio = 1000/ours; load ${load()}`,
     };
   },
+  async 'import-tb'(backend) {
+    const { measureImportTb, IMPORT_TB } = await import('./lib/import-tb');
+    const m = await measureImportTb();
+    const ours = m.points / m.oursSeconds;
+    const reference = m.refSeconds === null ? null : m.points / m.refSeconds;
+    return {
+      name: 'import-tb',
+      ours,
+      reference,
+      ratio: reference === null ? null : ours / reference,
+      unit: 'points/s',
+      backend,
+      note:
+        `${IMPORT_TB.runs} runs × ${IMPORT_TB.tags} tags × ${IMPORT_TB.points} points: ours ${m.oursSeconds.toFixed(1)} s (read, CRC-32C, decode, write to SQLite; goal < 10 s)` +
+        `${m.refSeconds === null ? '' : `, reference ${m.refSeconds.toFixed(1)} s`}; ${m.refNote}; load ${load()}`,
+    };
+  },
   async 'rlhf-ppo-tiny-lm'(backend) {
     const missing = ensureTorch(log);
     const ours: RlhfBenchResult[] = [];

@@ -195,7 +195,8 @@ describe('templates and comparison analysis', { skip: NO_BROWSER, timeout: SUITE
       assert.ok(png.length > 10_000, `${base}.png is only ${png.length} bytes`);
       assert.match(files.get(`${base}.svg`)!.toString('utf8'), /^<svg[\s\S]*<path[\s\S]*<\/svg>$/);
       const csv = files.get(`${base}.csv`)!.toString('utf8').trim().split('\n');
-      assert.equal(csv[0], 'arm,step,n,estimate,low,high');
+      assert.equal(csv[0], 'arm,step,n,estimate,low,high,interval');
+      assert.match(csv[1], /,"95% percentile bootstrap \(500 resamples\), n=\d+( \(undercovers at small n\))?"$/);
       // The other experiment is still in the comparison: its arm is in every metric's data.
       assert.ok(csv.some((l) => l.startsWith('"other/baseline",')), `${base}.csv`);
     }

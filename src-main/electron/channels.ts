@@ -43,6 +43,8 @@ export interface CreditlabDesktopApi {
   exportExperimentToFile(experimentId: string, format: 'csv' | 'json'): Promise<{ path: string } | null>;
   /** Open dialog for a reward file (.ts/.js/.mjs, at most 1 MB); resolves to its path and source. */
   openRewardFile(): Promise<OpenedFile | null>;
+  /** Folder dialog (TensorBoard logs) or open dialog (a CSV file) for "Import runs…"; resolves to the path. */
+  pickImportSource?(kind: 'tensorboard' | 'csv'): Promise<string | null>;
   /** Shows a file or folder in the system file manager: only paths in the workspace or chosen in a dialog. */
   revealInFolder(path: string): Promise<void>;
   /** Application menu commands (File ▸ Open reward file…, Export…); returns an unsubscribe function. */
@@ -54,7 +56,7 @@ export interface SaveFilesRequest {
   files: { name: string; content: string; encoding?: 'utf8' | 'base64' }[];
 }
 
-export const DESKTOP_METHODS = ['saveFile', 'saveFiles', 'exportExperimentToFile', 'openRewardFile', 'revealInFolder'] as const satisfies readonly (keyof CreditlabDesktopApi)[];
+export const DESKTOP_METHODS = ['saveFile', 'saveFiles', 'exportExperimentToFile', 'openRewardFile', 'pickImportSource', 'revealInFolder'] as const satisfies readonly (keyof CreditlabDesktopApi)[];
 export type DesktopMethod = (typeof DESKTOP_METHODS)[number];
 
 /** The subset of Electron's ipcMain the bridge uses (a fake in tests). */

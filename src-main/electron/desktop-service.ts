@@ -97,6 +97,18 @@ export function createDesktopService(
       return { path, filename: basename(path), content: file.code };
     },
 
+    async pickImportSource(kind) {
+      const r = await native.showOpenDialog(
+        kind === 'tensorboard'
+          ? { title: 'Choose a TensorBoard log folder', properties: ['openDirectory'] }
+          : { title: 'Choose a CSV export', filters: [{ name: 'CSV', extensions: ['csv'] }, { name: 'All files', extensions: ['*'] }], properties: ['openFile'] },
+      );
+      const path = r.filePaths[0];
+      if (r.canceled || !path) return null;
+      chosen.add(resolve(path));
+      return path;
+    },
+
     async revealInFolder(path) {
       const full = resolve(path);
       if (!inside(workspaceRoot, full) && !chosen.has(full)) throw new Error('only files in the workspace or chosen in a dialog can be revealed');

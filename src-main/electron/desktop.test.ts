@@ -65,6 +65,17 @@ it('validates desktop arguments and reads reward files up to 1 MB', async () => 
   if (spawnSync('mkfifo', [fifo]).status === 0) await assert.rejects(setup(null, fifo).desktop.openRewardFile(), /pipe\.reward\.ts: it is a FIFO/);
 });
 
+it('"Import runs…" picks a folder or a CSV in a dialog, and the pick may be revealed later', async () => {
+  const logs = join(tmp, 'tb-logs');
+  mkdirSync(logs, { recursive: true });
+  const { desktop, revealed } = setup(null, logs);
+  assert.equal(await desktop.pickImportSource!('tensorboard'), logs);
+  await desktop.revealInFolder(logs);
+  assert.deepEqual(revealed, [logs]);
+  await assert.rejects((desktop.pickImportSource as (...a: unknown[]) => Promise<unknown>)('hdf5'), /args\[0\]/);
+  assert.equal(await setup(null, null).desktop.pickImportSource!('csv'), null);
+});
+
 it('menu commands reach the renderer; unknown ones are dropped', async () => {
   const { desktop, ipc } = setup(null, null);
   const got: string[] = [];

@@ -98,6 +98,7 @@ const DESKTOP_ARGS: Record<DesktopMethod, z.ZodType<unknown[]>> = {
   ]),
   exportExperimentToFile: z.tuple([id, z.enum(['csv', 'json'])]),
   openRewardFile: z.tuple([]),
+  pickImportSource: z.tuple([z.enum(['tensorboard', 'csv'])]),
   revealInFolder: z.tuple([z.string().min(1).max(4096)]),
 } as Record<DesktopMethod, z.ZodType<unknown[]>>;
 

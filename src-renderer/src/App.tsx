@@ -9,6 +9,7 @@ import { setThemeMode, useTheme, type ThemeMode } from './lib/theme';
 import { useRoute } from './router';
 import { Builder } from './views/Builder';
 import { ExperimentView } from './views/ExperimentView';
+import { ImportDialog } from './views/ImportDialog';
 
 function progressOf(e: ExperimentSummary): { done: number; total: number } {
   const c = e.runCounts;
@@ -24,6 +25,7 @@ export function App() {
   const [methods, setMethods] = useState<RewardMethodInfo[]>([]);
   const [doctor, setDoctor] = useState<DoctorInfo | null>(null);
   const [hostError, setHostError] = useState<string | null>(null);
+  const [importing, setImporting] = useState(false);
 
   useEffect(() => {
     startLive();
@@ -55,6 +57,9 @@ export function App() {
         <a className={`new-btn${route.view === 'new' ? ' active' : ''}`} href="#/new">
           + New experiment
         </a>
+        <button type="button" className="new-btn import-btn" onClick={() => setImporting(true)} title="TensorBoard logs or a CSV export of runs trained elsewhere">
+          Import runs…
+        </button>
         <div className="side-head">Experiments</div>
         <nav className="exp-list" aria-label="Experiments">
           {live.experiments.map((e) => {
@@ -94,6 +99,7 @@ export function App() {
         {route.view === 'experiment' && <ExperimentView key={route.id} id={route.id} tab={route.tab} run={route.run} />}
         {route.view === 'home' && <Home experiments={live.experiments} />}
       </main>
+      {importing && <ImportDialog onClose={() => setImporting(false)} />}
     </div>
   );
 }

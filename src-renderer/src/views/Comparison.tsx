@@ -218,12 +218,12 @@ function computeCurves(sources: Source[], g: Grouping, o: CurveOptions): ArmCurv
   });
 }
 
-function curveCsv(curves: ArmCurves[], groupBy: string, xAxis: XAxis): string {
+function curveCsv(curves: ArmCurves[], groupBy: string, xAxis: XAxis, band: Band): string {
   const rows = [`${groupBy === 'arm' ? 'arm' : 'group'},${xAxis === 'time' ? 'seconds' : 'step'},n,estimate,low,high,interval`];
   for (const a of curves) {
     const c = a.curve;
     if (!c) continue;
-    c.steps.forEach((s, i) => rows.push([JSON.stringify(a.arm), s, c.n[i], c.estimate[i], c.low[i], c.high[i], JSON.stringify(percentileIntervalLabel(c.n[i], 0.95, CURVE_REPS))].join(',')));
+    c.steps.forEach((s, i) => rows.push([JSON.stringify(a.arm), s, c.n[i], c.estimate[i], c.low[i], c.high[i], JSON.stringify(band === 'ci' ? percentileIntervalLabel(c.n[i], 0.95, CURVE_REPS) : 'no interval (band off)')].join(',')));
   }
   return rows.join('\n') + '\n';
 }
@@ -632,7 +632,7 @@ export function Comparison({ experiment, compact = false, hacking }: { experimen
     report(await saveDataUrl(url, `${baseName}.${format}`));
   };
   const exportFigureData = async () => {
-    report(await saveText(curveCsv(armCurves, groupBy, xAxis), `${baseName}-curve.csv`, 'text/csv'));
+    report(await saveText(curveCsv(armCurves, groupBy, xAxis, band), `${baseName}-curve.csv`, 'text/csv'));
   };
   /**
    * Every metric's figure (PNG and SVG, publication style, current settings) and the curve data behind it.
@@ -657,7 +657,7 @@ export function Comparison({ experiment, compact = false, hacking }: { experimen
         const base = `${experiment.name}-${safeName(m)}`;
         files.push({ name: `${base}.png`, dataUrl: await Plotly.toImage(fig, { format: 'png', width: w, height: h, scale: exportScale }) });
         files.push({ name: `${base}.svg`, dataUrl: await Plotly.toImage(fig, { format: 'svg', width: w, height: h, scale: 1 }) });
-        files.push({ name: `${base}.csv`, text: curveCsv(curves, groupBy, xAxis) });
+        files.push({ name: `${base}.csv`, text: curveCsv(curves, groupBy, xAxis, band) });
       }
       if (files.length === 0) return setSaved('nothing to export yet');
       if (desktop) {

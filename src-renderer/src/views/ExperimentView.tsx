@@ -135,6 +135,11 @@ export function ExperimentView({ id, tab, run }: { id: string; tab: 'runs' | 'co
           <button type="button" disabled={!active || busy} onClick={() => void act(() => api.cancelExperiment(e.id))}>
             Cancel all
           </button>
+          {e.source ? (
+            <span className="imported-badge" data-testid="imported-badge" title={`${e.source.path}\nfirst imported ${e.source.importedAt}, last ${e.source.lastImportAt}`}>
+              imported · {e.source.kind === 'tensorboard' ? 'TensorBoard' : e.source.kind === 'wandb-csv' ? 'W&B CSV' : 'CSV'} · read-only
+            </span>
+          ) : (
           <button
             type="button"
             disabled={busy}
@@ -149,9 +154,12 @@ export function ExperimentView({ id, tab, run }: { id: string; tab: 'runs' | 'co
           >
             Re-run
           </button>
-          <button type="button" onClick={() => openInBuilder(e.spec)} title="Open this spec in the builder">
-            Duplicate
-          </button>
+          )}
+          {!e.source && (
+            <button type="button" onClick={() => openInBuilder(e.spec)} title="Open this spec in the builder">
+              Duplicate
+            </button>
+          )}
         </div>
       </header>
       {e.description && <Description text={e.description} />}
