@@ -105,9 +105,15 @@ export async function openSession(opts: { workers?: number } = {}): Promise<Sess
  * would go through auto-closing brackets and auto-indent and come out different.
  */
 export async function setEditorText(page: Page, name: 'spec' | 'reward', text: string): Promise<void> {
-  await page.locator(`[data-editor="${name}"] .view-lines`).click();
+  const view = page.locator(`[data-editor="${name}"] .view-lines`);
+  await view.click();
   await page.keyboard.press('ControlOrMeta+A');
   await pasteText(page, text);
+  // The editor applies a paste and React re-renders from it on their own schedule, which a loaded machine
+  // stretches: wait until the text shows (its last distinctive line, where the cursor now is) before the
+  // test reads anything derived from it, such as the arms offered under "Reward applies to".
+  const mark = text.split('\n').map((l) => l.trim()).filter((l) => l.length >= 8).at(-1);
+  if (mark) await view.filter({ hasText: mark }).waitFor();
 }
 
 export async function pasteText(page: Page, text: string): Promise<void> {

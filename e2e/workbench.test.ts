@@ -148,7 +148,10 @@ describe('workbench', { skip: NO_BROWSER, timeout: SUITE_TIMEOUT }, () => {
     const { page } = s;
     await page.goto(s.host.url + '#/new');
     await setEditorText(page, 'spec', FAILING_SPEC);
-    await page.getByLabel('Reward applies to').selectOption('arm:buggy');
+    // The options come from the arms of the spec just pasted: wait for the one we need, then pick it.
+    const appliesTo = page.getByLabel('Reward applies to');
+    await appliesTo.locator('option[value="arm:buggy"]').waitFor({ state: 'attached' });
+    await appliesTo.selectOption('arm:buggy');
     await setEditorText(page, 'reward', THROWING_REWARD);
     await page.getByTestId('run-summary').filter({ hasText: '2 runs' }).waitFor();
     await page.getByRole('button', { name: /^Start/ }).click();

@@ -4,8 +4,9 @@ import { readFileSync, readdirSync, existsSync, realpathSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { resolveExperiment, SpecValidationError, experimentJsonSchema, type ResolvedRun } from '@creditlab/spec';
-import { RunStore, exportCsvLines, exportJson } from '@creditlab/store';
-import { LocalPool, ScoreService, SlurmExecutor, type Executor, type WorkerEvent } from '@creditlab/runner';
+import { renameSync, rmSync, writeFileSync } from 'node:fs';
+import { RunStore, exportCsvLines, exportJson, type LeaseOptions } from '@creditlab/store';
+import { LocalPool, RESUME_FILE, ScoreService, SlurmExecutor, readResumeCheckpoint, whyNotResumable, type Executor, type RunJob, type WorkerEvent } from '@creditlab/runner';
 import {
   ApiError,
   type ApiEvent,
@@ -17,6 +18,7 @@ import {
   type RewardMethodInfo,
   type ExperimentDetail,
   type Preset,
+  type ResumeResult,
   type RunDetail,
   type StartOptions,
   type ValidationResult,
@@ -30,11 +32,15 @@ export const REPO_ROOT = resolve(dirname(new URL(import.meta.url).pathname), '..
 export const PRESETS_DIR = join(REPO_ROOT, 'presets');
 export const VERSION = (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 
-export interface HostOptions {
+export interface HostOptions extends LeaseOptions {
   workspace?: string;
   workers?: number;
   executor?: Executor;
+  /** How often this host renews the leases of the runs it holds and sweeps for expired ones (ms). */
+  heartbeatMs?: number;
 }
+
+export const DEFAULT_HEARTBEAT_MS = 5000;
 
 export class Host implements CreditlabApi {
   readonly store: RunStore;
@@ -46,13 +52,48 @@ export class Host implements CreditlabApi {
   private runExperiment = new Map<string, string>();
   private runWaiters = new Map<string, { remaining: Set<string>; resolve: () => void }>();
   private scorer: ScoreService | null = null;
+  /** Runs this host's executor holds (submitted or re-attached, not ended): this host renews their leases. */
+  private held = new Set<string>();
+  /** Held runs whose lease comes from their own heartbeat events (a cluster task), not from this host's timer. */
+  private beatsFromTask = new Set<string>();
+  /** Runs whose lease this host lost (another process declared them interrupted): their events are dropped. */
+  private lost = new Set<string>();
+  private heartbeatTimer: NodeJS.Timeout;
   private pickedRewardFiles = new Set<string>();
 
   constructor(opts: HostOptions = {}) {
-    this.store = RunStore.open(opts.workspace);
+    this.store = RunStore.open(opts.workspace, { clock: opts.clock, leaseMs: opts.leaseMs, remoteLeaseMs: opts.remoteLeaseMs });
     this.workers = opts.workers ?? availableParallelism();
     this.executor = opts.executor ?? new LocalPool({ workers: this.workers });
     this.reattachSlurm();
+    this.heartbeatTimer = setInterval(() => this.heartbeat(), opts.heartbeatMs ?? DEFAULT_HEARTBEAT_MS);
+    this.heartbeatTimer.unref();
+  }
+
+  /**
+   * One lease tick: renew what this host holds, act on cancels other processes asked for, stop runs
+   * whose lease was lost, and mark interrupted any run in the workspace whose holder went silent.
+   * Public so tests can tick it with an injected clock.
+   */
+  heartbeat(): void {
+    const mine = [...this.held].filter((id) => !this.beatsFromTask.has(id));
+    const { lost, cancelRequested } = this.store.renewLeases(mine);
+    // Task-beaten leases are not extended here (until 0 keeps them), only checked for loss and cancel asks.
+    const fromTasks = this.store.renewLeases([...this.beatsFromTask], 0);
+    lost.push(...fromTasks.lost);
+    cancelRequested.push(...fromTasks.cancelRequested);
+    for (const id of cancelRequested) this.executor.cancel(id);
+    for (const id of lost) {
+      this.lost.add(id);
+      this.held.delete(id);
+      this.beatsFromTask.delete(id);
+      this.executor.cancel(id);
+      this.store.appendLog(id, 'this process lost the run\'s lease (another process marked it interrupted or took it over): stopping its copy here');
+    }
+    for (const id of this.store.recoverOrphans()) {
+      this.emit({ type: 'run', run: this.store.getRunSummary(id) });
+      this.emit({ type: 'experiment', experiment: this.store.getExperimentSummary(this.experimentIdOf(id)) });
+    }
   }
 
   /** Slurm runs outlive the process that submitted them: watch the ones still queued or running again. */
@@ -61,6 +102,7 @@ export class Host implements CreditlabApi {
     const rows = this.store.db.prepare(`SELECT id, experiment_id FROM runs WHERE executor='slurm' AND status IN ('queued','running')`).all() as { id: string; experiment_id: string }[];
     if (rows.length === 0) return;
     rows.forEach((r) => this.runExperiment.set(r.id, r.experiment_id));
+    for (const id of this.store.claimLeases(rows.map((r) => r.id))) this.held.add(id);
     const { missing } = this.executor.attach(
       rows.map((r) => ({ runId: r.id, run: this.store.getResolved(r.id), runDir: this.store.runDir(r.id) })),
       this.onWorkerEvent,
@@ -69,6 +111,7 @@ export class Host implements CreditlabApi {
   }
 
   async close(): Promise<void> {
+    clearInterval(this.heartbeatTimer);
     await this.scorer?.close();
     await this.executor.shutdown();
     this.flushEvents();
@@ -98,7 +141,26 @@ export class Host implements CreditlabApi {
   // ---- runs ---------------------------------------------------------------------------------
   private onWorkerEvent = (runId: string, e: WorkerEvent): void => {
     const s = this.store;
+    if (this.lost.has(runId)) {
+      if (e.type === 'done' || e.type === 'failed') this.ended(runId);
+      return;
+    }
     switch (e.type) {
+      case 'checkpoint': {
+        // Every metric up to e.step was handled before this event: the file can become the resume point.
+        const dir = join(s.runDir(runId), 'checkpoints');
+        try {
+          renameSync(join(dir, e.file), join(dir, RESUME_FILE));
+        } catch (err) {
+          s.appendLog(runId, `could not keep the checkpoint at step ${e.step}: ${(err as Error).message}`);
+        }
+        return;
+      }
+      case 'heartbeat':
+        // The task's own clock: a lease is judged against clocks that agree to within seconds (NTP).
+        this.beatsFromTask.add(runId);
+        s.renewLeases([runId], e.t + s.remoteLeaseMs);
+        return;
       case 'started':
         s.markRunning(runId, { backend: e.backend, externalId: e.externalId });
         s.appendLog(runId, `started on backend ${e.backend} (pid ${e.pid})${e.externalId ? ` as Slurm task ${e.externalId}` : ''}`);
@@ -146,6 +208,8 @@ export class Host implements CreditlabApi {
   }
 
   private ended(runId: string): void {
+    this.held.delete(runId);
+    this.beatsFromTask.delete(runId);
     const exp = this.runExperiment.get(runId);
     const w = exp ? this.runWaiters.get(exp) : undefined;
     if (w) {
@@ -188,7 +252,10 @@ export class Host implements CreditlabApi {
 
   private launchResolved(spec: Parameters<RunStore['createExperiment']>[0], runs: ResolvedRun[]) {
     const { experimentId, runIds } = this.store.createExperiment(spec, runs, { executor: this.executor.name });
-    runIds.forEach((id) => this.runExperiment.set(id, experimentId));
+    runIds.forEach((id) => {
+      this.runExperiment.set(id, experimentId);
+      this.held.add(id);
+    });
     const done = new Promise<void>((resolveDone) => this.runWaiters.set(experimentId, { remaining: new Set(runIds), resolve: resolveDone }));
     this.emit({ type: 'experiment', experiment: this.store.getExperimentSummary(experimentId) });
     this.executor.submit(
@@ -227,7 +294,19 @@ export class Host implements CreditlabApi {
 
   async editorSupport() {
     const { methodCatalog } = await import('@creditlab/rewards');
-    return { specSchema: experimentJsonSchema(), rewardApiDts: await rewardApiDts(), methods: methodCatalog() as RewardMethodInfo[] };
+    return { specSchema: experimentJsonSchema(await this.envIds()), rewardApiDts: await rewardApiDts(), methods: methodCatalog() as RewardMethodInfo[] };
+  }
+
+  private envIdsPromise: Promise<string[]> | null = null;
+  /** Built-in env ids, then the registered Gymnasium ids if the bridge's Python has gymnasium (asked once). */
+  private envIds(): Promise<string[]> {
+    this.envIdsPromise ??= (async () => {
+      const { ENVS } = await import('@creditlab/envs');
+      const { probePythonAsync } = await import('@creditlab/gym/python');
+      const probe = await probePythonAsync({ cacheDir: join(this.store.root, 'cache'), ids: true, timeoutMs: 30000 });
+      return [...Object.keys(ENVS), ...(probe.ids ?? []).map((id) => `gymnasium:${id}`)];
+    })();
+    return this.envIdsPromise;
   }
 
   async validateSpec(spec: unknown): Promise<ValidationResult> {
@@ -270,11 +349,31 @@ export class Host implements CreditlabApi {
 
   async cancelRun(id: string) {
     this.store.getRunSummary(id);
-    this.executor.cancel(id);
+    this.cancelOne(id);
   }
 
   async cancelExperiment(id: string) {
-    for (const r of this.store.listRuns(id)) if (r.status === 'queued' || r.status === 'running') this.executor.cancel(r.id);
+    for (const r of this.store.listRuns(id)) if (r.status === 'queued' || r.status === 'running' || r.status === 'interrupted') this.cancelOne(r.id);
+  }
+
+  /** A run this host holds is cancelled by its executor; any other through the index (see RunStore.requestCancel). */
+  private cancelOne(id: string): void {
+    if (this.held.has(id)) return this.executor.cancel(id);
+    const outcome = this.store.requestCancel(id);
+    if (outcome === 'held-here') return this.executor.cancel(id);
+    if (outcome === 'requested' && this.store.getRunSummary(id).executor === 'slurm') {
+      // A cluster task polls this file itself, so it stops even when no host is watching it.
+      try {
+        writeFileSync(join(this.store.runDir(id), 'cancel'), `${new Date().toISOString()}\n`);
+      } catch {
+        /* the holder still sees the request in the index */
+      }
+    }
+    if (outcome === 'cancelled') {
+      this.store.appendLog(id, 'cancelled (it was no longer running: nothing held it)');
+      this.emit({ type: 'run', run: this.store.getRunSummary(id) });
+      this.emit({ type: 'experiment', experiment: this.store.getExperimentSummary(this.experimentIdOf(id)) });
+    }
   }
 
   async rerunExperiment(id: string) {
@@ -283,6 +382,92 @@ export class Host implements CreditlabApi {
     const runs = this.store.listRuns(id).map((r) => this.store.getResolved(r.id));
     const { experimentId, runIds } = this.launchResolved(spec, runs);
     return { experimentId, runIds };
+  }
+
+  /**
+   * Continues interrupted runs from their resume checkpoints, as the same runs (same ids, same
+   * folders): what they logged after the checkpoint's step is removed, since they log it again.
+   * `id` is an experiment (all its interrupted runs) or one run. Resolves once they are queued;
+   * `resumed.done` (from resumeRuns) waits for them to end.
+   */
+  async resume(id: string): Promise<ResumeResult> {
+    return this.resumeRuns(id).result;
+  }
+
+  resumeRuns(id: string): { result: ResumeResult; done: Promise<void> } {
+    this.store.recoverOrphans();
+    const target = this.store.resolveId(id);
+    const runs = target.kind === 'experiment' ? this.store.listRuns(target.id) : [this.store.getRunSummary(target.id)];
+    const result: ResumeResult = { resumed: [], restarted: [], skipped: [] };
+    const jobs: RunJob[] = [];
+    for (const r of runs) {
+      if (r.status !== 'interrupted') {
+        if (target.kind === 'run') result.skipped.push({ run: r.id, reason: `it is ${r.status}, not interrupted` });
+        continue;
+      }
+      if (this.executor.name !== 'local' || r.executor !== 'local') {
+        result.skipped.push({ run: r.id, reason: 'resume runs on the local worker pool only; this run or this host uses Slurm' });
+        continue;
+      }
+      const run = this.store.getResolved(r.id);
+      if (run.config.kind !== 'rl' && run.config.kind !== 'rlhf') {
+        result.skipped.push({ run: r.id, reason: 'an imported run records training done elsewhere' });
+        continue;
+      }
+      const runDir = this.store.runDir(r.id);
+      const why = whyNotResumable(run);
+      const ckpt = why ? null : readResumeCheckpoint(runDir);
+      const fromStep = ckpt?.step ?? 0;
+      if (!this.store.reopenForResume(r.id, fromStep)) {
+        result.skipped.push({ run: r.id, reason: 'another process resumed or cancelled it first' });
+        continue;
+      }
+      // Checkpoints written after the resume point never had their metrics committed: not a resume point.
+      this.dropPendingCheckpoints(runDir);
+      if (ckpt) {
+        result.resumed.push({ run: r.id, fromStep });
+        this.store.appendLog(r.id, `resumed from the checkpoint at step ${fromStep}; what it had logged after that step was removed`);
+      } else {
+        if (!why) rmSync(join(runDir, 'checkpoints', RESUME_FILE), { force: true });
+        const reason = why ?? 'it had written no checkpoint yet';
+        result.restarted.push({ run: r.id, reason });
+        this.store.appendLog(r.id, `restarted from step 0 (${reason}); what it had logged was removed`);
+      }
+      jobs.push({ runId: r.id, run, runDir, resume: ckpt !== null });
+    }
+    const ids = jobs.map((j) => j.runId);
+    const expOf = new Map(ids.map((rid) => [rid, this.store.getRunSummary(rid).experimentId]));
+    const done = Promise.all(
+      [...new Set(expOf.values())].map(
+        (exp) =>
+          new Promise<void>((resolveDone) => {
+            const mine = ids.filter((rid) => expOf.get(rid) === exp);
+            const prev = this.runWaiters.get(exp);
+            const remaining = new Set([...(prev?.remaining ?? []), ...mine]);
+            this.runWaiters.set(exp, {
+              remaining,
+              resolve: () => {
+                prev?.resolve();
+                resolveDone();
+              },
+            });
+          }),
+      ),
+    ).then(() => undefined);
+    for (const rid of ids) {
+      this.runExperiment.set(rid, expOf.get(rid)!);
+      this.held.add(rid);
+      this.emit({ type: 'run', run: this.store.getRunSummary(rid) });
+    }
+    for (const exp of new Set(expOf.values())) this.emit({ type: 'experiment', experiment: this.store.getExperimentSummary(exp) });
+    if (jobs.length) this.executor.submit(jobs, this.onWorkerEvent);
+    return { result, done };
+  }
+
+  private dropPendingCheckpoints(runDir: string): void {
+    const dir = join(runDir, 'checkpoints');
+    if (!existsSync(dir)) return;
+    for (const f of readdirSync(dir)) if (f.endsWith('.pending.json') || f.endsWith('.tmp')) rmSync(join(dir, f), { force: true });
   }
 
   async setRunMeta(id: string, meta: { tags?: string[]; notes?: string }) {

@@ -139,7 +139,7 @@ function progressLine(r: RunSummary): string {
   return `${r.arm.padEnd(16).slice(0, 16)} seed ${String(r.seed).padEnd(4)} ${bar} ${(frac * 100).toFixed(0).padStart(3)}%  ${sps.padEnd(16)} ${eta}${r.error ? '  ' + r.error.slice(0, 60) : ''}`;
 }
 
-function endLine(r: RunSummary): string {
+export function endLine(r: RunSummary): string {
   const ret = r.final['charts/episodic_return'];
   const extra = ret !== undefined ? ` episodic_return=${ret.toFixed(1)}` : '';
   return `run ${r.id} ${r.arm} seed ${r.seed}: ${r.status}${extra}${r.error ? ` — ${r.error}${r.errorLine ? ` (reward line ${r.errorLine})` : ''}` : ''}`;

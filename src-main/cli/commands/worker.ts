@@ -28,6 +28,8 @@ export async function workerCommand(argv: string[], io: CliIO): Promise<number> 
     run,
     runDir,
     trainerModule,
+    // The host renews this run's lease from these; CREDITLAB_HEARTBEAT_MS shortens it for tests.
+    heartbeatMs: Number(process.env.CREDITLAB_HEARTBEAT_MS) > 0 ? Number(process.env.CREDITLAB_HEARTBEAT_MS) : 5000,
     emit: (e) => {
       writeSync(fd, JSON.stringify({ t: Date.now(), ...e }) + '\n');
       // A batch is durable before the next one is produced: the host may ingest at any moment.

@@ -27,6 +27,8 @@ export function ExperimentView({ id, tab, run }: { id: string; tab: 'runs' | 'co
   const [error, setError] = useState<string | null>(null);
   const [extraMetrics, setExtraMetrics] = useState<string[]>([]);
   const [busy, setBusy] = useState(false);
+  /** What the last Resume did with runs it could not continue from a checkpoint. */
+  const [resumeNote, setResumeNote] = useState<string[]>([]);
   const [picked, setPicked] = useState<string[]>([]);
   const [configDiff, setConfigDiff] = useState<[RunDetail, RunDetail] | null>(null);
   const [diffError, setDiffError] = useState<string | null>(null);
@@ -135,6 +137,25 @@ export function ExperimentView({ id, tab, run }: { id: string; tab: 'runs' | 'co
           <button type="button" disabled={!active || busy} onClick={() => void act(() => api.cancelExperiment(e.id))}>
             Cancel all
           </button>
+          {runCounts.interrupted > 0 && (
+            <button
+              type="button"
+              disabled={busy}
+              title="Continue the interrupted runs from their last checkpoints (runs without one start over)"
+              onClick={() =>
+                void act(async () => {
+                  const r = await api.resume(e.id);
+                  setResumeNote([
+                    ...r.resumed.map((x) => `${x.run} resumed after step ${x.fromStep}`),
+                    ...r.restarted.map((x) => `${x.run} started over from step 0: ${x.reason}`),
+                    ...r.skipped.map((x) => `${x.run} not resumed: ${x.reason}`),
+                  ]);
+                })
+              }
+            >
+              Resume {runCounts.interrupted}
+            </button>
+          )}
           {e.source ? (
             <span className="imported-badge" data-testid="imported-badge" title={`${e.source.path}\nfirst imported ${e.source.importedAt}, last ${e.source.lastImportAt}`}>
               imported · {e.source.kind === 'tensorboard' ? 'TensorBoard' : e.source.kind === 'wandb-csv' ? 'W&B CSV' : 'CSV'} · read-only
@@ -163,6 +184,13 @@ export function ExperimentView({ id, tab, run }: { id: string; tab: 'runs' | 'co
         </div>
       </header>
       {e.description && <Description text={e.description} />}
+      {resumeNote.length > 0 && (
+        <div className="resume-note" role="status" data-testid="resume-note">
+          {resumeNote.map((line) => (
+            <div key={line}>{line}</div>
+          ))}
+        </div>
+      )}
       <nav className="tabs" role="tablist">
         {(['runs', 'compare', 'spec'] as const).map((t) => (
           <a key={t} role="tab" aria-selected={tab === t} className={tab === t ? 'active' : undefined} href={`#/exp/${e.id}${t === 'runs' ? '' : '/' + t}`}>

@@ -228,6 +228,20 @@ export function RunsTable({ runs, arms, selected, onSelect, picked, onPick, hack
                       ✕
                     </button>
                   )}
+                  {r.status === 'interrupted' && (
+                    <button
+                      type="button"
+                      className="icon-btn"
+                      title="Resume from its last checkpoint"
+                      aria-label={`Resume run ${r.id}`}
+                      onClick={(e) => {
+                        e.stopPropagation();
+                        void api.resume(r.id);
+                      }}
+                    >
+                      ⟳
+                    </button>
+                  )}
                 </td>
               </tr>,
               r.status === 'failed' && r.error ? (

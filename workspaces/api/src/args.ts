@@ -28,6 +28,7 @@ export const API_ARGS: Record<ApiMethod, z.ZodType<unknown[]>> = {
   cancelRun: z.tuple([id]),
   cancelExperiment: z.tuple([id]),
   rerunExperiment: z.tuple([id]),
+  resume: z.tuple([id]),
   setRunMeta: z.tuple([id, z.object({ tags: z.array(z.string().max(100)).max(50).optional(), notes: z.string().max(100_000).optional() }).strict()]),
   getSeries: z.tuple([id, z.string().min(1).max(300), z.number().optional()]),
   getSamples: z.tuple([id, z.string().max(100).optional(), z.number().int().positive().max(10_000).optional()]),

@@ -218,6 +218,8 @@ export interface CreditlabApi {
   cancelExperiment(id: string): Promise<void>;
   /** Re-runs the same resolved runs as a new experiment. */
   rerunExperiment(id: string): Promise<{ experimentId: string; runIds: string[] }>;
+  /** Continues the interrupted runs of an experiment (or one interrupted run) from their last checkpoints. */
+  resume(id: string): Promise<ResumeResult>;
   setRunMeta(id: string, meta: { tags?: string[]; notes?: string }): Promise<void>;
   /** Each run's series of one metric; with `sinceStep`, only points at steps > sinceStep (incremental refresh). */
   getSeries(experimentId: string, metric: string, sinceStep?: number): Promise<Series[]>;
@@ -236,6 +238,16 @@ export interface CreditlabApi {
   subscribe(listener: (event: ApiEvent) => void): () => void;
 }
 
+/** What `resume` did with each run it was asked about. */
+export interface ResumeResult {
+  /** Continued from a checkpoint: the step each continues after. */
+  resumed: { run: string; fromStep: number }[];
+  /** Started over from step 0, and why (no checkpoint yet, or its trainer writes none). */
+  restarted: { run: string; reason: string }[];
+  /** Left as they are, and why (not interrupted, or executed where resume is not supported). */
+  skipped: { run: string; reason: string }[];
+}
+
 /** Request/response method names (everything but `subscribe`), for the transports. */
 export const API_METHODS = [
   'doctor',
@@ -249,6 +261,7 @@ export const API_METHODS = [
   'cancelRun',
   'cancelExperiment',
   'rerunExperiment',
+  'resume',
   'setRunMeta',
   'getSeries',
   'getSamples',

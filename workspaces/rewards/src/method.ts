@@ -55,7 +55,18 @@ export interface StageContext {
   shared: Map<string, unknown>;
 }
 
-export interface ShapingStage {
+/**
+ * A stage that keeps state between calls (running statistics, the previous potential, subgoals seen)
+ * returns it as JSON-safe data and takes it back, so a resumed run continues exactly; a stage without
+ * these methods must be stateless. Counts shared across copies live in StageContext.shared, which the
+ * caller checkpoints.
+ */
+export interface StageState {
+  saveState?(): unknown;
+  loadState?(state: unknown): void;
+}
+
+export interface ShapingStage extends StageState {
   /** `first` is the reset observation and info, or null when the caller did not give them. */
   startEpisode?(first: { obs: ArrayLike<number>; info: StepInfo } | null, episode: number): void;
   step(s: StepView): number;
@@ -75,7 +86,7 @@ export interface Channels {
 /** Per-step values of the stages before the transforms, by log key (`env`, `user`, shaping names). */
 export type StageValues = ReadonlyMap<string, number>;
 
-export interface TransformStage {
+export interface TransformStage extends StageState {
   startEpisode?(episode: number): void;
   apply(v: Channels, s: StepView, parts: StageValues): Channels;
 }

@@ -43,6 +43,10 @@ export interface RewardPipeline {
   step(tr: Transition): number;
   /** Per-stage values of the last step, by metric key. */
   lastStep(): Record<string, number>;
+  /** This copy's state (episode counters and sums, each stateful stage's state), JSON-safe, for resume. */
+  saveState(): unknown;
+  /** Takes back what saveState returned, on a pipeline built from the same config. */
+  loadState(state: unknown): void;
   /** Per-episode sums by metric key; closes the episode (the next step starts a new one). */
   endEpisode(): Record<string, number>;
 }
@@ -199,6 +203,30 @@ export function createRewardPipeline(cfg: RewardPipelineConfig | undefined, opts
     },
     lastStep() {
       return Object.fromEntries(keys.map((key, i) => [key, last[i]]));
+    },
+    saveState() {
+      return {
+        sums: Array.from(sums),
+        last: Array.from(last),
+        episode,
+        t,
+        open,
+        started,
+        envReturn,
+        totalReturn,
+        shaping: shaping.map((s) => s.saveState?.() ?? null),
+        transforms: transforms.map((s) => s.saveState?.() ?? null),
+      };
+    },
+    loadState(state) {
+      const st = state as { sums: number[]; last: number[]; episode: number; t: number; open: boolean; started: boolean; envReturn: number; totalReturn: number; shaping: unknown[]; transforms: unknown[] };
+      if (st.sums.length !== sums.length || st.shaping.length !== shaping.length || st.transforms.length !== transforms.length)
+        throw new RewardError('the checkpoint\'s reward pipeline does not match this run\'s reward config', { kind: 'config' });
+      sums.set(st.sums);
+      last.set(st.last);
+      ({ episode, t, open, started, envReturn, totalReturn } = st);
+      shaping.forEach((s, i) => s.loadState?.(st.shaping[i]));
+      transforms.forEach((s, i) => s.loadState?.(st.transforms[i]));
     },
     endEpisode() {
       const out = Object.fromEntries(keys.map((key, i) => [key, sums[i]]));

@@ -26,6 +26,15 @@ export class Evaluator {
     this.envSeed = Math.floor(new Rng(ctx.run.seed).fork('eval').next() * 2 ** 31);
   }
 
+  /** When the next evaluation is due: all the state an evaluator carries between calls. */
+  saveState(): number {
+    return this.nextAt;
+  }
+
+  loadState(nextAt: number): void {
+    this.nextAt = nextAt;
+  }
+
   /** Evaluates if `globalStep` has reached the next multiple of `eval.every`. */
   maybeRun(globalStep: number, policy: BatchPolicy): void {
     const ev = this.cfg.eval;

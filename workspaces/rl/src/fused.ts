@@ -308,6 +308,25 @@ export class FusedActorCritic {
     }
   }
 
+  /** The live float64 weights and Adam's moments and step count, for an exact resume. */
+  saveState(): { params: Float64Array[]; adamM: Float64Array[]; adamV: Float64Array[]; adamT: number } {
+    const copy = (xs: Float64Array[]) => xs.map((x) => x.slice());
+    return { params: copy(this.params), adamM: copy(this.adamM), adamV: copy(this.adamV), adamT: this.adamT };
+  }
+
+  loadState(s: { params: Float64Array[]; adamM: Float64Array[]; adamV: Float64Array[]; adamT: number }): void {
+    const put = (dst: Float64Array[], src: Float64Array[], what: string) => {
+      if (src.length !== dst.length || src.some((x, i) => x.length !== dst[i].length)) throw new Error(`checkpoint: ${what} do not match this network's sizes`);
+      src.forEach((x, i) => dst[i].set(x));
+    };
+    put(this.params, s.params, 'weights');
+    put(this.adamM, s.adamM, 'Adam first moments');
+    put(this.adamV, s.adamV, 'Adam second moments');
+    this.adamT = s.adamT;
+    this.actor.refreshW();
+    this.critic.refreshW();
+  }
+
   /** Writes the JS weights into the tf.Variables (before a checkpoint or handing the agent back to tf code). */
   syncToTf(): void {
     const write = (layers: Dense[], mlp: JsMlp) =>

@@ -27,6 +27,7 @@ import { clipByGlobalNorm, exportVariables, explainedVariance, finiteMetrics, no
 import { Evaluator } from './evaluate';
 import { resolveShaper, type ShapeReward, type TrainOptions } from './shaping';
 import { VectorEnv, transitionOf } from './vec-env';
+import { fromSnapshot, loadTfState, maybeSaveResume, restoreInto, resumeState, saveTfState, type TfState } from './resume';
 
 // ---------------------------------------------------------------------------------------------------------
 // GAE
@@ -242,11 +243,40 @@ export async function trainPpo(ctx: RunContext, opts: TrainOptions = {}): Promis
   const fused = fusedOff ? null : agent.useFused();
   const lossCfg = { clipCoef: args.clipCoef, clipVloss: args.clipVloss, entCoef: args.entCoef, vfCoef: args.vfCoef, maxGradNorm: args.maxGradNorm };
   const evaluator = new Evaluator(ctx, cfg, vec.normalizer?.frozenView() ?? null);
-  const evalPolicy = agent.batchPolicy(rng.fork('eval-policy'));
+  const evalRng = rng.fork('eval-policy');
+  const evalPolicy = agent.batchPolicy(evalRng);
+
+  // Resume: everything an iteration reads that earlier iterations changed.
+  const saveState = async (iteration: number) => ({
+    algo: 'ppo',
+    iteration,
+    globalStep: state.globalStep,
+    vec,
+    rngs: { policy: state.rng, minibatches: shuffleRng, evalPolicy: evalRng },
+    indices,
+    evaluator: evaluator.saveState(),
+    fused: fused?.saveState() ?? null,
+    tf: fused ? null : await saveTfState(agent.vars, optimizer as tf.AdamOptimizer),
+    reward: opts.rewardState?.save() ?? null,
+  });
+  let firstIteration = 1;
+  const saved = resumeState(ctx, 'ppo');
+  if (saved) {
+    restoreInto(vec, saved.vec);
+    restoreInto({ policy: state.rng, minibatches: shuffleRng, evalPolicy: evalRng }, saved.rngs);
+    restoreInto(indices, saved.indices);
+    evaluator.loadState(fromSnapshot(saved.evaluator) as number);
+    if (fused) fused.loadState(fromSnapshot(saved.fused) as Parameters<typeof fused.loadState>[0]);
+    else await loadTfState(agent.vars, optimizer as tf.AdamOptimizer, fromSnapshot(saved.tf) as TfState);
+    if (saved.reward !== null) opts.rewardState?.load(saved.reward);
+    state.globalStep = fromSnapshot(saved.globalStep) as number;
+    firstIteration = (fromSnapshot(saved.iteration) as number) + 1;
+  }
+  const startStep = state.globalStep;
   const start = performance.now();
 
   try {
-    for (let iteration = 1; iteration <= numIterations; iteration++) {
+    for (let iteration = firstIteration; iteration <= numIterations; iteration++) {
       if (ctx.cancelled()) {
         ctx.info(`ppo: cancelled at step ${state.globalStep}`);
         return;
@@ -331,7 +361,7 @@ export async function trainPpo(ctx: RunContext, opts: TrainOptions = {}): Promis
         if (args.targetKl !== null && stats[4] > args.targetKl) break;
       }
 
-      const sps = state.globalStep / ((performance.now() - start) / 1000);
+      const sps = (state.globalStep - startStep) / ((performance.now() - start) / 1000);
       ctx.log(
         state.globalStep,
         finiteMetrics({
@@ -348,6 +378,7 @@ export async function trainPpo(ctx: RunContext, opts: TrainOptions = {}): Promis
       );
       ctx.progress(state.globalStep);
       evaluator.maybeRun(state.globalStep, evalPolicy);
+      await maybeSaveResume(ctx, state.globalStep, iteration === numIterations, () => saveState(iteration));
       await yieldToEventLoop();
     }
     fused?.syncToTf();

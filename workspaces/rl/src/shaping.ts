@@ -38,6 +38,8 @@ export const identityReward: ShapeReward = (t) => t.reward;
 export interface TrainOptions {
   /** Defaults to the identity; must be synchronous and deterministic given the transition. */
   shapeReward?: ShapeReward;
+  /** The shaper's own state (running statistics, episode sums), saved into and restored from resume checkpoints. */
+  rewardState?: { save(): unknown; load(state: unknown): void };
 }
 
 /**

@@ -1,6 +1,6 @@
 // The one worker code path: a resolved run in, events out. Used by the worker thread and by
 // `creditlab worker` (Slurm task); it knows nothing of the store or the UI.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ResolvedRun, RunContext, TrainFn } from '@creditlab/spec';
 import type { MetricPointMsg, WorkerEvent } from './protocol';
@@ -9,6 +9,35 @@ import type { MetricPointMsg, WorkerEvent } from './protocol';
 const FLUSH_POINTS = 2000;
 const FLUSH_MS = 250;
 const PROGRESS_MS = 500;
+/** A resume checkpoint is due after this share of the budget or this much wall time, whichever comes first. */
+const CHECKPOINT_BUDGET_SHARE = 0.1;
+const CHECKPOINT_MS = 60_000;
+
+/** Where a run's resume point lives; the host moves each new checkpoint here once it has the metrics before it. */
+export const RESUME_FILE = 'resume.json';
+
+/** Writes a file so that a crash leaves either the old one or the whole new one: temp, fsync, rename. */
+export function writeFileDurably(file: string, content: string): void {
+  const tmp = `${file}.${process.pid}.tmp`;
+  const fd = openSync(tmp, 'w');
+  try {
+    writeSync(fd, content);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, file);
+}
+
+/** The resume point of a run folder, or null when it has none (or it cannot be read). */
+export function readResumeCheckpoint(runDir: string): { step: number; state: unknown } | null {
+  try {
+    const c = JSON.parse(readFileSync(join(runDir, 'checkpoints', RESUME_FILE), 'utf8')) as { step: number; state: unknown };
+    return typeof c.step === 'number' ? c : null;
+  } catch {
+    return null;
+  }
+}
 
 export interface ExecuteOptions {
   run: ResolvedRun;
@@ -20,6 +49,15 @@ export interface ExecuteOptions {
   watchdogBuffer?: SharedArrayBuffer;
   /** A module whose `train` export replaces the registry's trainer (plugins; the runner's own tests). */
   trainerModule?: string;
+  /** Continue from the run folder's resume checkpoint (it must exist). */
+  resume?: boolean;
+  /** Wall-time bound between resume checkpoints (ms); default 60 s. */
+  checkpointMs?: number;
+  /**
+   * Emit a `heartbeat` event this often (ms): for a run in a process of its own (a cluster task), whose
+   * lease the host renews from its events. Off in a worker thread, whose host holds the lease itself.
+   */
+  heartbeatMs?: number;
 }
 
 type Trainer = (ctx: RunContext, opts?: unknown) => Promise<void>;
@@ -62,11 +100,27 @@ export async function executeRun(opts: ExecuteOptions): Promise<void> {
     if (buffer.length >= FLUSH_POINTS || Date.now() - lastFlush >= FLUSH_MS) flush();
   };
 
+  // A timer for quiet stretches, and a check on every progress call for when training keeps the event loop busy.
+  let lastBeat = 0;
+  const beat = () => {
+    const t = Date.now();
+    if (opts.heartbeatMs === undefined || t - lastBeat < opts.heartbeatMs) return;
+    lastBeat = t;
+    emit({ type: 'heartbeat', t });
+  };
+  const beatTimer = opts.heartbeatMs === undefined ? null : setInterval(beat, opts.heartbeatMs);
+  beatTimer?.unref?.();
+
   // Caches shared by runs (the RLHF suite's SFT model) live in the workspace, not in the OS temp folder.
   if (runDir && !process.env.CREDITLAB_CACHE_DIR) process.env.CREDITLAB_CACHE_DIR = join(runDir, '..', '..', 'cache');
   try {
+    const resumeFrom = opts.resume ? readResumeCheckpoint(runDir ?? '') : null;
+    if (opts.resume && !resumeFrom) throw new Error(`cannot resume: no readable checkpoint in ${join(runDir ?? '', 'checkpoints', RESUME_FILE)}`);
+    let lastCheckpointStep = resumeFrom?.step ?? 0;
+    let lastCheckpointAt = Date.now();
     const { train, backend } = await loadTrainer(run, opts.trainerModule);
     emit({ type: 'started', backend, pid: process.pid });
+    beat();
     const ctx: RunContext = {
       run,
       runDir,
@@ -76,6 +130,7 @@ export async function executeRun(opts: ExecuteOptions): Promise<void> {
         maybeFlush();
       },
       progress(step) {
+        beat();
         const t = Date.now();
         if (t - lastProgress < PROGRESS_MS) return maybeFlush();
         // steps/s over the last window: what the user sees as the run's speed now.
@@ -93,14 +148,31 @@ export async function executeRun(opts: ExecuteOptions): Promise<void> {
       sample(step, kind, data) {
         emit({ type: 'sample', step, kind, data });
       },
+      resumeFrom,
+      checkpointDue(step) {
+        if (!runDir) return false;
+        return step - lastCheckpointStep >= CHECKPOINT_BUDGET_SHARE * run.budget.steps || Date.now() - lastCheckpointAt >= (opts.checkpointMs ?? CHECKPOINT_MS);
+      },
+      saveResumeState(step, state) {
+        if (!runDir) return;
+        const dir = join(runDir, 'checkpoints');
+        mkdirSync(dir, { recursive: true });
+        const file = `resume-${step}.pending.json`;
+        writeFileDurably(join(dir, file), JSON.stringify({ step, savedAt: new Date().toISOString(), state }));
+        lastCheckpointStep = step;
+        lastCheckpointAt = Date.now();
+        // The metrics up to `step` go first: the host promotes the file only after committing them.
+        flush();
+        emit({ type: 'checkpoint', step, file });
+      },
       checkpoint(step, data) {
         if (!runDir) return;
         const dir = join(runDir, 'checkpoints');
         mkdirSync(dir, { recursive: true });
-        // Write then rename would be atomic; a checkpoint is only ever read after the run, so one file per step is enough.
-        writeFileSync(join(dir, `step-${step}.json`), JSON.stringify(data));
+        writeFileDurably(join(dir, `step-${step}.json`), JSON.stringify(data));
       },
     };
+    if (resumeFrom) ctx.info(`resuming from the checkpoint at step ${resumeFrom.step}`);
     if (run.config.kind === 'rl' && !opts.trainerModule) {
       const { rlTrainOptions } = await import('./reward-glue');
       const trainOpts = rlTrainOptions(run, ctx, opts.watchdogBuffer);
@@ -118,5 +190,7 @@ export async function executeRun(opts: ExecuteOptions): Promise<void> {
     const err = e as Error & { line?: number };
     // A RewardError's message already names file:line:column, episode and step.
     emit({ type: 'failed', message: err?.message ?? String(e), line: err?.line ?? null, stack: err?.stack });
+  } finally {
+    if (beatTimer) clearInterval(beatTimer);
   }
 }

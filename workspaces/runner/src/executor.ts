@@ -7,6 +7,8 @@ export interface RunJob {
   runId: string;
   run: ResolvedRun;
   runDir: string;
+  /** Continue from the run folder's resume checkpoint (checkpoints/resume.json). */
+  resume?: boolean;
 }
 
 export type EventSink = (runId: string, event: WorkerEvent) => void;

@@ -89,7 +89,7 @@ export class LocalPool implements Executor {
     const cancelBuffer = new SharedArrayBuffer(4);
     const source = job.run.config.kind === 'rl' ? job.run.config.reward?.source : undefined;
     const watchdog = source ? new RewardWatchdog() : null;
-    const init: WorkerInit = { run: job.run, runDir: job.runDir, cancelBuffer, backend: this.opts.backend, trainerModule: this.opts.trainerModule, watchdogBuffer: watchdog?.buffer };
+    const init: WorkerInit = { run: job.run, runDir: job.runDir, cancelBuffer, backend: this.opts.backend, trainerModule: this.opts.trainerModule, watchdogBuffer: watchdog?.buffer, resume: job.resume };
     const worker = new Worker(new URL('./worker-boot.mjs', import.meta.url), {
       workerData: init,
       resourceLimits: { maxOldGenerationSizeMb: this.opts.maxHeapMb ?? 4096 },

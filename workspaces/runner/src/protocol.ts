@@ -14,6 +14,14 @@ export type WorkerEvent =
   | { type: 'progress'; step: number; sps: number | null }
   | { type: 'log'; line: string }
   | { type: 'sample'; step: number; kind: string; data: unknown }
+  /** The run's process is alive at `t` (its own clock, epoch ms): what renews the lease of a run executing elsewhere. */
+  | { type: 'heartbeat'; t: number }
+  /**
+   * A resume checkpoint at `step` was written to `file` (in the run's checkpoints folder). Sent after
+   * every metric logged up to `step`, so the host, which handles events in order, has committed those
+   * before it makes the file the run's resume point.
+   */
+  | { type: 'checkpoint'; step: number; file: string }
   | { type: 'done'; cancelled: boolean }
   | { type: 'failed'; message: string; line?: number | null; stack?: string };
 
@@ -26,4 +34,6 @@ export interface WorkerInit {
   trainerModule?: string;
   /** Present when the run has user reward code: the RewardWatchdog's shared timestamps. */
   watchdogBuffer?: SharedArrayBuffer;
+  /** Continue from the run folder's resume checkpoint instead of starting fresh. */
+  resume?: boolean;
 }

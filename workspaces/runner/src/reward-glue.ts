@@ -6,6 +6,7 @@ import type { ResolvedRun, RunContext } from '@creditlab/spec';
 import type { TrainOptions, Transition } from '@creditlab/rl';
 import type { RewardPipeline } from '@creditlab/rewards';
 import type { EpisodeRecord } from '@creditlab/api';
+import { fromSnapshot, restoreInto, snapshot, type Snapshot } from '@creditlab/common/snapshot';
 import { compileRewardModule, createSandboxedRewardPipeline, RewardWatchdog, type CompiledReward } from '@creditlab/rewards/sandbox';
 
 /** Success-rate window (episodes), as in Stable-Baselines3's ep_info_buffer. */
@@ -50,10 +51,35 @@ export function rlTrainOptions(run: ResolvedRun, ctx: RunContext, watchdogBuffer
   let recorded = 0;
   const nextRecordingAt = () => (recorded * run.budget.steps) / RECORDINGS;
   const toJson = (info: object) => JSON.parse(JSON.stringify(info)) as Record<string, unknown>;
+  const pipeFor = (copy: number) => (pipes[copy] ??= createSandboxedRewardPipeline(reward, { envId: cfg.env.id, gamma, compiled, copy, shared }));
 
   return {
+    rewardState: {
+      // User reward code is a function of its transition (the reward API's contract), so only the
+      // pipeline's own state, the shared counts and this glue's episode bookkeeping need saving.
+      save: () =>
+        snapshot({
+          shared,
+          pipes: Array.from({ length: pipes.length }, (_, i) => pipes[i]?.saveState() ?? null),
+          recent,
+          reachedAt,
+          recording,
+          recorded,
+        }),
+      load(state) {
+        const s = state as Record<string, Snapshot>;
+        restoreInto(shared, s.shared);
+        (s.pipes as Snapshot[]).forEach((p, i) => {
+          if (p !== null) pipeFor(i).loadState(fromSnapshot(p));
+        });
+        recent.splice(0, recent.length, ...(fromSnapshot(s.recent) as number[]));
+        reachedAt = fromSnapshot(s.reachedAt) as number | null;
+        recording = fromSnapshot(s.recording) as EpisodeRecord | null;
+        recorded = fromSnapshot(s.recorded) as number;
+      },
+    },
     shapeReward(t) {
-      const p = (pipes[t.envIndex] ??= createSandboxedRewardPipeline(reward, { envId: cfg.env.id, gamma, compiled, copy: t.envIndex, shared }));
+      const p = pipeFor(t.envIndex);
       if (t.episodeStep === 0) {
         p.startEpisode(t.obs, t.resetInfo ?? {});
         if (t.envIndex === 0 && recording === null && recorded < RECORDINGS && t.globalStep >= nextRecordingAt()) {

@@ -21,6 +21,7 @@ void executeRun({
   run: init.run,
   runDir: init.runDir,
   trainerModule: init.trainerModule,
+  resume: init.resume,
   cancelled: () => Atomics.load(cancelFlag, 0) === 1,
   emit: (e: WorkerEvent) => parentPort!.postMessage(e),
 });

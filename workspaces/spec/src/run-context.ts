@@ -20,6 +20,18 @@ export interface RunContext {
   sample(step: number, kind: string, data: unknown): void;
   /** Stores a JSON checkpoint in the run folder (no-op without one). */
   checkpoint(step: number, data: unknown): void;
+  /**
+   * Resume support (absent where a trainer runs outside a run folder, e.g. unit tests): the training
+   * state a resumed run continues from, or null on a fresh start.
+   */
+  readonly resumeFrom?: { step: number; state: unknown } | null;
+  /** True when a resume checkpoint is due: 10 % of the budget or 60 s of wall time since the last one. */
+  checkpointDue?(step: number): boolean;
+  /**
+   * Saves the complete training state at `step`, for resume. Everything the trainer logged so far must
+   * be at steps ≤ `step`, and everything it logs after resuming from it at steps > `step`.
+   */
+  saveResumeState?(step: number, state: unknown): void;
 }
 
 /** Every training entry point has this shape. */

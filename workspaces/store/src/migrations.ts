@@ -67,4 +67,15 @@ export const MIGRATIONS: { version: number; sql: string }[] = [
       ALTER TABLE experiments ADD COLUMN source_json TEXT;
     `,
   },
+  {
+    version: 4,
+    // Leases: a run in flight is held by one process (lease_owner) until lease_until (epoch ms), renewed by
+    // heartbeats; an expired lease means the run is interrupted whatever pids and hostnames say.
+    // cancel_requested lets a process that does not hold the run ask its holder to stop it.
+    sql: `
+      ALTER TABLE runs ADD COLUMN lease_owner TEXT;
+      ALTER TABLE runs ADD COLUMN lease_until REAL;
+      ALTER TABLE runs ADD COLUMN cancel_requested INTEGER NOT NULL DEFAULT 0;
+    `,
+  },
 ];

@@ -1,8 +1,9 @@
 // The workspace: a SQLite index (WAL; the host is its only writer) plus one folder per run.
 // Every metric batch is one transaction, so after a kill -9 each committed batch is intact;
-// runs whose owning process is gone are marked `interrupted` when the workspace is opened.
+// a run in flight holds a lease (heartbeats in the index); when its lease expires it is `interrupted`,
+// found so when the workspace is opened and by every live host's periodic sweep.
 import Database from 'better-sqlite3';
-import { mkdirSync, writeFileSync, appendFileSync, existsSync, readFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync, appendFileSync, existsSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import { hostname, homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
@@ -40,7 +41,43 @@ export function defaultWorkspace(): string {
 }
 
 const now = () => new Date().toISOString();
+
+/** How a store tells time and how long a lease lasts; tests inject a clock instead of sleeping. */
+export interface LeaseOptions {
+  /** Epoch milliseconds. */
+  clock?: () => number;
+  /** How long a heartbeat keeps a run alive. Holders renew every few seconds, well inside it. */
+  leaseMs?: number;
+  /**
+   * For runs executing elsewhere (a Slurm task writing events.jsonl on a shared filesystem): how
+   * recent the last write to the events file must be to count as a heartbeat. Longer than leaseMs
+   * because network filesystems cache file attributes for up to a minute.
+   */
+  remoteLeaseMs?: number;
+}
+
+export const DEFAULT_LEASE_MS = 30_000;
+export const DEFAULT_REMOTE_LEASE_MS = 180_000;
 const newId = (prefix: string) => `${prefix}${randomBytes(4).toString('hex')}`;
+
+/**
+ * Where a pid means something: the host, this boot and this pid namespace (containers sharing a
+ * hostname have their own). A pid is only checked for liveness by a process with the same place.
+ */
+let place: string | undefined;
+function pidPlace(): string {
+  if (place) return place;
+  const read = (f: string, link = false) => {
+    try {
+      return link ? readlinkSync(f) : readFileSync(f, 'utf8').trim();
+    } catch {
+      return '-';
+    }
+  };
+  const boot = process.platform === 'linux' ? read('/proc/sys/kernel/random/boot_id') : '-';
+  const ns = process.platform === 'linux' ? read('/proc/self/ns/pid', true).replace(/\D/g, '') || '-' : '-';
+  return (place = `${hostname()}/${boot.slice(0, 8)}/${ns}`);
+}
 
 function pidAlive(pid: number): boolean {
   try {
@@ -73,16 +110,34 @@ interface RunRow {
   external_id: string | null;
   tags_json: string;
   notes: string;
+  lease_owner: string | null;
+  lease_until: number | null;
+  cancel_requested: number;
 }
+
+/** What cancelling a run from this process did. */
+export type CancelOutcome =
+  | 'held-here' // the caller's executor holds it: cancel it there
+  | 'requested' // another live process holds it: asked through the index
+  | 'cancelled' // nobody holds it (interrupted, or its lease expired): marked cancelled now
+  | 'ended'; // already finished, failed or cancelled
 
 export class RunStore {
   readonly db: Database.Database;
   readonly root: string;
   private metricIds = new Map<string, number>();
   private ridCache = new Map<string, number>();
+  readonly clock: () => number;
+  readonly leaseMs: number;
+  readonly remoteLeaseMs: number;
+  /** This process's lease identity, `place:pid:nonce`: unique even when a pid is reused or a hostname is shared. */
+  readonly owner = `${pidPlace()}:${process.pid}:${randomBytes(4).toString('hex')}`;
 
-  private constructor(root: string) {
+  private constructor(root: string, lease: LeaseOptions) {
     this.root = root;
+    this.clock = lease.clock ?? Date.now;
+    this.leaseMs = lease.leaseMs ?? DEFAULT_LEASE_MS;
+    this.remoteLeaseMs = lease.remoteLeaseMs ?? DEFAULT_REMOTE_LEASE_MS;
     mkdirSync(join(root, 'runs'), { recursive: true });
     // Electron needs a better-sqlite3 binary built for its own ABI; `npm start` builds one and names it here.
     const nativeBinding = process.env.CREDITLAB_SQLITE_BINDING;
@@ -96,8 +151,8 @@ export class RunStore {
   }
 
   /** Opens (creating if needed) a workspace and marks orphaned runs `interrupted`. */
-  static open(root = defaultWorkspace()): RunStore {
-    const store = new RunStore(resolve(root));
+  static open(root = defaultWorkspace(), lease: LeaseOptions = {}): RunStore {
+    const store = new RunStore(resolve(root), lease);
     store.recoverOrphans();
     return store;
   }
@@ -123,20 +178,101 @@ export class RunStore {
     }
   }
 
-  /** Runs left `running`/`queued` by a process that no longer exists were interrupted by a crash or kill. */
-  recoverOrphans(): number {
+  /**
+   * Marks `interrupted` every run in flight whose holder is gone: its lease expired (no heartbeat for
+   * leaseMs), whatever pids and hostnames say. A Slurm task that already started counts as alive while
+   * it keeps writing its events file; one still pending in Slurm's queue is left to the executor that
+   * re-attaches to it. Rows from before leases existed fall back to the pid check on this host.
+   * Returns the ids it marked.
+   */
+  recoverOrphans(): string[] {
     const host = hostname();
+    const t = this.clock();
     const rows = this.db
-      .prepare(`SELECT id, owner_pid, owner_host, executor FROM runs WHERE status IN ('running','queued')`)
-      .all() as { id: string; owner_pid: number | null; owner_host: string | null; executor: string }[];
-    const orphans = rows.filter((r) => r.executor === 'local' && r.owner_host === host && (r.owner_pid === null || !pidAlive(r.owner_pid)));
-    const mark = this.db.prepare(`UPDATE runs SET status='interrupted', ended_at=?, error=COALESCE(error, 'the process running it stopped (crash or kill) before it finished') WHERE id=?`);
+      .prepare(`SELECT id, status, owner_pid, owner_host, executor, lease_owner, lease_until FROM runs WHERE status IN ('running','queued')`)
+      .all() as { id: string; status: RunStatus; owner_pid: number | null; owner_host: string | null; executor: string; lease_owner: string | null; lease_until: number | null }[];
+    const orphans: { id: string; why: string; owner?: string }[] = [];
+    for (const r of rows) {
+      if (r.lease_until === null) {
+        if (r.executor === 'local' && r.owner_host === host && (r.owner_pid === null || !pidAlive(r.owner_pid)))
+          orphans.push({ id: r.id, why: 'the process running it stopped (crash or kill) before it finished' });
+        continue;
+      }
+      // A holder in this very place whose pid is gone has stopped: no need to wait for its lease to run out.
+      const [place, pid] = (r.lease_owner ?? '').split(':');
+      if (r.executor === 'local' && place === pidPlace() && Number(pid) > 0 && !pidAlive(Number(pid))) {
+        orphans.push({ id: r.id, why: `the process running it (pid ${pid}) stopped (crash or kill) before it finished`, owner: r.lease_owner! });
+        continue;
+      }
+      if (r.lease_until >= t) continue;
+      if (r.executor === 'slurm') {
+        if (r.status === 'queued') continue;
+        const beat = this.lastEventWrite(r.id);
+        if (beat !== null && beat + this.remoteLeaseMs >= t) continue;
+      }
+      const since = new Date(r.lease_until - this.leaseMs).toISOString();
+      orphans.push({ id: r.id, why: `its lease expired: no heartbeat from ${r.lease_owner ?? 'its process'} since ${since} (crash, kill, reboot or lost node)` });
+    }
+    // Conditional on the lease seen above: a heartbeat that lands in between keeps the run alive.
+    const mark = this.db.prepare(
+      `UPDATE runs SET status='interrupted', ended_at=?, error=COALESCE(error, ?) WHERE id=? AND status IN ('running','queued') AND (lease_until IS NULL OR lease_until < ? OR lease_owner=?)`,
+    );
+    const marked: string[] = [];
     this.db.transaction(() => {
-      for (const o of orphans) mark.run(now(), o.id);
+      for (const o of orphans) if (mark.run(now(), o.why, o.id, t, o.owner ?? null).changes > 0) marked.push(o.id);
     })();
-    const exps = new Set(orphans.map((o) => this.experimentOf(o.id)));
+    const exps = new Set(marked.map((id) => this.experimentOf(id)));
     for (const e of exps) this.refreshExperimentStatus(e);
-    return orphans.length;
+    return marked;
+  }
+
+  /** When a run's events file (what a cluster task appends to) was last written, epoch ms; null if none. */
+  private lastEventWrite(runId: string): number | null {
+    try {
+      return statSync(join(this.runDir(runId), 'events.jsonl')).mtimeMs;
+    } catch {
+      return null;
+    }
+  }
+
+  /**
+   * Renews this process's leases on `runIds` until `until` (default clock + leaseMs). Returns the runs
+   * it no longer holds (another process marked them interrupted, cancelled or took them over): their
+   * holder must stop them. Also returns the held runs another process asked to cancel, clearing the ask.
+   */
+  renewLeases(runIds: Iterable<string>, until = this.clock() + this.leaseMs): { lost: string[]; cancelRequested: string[] } {
+    const renew = this.db.prepare(`UPDATE runs SET lease_until=MAX(COALESCE(lease_until, 0), ?) WHERE id=? AND lease_owner=? AND status IN ('queued','running')`);
+    const asked = this.db.prepare(`UPDATE runs SET cancel_requested=0 WHERE id=? AND lease_owner=? AND cancel_requested=1`);
+    const lost: string[] = [];
+    const cancelRequested: string[] = [];
+    this.db.transaction(() => {
+      for (const id of runIds) {
+        if (renew.run(until, id, this.owner).changes === 0) lost.push(id);
+        else if (asked.run(id, this.owner).changes > 0) cancelRequested.push(id);
+      }
+    })();
+    return { lost, cancelRequested };
+  }
+
+  /**
+   * Cancel from this process. A run this process holds is its executor's to stop; one a live process
+   * holds is asked through the index (its holder sees the ask at its next heartbeat); one nobody
+   * holds any more (interrupted, or a lease that expired) is marked cancelled here, so it is not
+   * offered for resume.
+   */
+  requestCancel(runId: string): CancelOutcome {
+    this.recoverOrphans();
+    const r = this.db.prepare('SELECT status, lease_owner FROM runs WHERE id=?').get(runId) as { status: RunStatus; lease_owner: string | null } | undefined;
+    if (!r) throw new Error(`no run with id "${runId}"`);
+    if (r.status === 'finished' || r.status === 'failed' || r.status === 'cancelled') return 'ended';
+    if (r.status === 'interrupted') {
+      const changed = this.db.prepare(`UPDATE runs SET status='cancelled', ended_at=COALESCE(ended_at, ?) WHERE id=? AND status='interrupted'`).run(now(), runId).changes;
+      if (changed) this.refreshExperimentStatus(this.experimentOf(runId));
+      return changed ? 'cancelled' : this.requestCancel(runId);
+    }
+    if (r.lease_owner === this.owner) return 'held-here';
+    this.db.prepare(`UPDATE runs SET cancel_requested=1 WHERE id=? AND status IN ('queued','running')`).run(runId);
+    return 'requested';
   }
 
   private experimentOf(runId: string): string {
@@ -151,8 +287,8 @@ export class RunStore {
     const experimentId = newId('e');
     const runIds: string[] = [];
     const insertRun = this.db.prepare(
-      `INSERT INTO runs (id, experiment_id, idx, arm, seed, hash, resolved_json, status, total, owner_host, owner_pid, executor)
-       VALUES (?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?)`,
+      `INSERT INTO runs (id, experiment_id, idx, arm, seed, hash, resolved_json, status, total, owner_host, owner_pid, executor, lease_owner, lease_until)
+       VALUES (?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?)`,
     );
     this.db.transaction(() => {
       this.db
@@ -161,7 +297,7 @@ export class RunStore {
       for (const run of runs) {
         const id = newId('r');
         runIds.push(id);
-        insertRun.run(id, experimentId, run.index, run.arm, run.seed, run.hash, JSON.stringify(run), run.budget.steps, hostname(), process.pid, opts.executor ?? 'local');
+        insertRun.run(id, experimentId, run.index, run.arm, run.seed, run.hash, JSON.stringify(run), run.budget.steps, hostname(), process.pid, opts.executor ?? 'local', this.owner, this.clock() + this.leaseMs);
       }
     })();
     // The run folder makes a run self-contained: resolved spec (with the reward source inside) and its source file.
@@ -177,8 +313,56 @@ export class RunStore {
 
   markRunning(runId: string, info: { backend?: string; externalId?: string } = {}): void {
     this.db
-      .prepare(`UPDATE runs SET status='running', started_at=COALESCE(started_at, ?), backend=COALESCE(?, backend), external_id=COALESCE(?, external_id), owner_host=?, owner_pid=? WHERE id=?`)
-      .run(now(), info.backend ?? null, info.externalId ?? null, hostname(), process.pid, runId);
+      .prepare(
+        `UPDATE runs SET status='running', started_at=COALESCE(started_at, ?), backend=COALESCE(?, backend), external_id=COALESCE(?, external_id), owner_host=?, owner_pid=?, lease_owner=?, lease_until=MAX(COALESCE(lease_until, 0), ?)
+         WHERE id=? AND status IN ('queued','running') AND (lease_owner IS NULL OR lease_owner=?)`,
+      )
+      .run(now(), info.backend ?? null, info.externalId ?? null, hostname(), process.pid, this.owner, this.clock() + this.leaseMs, runId, this.owner);
+  }
+
+  /**
+   * Takes an interrupted run back for this process to continue from its checkpoint at `fromStep` (0:
+   * from scratch): queued again under this process's lease, and everything it logged after that step
+   * removed, since the resumed run logs those steps again. Its final values are recomputed from what
+   * remains. False if the run is no longer interrupted (another process took it first).
+   */
+  reopenForResume(runId: string, fromStep: number): boolean {
+    const rid = this.rid(runId);
+    let ok = false;
+    this.db.transaction(() => {
+      ok =
+        this.db
+          .prepare(
+            `UPDATE runs SET status='queued', ended_at=NULL, error=NULL, error_line=NULL, progress=?, sps=NULL, lease_owner=?, lease_until=?, cancel_requested=0 WHERE id=? AND status='interrupted'`,
+          )
+          .run(fromStep, this.owner, this.clock() + this.leaseMs, runId).changes > 0;
+      if (!ok) return;
+      this.db.prepare('DELETE FROM metrics WHERE rid=? AND step > ?').run(rid, fromStep);
+      this.db.prepare('DELETE FROM samples WHERE rid=? AND step > ?').run(rid, fromStep);
+      this.db.prepare('DELETE FROM final_metrics WHERE rid=?').run(rid);
+      this.db
+        .prepare(
+          `INSERT INTO final_metrics (rid, mid, step, value)
+           SELECT m.rid, m.mid, m.step, m.value FROM metrics m
+           WHERE m.rid=? AND m.rowid = (SELECT m2.rowid FROM metrics m2 WHERE m2.rid=m.rid AND m2.mid=m.mid ORDER BY m2.step DESC, m2.rowid DESC LIMIT 1)`,
+        )
+        .run(rid);
+    })();
+    if (ok) this.refreshExperimentStatus(this.experimentOf(runId));
+    return ok;
+  }
+
+  /**
+   * Takes over the leases of runs in flight that this process now watches (a host re-attaching to
+   * Slurm tasks an earlier host submitted). Returns the ids it holds afterwards.
+   */
+  claimLeases(runIds: readonly string[]): string[] {
+    const claim = this.db.prepare(`UPDATE runs SET lease_owner=?, lease_until=MAX(COALESCE(lease_until, 0), ?) WHERE id=? AND status IN ('queued','running')`);
+    const held: string[] = [];
+    this.db.transaction(() => {
+      for (const id of runIds) if (claim.run(this.owner, this.clock() + this.leaseMs, id).changes > 0) held.push(id);
+    })();
+    return held;
   }
 
   finishRun(runId: string, status: Exclude<RunStatus, 'queued' | 'running'>, error?: { message: string; line?: number | null }): void {

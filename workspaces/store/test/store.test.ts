@@ -92,7 +92,9 @@ test('ids resolve by prefix and experiments by name', () => {
 test('reopening marks runs of a dead process interrupted; live ones are left alone', () => {
   const { dir, store, experimentId, runIds } = fresh();
   store.markRunning(runIds[0]);
-  store.db.prepare('UPDATE runs SET owner_pid=? WHERE id=?').run(2 ** 22 + 12345, runIds[0]);
+  // The holder's pid (in its lease identity, next to host, boot and pid namespace) is gone.
+  const [place] = store.owner.split(':');
+  store.db.prepare('UPDATE runs SET owner_pid=?, lease_owner=? WHERE id=?').run(2 ** 22 + 12345, `${place}:${2 ** 22 + 12345}:dead`, runIds[0]);
   store.close();
   const again = RunStore.open(dir);
   assert.equal(again.getRunSummary(runIds[0]).status, 'interrupted');

@@ -83,6 +83,10 @@ export const normalizeTransform = defineTransform({
         n = step.next;
         return { outcome: 0, dense: step.value };
       },
+      saveState: () => n,
+      loadState(s) {
+        n = s as Normalizer;
+      },
     };
   },
 });

@@ -103,6 +103,10 @@ export const potentialShaping = defineShaping({
         phiS = done ? null : phiNext;
         return f;
       },
+      saveState: () => phiS,
+      loadState(s) {
+        phiS = s as number | null;
+      },
     };
   },
 });

@@ -82,6 +82,13 @@ export class OnlineProcessRefiner {
     this.prev = null;
     this.held = 0;
   }
+  saveState(): { prev: number | null; held: number } {
+    return { prev: this.prev, held: this.held };
+  }
+  loadState(s: { prev: number | null; held: number }): void {
+    this.prev = s.prev;
+    this.held = s.held;
+  }
   push(score: number, last: boolean): number {
     const { method, placement } = this.opts;
     const alpha = this.opts.alpha ?? 1;
@@ -124,6 +131,8 @@ const PAPER = 'Gao et al., "On Designing Effective RL Reward at Training Time fo
 // plays the success reward and passes through.
 const refineDense = (r: OnlineProcessRefiner) => ({
   startEpisode: () => r.reset(),
+  saveState: () => r.saveState(),
+  loadState: (st: unknown) => r.loadState(st as { prev: number | null; held: number }),
   apply: (v: Channels, s: { terminated: boolean; truncated: boolean }): Channels => ({ outcome: v.outcome, dense: r.push(v.dense, s.terminated || s.truncated) }),
 });
 

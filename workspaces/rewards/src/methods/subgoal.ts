@@ -25,10 +25,11 @@ export function subgoalBonus(events: readonly (readonly string[] | undefined)[],
   return events.map((ev) => b(ev ?? []));
 }
 
-function subgoalCounter(opts: SubgoalOptions): (events: readonly string[]) => number {
+/** Counts an episode's subgoal events; `seen` (the subgoals already paid in mode "once") is its state. */
+function subgoalCounter(opts: SubgoalOptions): ((events: readonly string[]) => number) & { seen: Set<string> } {
   const allowed = opts.subgoals ? new Set(opts.subgoals) : null;
   const seen = new Set<string>();
-  return (events) => {
+  return Object.assign((events: readonly string[]) => {
     let n = 0;
     for (const e of events) {
       if (allowed && !allowed.has(e)) continue;
@@ -39,7 +40,7 @@ function subgoalCounter(opts: SubgoalOptions): (events: readonly string[]) => nu
       n++;
     }
     return n * opts.bonus;
-  };
+  }, { seen });
 }
 
 /**
@@ -91,6 +92,11 @@ export const subgoalShaping = defineShaping({
         if (s.t === 0) counter = subgoalCounter(p);
         return counter(s.events);
       },
+      saveState: () => [...counter.seen],
+      loadState(s) {
+        counter = subgoalCounter(p);
+        for (const e of s as string[]) counter.seen.add(e);
+      },
     };
   },
 });
@@ -126,6 +132,13 @@ export const subgoalPotential = defineShaping({
         const before = reached;
         reached += count(s.events);
         return pbrsTerm(p.bonus * before, p.bonus * reached, p.gamma, s.terminated);
+      },
+      saveState: () => ({ seen: [...count.seen], reached }),
+      loadState(s) {
+        const st = s as { seen: string[]; reached: number };
+        reset();
+        for (const e of st.seen) count.seen.add(e);
+        reached = st.reached;
       },
     };
   },

@@ -25,7 +25,7 @@ export interface IngestState {
   final?: WorkerEvent | null;
 }
 
-const KNOWN = new Set(['started', 'metrics', 'progress', 'log', 'sample', 'done', 'failed']);
+const KNOWN = new Set(['started', 'metrics', 'progress', 'log', 'sample', 'heartbeat', 'done', 'failed']);
 /** Bounds the memory of one read; the rest comes on the next read. */
 const CHUNK = 8 * 1024 * 1024;
 
@@ -117,7 +117,8 @@ export class RunTail {
     }
     if (!raw || typeof raw.type !== 'string' || !KNOWN.has(raw.type)) return [];
     const { t: _t, ...rest } = raw;
-    const e = rest as unknown as WorkerEvent;
+    // A heartbeat's time is its content; every other event's `t` is only a trace for people reading the file.
+    const e = (raw.type === 'heartbeat' ? { type: 'heartbeat', t: Number(raw.t) } : rest) as unknown as WorkerEvent;
     const s = this.state;
     switch (e.type) {
       case 'started': {

@@ -1,0 +1,15 @@
+// Which trainers write resume checkpoints. A run of any other trainer that is resumed starts over from
+// step 0, and is reported as restarted, never as resumed.
+import type { ResolvedRun } from '@creditlab/spec';
+
+const RESUMABLE_RL = new Set(['ppo']);
+
+/** Null when the run's trainer resumes from its checkpoints; otherwise why it cannot. */
+export function whyNotResumable(run: ResolvedRun): string | null {
+  if (run.config.kind === 'rlhf') return 'RLHF trainers do not write resume checkpoints yet';
+  if (run.config.kind !== 'rl') return 'an imported run has nothing to execute';
+  const prefix = /^([\w-]+):/.exec(run.config.env.id);
+  if (prefix) return `envs run by the "${prefix[1]}:" provider do not save their state in checkpoints`;
+  const algo = run.config.algo.name;
+  return RESUMABLE_RL.has(algo) ? null : `the ${algo} trainer does not write resume checkpoints yet`;
+}
