@@ -12,13 +12,14 @@ export interface InProcessResult {
   meanReturnLast20: number;
 }
 
-export async function ppoCartpoleInProcess(steps: number, seed = 0): Promise<InProcessResult> {
+export async function ppoCartpoleInProcess(steps: number, seed = 0, envId = 'CartPole-v1'): Promise<InProcessResult> {
+  if (envId.startsWith('gymnasium:')) (await import('@creditlab/gym')).registerGymnasium();
   const { runs } = resolveExperiment({
     version: 1,
     name: 'bench-ppo-inprocess',
     seeds: [seed],
     budget: { steps },
-    base: { kind: 'rl', env: { id: 'CartPole-v1' }, algo: { name: 'ppo' } },
+    base: { kind: 'rl', env: { id: envId }, algo: { name: 'ppo' } },
     arms: [{ name: 'ppo' }],
   });
   const { backend } = await initBackend(process.env.CREDITLAB_BACKEND);
@@ -46,6 +47,6 @@ export async function ppoCartpoleInProcess(steps: number, seed = 0): Promise<InP
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const r = await ppoCartpoleInProcess(Number(process.argv[2] ?? 32768), Number(process.argv[3] ?? 0));
+  const r = await ppoCartpoleInProcess(Number(process.argv[2] ?? 32768), Number(process.argv[3] ?? 0), process.argv[4]);
   console.log(JSON.stringify(r));
 }
