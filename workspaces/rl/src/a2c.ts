@@ -21,7 +21,7 @@ import { fromSnapshot, loadTfState, maybeSaveResume, restoreInto, resumeState, s
 const LOG_EVERY = 100;
 
 export async function trainA2c(ctx: RunContext, opts: TrainOptions = {}): Promise<void> {
-  const { cfg, args, backend, shapeReward, seed, rng } = await beginRlRun(ctx, opts, A2cConfigSchema);
+  const { cfg, args, backend, shapeRewards, seed, rng } = await beginRlRun(ctx, opts, A2cConfigSchema);
 
   const vec = new VectorEnv(cfg.env, args.numEnvs, seed, { log: (m) => ctx.info(m) });
   const agent = new ActorCritic(vec.obsDim, vec.actionSpace, args.hiddenSizes, rng.fork('init'), 'a2c');
@@ -35,7 +35,7 @@ export async function trainA2c(ctx: RunContext, opts: TrainOptions = {}): Promis
     vec,
     agent,
     rng: rng.fork('policy'),
-    shapeReward,
+    shapeRewards,
     gamma: args.gamma,
     bootstrapTruncated: args.bootstrapTruncated,
     globalStep: 0,
