@@ -114,16 +114,17 @@ interface PyResult {
  * Our trainer in a fresh Node process per round, like the reference's fresh Python process: each side pays
  * its own JIT/library warm-up inside the timed region once per round, and neither inherits a warm heap.
  */
-function runOursFresh(seed: number): InProcessResult {
+function runOursFresh(seed: number, envId = 'CartPole-v1', mode?: 'glue' | 'sandbox'): InProcessResult {
   const script = new URL('./lib/ppo-inprocess.ts', import.meta.url).pathname;
-  const r = spawnSync(process.execPath, ['--import', 'tsx', script, String(ppoSteps), String(seed)], { encoding: 'utf8', env: process.env });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', script, String(ppoSteps), String(seed), envId, ...(mode ? [mode] : [])], { encoding: 'utf8', env: process.env });
   if (r.status !== 0) throw new Error(`bench/lib/ppo-inprocess.ts failed (exit ${r.status}): ${r.stderr.slice(-2000)}`);
   return JSON.parse(r.stdout.trim().split('\n').at(-1)!) as InProcessResult;
 }
 
-function runTorchReference(seed: number): PyResult {
+function runTorchReference(seed: number, gymSitePackages?: string): PyResult {
   const script = new URL('./reference/ppo_cartpole.py', import.meta.url).pathname;
-  const r = spawnSync(PYTHON, [script, '--steps', String(ppoSteps), '--seed', String(seed)], { encoding: 'utf8' });
+  const gym = gymSitePackages ? ['--gym', '--extra-path', gymSitePackages] : [];
+  const r = spawnSync(PYTHON, [script, '--steps', String(ppoSteps), '--seed', String(seed), ...gym], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`reference ppo_cartpole.py failed (exit ${r.status}): ${r.stderr.slice(-2000)}`);
   return JSON.parse(r.stdout.trim().split('\n').at(-1)!) as PyResult;
 }
@@ -190,6 +191,68 @@ const BENCHES: Record<string, (backend: string) => Promise<BenchResult>> = {
       : `${ppoSteps} steps, CleanRL CartPole hyperparameters, medians of ${rounds} alternating rounds (ours ${fmt(ours)}, pytorch ${fmt(ref)}; ` +
         `return last 20 ours ${fmt(oursReturn)} vs ${fmt(refReturn)}); ${torchVersion}; ours = the worker's trainer (ALGORITHMS.ppo) in a fresh node process per round, timed around the training call like the reference; load ${load()}`;
     return { name: 'rl-ppo-cartpole', ours: o, reference: r, ratio: r === null ? null : o / r, unit: 'env-steps/s', backend, note };
+  },
+  async 'gym-bridge-cartpole'(backend) {
+    // Ours through the bridge vs the same trainer on the TypeScript port, and the PyTorch reference on
+    // Gymnasium's CartPole in its own process (Debian's torch; gymnasium from the bridge's interpreter,
+    // appended to its path). Also the bridge's own cost per vector step.
+    const { resolvePython } = await import('@creditlab/gym');
+    const { probePython } = await import('@creditlab/gym/python');
+    const probe = probePython();
+    if (!probe.ok) {
+      return { name: 'gym-bridge-cartpole', ours: NaN, reference: null, ratio: null, unit: 'env-steps/s', backend, note: `not run: ${probe.python} (${probe.source}): ${probe.error}` };
+    }
+    const site = spawnSync(resolvePython().python, ['-c', 'import gymnasium, os; print(os.path.dirname(os.path.dirname(gymnasium.__file__)))'], { encoding: 'utf8' }).stdout.trim();
+    const missing = ensureTorch(log);
+    const bridged: number[] = [];
+    const native: number[] = [];
+    const ref: number[] = [];
+    for (let i = 0; i < rounds; i++) {
+      bridged.push(runOursFresh(i, 'gymnasium:CartPole-v1').sps);
+      native.push(runOursFresh(i).sps);
+      if (!missing) ref.push(runTorchReference(i, site).sps);
+      log(`gym-bridge-cartpole round ${i + 1}/${rounds}: bridge ${bridged[i].toFixed(0)}, native ${native[i].toFixed(0)}${missing ? '' : `, pytorch+gymnasium ${ref[i].toFixed(0)}`} env-steps/s (load ${load()})`);
+    }
+    const { bridgeStepCost } = await import('./lib/bridge-step');
+    const cost = bridgeStepCost(5000);
+    const o = median(bridged);
+    const r = missing ? null : median(ref);
+    const fmt = (xs: number[]) => xs.map((x) => x.toFixed(0)).join('/');
+    const note =
+      `${ppoSteps} steps, medians of ${rounds} rounds (bridge ${fmt(bridged)}, native ${fmt(native)}${missing ? `; reference not run: ${missing}` : `, pytorch ${fmt(ref)}`}); ` +
+      `native/bridge wall-time ratio ${(median(native) / o).toFixed(2)} (goal ≤ 2); ` +
+      `vector step (4 copies) ${cost.bridgeUsPerStep.toFixed(0)} µs through the bridge vs ${cost.pythonUsPerStep.toFixed(0)} µs inside Python (overhead ${cost.overheadUsPerStep.toFixed(0)} µs); ` +
+      `Python ${probe.version}, gymnasium ${probe.gymnasium}; load ${load()}`;
+    return { name: 'gym-bridge-cartpole', ours: o, reference: r, ratio: r === null ? null : o / r, unit: 'env-steps/s', backend, note };
+  },
+  async 'reward-sandbox'(backend) {
+    // Both sides train through the worker's reward seam; ours adds a user reward run in its isolate (one
+    // call per vector step). The reward returns 0, so both learn identically (the returns must match).
+    const ours: InProcessResult[] = [];
+    const ref: InProcessResult[] = [];
+    for (let i = 0; i < rounds; i++) {
+      const o = runOursFresh(i, 'CartPole-v1', 'sandbox');
+      ours.push(o);
+      log(`reward-sandbox round ${i + 1}/${rounds}: sandboxed user reward ${o.sps.toFixed(0)} env-steps/s (load ${load()})`);
+      const r = runOursFresh(i, 'CartPole-v1', 'glue');
+      ref.push(r);
+      log(`reward-sandbox round ${i + 1}/${rounds}: no user reward ${r.sps.toFixed(0)} env-steps/s (load ${load()})`);
+      if (o.meanReturnLast20 !== r.meanReturnLast20) throw new Error(`reward-sandbox: the two sides learned differently (${o.meanReturnLast20} vs ${r.meanReturnLast20})`);
+    }
+    const o = median(ours.map((x) => x.sps));
+    const r = median(ref.map((x) => x.sps));
+    const fmt = (xs: InProcessResult[]) => xs.map((x) => x.sps.toFixed(0)).join('/');
+    return {
+      name: 'reward-sandbox',
+      ours: o,
+      reference: r,
+      ratio: o / r,
+      unit: 'env-steps/s',
+      backend,
+      note:
+        `PPO CartPole ${ppoSteps} steps (4 envs), both through the reward seam (rlTrainOptions); ours with a user reward in its isolated-vm isolate, one boundary crossing per vector step; ` +
+        `medians of ${rounds} alternating rounds (ours ${fmt(ours)}, no user reward ${fmt(ref)}); identical returns on both sides; load ${load()}`,
+    };
   },
   async 'ppo-cartpole-1-worker'(backend) {
     const sps = await experimentSps([0], 1);

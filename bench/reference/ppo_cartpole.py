@@ -18,7 +18,8 @@ Differences from CleanRL, all forced by this machine or made to match one Credit
 - No TensorBoard writer (not installed); the logged scalars are still computed with .item() as CleanRL does.
 
 Prints one JSON line: {"steps", "seconds", "sps", "mean_return_last20", "torch", "threads"}.
-Usage: /usr/bin/python3 bench/reference/ppo_cartpole.py [--steps 50000] [--seed 0]
+Usage: /usr/bin/python3 bench/reference/ppo_cartpole.py [--steps 50000] [--seed 0] [--gym [--extra-path SITE]]
+With --gym (the gym-bridge-cartpole benchmark) the env is Gymnasium's CartPole-v1 in this process instead.
 """
 import argparse
 import json
@@ -99,7 +100,31 @@ class ActorCritic(nn.Module):
         return action, dist.log_prob(action), dist.entropy(), self.v(x).squeeze(-1)
 
 
-def train(total_steps, seed):
+class GymCartPole:
+    """Gymnasium's own CartPole-v1 (--gym, for gym-bridge-cartpole): a SyncVectorEnv in SAME_STEP autoreset
+    mode, in this process, behind the same obs()/step() as VecCartPole."""
+
+    def __init__(self, n, seed):
+        import gymnasium as gym
+
+        self.env = gym.make_vec("CartPole-v1", num_envs=n, vectorization_mode="sync",
+                                vector_kwargs={"autoreset_mode": gym.vector.AutoresetMode.SAME_STEP})
+        self._obs, _ = self.env.reset(seed=[seed * 1000 + i for i in range(n)])
+        self.ret = np.zeros(n)
+
+    def obs(self):
+        return self._obs.astype(np.float32)
+
+    def step(self, action):
+        self._obs, reward, term, trunc, _ = self.env.step(action)
+        done = term | trunc
+        self.ret += reward
+        finished = [float(x) for x in self.ret[done]]
+        self.ret[done] = 0.0
+        return self.obs(), reward.astype(np.float32), done, finished
+
+
+def train(total_steps, seed, gym_env=False):
     torch.set_num_threads(1)
     torch.manual_seed(seed)
     np.random.seed(seed)
@@ -109,7 +134,7 @@ def train(total_steps, seed):
     mb_size = batch // n_mb
     iterations = total_steps // batch
 
-    env = VecCartPole(n_envs, seed)
+    env = GymCartPole(n_envs, seed) if gym_env else VecCartPole(n_envs, seed)
     agent = ActorCritic(4, 2)
     opt = torch.optim.Adam(agent.parameters(), lr=lr0, eps=1e-5)
     obs_buf = torch.zeros((n_steps, n_envs, 4))
@@ -202,5 +227,11 @@ if __name__ == "__main__":
     p = argparse.ArgumentParser()
     p.add_argument("--steps", type=int, default=50000)
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--gym", action="store_true", help="Gymnasium's CartPole-v1 instead of the numpy port")
+    p.add_argument("--extra-path", default=None, help="appended to sys.path (a venv's site-packages holding gymnasium)")
     a = p.parse_args()
-    print(json.dumps(train(a.steps, a.seed)))
+    if a.extra_path:
+        import sys
+
+        sys.path.append(a.extra_path)
+    print(json.dumps(train(a.steps, a.seed, a.gym)))

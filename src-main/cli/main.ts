@@ -18,6 +18,8 @@ Usage:
   creditlab import tensorboard LOGDIR | csv FILE [--name NAME] [--group REGEX] [--dry-run] [--json]
         (runs trained elsewhere; --group is a regex on the run's path with named groups arm, seed)
   creditlab env verify FILE.json [--json]
+  creditlab env list [--json] [--workspace DIR]   (built-in ids, and Gymnasium ids when Python has gymnasium)
+  creditlab env setup-python [--workspace DIR] [--python BASE]   (a venv with gymnasium + mujoco in the workspace cache)
   creditlab serve [--port P] [--host H] [--token T] [--workspace DIR]   (token: else $CREDITLAB_TOKEN, else random)
   creditlab doctor [--json] [--repair] [--workspace DIR]   (--repair: rebuild a damaged index from runs/)
   creditlab slurm doctor [--workspace DIR] [--slurm-partition P] [--json]
@@ -44,8 +46,10 @@ const COMMANDS: Record<string, Loader> = {
   slurm: async () => (await import('./commands/slurm')).slurmCommand,
   import: async () => (await import('./commands/import')).importCommand,
   env: async () => async (argv, io) => {
+    if (argv[0] === 'list') return (await import('./commands/env-gym')).envListCommand(argv.slice(1), io);
+    if (argv[0] === 'setup-python') return (await import('./commands/env-gym')).setupPythonCommand(argv.slice(1), io);
     if (argv[0] !== 'verify') {
-      io.err('usage: creditlab env verify FILE.json [--json]');
+      io.err('usage: creditlab env verify FILE.json [--json] | env list [--json] | env setup-python [--python BASE]');
       return EXIT.usage;
     }
     const { envVerifyCommand } = await import('./commands/env-verify');

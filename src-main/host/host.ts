@@ -295,7 +295,19 @@ export class Host implements CreditlabApi {
 
   async editorSupport() {
     const { methodCatalog } = await import('@creditlab/rewards');
-    return { specSchema: experimentJsonSchema(), rewardApiDts: await rewardApiDts(), methods: methodCatalog() as RewardMethodInfo[] };
+    return { specSchema: experimentJsonSchema(await this.envIds()), rewardApiDts: await rewardApiDts(), methods: methodCatalog() as RewardMethodInfo[] };
+  }
+
+  private envIdsPromise: Promise<string[]> | null = null;
+  /** Built-in env ids, then the registered Gymnasium ids if the bridge's Python has gymnasium (asked once). */
+  private envIds(): Promise<string[]> {
+    this.envIdsPromise ??= (async () => {
+      const { ENVS } = await import('@creditlab/envs');
+      const { probePythonAsync } = await import('@creditlab/gym/python');
+      const probe = await probePythonAsync({ cacheDir: join(this.store.root, 'cache'), ids: true, timeoutMs: 30000 });
+      return [...Object.keys(ENVS), ...(probe.ids ?? []).map((id) => `gymnasium:${id}`)];
+    })();
+    return this.envIdsPromise;
   }
 
   async validateSpec(spec: unknown): Promise<ValidationResult> {

@@ -1,4 +1,5 @@
 // `creditlab doctor`: what this machine gives Creditlab. `--repair` rebuilds a damaged workspace index.
+import { join } from 'node:path';
 import { RunStore, WorkspaceIndexError, defaultWorkspace, repairWorkspace } from '@creditlab/store';
 import { Host } from '../../host/host';
 import { parseArgs } from '../args';
@@ -10,8 +11,10 @@ export async function doctorCommand(argv: string[], io: CliIO): Promise<number> 
   const host = new Host({ workspace: flags.workspace as string | undefined, workers: flags.workers as number | undefined });
   try {
     const d = await host.doctor();
+    const { probePython } = await import('@creditlab/gym/python');
+    const py = probePython({ cacheDir: join(d.workspace, 'cache') });
     if (flags.json) {
-      io.out(JSON.stringify(d));
+      io.out(JSON.stringify({ ...d, python: py }));
       return EXIT.ok;
     }
     io.out(`creditlab ${d.version}`);
@@ -20,6 +23,11 @@ export async function doctorCommand(argv: string[], io: CliIO): Promise<number> 
     io.out(`electron    ${d.electron.installed ? 'installed' : `not available: ${d.electron.reason}`}`);
     io.out(`workspace   ${d.workspace}`);
     io.out(`workers     ${d.workers} (cores ${d.cores})`);
+    io.out(
+      `python      ${py.version ? `${py.version} (${py.executable}, from ${py.source})` : `${py.python} (from ${py.source}): ${py.error}`}` +
+        `\ngymnasium   ${py.gymnasium ?? 'not available'}${py.numpy === null ? ' (numpy missing)' : ''}` +
+        `\nmujoco      ${py.mujoco ?? 'not available'}${py.ok ? '' : '  (gymnasium: envs need it: creditlab env setup-python, or CREDITLAB_PYTHON)'}`,
+    );
     return EXIT.ok;
   } finally {
     await host.close();

@@ -140,7 +140,7 @@ test('a missing interpreter fails with a message naming it and where it came fro
   );
 });
 
-test('an interpreter without gymnasium says so', { skip: !hasNumpy || can('python3', 'import gymnasium') ? 'skipped: needs a python3 without gymnasium' : false }, () => {
+test('an interpreter without gymnasium says so', { skip: !can('python3', 'import numpy') || can('python3', 'import gymnasium') ? 'skipped: needs a python3 with numpy and without gymnasium' : false }, () => {
   assert.throws(() => new GymBatchEnv({ id: 'gymnasium:CartPole-v1', python: 'python3' }, 1), /gymnasium is not installed for .*creditlab env setup-python/);
 });
 

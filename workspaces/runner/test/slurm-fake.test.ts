@@ -168,7 +168,10 @@ test('with requeue a node failure restarts the task in its folder and no step is
   const ex = new SlurmExecutor({ ...FAST, requeue: true });
   t.after(() => ex.shutdown());
   const rec = recorder();
-  const jobs = jobsFor(c.dir, ['slow'], 150);
+  // Long enough (10 ms a step) that the node failure lands mid-run even when a loaded machine is slow to
+  // deliver it; with 150 steps the run could finish first and never be requeued.
+  const steps = 1500;
+  const jobs = jobsFor(c.dir, ['slow'], steps);
   ex.submit(jobs, rec.sink);
   await until(() => rec.steps('r0').some((s) => s >= 20), 'some steps');
   const jobId = JSON.parse(readFileSync(join(jobs[0].runDir, 'slurm.json'), 'utf8')).jobId;
@@ -177,7 +180,7 @@ test('with requeue a node failure restarts the task in its folder and no step is
   assert.deepEqual(rec.last('r0'), { type: 'done', cancelled: false });
   assert.equal(rec.of('r0').filter((e) => e.type === 'started').length, 2);
   assert.ok(rec.logs('r0').some((l) => /restarted \(attempt 2\)/.test(l)));
-  assert.deepEqual(rec.steps('r0'), Array.from({ length: 150 }, (_, k) => k + 1));
+  assert.deepEqual(rec.steps('r0'), Array.from({ length: steps }, (_, k) => k + 1));
   assert.match(readFileSync(c.calls().find((x) => x[0] === 'sbatch')![2], 'utf8'), /^#SBATCH --requeue$/m);
 });
 

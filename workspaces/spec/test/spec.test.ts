@@ -119,3 +119,11 @@ test('subgoal shaping on an env without subgoal events fails at validation, nami
   ]);
   resolveExperiment(spec({ id: 'KeyDoor' }, [{ type: 'subgoal', subgoals: ['key_picked'] }]));
 });
+
+test('the JSON Schema offers env ids as completions of base.env.id and arms[].env.id without constraining them', () => {
+  const s = experimentJsonSchema(['CartPole-v1', 'gymnasium:Ant-v5']) as { properties: Record<string, { properties?: Record<string, { properties: { id: { examples: string[]; enum?: unknown } } }>; items?: { properties: Record<string, { properties: { id: { examples: string[] } } }> } }> };
+  assert.deepEqual(s.properties.base.properties!.env.properties.id.examples, ['CartPole-v1', 'gymnasium:Ant-v5']);
+  assert.equal(s.properties.base.properties!.env.properties.id.enum, undefined);
+  assert.deepEqual(s.properties.arms.items!.properties.env.properties.id.examples, ['CartPole-v1', 'gymnasium:Ant-v5']);
+  assert.equal((experimentJsonSchema() as { properties: { base: { properties?: unknown } } }).properties.base.properties, undefined);
+});
