@@ -29,12 +29,15 @@ const config: Configuration = {
     'node_modules/@tensorflow/tfjs-backend-wasm/dist/*.wasm',
     'node_modules/@tensorflow/tfjs-node/**',
     'node_modules/better-sqlite3/**',
+    // The reward sandbox's native addon.
+    'node_modules/isolated-vm/**',
     // The reward sandbox transpiles user code with esbuild, which spawns its platform binary.
     'node_modules/esbuild/**',
     'node_modules/@esbuild/**',
   ],
-  // better-sqlite3 is compiled for Node's ABI by npm; @electron/rebuild recompiles it for Electron's
-  // at packaging time (scripts/dist.mjs puts the Node build back afterwards for the CLI and tests).
+  // better-sqlite3 and isolated-vm are compiled for Node's ABI by npm; @electron/rebuild recompiles them
+  // for Electron's at packaging time (scripts/dist.mjs puts the Node builds back afterwards for the CLI
+  // and tests).
   npmRebuild: true,
   nodeGypRebuild: false,
   buildDependenciesFromSource: false,

@@ -114,9 +114,9 @@ interface PyResult {
  * Our trainer in a fresh Node process per round, like the reference's fresh Python process: each side pays
  * its own JIT/library warm-up inside the timed region once per round, and neither inherits a warm heap.
  */
-function runOursFresh(seed: number, envId = 'CartPole-v1'): InProcessResult {
+function runOursFresh(seed: number, envId = 'CartPole-v1', mode?: 'glue' | 'sandbox'): InProcessResult {
   const script = new URL('./lib/ppo-inprocess.ts', import.meta.url).pathname;
-  const r = spawnSync(process.execPath, ['--import', 'tsx', script, String(ppoSteps), String(seed), envId], { encoding: 'utf8', env: process.env });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', script, String(ppoSteps), String(seed), envId, ...(mode ? [mode] : [])], { encoding: 'utf8', env: process.env });
   if (r.status !== 0) throw new Error(`bench/lib/ppo-inprocess.ts failed (exit ${r.status}): ${r.stderr.slice(-2000)}`);
   return JSON.parse(r.stdout.trim().split('\n').at(-1)!) as InProcessResult;
 }
@@ -224,6 +224,35 @@ const BENCHES: Record<string, (backend: string) => Promise<BenchResult>> = {
       `vector step (4 copies) ${cost.bridgeUsPerStep.toFixed(0)} µs through the bridge vs ${cost.pythonUsPerStep.toFixed(0)} µs inside Python (overhead ${cost.overheadUsPerStep.toFixed(0)} µs); ` +
       `Python ${probe.version}, gymnasium ${probe.gymnasium}; load ${load()}`;
     return { name: 'gym-bridge-cartpole', ours: o, reference: r, ratio: r === null ? null : o / r, unit: 'env-steps/s', backend, note };
+  },
+  async 'reward-sandbox'(backend) {
+    // Both sides train through the worker's reward seam; ours adds a user reward run in its isolate (one
+    // call per vector step). The reward returns 0, so both learn identically (the returns must match).
+    const ours: InProcessResult[] = [];
+    const ref: InProcessResult[] = [];
+    for (let i = 0; i < rounds; i++) {
+      const o = runOursFresh(i, 'CartPole-v1', 'sandbox');
+      ours.push(o);
+      log(`reward-sandbox round ${i + 1}/${rounds}: sandboxed user reward ${o.sps.toFixed(0)} env-steps/s (load ${load()})`);
+      const r = runOursFresh(i, 'CartPole-v1', 'glue');
+      ref.push(r);
+      log(`reward-sandbox round ${i + 1}/${rounds}: no user reward ${r.sps.toFixed(0)} env-steps/s (load ${load()})`);
+      if (o.meanReturnLast20 !== r.meanReturnLast20) throw new Error(`reward-sandbox: the two sides learned differently (${o.meanReturnLast20} vs ${r.meanReturnLast20})`);
+    }
+    const o = median(ours.map((x) => x.sps));
+    const r = median(ref.map((x) => x.sps));
+    const fmt = (xs: InProcessResult[]) => xs.map((x) => x.sps.toFixed(0)).join('/');
+    return {
+      name: 'reward-sandbox',
+      ours: o,
+      reference: r,
+      ratio: o / r,
+      unit: 'env-steps/s',
+      backend,
+      note:
+        `PPO CartPole ${ppoSteps} steps (4 envs), both through the reward seam (rlTrainOptions); ours with a user reward in its isolated-vm isolate, one boundary crossing per vector step; ` +
+        `medians of ${rounds} alternating rounds (ours ${fmt(ours)}, no user reward ${fmt(ref)}); identical returns on both sides; load ${load()}`,
+    };
   },
   async 'ppo-cartpole-1-worker'(backend) {
     const sps = await experimentSps([0], 1);

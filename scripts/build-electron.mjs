@@ -29,7 +29,7 @@ const WORKER_LINES = {
 
 // Native, wasm-carrying or binary-spawning packages stay in node_modules (unpacked where needed by
 // electron.config.ts); @tensorflow/* also loads optional backends by computed names.
-const external = ['electron', 'better-sqlite3', '@tensorflow/*', 'esbuild', 'tsx', 'tsx/*', 'bufferutil', 'utf-8-validate'];
+const external = ['electron', 'better-sqlite3', 'isolated-vm', '@tensorflow/*', 'esbuild', 'tsx', 'tsx/*', 'bufferutil', 'utf-8-validate'];
 
 const banner = `"use strict";
 const __creditlabUrl = require("node:url");

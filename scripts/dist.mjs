@@ -87,11 +87,13 @@ const tmp = mkdtempSync(join(tmpdir(), 'creditlab-dist-'));
 const configFile = join(tmp, 'electron.config.cjs');
 await build({ entryPoints: [join(root, 'electron.config.ts')], outfile: configFile, bundle: false, platform: 'node', format: 'cjs', logLevel: 'warning' });
 
-// npmRebuild recompiles better-sqlite3 in place for Electron's ABI; the CLI, the web host and the
-// tests run on Node's, so its Node build is put back afterwards.
-const nativeFile = join(root, 'node_modules/better-sqlite3/build/Release/better_sqlite3.node');
-const backup = join(tmp, 'better_sqlite3.node');
-if (existsSync(nativeFile)) copyFileSync(nativeFile, backup);
+// npmRebuild recompiles the native packages in place for Electron's ABI; the CLI, the web host and the
+// tests run on Node's, so their Node builds are put back afterwards.
+const natives = ['better-sqlite3/build/Release/better_sqlite3.node', 'isolated-vm/out/isolated_vm.node'].map((rel, i) => ({
+  file: join(root, 'node_modules', rel),
+  backup: join(tmp, `native-${i}.node`),
+}));
+for (const n of natives) if (existsSync(n.file)) copyFileSync(n.file, n.backup);
 
 let status = 1;
 try {
@@ -99,7 +101,7 @@ try {
   const r = spawnSync(process.execPath, [cli, '--config', configFile, '--publish', 'never', ...args], { cwd: root, stdio: 'inherit' });
   status = r.status ?? 1;
 } finally {
-  if (existsSync(backup)) copyFileSync(backup, nativeFile);
+  for (const n of natives) if (existsSync(n.backup)) copyFileSync(n.backup, n.file);
   rmSync(tmp, { recursive: true, force: true });
 }
 if (status !== 0) fail(`electron-builder exited with ${status}; see its output above.`);

@@ -43,38 +43,40 @@ if (!electron.bin && !forceWeb && process.env.CREDITLAB_NO_ELECTRON_DOWNLOAD !==
 }
 
 /**
- * better-sqlite3 in node_modules is built for Node's ABI (the CLI and tests use it); Electron needs its own
- * build. Make one once per Electron version in a cache folder, leaving node_modules untouched.
+ * The native packages in node_modules (better-sqlite3, isolated-vm) are built for Node's ABI (the CLI and
+ * tests use them); Electron needs its own builds. Make one of each once per Electron version in a cache
+ * folder, leaving node_modules untouched: a prebuilt binary for Electron's ABI when one can be fetched,
+ * else a node-gyp build against Electron's headers. Returns the built package folder, or null.
  */
-function electronSqliteBinding() {
+function electronNativeBuild(pkg, builtFile) {
   const electronVersion = JSON.parse(readFileSync(require.resolve('electron/package.json'), 'utf8')).version;
   const cacheDir = join(root, 'node_modules/.cache/creditlab', `electron-${electronVersion}`);
-  const binding = join(cacheDir, 'better_sqlite3.node');
-  if (existsSync(binding)) return binding;
-  console.log(`building better-sqlite3 for Electron ${electronVersion} (once)…`);
-  const src = dirname(require.resolve('better-sqlite3/package.json'));
-  const work = join(cacheDir, 'src');
+  const work = join(cacheDir, pkg);
+  const built = join(work, builtFile);
+  if (existsSync(built)) return work;
+  console.log(`building ${pkg} for Electron ${electronVersion} (once)…`);
+  const src = dirname(require.resolve(`${pkg}/package.json`));
   mkdirSync(cacheDir, { recursive: true });
-  cpSync(src, work, { recursive: true, filter: (p) => !p.includes(`${src}/build`) });
+  cpSync(src, work, { recursive: true, filter: (p) => !p.startsWith(join(src, 'build')) && !p.startsWith(join(src, 'out')) });
   const prebuild = join(dirname(require.resolve('prebuild-install/package.json')), 'bin.js');
   let r = spawnSync(process.execPath, [prebuild, '--runtime', 'electron', '--target', electronVersion], { cwd: work, stdio: 'inherit' });
-  if (r.status !== 0) {
+  if (r.status !== 0 || !existsSync(built)) {
     const gyp = join(dirname(process.execPath), '../lib/node_modules/npm/node_modules/node-gyp/bin/node-gyp.js');
     r = spawnSync(process.execPath, [gyp, 'rebuild', '--release', `--target=${electronVersion}`, '--runtime=electron', '--dist-url=https://electronjs.org/headers'], { cwd: work, stdio: 'inherit' });
   }
-  const built = join(work, 'build/Release/better_sqlite3.node');
-  if (r.status !== 0 || !existsSync(built)) return null;
-  cpSync(built, binding);
-  return binding;
+  return r.status === 0 && existsSync(built) ? work : null;
 }
 
 if (electron.bin) {
-  const sqlite = electronSqliteBinding();
-  if (!sqlite) {
-    console.error('could not build better-sqlite3 for Electron; serving the web UI instead (npm start -- --web)');
+  const sqlite = electronNativeBuild('better-sqlite3', 'build/Release/better_sqlite3.node');
+  // The reward sandbox: isolated-vm's own loader picks out/isolated_vm.node from its package folder.
+  const ivm = electronNativeBuild('isolated-vm', 'out/isolated_vm.node');
+  if (!sqlite || !ivm) {
+    console.error(`could not build ${sqlite ? 'isolated-vm' : 'better-sqlite3'} for Electron; serving the web UI instead (npm start -- --web)`);
     process.exit(1);
   }
-  process.env.CREDITLAB_SQLITE_BINDING = sqlite;
+  process.env.CREDITLAB_SQLITE_BINDING = join(sqlite, 'build/Release/better_sqlite3.node');
+  process.env.CREDITLAB_ISOLATED_VM = ivm;
   const build = spawnSync(process.execPath, [join(root, 'scripts/build-electron.mjs')], { cwd: root, stdio: 'inherit' });
   if (build.status !== 0) process.exit(build.status ?? 1);
   const child = spawn(electron.bin, [root, ...args.filter((a) => a !== '--web')], { stdio: 'inherit' });

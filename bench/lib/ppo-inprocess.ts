@@ -1,9 +1,10 @@
 // PPO on CartPole in this process, through the same trainer the worker runs (ALGORITHMS.ppo with a
 // RunContext that only counts), so the figure is the trainer's own speed without worker start-up or IPC.
 // The bench runs it as a script (one fresh process per round); also the way to profile:
-//   node --cpu-prof --import tsx bench/lib/ppo-inprocess.ts [steps] [seed]
+//   node --cpu-prof --import tsx bench/lib/ppo-inprocess.ts [steps] [seed] [env] [glue|sandbox]
 import { resolveExperiment, type RunContext } from '@creditlab/spec';
 import { ALGORITHMS, initBackend } from '@creditlab/rl';
+import { rlTrainOptions } from '@creditlab/runner/reward-glue';
 
 export interface InProcessResult {
   steps: number;
@@ -12,7 +13,19 @@ export interface InProcessResult {
   meanReturnLast20: number;
 }
 
-export async function ppoCartpoleInProcess(steps: number, seed = 0, envId = 'CartPole-v1'): Promise<InProcessResult> {
+/** reward-sandbox: a user reward that reads the transition and returns 0, so both sides learn identically. */
+export const BENCH_USER_REWARD = 'export default (ctx: RewardContext) => {\n  const a = ctx.nextObs[2];\n  return ctx.terminated ? 0 * a : 0 * a * a;\n};';
+
+/**
+ * `glue`: train through the worker's reward seam (rlTrainOptions: per-copy pipelines, episode metrics),
+ * with the user reward when `userReward` is set; without `glue`, the trainer alone.
+ */
+export async function ppoCartpoleInProcess(
+  steps: number,
+  seed = 0,
+  envId = 'CartPole-v1',
+  opts: { glue?: boolean; userReward?: string } = {},
+): Promise<InProcessResult> {
   if (envId.startsWith('gymnasium:')) (await import('@creditlab/gym')).registerGymnasium();
   const { runs } = resolveExperiment({
     version: 1,
@@ -20,7 +33,7 @@ export async function ppoCartpoleInProcess(steps: number, seed = 0, envId = 'Car
     seeds: [seed],
     budget: { steps },
     base: { kind: 'rl', env: { id: envId }, algo: { name: 'ppo' } },
-    arms: [{ name: 'ppo' }],
+    arms: [{ name: 'ppo', ...(opts.userReward ? { reward: { code: opts.userReward } } : {}) }],
   });
   const { backend } = await initBackend(process.env.CREDITLAB_BACKEND);
   const returns: number[] = [];
@@ -39,14 +52,24 @@ export async function ppoCartpoleInProcess(steps: number, seed = 0, envId = 'Car
     sample() {},
     checkpoint() {},
   };
+  const trainOpts = opts.glue ? rlTrainOptions(runs[0], ctx) : undefined;
   const t0 = performance.now();
-  await ALGORITHMS.ppo(ctx);
+  try {
+    await ALGORITHMS.ppo(ctx, trainOpts);
+  } finally {
+    trainOpts?.dispose();
+  }
   const seconds = (performance.now() - t0) / 1000;
   const last = returns.slice(-20);
   return { steps: lastStep, seconds, sps: lastStep / seconds, meanReturnLast20: last.reduce((a, b) => a + b, 0) / Math.max(1, last.length) };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const r = await ppoCartpoleInProcess(Number(process.argv[2] ?? 32768), Number(process.argv[3] ?? 0), process.argv[4]);
+  // argv[4]: the env id; argv[5]: 'glue' (the reward seam, no user reward) or 'sandbox' (the seam with BENCH_USER_REWARD).
+  const mode = process.argv[5];
+  const r = await ppoCartpoleInProcess(Number(process.argv[2] ?? 32768), Number(process.argv[3] ?? 0), process.argv[4], {
+    glue: mode === 'glue' || mode === 'sandbox',
+    userReward: mode === 'sandbox' ? BENCH_USER_REWARD : undefined,
+  });
   console.log(JSON.stringify(r));
 }

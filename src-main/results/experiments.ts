@@ -50,4 +50,19 @@ export const EXPERIMENTS: Experiment[] = [
       );
     },
   },
+  {
+    // prm-hacking's arms at a reduced budget, stopped early (spec: workspaces/rlhf/results/prm-hacking-reduced.spec.json).
+    preset: 'prm-hacking-reduced',
+    doc: 'workspaces/rlhf/RESULTS.md',
+    tables: [
+      {
+        id: 'prm-hacking-reduced',
+        columns: [
+          { label: 'steps', metric: 'eval/steps_per_solution', at: 'mean-last:2', digits: 2, pairedVs: ['success-only'] },
+          { label: 'accuracy', metric: 'eval/accuracy', at: 'mean-last:2', ci: true, pairedVs: ['success-only', 'prm-first-step-only'] },
+          { label: 'repeat fraction', metric: 'eval/repeat_fraction', at: 'mean-last:2' },
+        ],
+      },
+    ],
+  },
 ];

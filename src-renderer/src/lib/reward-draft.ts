@@ -20,6 +20,7 @@ export function rewardDraft(spec: unknown, code: string, target: RewardTarget, a
     transforms: Array.isArray(merged.transforms) ? merged.transforms : [],
   };
   if (typeof merged.timeoutMs === 'number') draft.timeoutMs = merged.timeoutMs;
+  if (typeof merged.memoryLimitMb === 'number') draft.memoryLimitMb = merged.memoryLimitMb;
   const userCode = target.kind !== 'none' ? code : typeof merged.code === 'string' ? merged.code : undefined;
   if (userCode) {
     draft.code = userCode;

@@ -42,6 +42,7 @@ export const API_ARGS: Record<ApiMethod, z.ZodType<unknown[]>> = {
         shaping: z.array(z.unknown()).max(50).optional(),
         transforms: z.array(z.unknown()).max(50).optional(),
         timeoutMs: z.number().int().positive().max(10_000).optional(),
+        memoryLimitMb: z.number().int().min(16).max(4096).optional(),
       })
       .strict(),
     z.object({ env: z.string().max(100), envParams: z.record(z.string(), z.unknown()), steps: z.array(z.unknown()).max(100_000), resetInfo: z.record(z.string(), z.unknown()), envReturn: z.number() }).passthrough(),

@@ -127,6 +127,7 @@ export interface RewardDraft {
   shaping?: unknown[];
   transforms?: unknown[];
   timeoutMs?: number;
+  memoryLimitMb?: number;
 }
 
 export interface EpisodeScore {

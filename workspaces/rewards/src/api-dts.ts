@@ -11,11 +11,13 @@ export const REWARD_API_DTS = `/**
  * The value you return is ADDED to the env reward (spec: "combine": "add", the default); with
  * "combine": "replace" it becomes the reward. Shaping terms and transforms from the spec come after it.
  * It must be a finite number: NaN, Infinity or anything that is not a number fails the run, as does a
- * thrown error or a call that runs longer than the spec's reward.timeoutMs (default 50 ms).
+ * thrown error, a call that runs longer than the spec's reward.timeoutMs (default 50 ms) or holding more
+ * memory than reward.memoryLimitMb (default 512 MB, typed arrays included).
  *
- * The code runs in an isolated sandbox: no imports, require, process, timers, console, eval or
- * filesystem. Top-level variables persist for the whole run and are shared by the run's env copies; use
- * ctx.state for per-episode memory.
+ * The code runs in a JavaScript engine instance of its own: no imports, require, process, timers,
+ * console, eval, promises or async functions, FinalizationRegistry, WeakRef, SharedArrayBuffer, Atomics,
+ * WebAssembly or filesystem. Top-level variables persist for the whole run and are shared by the run's
+ * env copies; use ctx.state for per-episode memory.
  */
 interface RewardContext {
   /** Env id, e.g. "KeyDoor-v0". */

@@ -9,6 +9,7 @@ export type RewardErrorKind =
   | 'non-finite' // user code returned NaN or ±Infinity
   | 'wrong-type' // user code returned something that is not a number
   | 'timeout' // one call ran longer than the limit
+  | 'memory' // the code held more memory than reward.memoryLimitMb
   | 'missing-field'; // a built-in potential names an info/obs field the env did not provide
 
 export interface RewardErrorDetails {

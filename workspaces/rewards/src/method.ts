@@ -29,8 +29,13 @@ export interface UserRewardModule {
   readonly filename: string;
   readonly hasReward: boolean;
   readonly hasPotential: boolean;
-  /** Calls the default export. Throws RewardError (throw, non-finite, wrong type, timeout). */
+  /** Calls the default export. Throws RewardError (throw, non-finite, wrong type, timeout, memory). */
   reward(input: UserRewardInput): number;
+  /**
+   * Calls the default export once per input, in order, in one crossing of the sandbox boundary (the
+   * copies of one vector step). Throws like `reward`, naming the episode and step of the failing input.
+   */
+  rewardBatch?(inputs: readonly UserRewardInput[]): Float64Array;
   /** Calls the `potential(obs, info)` export. Throws RewardError like `reward`. */
   potential(obs: ArrayLike<number>, info: StepInfo, where: { copy: number; episode: number; step: number }): number;
 }

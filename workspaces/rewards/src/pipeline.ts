@@ -5,7 +5,7 @@
 import type { z } from 'zod';
 import type { StepInfo } from '@creditlab/envs/types';
 import { RewardError } from './errors';
-import type { Channels, ShapingStage, StageContext, StepView, Transition, TransformStage, UserRewardModule } from './method';
+import type { Channels, ShapingStage, StageContext, StepView, Transition, TransformStage, UserRewardInput, UserRewardModule } from './method';
 import { ShapingEntrySchema, TransformEntrySchema, shapingMethod, transformMethod, type ShapingEntryInput, type TransformEntryInput } from './registry';
 
 /** The fields of the spec's `reward` section the pipeline reads (the spec's RewardConfig fits it). */
@@ -39,8 +39,15 @@ export interface RewardPipeline {
   readonly episode: number;
   /** Call after each env reset: potentials need the first state's info. */
   startEpisode(obs: ArrayLike<number>, info: StepInfo): void;
-  /** The reward the algorithm learns from for this transition. Throws RewardError. */
-  step(tr: Transition): number;
+  /** Whether steps call the user's reward function (then `userInput` gives its input). */
+  readonly usesUserReward: boolean;
+  /**
+   * The user function's input for this transition, for callers that score several copies in one batch
+   * (`stepPipelines`); opens the episode if needed. Pass the function's value to `step` next.
+   */
+  userInput(tr: Transition): UserRewardInput;
+  /** The reward the algorithm learns from for this transition. Throws RewardError. `user`: see userInput. */
+  step(tr: Transition, user?: number): number;
   /** Per-stage values of the last step, by metric key. */
   lastStep(): Record<string, number>;
   /** This copy's state (episode counters and sums, each stateful stage's state), JSON-safe, for resume. */
@@ -140,6 +147,15 @@ export function createRewardPipeline(cfg: RewardPipelineConfig | undefined, opts
     started = !!obs;
   };
 
+  const eventsOf = (tr: Transition) => (Array.isArray(tr.info.events) ? (tr.info.events as string[]) : []);
+  const userInputOf = (tr: Transition, events: readonly string[]): UserRewardInput => ({
+    ...tr,
+    envId: opts.envId,
+    events,
+    copy,
+    episode: { index: episode, return: totalReturn, envReturn },
+  });
+
   return {
     keys,
     get episode() {
@@ -152,9 +168,14 @@ export function createRewardPipeline(cfg: RewardPipelineConfig | undefined, opts
         throw asRewardError(err, 'episode start').at(episode, 0);
       }
     },
-    step(tr) {
+    usesUserReward: useUserReward,
+    userInput(tr) {
       if (!open) beginEpisode(null, null);
-      const events = Array.isArray(tr.info.events) ? (tr.info.events as string[]) : [];
+      return userInputOf(tr, eventsOf(tr));
+    },
+    step(tr, given) {
+      if (!open) beginEpisode(null, null);
+      const events = eventsOf(tr);
       const s: StepView = { ...tr, events, episode };
       let k = 0;
       let stage = 'user reward';
@@ -165,7 +186,7 @@ export function createRewardPipeline(cfg: RewardPipelineConfig | undefined, opts
         let base = env;
         let dense = 0;
         if (useUserReward) {
-          const u = user!.reward({ ...tr, envId: opts.envId, events, copy, episode: { index: episode, return: totalReturn, envReturn } });
+          const u = given ?? user!.reward(userInputOf(tr, events));
           last[k++] = u;
           parts.set('user', u);
           if (combine === 'replace') base = 0;
@@ -234,4 +255,25 @@ export function createRewardPipeline(cfg: RewardPipelineConfig | undefined, opts
       return out;
     },
   };
+}
+
+/**
+ * Steps several pipelines (the env copies of one vector step, each with its own transition) and calls the
+ * user's reward function for all of them in one batch: one crossing of the sandbox boundary instead of
+ * one per copy. The same values as stepping each pipeline in turn: a copy's user input depends only on
+ * its own pipeline, and the user calls keep the copies' order. Writes the rewards into `out`.
+ */
+export function stepPipelines(pipes: readonly RewardPipeline[], trs: readonly Transition[], user: UserRewardModule | undefined, out: Float64Array): void {
+  const n = pipes.length;
+  let values: Float64Array | null = null;
+  if (user?.rewardBatch && n > 1 && pipes[0].usesUserReward) {
+    const inputs: UserRewardInput[] = [];
+    for (let i = 0; i < n; i++) inputs.push(pipes[i].userInput(trs[i]));
+    try {
+      values = user.rewardBatch(inputs);
+    } catch (err) {
+      throw asRewardError(err, 'user reward');
+    }
+  }
+  for (let i = 0; i < n; i++) out[i] = pipes[i].step(trs[i], values ? values[i] : undefined);
 }

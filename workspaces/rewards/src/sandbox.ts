@@ -1,17 +1,25 @@
-// User reward code: compiled once per run with esbuild, run in a node:vm context (Node only).
+// User reward code: compiled once per run with esbuild, run in a V8 isolate of its own (isolated-vm).
 //
-// node:vm is not a security boundary by itself: any host-realm object the code can reach (an argument,
-// a `this`, a host error it can catch) leads to the host's Function and from there to `process`. So the
-// code never sees a host object: the context's global is a null-prototype object, every value handed to
-// user code (ctx, obs, info, state) is built inside the context by a driver that is set up before the
-// user's code runs, the host passes the driver only primitives (numbers and a JSON string) and takes
-// back only primitives, and string code generation and wasm are off. `import()` is the one syntax that
-// makes Node throw a host-realm error into the context, so esbuild rewrites it to `require`, which is a
-// stub that throws, and the compiled output is checked for any leftover `import(`.
-// Microtasks queue in the context (microtaskMode "afterEvaluate") and run only inside a guarded call,
-// so a promise callback cannot loop outside the time limit.
-import vm from 'node:vm';
-import { SourceMap } from 'node:module';
+// The boundary. The code runs in a separate V8 isolate, with its own heap, in which no object of the
+// host exists: nothing the code can reach leads to the host's Function, `process` or modules, and an
+// error, a stack trace or a getter in there can only run code of that isolate. The host passes values
+// in as copies (numbers, one JSON string per batch, and a SharedArrayBuffer of Float64 slots that both
+// sides read and write as plain numbers) and takes back only a number or a string. The host never holds
+// a reference to an object of the isolate except the driver's functions, which the driver froze before
+// any user code ran.
+//
+// Every piece of user code runs inside a call the host makes with a time limit. What could run outside
+// one is removed before the user's module loads: promises and async functions (microtasks and unhandled
+// rejections are processed after a call returns; the reward function must be synchronous anyway, and
+// esbuild lowers async syntax to code that needs the global `Promise`, which is replaced by a stub that
+// throws), FinalizationRegistry and WeakRef (their callbacks run whenever the collector decides),
+// SharedArrayBuffer, Atomics and WebAssembly; and string code generation (eval, the Function
+// constructors), which could bring async functions back.
+//
+// Memory: the isolate's limit counts its heap and its array buffers (typed arrays included); going over
+// disposes the isolate and fails the run.
+import type IsolatedVM from 'isolated-vm';
+import { createRequire, SourceMap } from 'node:module';
 import { transformSync, type Message } from 'esbuild';
 import type { StepInfo } from '@creditlab/envs/types';
 import { RewardError, type RewardErrorKind } from './errors';
@@ -22,24 +30,37 @@ import { createRewardPipeline, type RewardPipeline, type RewardPipelineConfig, t
 export { RewardWatchdog, timeoutError, type WatchdogTimeout, type WatchdogPhase } from './watchdog';
 export { REWARD_API_DTS } from './api-dts';
 
+// Electron needs an isolated-vm built for its own ABI: `npm start` builds one and names its folder here
+// (the packaged app has it rebuilt in place).
+const ivm = createRequire(import.meta.url)(process.env.CREDITLAB_ISOLATED_VM ?? 'isolated-vm') as typeof IsolatedVM;
+declare namespace ivm {
+  type Reference<T = Record<string, unknown>> = IsolatedVM.Reference<T>;
+  type Dereference<T> = IsolatedVM.Dereference<T>;
+  type Copy<T> = IsolatedVM.Copy<T>;
+  type Context = IsolatedVM.Context;
+}
+
+export const DEFAULT_MEMORY_LIMIT_MB = 512;
+
 export interface CompileOptions {
   /** Limit for one reward/potential call. Default 50 ms. */
   timeoutMs?: number;
   /** Limit for the module's top-level code. Default max(1000, timeoutMs). */
   initTimeoutMs?: number;
+  /** Memory the isolate may hold (heap and array buffers), MB. Default 512. */
+  memoryLimitMb?: number;
   /**
-   * Worker side of the host's watchdog: calls are stamped and the host terminates the worker when one is
-   * overdue (fast). Without it every call goes through vm's own timeout (about 66 µs per call), and
-   * one case is unsafe: on Node 20, a timeout that fires inside a promise callback while async hooks are
-   * on (AsyncLocalStorage, node:test) aborts the whole process ("async hook stack has become
-   * corrupted"). Runs therefore use the watchdog; the vm timeout is for tools and tests.
+   * The host's watchdog (runs in workers): calls are stamped and the host terminates the worker when one
+   * is overdue by more than its grace period. The isolate's own time limit stops user code first; the
+   * watchdog is the backstop should a call ever fail to return.
    */
   watchdog?: RewardWatchdog;
 }
 
 export interface CompiledReward extends UserRewardModule {
   readonly timeoutMs: number;
-  /** Forgets the module (its context is then garbage once the pipelines using it are). */
+  readonly memoryLimitMb: number;
+  /** Frees the isolate. Calls after this fail. */
   dispose(): void;
 }
 
@@ -48,8 +69,15 @@ export interface Transpiled {
   map: SourceMap;
 }
 
-const HEADER = 16; // io slots before obs/nextObs/action
-const DRAIN_EVERY = 256; // watchdog mode: run queued microtasks every N calls (inside a guarded window)
+const HEADER = 12; // slots per transition before obs/nextObs/action
+/**
+ * Limits are wall-clock: on a loaded machine a thread can be descheduled mid-call, so a call is stopped
+ * once it has run this much longer than its limit (a batch of n calls: n × limit + this). An endless
+ * loop is still stopped within a fraction of a second; an honest call is not failed by the scheduler.
+ */
+const SCHEDULING_GRACE_MS = 200;
+/** The host's watchdog (a backstop) acts only this long after the isolate should have stopped a call. */
+const WATCHDOG_BACKSTOP_MS = 1000;
 
 /** TypeScript/JavaScript → CommonJS. A syntax error becomes a RewardError at file:line:column. */
 export function transpileReward(filename: string, code: string): Transpiled {
@@ -62,8 +90,9 @@ export function transpileReward(filename: string, code: string): Transpiled {
       sourcemap: 'external',
       sourcefile: filename,
       legalComments: 'none',
-      // Dynamic import() would make Node throw a host-realm error into the sandbox: turn it into require().
-      supported: { 'dynamic-import': false },
+      // import() becomes require(), which throws a clear error; async syntax becomes code that calls the
+      // global Promise, which the sandbox replaces (see the header).
+      supported: { 'dynamic-import': false, 'async-await': false, 'async-generator': false, 'for-await': false },
       // Keep imports that are unused or type-only-looking, so every import reaches the throwing require.
       tsconfigRaw: { compilerOptions: { verbatimModuleSyntax: true } },
     });
@@ -84,15 +113,33 @@ export function transpileReward(filename: string, code: string): Transpiled {
   return { js: out.code, map: new SourceMap(JSON.parse(out.map)) };
 }
 
-// The driver runs inside the context. It captures the intrinsics it needs before any user code runs,
-// so user code that replaces globals or prototypes only affects itself.
+// The driver runs inside the isolate. It captures the intrinsics it needs and removes what could run
+// user code outside a timed call before any user code runs, so user code that replaces globals or
+// prototypes only affects itself.
 const DRIVER = String.raw`'use strict';
 (() => {
   const G = globalThis;
   const F64 = Float64Array, parse = JSON.parse, stringify = JSON.stringify, isArray = Array.isArray;
-  const ErrorCtor = Error, Prom = Promise, toStr = String, freeze = Object.freeze;
-  for (const k of ['console', 'SharedArrayBuffer', 'Atomics', 'WebAssembly']) delete G[k];
-  let io = new F64(256);
+  const ErrorCtor = Error, RangeErrorCtor = RangeError, toStr = String, freeze = Object.freeze, defineProperty = Object.defineProperty;
+  const NO_PROMISES = 'promises and async functions are not available in reward code (the reward function must be synchronous)';
+  const noPromise = function Promise() { throw new ErrorCtor(NO_PROMISES); };
+  for (const k of ['resolve', 'reject', 'all', 'allSettled', 'any', 'race', 'withResolvers']) noPromise[k] = noPromise;
+  for (const k of ['console', 'SharedArrayBuffer', 'Atomics', 'WebAssembly', 'FinalizationRegistry', 'WeakRef']) delete G[k];
+  delete Array.fromAsync;
+  defineProperty(G, 'Promise', { value: freeze(noPromise), writable: false, configurable: false, enumerable: false });
+  // isolated-vm lets isolates compile strings; new code could bring back async functions, so every way
+  // to the function constructors and eval leads to a stub.
+  const EvalErrorCtor = EvalError;
+  const NO_EVAL = 'code generation from strings is not available in reward code';
+  const noEval = function Function() { throw new EvalErrorCtor(NO_EVAL); };
+  const noEvalFn = { eval() { throw new EvalErrorCtor(NO_EVAL); } }.eval;
+  const getProto = Object.getPrototypeOf;
+  for (const proto of [Function.prototype, getProto(function* () {}), getProto(async function () {}), getProto(async function* () {})]) {
+    defineProperty(proto, 'constructor', { value: noEval, writable: false, configurable: false, enumerable: false });
+  }
+  defineProperty(G, 'Function', { value: noEval, writable: false, configurable: false, enumerable: false });
+  defineProperty(G, 'eval', { value: noEvalFn, writable: false, configurable: false, enumerable: false });
+  let io = new F64(0);
   let rewardFn = null, potentialFn = null, envName = '';
   const states = [], stateEp = [];
   const importErrors = new WeakSet();
@@ -102,7 +149,6 @@ const DRIVER = String.raw`'use strict';
     const t = typeof v;
     if (t === 'string') return 'a string ' + stringify(v.length > 40 ? v.slice(0, 40) + '…' : v);
     if (t === 'number' || t === 'boolean' || t === 'bigint') return 'a ' + t + ' ' + toStr(v);
-    if (v instanceof Prom) return 'a Promise (the reward function must be synchronous)';
     if (isArray(v)) return 'an array';
     return 'a' + (t === 'object' ? 'n object' : ' ' + t);
   };
@@ -110,6 +156,8 @@ const DRIVER = String.raw`'use strict';
     let kind = 'throw', msg, stack = '';
     try {
       if (importErrors.has(e)) kind = 'import';
+      // What V8 throws when the isolate's allocator refuses an array buffer over the memory limit.
+      if (e instanceof RangeErrorCtor && e.message === 'Array buffer allocation failed') kind = 'memory';
       if (e !== null && (typeof e === 'object' || typeof e === 'function')) {
         const name = toStr(e.name ?? 'Error');
         msg = name + ': ' + toStr(e.message ?? '');
@@ -121,18 +169,16 @@ const DRIVER = String.raw`'use strict';
     }
     return kind + '\n' + msg + '\n' + stack;
   };
-  const result = (v) => (typeof v === 'number' ? v : 'wrong-type\nreturned ' + describe(v) + ', expected a number\n');
+  const wrong = (v) => 'wrong-type\nreturned ' + describe(v) + ', expected a number\n';
   const arr = (off, n) => { const a = new F64(n); for (let i = 0; i < n; i++) a[i] = io[off + i]; return a; };
   const require = (name) => {
     const e = new ErrorCtor('imports are not available in reward code (tried to import ' + stringify(toStr(name)) + ')');
     importErrors.add(e);
     throw e;
   };
-  let pending = null;
   return freeze({
-    grow(n) { io = new F64(n); return io; },
-    io() { return io; },
-    setEnv(e) { envName = e; },
+    setIo(sab) { io = new F64(sab); return 0; },
+    setEnv(e) { envName = e; return 0; },
     init(moduleFn) {
       try {
         const module = { exports: {} };
@@ -147,101 +193,84 @@ const DRIVER = String.raw`'use strict';
         return (rewardFn ? 1 : 0) + (potentialFn ? 2 : 0);
       } catch (e) { return failure(e); }
     },
-    reward(infoJson) {
+    // n transitions laid out from slot 0 (see the host's write()); results go to slots out..out+n-1 and
+    // slot out+n holds the index of the transition being scored (for the host, should the call be stopped).
+    // Returns -1, or 'index\n' + a failure.
+    batch(n, out, infoJson) {
+      const infos = parse(infoJson);
+      let off = 0;
+      for (let i = 0; i < n; i++) {
+        io[out + n] = i;
+        const n0 = io[off + 8], n1 = io[off + 9], na = io[off + 10];
+        const copy = io[off + 4], ep = io[off + 5];
+        const t = io[off];
+        try {
+          if (stateEp[copy] !== ep) { states[copy] = {}; stateEp[copy] = ep; }
+          const info = infos[i];
+          const events = info !== null && typeof info === 'object' && isArray(info.events) ? info.events : [];
+          const o = off + ${HEADER};
+          const ctx = {
+            env: envName, t, obs: arr(o, n0), action: na < 0 ? io[off + 11] : arr(o + n0 + n1, na),
+            nextObs: arr(o + n0, n1), envReward: io[off + 1], terminated: io[off + 2] === 1, truncated: io[off + 3] === 1,
+            events, info, episode: { index: ep, return: io[off + 6], envReturn: io[off + 7] }, state: states[copy],
+          };
+          const v = rewardFn(ctx);
+          if (typeof v !== 'number') return i + '\n' + wrong(v);
+          io[out + i] = v;
+        } catch (e) { return i + '\n' + failure(e); }
+        off += ${HEADER} + n0 + n1 + (na < 0 ? 0 : na);
+      }
+      return -1;
+    },
+    potential(infoJson, out) {
       try {
-        const n0 = io[8], n1 = io[9], na = io[10];
-        const copy = io[4], ep = io[5];
-        if (stateEp[copy] !== ep) { states[copy] = {}; stateEp[copy] = ep; }
-        const info = parse(infoJson);
-        const events = info !== null && isArray(info.events) ? info.events : [];
-        const ctx = {
-          env: envName, t: io[0], obs: arr(${HEADER}, n0), action: na < 0 ? io[11] : arr(${HEADER} + n0 + n1, na),
-          nextObs: arr(${HEADER} + n0, n1), envReward: io[1], terminated: io[2] === 1, truncated: io[3] === 1,
-          events, info, episode: { index: ep, return: io[6], envReturn: io[7] }, state: states[copy],
-        };
-        return result(rewardFn(ctx));
+        const v = potentialFn(arr(${HEADER}, io[8]), parse(infoJson));
+        if (typeof v !== 'number') return wrong(v);
+        io[out] = v;
+        return -1;
       } catch (e) { return failure(e); }
     },
-    describe(e) { return failure(e); },
-    potential(infoJson) {
-      try { return result(potentialFn(arr(${HEADER}, io[8]), parse(infoJson))); } catch (e) { return failure(e); }
-    },
-    // vm-timeout mode: a guarded call must be a script run, so the host arms the call here (primitives
-    // only, no user code runs) and a fixed script calls run().
-    arm(op, arg) { pending = [op, arg]; },
-    run() { const p = pending; pending = null; return p === null ? 'throw\ninternal: nothing armed\n' : this[p[0]](p[1]); },
   });
 })()`;
 
-interface Driver {
-  grow(n: number): Float64Array;
-  io(): Float64Array;
-  setEnv(e: string): void;
-  init(moduleFn: unknown): number | string;
-  reward(infoJson: string): number | string;
-  potential(infoJson: string): number | string;
-  describe(e: unknown): string;
-  arm(op: string, arg: unknown): void;
-}
-
-// A promise rejected inside the sandbox and never handled there reaches Node's process-wide
-// 'unhandledRejection' machinery, outside any guarded call, with no file or line, and by default it ends
-// the thread. Installing a process listener here would change that default for the whole worker and
-// still not silence the runner's or node:test's own listeners, so the runner's worker asks us instead:
-// `claimUnhandledRejection(reason, promise)` recognises our contexts' promises (by their Promise
-// prototype), returns the run's RewardError with file and line, and the module's next call throws it.
-interface Live {
-  promiseProto: unknown;
-  reject(reason: unknown): RewardError;
-}
-const live = new Set<Live>();
-
-/** For the worker's process.on('unhandledRejection'): the RewardError if the promise came from reward code, else null. */
-export function claimUnhandledRejection(reason: unknown, promise: Promise<unknown>): RewardError | null {
-  const proto = Object.getPrototypeOf(promise);
-  for (const x of live) if (x.promiseProto === proto) return x.reject(reason);
-  return null;
+interface Where {
+  phase: 'init' | 'reward' | 'potential';
+  copy: number;
+  episode: number;
+  step: number;
 }
 
 const typedToArray = (_k: string, v: unknown) => (ArrayBuffer.isView(v) ? Array.from(v as unknown as ArrayLike<number>) : v);
 
-/** Compiles the user's module once and returns the functions the reward pipeline calls. */
+/** Compiles the user's module once, in its own isolate, and returns the functions the reward pipeline calls. */
 export function compileRewardModule(source: { filename: string; code: string }, opts: CompileOptions = {}): CompiledReward {
   const { filename } = source;
   const timeoutMs = opts.timeoutMs ?? 50;
   const initTimeoutMs = opts.initTimeoutMs ?? Math.max(1000, timeoutMs);
+  const memoryLimitMb = opts.memoryLimitMb ?? DEFAULT_MEMORY_LIMIT_MB;
   const { js, map } = transpileReward(filename, source.code);
   const wd = opts.watchdog;
 
-  const context = vm.createContext(Object.create(null), {
-    name: `reward ${filename}`,
-    codeGeneration: { strings: false, wasm: false },
-    microtaskMode: 'afterEvaluate',
-  });
-  let envId = '';
-  const driverScript = new vm.Script(DRIVER, { filename: 'creditlab:sandbox' });
-  const driver = driverScript.runInContext(context) as Driver;
-  const callScript = new vm.Script('__creditlabDriver.run()', { filename: 'creditlab:sandbox' });
-  const drainScript = new vm.Script('undefined', { filename: 'creditlab:sandbox' });
-  vm.runInContext('(d) => Object.defineProperty(globalThis, "__creditlabDriver", { value: d })', context)(driver);
-  // The host never reads a property of a context object (user code may have put getters on typed-array
-  // prototypes, which would then run outside the time limit), so it tracks io's capacity itself.
-  const promiseProto = vm.runInContext('Promise.prototype', context) as unknown;
-  let io = driver.io();
-  let cap = 256;
-
-  const moduleScript = new vm.Script(`(function (exports, require, module) {\n${js}\n})`, { filename, lineOffset: -1 });
-  const moduleFn = moduleScript.runInContext(context) as unknown;
-
+  const isolate = new ivm.Isolate({ memoryLimit: memoryLimitMb });
+  let dead: RewardError | null = null;
+  const dispose = () => {
+    if (!isolate.isDisposed) isolate.dispose();
+  };
   const locate = (stack: string): { line?: number; column?: number } => {
     const esc = filename.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-    const m = new RegExp(`${esc}:(\\d+):(\\d+)`).exec(stack);
-    if (!m) return {};
-    const entry = map.findEntry(Number(m[1]) - 1, Number(m[2]) - 1) as { originalLine?: number; originalColumn?: number };
-    return entry.originalLine === undefined ? {} : { line: entry.originalLine + 1, column: (entry.originalColumn ?? 0) + 1 };
+    const re = new RegExp(`${esc}:(\\d+):(\\d+)`, 'g');
+    // The first frame that maps into the user's source (esbuild's helpers have no original position).
+    for (let m = re.exec(stack); m; m = re.exec(stack)) {
+      const entry = map.findEntry(Number(m[1]) - 1, Number(m[2]) - 1) as { originalLine?: number; originalColumn?: number };
+      if (entry.originalLine !== undefined) return { line: entry.originalLine + 1, column: (entry.originalColumn ?? 0) + 1 };
+    }
+    return {};
   };
+  const memoryError = (where: { episode?: number; step?: number }) =>
+    new RewardError(`the reward code used more than its memory limit of ${memoryLimitMb} MB (reward.memoryLimitMb)`, { kind: 'memory', filename, ...where });
   const fail = (res: string, what: string, where: { episode?: number; step?: number }): RewardError => {
     const [kind, msg, ...stack] = res.split('\n');
+    if (kind === 'memory') return memoryError(where);
     const verb = kind === 'throw' && !what.endsWith(':') ? 'threw ' : '';
     return new RewardError(`${what} ${verb}${msg}`, {
       kind: kind as RewardErrorKind,
@@ -251,113 +280,157 @@ export function compileRewardModule(source: { filename: string; code: string }, 
     });
   };
 
-  let calls = 0;
-  const guarded = (op: 'init' | 'reward' | 'potential' | 'describe', arg: unknown, copy: number, episode: number, step: number): number | string => {
-    const limit = op === 'init' ? initTimeoutMs : timeoutMs;
-    const phase = op === 'describe' ? 'reward' : op;
-    if (wd) {
-      wd.begin(limit, phase, copy, episode, step);
-      try {
-        const r = op === 'init' ? driver.init(arg) : op === 'describe' ? driver.describe(arg) : driver[op](arg as string);
-        if (++calls % DRAIN_EVERY === 0) drainScript.runInContext(context);
-        return r;
-      } finally {
-        wd.end();
-      }
-    }
-    driver.arm(op, arg);
+  // One call into the isolate. Only primitives come back; anything else means the driver was subverted,
+  // and is not touched. A timeout or the memory limit ends the module for good.
+  const call = (
+    fn: ivm.Reference,
+    args: (string | number | ivm.Dereference<unknown> | ivm.Copy<unknown>)[],
+    limit: number,
+    start: Where,
+    /** Where the call was when it was stopped (a batch reports the transition it had reached). */
+    reached: () => Where = () => start,
+  ): number | string => {
+    if (dead) throw dead;
+    wd?.begin(limit + WATCHDOG_BACKSTOP_MS, start.phase, start.copy, start.episode, start.step);
+    let r: unknown;
     try {
-      return callScript.runInContext(context, { timeout: limit }) as number | string;
+      r = fn.applySync(undefined, args as never[], { timeout: limit });
     } catch (e) {
-      if ((e as { code?: string }).code === 'ERR_SCRIPT_EXECUTION_TIMEOUT') {
-        throw timeoutError({ phase, copy, episode, step, limitMs: limit, elapsedMs: limit }, filename);
+      const message = e instanceof Error ? e.message : String(e);
+      const where = reached();
+      const at = where.phase === 'init' ? {} : { episode: where.episode, step: where.step };
+      if (/timed out/i.test(message)) {
+        const limitMs = where.phase === 'init' ? initTimeoutMs : timeoutMs;
+        dead = timeoutError({ phase: where.phase, copy: where.copy, episode: where.episode, step: where.step, limitMs, elapsedMs: limit }, filename);
+      } else if (/memory limit|disposed/i.test(message)) {
+        dead = memoryError(at);
+      } else {
+        dead = new RewardError(`the sandbox failed: ${message}`, { kind: 'throw', filename, ...at });
       }
-      throw e;
+      dispose();
+      throw dead;
+    } finally {
+      wd?.end();
     }
-  };
-  // Only primitives cross back: anything else means the driver was subverted, and is not touched.
-  const checkPrimitive = (r: unknown): number | string => {
     if (typeof r === 'number' || typeof r === 'string') return r;
-    throw new RewardError('internal: the sandbox returned a non-primitive', { kind: 'throw', filename });
+    dead = new RewardError('internal: the sandbox returned a non-primitive', { kind: 'throw', filename });
+    dispose();
+    throw dead;
   };
 
-  const initRes = checkPrimitive(guarded('init', moduleFn, 0, 0, 0));
-  if (typeof initRes === 'string') throw fail(initRes, 'loading the module:', {});
+  let context: ivm.Context;
+  let fns: { setIo: ivm.Reference; setEnv: ivm.Reference; init: ivm.Reference; batch: ivm.Reference; potential: ivm.Reference };
+  let moduleFn: ivm.Reference;
+  try {
+    context = isolate.createContextSync();
+    const driver = isolate.compileScriptSync(DRIVER, { filename: 'creditlab:sandbox' }).runSync(context, { reference: true }) as ivm.Reference;
+    const get = (k: string) => driver.getSync(k, { reference: true }) as ivm.Reference;
+    fns = { setIo: get('setIo'), setEnv: get('setEnv'), init: get('init'), batch: get('batch'), potential: get('potential') };
+    // Compiling evaluates nothing of the user's: the script is one function expression.
+    moduleFn = isolate
+      .compileScriptSync(`(function (exports, require, module) {\n${js}\n})`, { filename, lineOffset: -1 })
+      .runSync(context, { reference: true }) as ivm.Reference;
+  } catch (e) {
+    dispose();
+    const m = (e as Error).message ?? String(e);
+    if (e instanceof SyntaxError || /SyntaxError/.test(m)) throw new RewardError(`syntax error: ${m}`, { kind: 'compile', filename });
+    throw new RewardError(`the sandbox could not start: ${m}`, { kind: 'throw', filename });
+  }
+
+  let cap = 0;
+  let io: Float64Array<ArrayBufferLike> = new Float64Array(0);
+  const ensure = (n: number) => {
+    if (cap >= n) return;
+    cap = Math.max(n, cap * 2, 256);
+    const sab = new SharedArrayBuffer(cap * 8);
+    io = new Float64Array(sab);
+    call(fns.setIo, [new ivm.ExternalCopy(sab).copyInto({ release: true })], timeoutMs + SCHEDULING_GRACE_MS, { phase: 'reward', copy: 0, episode: 0, step: 0 });
+  };
+  ensure(256);
+
+  const initRes = call(fns.init, [moduleFn.derefInto({ release: true })], initTimeoutMs + SCHEDULING_GRACE_MS, { phase: 'init', copy: 0, episode: 0, step: 0 });
+  if (typeof initRes === 'string') {
+    dispose();
+    throw fail(initRes, 'loading the module:', {});
+  }
   const hasReward = (initRes & 1) !== 0;
   const hasPotential = (initRes & 2) !== 0;
 
-  let pending: RewardError | null = null;
-  const rejection: Live = {
-    promiseProto,
-    reject(reason) {
-      if (pending) return pending;
-      let d: number | string;
-      try {
-        d = checkPrimitive(guarded('describe', reason, 0, 0, 0));
-      } catch (e) {
-        d = e instanceof RewardError ? `throw\n${e.detail}\n` : 'throw\nan error that cannot be described\n';
-      }
-      return (pending = fail(String(d), 'a promise in the reward code was rejected and not handled:', {}));
-    },
-  };
-  live.add(rejection);
-  const throwPending = () => {
-    if (pending) throw pending;
-  };
-
-  const ensure = (n: number) => {
-    if (cap < n) io = driver.grow((cap = Math.max(n, cap * 2)));
-  };
+  let envId = '';
   const put = (off: number, a: ArrayLike<number>) => {
     for (let i = 0; i < a.length; i++) io[off + i] = a[i];
   };
-  const finite = (r: number | string, what: string, where: { episode: number; step: number }): number => {
-    if (typeof r === 'string') throw fail(r, what, where);
+  const size = (x: UserRewardInput) => HEADER + x.obs.length + x.nextObs.length + (typeof x.action === 'number' ? 0 : x.action.length);
+  const write = (off: number, x: UserRewardInput): number => {
+    const na = typeof x.action === 'number' ? -1 : x.action.length;
+    io[off] = x.t;
+    io[off + 1] = x.envReward;
+    io[off + 2] = x.terminated ? 1 : 0;
+    io[off + 3] = x.truncated ? 1 : 0;
+    io[off + 4] = x.copy;
+    io[off + 5] = x.episode.index;
+    io[off + 6] = x.episode.return;
+    io[off + 7] = x.episode.envReturn;
+    io[off + 8] = x.obs.length;
+    io[off + 9] = x.nextObs.length;
+    io[off + 10] = na;
+    io[off + 11] = typeof x.action === 'number' ? x.action : 0;
+    const o = off + HEADER;
+    put(o, x.obs);
+    put(o + x.obs.length, x.nextObs);
+    if (typeof x.action !== 'number') put(o + x.obs.length + x.nextObs.length, x.action);
+    return o + x.obs.length + x.nextObs.length + Math.max(na, 0);
+  };
+  const finite = (r: number, what: string, where: { episode: number; step: number }): number => {
     if (!Number.isFinite(r)) throw new RewardError(`${what} returned ${r}, expected a finite number`, { kind: 'non-finite', filename, ...where });
     return r;
+  };
+
+  const rewardBatch = (xs: readonly UserRewardInput[]): Float64Array => {
+    if (!hasReward) throw new RewardError('the module has no default export', { kind: 'config', filename });
+    const n = xs.length;
+    const out = new Float64Array(n);
+    if (n === 0) return out;
+    if (xs[0].envId !== envId) {
+      envId = xs[0].envId;
+      call(fns.setEnv, [envId], timeoutMs + SCHEDULING_GRACE_MS, { phase: 'reward', copy: 0, episode: 0, step: 0 });
+    }
+    let total = n + 1;
+    for (const x of xs) total += size(x);
+    ensure(total);
+    let off = 0;
+    for (const x of xs) off = write(off, x);
+    const infos = '[' + xs.map((x) => JSON.stringify(x.info, typedToArray) ?? 'null').join(',') + ']';
+    const at = (x: UserRewardInput): Where => ({ phase: 'reward', copy: x.copy, episode: x.episode.index, step: x.t });
+    io[off + n] = 0;
+    const res = call(fns.batch, [n, off, infos], timeoutMs * n + SCHEDULING_GRACE_MS, at(xs[0]), () => at(xs[Math.min(n - 1, Math.max(0, io[off + n] | 0))]));
+    if (typeof res === 'string') {
+      const nl = res.indexOf('\n');
+      const x = xs[Number(res.slice(0, nl))];
+      throw fail(res.slice(nl + 1), 'the reward function', { episode: x.episode.index, step: x.t });
+    }
+    for (let i = 0; i < n; i++) out[i] = finite(io[off + i], 'the reward function', { episode: xs[i].episode.index, step: xs[i].t });
+    return out;
   };
 
   return {
     filename,
     timeoutMs,
-    dispose: () => void live.delete(rejection),
+    memoryLimitMb,
+    dispose,
     hasReward,
     hasPotential,
-    reward(x: UserRewardInput): number {
-      throwPending();
-      if (!hasReward) throw new RewardError('the module has no default export', { kind: 'config', filename });
-      if (x.envId !== envId) {
-        envId = x.envId;
-        driver.setEnv(envId);
-      }
-      const na = typeof x.action === 'number' ? -1 : x.action.length;
-      ensure(HEADER + x.obs.length + x.nextObs.length + Math.max(na, 0));
-      io[0] = x.t;
-      io[1] = x.envReward;
-      io[2] = x.terminated ? 1 : 0;
-      io[3] = x.truncated ? 1 : 0;
-      io[4] = x.copy;
-      io[5] = x.episode.index;
-      io[6] = x.episode.return;
-      io[7] = x.episode.envReturn;
-      io[8] = x.obs.length;
-      io[9] = x.nextObs.length;
-      io[10] = na;
-      io[11] = typeof x.action === 'number' ? x.action : 0;
-      put(HEADER, x.obs);
-      put(HEADER + x.obs.length, x.nextObs);
-      if (typeof x.action !== 'number') put(HEADER + x.obs.length + x.nextObs.length, x.action);
-      const res = checkPrimitive(guarded('reward', JSON.stringify(x.info, typedToArray) ?? 'null', x.copy, x.episode.index, x.t));
-      return finite(res, 'the reward function', { episode: x.episode.index, step: x.t });
-    },
+    rewardBatch,
+    reward: (x: UserRewardInput): number => rewardBatch([x])[0],
     potential(obs: ArrayLike<number>, info: StepInfo, where: { copy: number; episode: number; step: number }): number {
-      throwPending();
       if (!hasPotential) throw new RewardError('the module does not export potential(obs, info)', { kind: 'config', filename });
-      ensure(HEADER + obs.length);
+      ensure(HEADER + obs.length + 1);
       io[8] = obs.length;
       put(HEADER, obs);
-      const res = checkPrimitive(guarded('potential', JSON.stringify(info, typedToArray) ?? 'null', where.copy, where.episode, where.step));
-      return finite(res, 'potential()', { episode: where.episode, step: where.step });
+      const out = HEADER + obs.length;
+      const res = call(fns.potential, [JSON.stringify(info, typedToArray) ?? 'null', out], timeoutMs + SCHEDULING_GRACE_MS, { phase: 'potential', ...where });
+      if (typeof res === 'string') throw fail(res, 'potential()', { episode: where.episode, step: where.step });
+      return finite(io[out], 'potential()', { episode: where.episode, step: where.step });
     },
   };
 }
@@ -368,14 +441,14 @@ export function compileRewardModule(source: { filename: string; code: string }, 
  * compile it (one module per call).
  */
 export function createSandboxedRewardPipeline(
-  cfg: (RewardPipelineConfig & { timeoutMs?: number }) | undefined,
+  cfg: (RewardPipelineConfig & { timeoutMs?: number; memoryLimitMb?: number }) | undefined,
   opts: Omit<RewardPipelineOptions, 'user'> & { compiled?: CompiledReward; watchdog?: RewardWatchdog },
 ): RewardPipeline {
   let user = opts.compiled;
   if (!user && cfg) {
     const source = cfg.source ?? (cfg.code ? { filename: 'reward.ts', code: cfg.code } : undefined);
     if (cfg.file && !source) throw new RewardError(`reward file ${cfg.file} was not inlined into the resolved run`, { kind: 'config' });
-    if (source) user = compileRewardModule(source, { timeoutMs: cfg.timeoutMs, watchdog: opts.watchdog });
+    if (source) user = compileRewardModule(source, { timeoutMs: cfg.timeoutMs, memoryLimitMb: cfg.memoryLimitMb, watchdog: opts.watchdog });
   }
   return createRewardPipeline(cfg, { ...opts, user });
 }

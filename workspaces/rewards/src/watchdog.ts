@@ -1,14 +1,9 @@
-// A per-call time limit for user reward code, enforced from another thread.
+// A backstop for the per-call time limit of user reward code, enforced from another thread.
 //
-// Why not vm's own `timeout` option: measured on Node 20.20 (2-core box, 20,000 calls of a trivial
-// function in a vm context), a direct call costs 0.03 µs, a direct call plus a start-time stamp into
-// a SharedArrayBuffer 0.07–0.2 µs, `script.runInContext(ctx)` 1.0 µs, and `script.runInContext(ctx,
-// { timeout })` 66 µs, because Node starts a watchdog thread for every timed call. At 66 µs a 1M-step run
-// would spend over a minute in timers alone, so the worker stamps the start of each call here and the
-// host thread, which polls the stamps, terminates the worker when one call is overdue. Terminating a
-// worker interrupts any JS, including `while (true) {}`, so this is as reliable as vm's timeout; it
-// fails the whole run, which is what a timed-out reward must do anyway. vm's timeout remains the
-// in-process fallback (tests, a run without a worker).
+// The isolate that runs user code stops a call that overruns its limit by itself (see sandbox.ts). The
+// worker also stamps the start of each call here, and the host thread, which polls the stamps,
+// terminates the worker if a call is ever overdue by more than its limit plus the pool's grace: should
+// a call fail to return for a reason the isolate does not see, the run still fails instead of hanging.
 //
 // Layout (Float64): [0] start time in ms (0 = no call running), [1] limit in ms, [2] phase,
 // [3] copy, [4] episode, [5] step. The start time is written last and cleared first, so a host that

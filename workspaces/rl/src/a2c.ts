@@ -15,12 +15,13 @@ import { beginRlRun, collectRollout, computeGae, RolloutBuffer, yieldToEventLoop
 import { Evaluator } from './evaluate';
 import type { TrainOptions } from './shaping';
 import { VectorEnv } from './vec-env';
+import { fromSnapshot, loadTfState, maybeSaveResume, restoreInto, resumeState, saveTfState, type TfState } from './resume';
 
 /** Loss metrics are logged every this many updates (an update is only numEnvs × numSteps env steps). */
 const LOG_EVERY = 100;
 
 export async function trainA2c(ctx: RunContext, opts: TrainOptions = {}): Promise<void> {
-  const { cfg, args, backend, shapeReward, seed, rng } = await beginRlRun(ctx, opts, A2cConfigSchema);
+  const { cfg, args, backend, shapeRewards, seed, rng } = await beginRlRun(ctx, opts, A2cConfigSchema);
 
   const vec = new VectorEnv(cfg.env, args.numEnvs, seed, { log: (m) => ctx.info(m) });
   const agent = new ActorCritic(vec.obsDim, vec.actionSpace, args.hiddenSizes, rng.fork('init'), 'a2c');
@@ -34,7 +35,7 @@ export async function trainA2c(ctx: RunContext, opts: TrainOptions = {}): Promis
     vec,
     agent,
     rng: rng.fork('policy'),
-    shapeReward,
+    shapeRewards,
     gamma: args.gamma,
     bootstrapTruncated: args.bootstrapTruncated,
     globalStep: 0,
@@ -43,11 +44,36 @@ export async function trainA2c(ctx: RunContext, opts: TrainOptions = {}): Promis
   const D = vec.obsDim;
   const W = buf.actWidth;
   const evaluator = new Evaluator(ctx, cfg);
-  const evalPolicy = agent.batchPolicy(rng.fork('eval-policy'));
+  const evalRng = rng.fork('eval-policy');
+  const evalPolicy = agent.batchPolicy(evalRng);
+
+  // Resume: weights and RMSprop's running squares, generators, envs, the reward pipeline, counters.
+  const saveState = async (iteration: number) => ({
+    algo: 'a2c',
+    iteration,
+    globalStep: state.globalStep,
+    vec,
+    rngs: { policy: state.rng, evalPolicy: evalRng },
+    evaluator: evaluator.saveState(),
+    tf: await saveTfState([...agent.vars, ...squareAvg], null),
+    reward: opts.rewardState?.save() ?? null,
+  });
+  let firstIteration = 1;
+  const saved = resumeState(ctx, 'a2c');
+  if (saved) {
+    restoreInto(vec, saved.vec);
+    restoreInto({ policy: state.rng, evalPolicy: evalRng }, saved.rngs);
+    evaluator.loadState(fromSnapshot(saved.evaluator) as number);
+    await loadTfState([...agent.vars, ...squareAvg], null, fromSnapshot(saved.tf) as TfState);
+    if (saved.reward !== null) opts.rewardState?.load(saved.reward);
+    state.globalStep = fromSnapshot(saved.globalStep) as number;
+    firstIteration = (fromSnapshot(saved.iteration) as number) + 1;
+  }
+  const startStep = state.globalStep;
   const start = performance.now();
 
   try {
-    for (let iteration = 1; iteration <= numIterations; iteration++) {
+    for (let iteration = firstIteration; iteration <= numIterations; iteration++) {
       if (ctx.cancelled()) {
         ctx.info(`a2c: cancelled at step ${state.globalStep}`);
         return;
@@ -102,12 +128,13 @@ export async function trainA2c(ctx: RunContext, opts: TrainOptions = {}): Promis
             'losses/value_loss': stats[1],
             'losses/entropy': stats[2],
             'losses/explained_variance': explainedVariance(buf.values, returns),
-            'charts/SPS': state.globalStep / ((performance.now() - start) / 1000),
+            'charts/SPS': (state.globalStep - startStep) / ((performance.now() - start) / 1000),
           }),
         );
       }
       ctx.progress(state.globalStep);
       evaluator.maybeRun(state.globalStep, evalPolicy);
+      await maybeSaveResume(ctx, state.globalStep, iteration === numIterations, () => saveState(iteration));
       if (iteration % 10 === 0) await yieldToEventLoop();
     }
     ctx.checkpoint(state.globalStep, {

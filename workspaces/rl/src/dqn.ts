@@ -16,6 +16,7 @@ import { beginRlRun, yieldToEventLoop } from './ppo';
 import { Evaluator } from './evaluate';
 import type { TrainOptions } from './shaping';
 import { VectorEnv, transitionOf } from './vec-env';
+import { fromSnapshot, loadTfState, maybeSaveResume, restoreInto, resumeState, saveTfState, type TfState } from './resume';
 
 /** Metrics are logged every this many env steps, as CleanRL (every 100 global steps). */
 const LOG_EVERY = 100;
@@ -125,10 +126,38 @@ export async function trainDqn(ctx: RunContext, opts: TrainOptions = {}): Promis
       !greedy && evalRng.next() < args.endE ? evalRng.int(nActions) : argmax(q, e * nActions, nActions),
     );
   };
+
+  // Resume: both networks and Adam's state, the replay buffer, generators, envs, the reward pipeline, counters.
+  let it = 0;
+  const saveState = async () => ({
+    algo: 'dqn',
+    it,
+    globalStep,
+    counters: { lastLog, lastTrain, lastTarget, stats },
+    vec,
+    rb,
+    rngs: { act: actRng, replay: sampleRng, evalPolicy: evalRng },
+    evaluator: evaluator.saveState(),
+    tf: await saveTfState([...qVars, ...targetVars], optimizer as tf.AdamOptimizer),
+    reward: opts.rewardState?.save() ?? null,
+  });
+  const saved = resumeState(ctx, 'dqn');
+  if (saved) {
+    restoreInto(vec, saved.vec);
+    restoreInto(rb, saved.rb);
+    restoreInto({ act: actRng, replay: sampleRng, evalPolicy: evalRng }, saved.rngs);
+    evaluator.loadState(fromSnapshot(saved.evaluator) as number);
+    await loadTfState([...qVars, ...targetVars], optimizer as tf.AdamOptimizer, fromSnapshot(saved.tf) as TfState);
+    if (saved.reward !== null) opts.rewardState?.load(saved.reward);
+    globalStep = fromSnapshot(saved.globalStep) as number;
+    ({ lastLog, lastTrain, lastTarget, stats } = fromSnapshot(saved.counters) as { lastLog: number; lastTrain: number; lastTarget: number; stats: typeof stats });
+    it = (fromSnapshot(saved.it) as number) + 1;
+  }
+  const startStep = globalStep;
   const start = performance.now();
   const actions = new Int32Array(N);
   try {
-    for (let it = 0; globalStep < budget; it++) {
+    for (; globalStep < budget; it++) {
       if (it % 100 === 0) {
         if (ctx.cancelled()) {
           ctx.info(`dqn: cancelled at step ${globalStep}`);
@@ -206,7 +235,7 @@ export async function trainDqn(ctx: RunContext, opts: TrainOptions = {}): Promis
         lastLog = globalStep;
         const m: Record<string, number> = {
           'charts/epsilon': epsilon,
-          'charts/SPS': globalStep / ((performance.now() - start) / 1000),
+          'charts/SPS': (globalStep - startStep) / ((performance.now() - start) / 1000),
         };
         if (stats) {
           m['losses/td_loss'] = stats.loss;
@@ -214,6 +243,7 @@ export async function trainDqn(ctx: RunContext, opts: TrainOptions = {}): Promis
         }
         ctx.log(globalStep, finiteMetrics(m));
       }
+      await maybeSaveResume(ctx, globalStep, globalStep >= budget, saveState);
     }
     ctx.progress(globalStep);
     ctx.checkpoint(globalStep, { algo: 'dqn', obsDim: D, nActions, hiddenSizes: args.hiddenSizes, weights: exportVariables(qVars) });

@@ -25,7 +25,7 @@ import { ActorCritic } from './actor-critic';
 import { ensureBackend } from './backend';
 import { clipByGlobalNorm, exportVariables, explainedVariance, finiteMetrics, normalizeInPlace } from './nets';
 import { Evaluator } from './evaluate';
-import { resolveShaper, type ShapeReward, type TrainOptions } from './shaping';
+import { batchShaper, resolveShaper, type ShapeRewards, type TrainOptions, type Transition } from './shaping';
 import { VectorEnv, transitionOf } from './vec-env';
 import { fromSnapshot, loadTfState, maybeSaveResume, restoreInto, resumeState, saveTfState, type TfState } from './resume';
 
@@ -119,7 +119,8 @@ export interface RolloutState {
   vec: VectorEnv;
   agent: ActorCritic;
   rng: Rng;
-  shapeReward: ShapeReward;
+  /** Shapes one vector step's transitions (one per env copy) in one call. */
+  shapeRewards: ShapeRewards;
   gamma: number;
   bootstrapTruncated: boolean;
   globalStep: number;
@@ -140,6 +141,7 @@ export function collectRollout(s: RolloutState, buf: RolloutBuffer): void {
   const actions: (number | Float64Array)[] = new Array(N);
   const envActions: (number | Float64Array)[] = new Array(N);
   const obs: Float64Array[] = new Array(N);
+  const transitions: Transition[] = new Array(N);
   for (let t = 0; t < buf.numSteps; t++) {
     buf.obs.set(vec.obsBatch, t * N * D);
     const out = agent.evaluate(vec.obsBatch, N);
@@ -156,21 +158,23 @@ export function collectRollout(s: RolloutState, buf: RolloutBuffer): void {
       const i = t * N + e;
       const action = actions[e];
       const r = steps[e]!;
-      const shaped = s.shapeReward(transitionOf(obs[e], action, r, e, s.globalStep));
-      s.globalStep++;
+      transitions[e] = transitionOf(obs[e], action, r, e, s.globalStep + e);
       if (typeof action === 'number') buf.actions[i] = action;
       else buf.actions.set(action, i * buf.actWidth);
       buf.values[i] = out[e * (agent.actDim + 1) + agent.actDim];
-      buf.rewards[i] = shaped;
       buf.dones[i] = r.terminated || r.truncated ? 1 : 0;
       if (r.truncated && !r.terminated && s.bootstrapTruncated) {
         truncObs.set(r.finalInput!, truncIdx.length * D);
         truncIdx.push(i);
       }
       if (r.episode) {
-        ctx.log(s.globalStep, { 'charts/episodic_return': r.episode.return, 'charts/episodic_length': r.episode.length });
+        ctx.log(s.globalStep + e + 1, { 'charts/episodic_return': r.episode.return, 'charts/episodic_length': r.episode.length });
       }
     }
+    // All copies' rewards in one call: user reward code crosses its sandbox boundary once per vector step.
+    const shaped = s.shapeRewards(transitions);
+    for (let e = 0; e < N; e++) buf.rewards[t * N + e] = shaped[e];
+    s.globalStep += N;
     if (truncIdx.length > 0) {
       const v = agent.values(truncObs.subarray(0, truncIdx.length * D), truncIdx.length);
       truncIdx.forEach((i, k) => (buf.rewards[i] += s.gamma * v[k]));
@@ -195,15 +199,16 @@ export async function beginRlRun<S extends z.ZodType>(ctx: RunContext, opts: Tra
   const args = schema.parse(cfg.algo) as z.output<S>;
   const backend = await ensureBackend(ctx.backend);
   const shapeReward = resolveShaper(ctx, opts);
+  const shapeRewards = batchShaper(shapeReward, opts);
   const seed = ctx.run.seed;
-  return { cfg, args, backend, shapeReward, seed, rng: new Rng(seed) };
+  return { cfg, args, backend, shapeReward, shapeRewards, seed, rng: new Rng(seed) };
 }
 
 // ---------------------------------------------------------------------------------------------------------
 // Training
 
 export async function trainPpo(ctx: RunContext, opts: TrainOptions = {}): Promise<void> {
-  const { cfg, args, backend, shapeReward, seed, rng } = await beginRlRun(ctx, opts, PpoConfigSchema);
+  const { cfg, args, backend, shapeRewards, seed, rng } = await beginRlRun(ctx, opts, PpoConfigSchema);
 
   const vec = new VectorEnv(cfg.env, args.numEnvs, seed, { normalize: args.normalizeObs, log: (m) => ctx.info(m) });
   const agent = new ActorCritic(vec.obsDim, vec.actionSpace, args.hiddenSizes, rng.fork('init'), 'ppo');
@@ -221,7 +226,7 @@ export async function trainPpo(ctx: RunContext, opts: TrainOptions = {}): Promis
     vec,
     agent,
     rng: rng.fork('policy'),
-    shapeReward,
+    shapeRewards,
     gamma: args.gamma,
     bootstrapTruncated: args.bootstrapTruncated,
     globalStep: 0,

@@ -16,6 +16,7 @@ import { beginRlRun, yieldToEventLoop } from './ppo';
 import { Evaluator } from './evaluate';
 import type { TrainOptions } from './shaping';
 import { VectorEnv, transitionOf } from './vec-env';
+import { fromSnapshot, loadTfState, maybeSaveResume, restoreInto, resumeState, saveTfState, type TfState } from './resume';
 
 /** Discounted returns of one episode; `tail` is the value the return starts from after the last reward. */
 export function discountedReturns(rewards: ArrayLike<number>, gamma: number, tail = 0): Float32Array {
@@ -43,7 +44,29 @@ export async function trainReinforce(ctx: RunContext, opts: TrainOptions = {}): 
 
   let globalStep = 0;
   const evaluator = new Evaluator(ctx, cfg);
-  const evalPolicy = agent.batchPolicy(rng.fork('eval-policy'));
+  const evalRng = rng.fork('eval-policy');
+  const evalPolicy = agent.batchPolicy(evalRng);
+
+  // Resume: weights and Adam's state, generators, envs, the reward pipeline, counters.
+  const saveState = async () => ({
+    algo: 'reinforce',
+    globalStep,
+    vec,
+    rngs: { policy: policyRng, evalPolicy: evalRng },
+    evaluator: evaluator.saveState(),
+    tf: await saveTfState(agent.vars, optimizer as tf.AdamOptimizer),
+    reward: opts.rewardState?.save() ?? null,
+  });
+  const saved = resumeState(ctx, 'reinforce');
+  if (saved) {
+    restoreInto(vec, saved.vec);
+    restoreInto({ policy: policyRng, evalPolicy: evalRng }, saved.rngs);
+    evaluator.loadState(fromSnapshot(saved.evaluator) as number);
+    await loadTfState(agent.vars, optimizer as tf.AdamOptimizer, fromSnapshot(saved.tf) as TfState);
+    if (saved.reward !== null) opts.rewardState?.load(saved.reward);
+    globalStep = fromSnapshot(saved.globalStep) as number;
+  }
+  const startStep = globalStep;
   const start = performance.now();
   try {
     while (globalStep < budget) {
@@ -160,10 +183,11 @@ export async function trainReinforce(ctx: RunContext, opts: TrainOptions = {}): 
           'losses/value_loss': stats[1],
           'losses/entropy': stats[2],
           'losses/explained_variance': explainedVariance(baseline, bReturns),
-          'charts/SPS': globalStep / ((performance.now() - start) / 1000),
+          'charts/SPS': (globalStep - startStep) / ((performance.now() - start) / 1000),
         }),
       );
       evaluator.maybeRun(globalStep, evalPolicy);
+      await maybeSaveResume(ctx, globalStep, globalStep >= budget, saveState);
       await yieldToEventLoop();
     }
     ctx.checkpoint(globalStep, {

@@ -33,13 +33,32 @@ export interface Transition {
  */
 export type ShapeReward = (t: Transition) => number;
 
+/**
+ * The batch form: the transitions of one vector step (one per env copy, in copy order), shaped in one call
+ * so that user reward code crosses its sandbox boundary once per vector step rather than once per copy.
+ * Must give the same values as calling ShapeReward on each transition in turn.
+ */
+export type ShapeRewards = (ts: readonly Transition[]) => ArrayLike<number>;
+
 export const identityReward: ShapeReward = (t) => t.reward;
 
 export interface TrainOptions {
   /** Defaults to the identity; must be synchronous and deterministic given the transition. */
   shapeReward?: ShapeReward;
+  /** The batch form of shapeReward (trainers that step a vector env use it when given). */
+  shapeRewards?: ShapeRewards;
   /** The shaper's own state (running statistics, episode sums), saved into and restored from resume checkpoints. */
   rewardState?: { save(): unknown; load(state: unknown): void };
+}
+
+/** The batch shaper: the options' own, or shapeReward applied to each transition in turn. */
+export function batchShaper(shape: ShapeReward, opts: TrainOptions | undefined): ShapeRewards {
+  if (opts?.shapeRewards) return opts.shapeRewards;
+  return (ts) => {
+    const out = new Float64Array(ts.length);
+    for (let i = 0; i < ts.length; i++) out[i] = shape(ts[i]);
+    return out;
+  };
 }
 
 /**
@@ -48,6 +67,8 @@ export interface TrainOptions {
  */
 export function resolveShaper(ctx: RunContext, opts: TrainOptions | undefined): ShapeReward {
   if (opts?.shapeReward) return opts.shapeReward;
+  const many = opts?.shapeRewards;
+  if (many) return (t) => many([t])[0];
   const cfg = ctx.run.config;
   const r = cfg.kind === 'rl' ? cfg.reward : undefined;
   if (r && (r.file || r.code || r.source || r.shaping.length > 0 || r.transforms.length > 0)) {

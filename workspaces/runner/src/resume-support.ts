@@ -2,7 +2,7 @@
 // step 0, and is reported as restarted, never as resumed.
 import type { ResolvedRun } from '@creditlab/spec';
 
-const RESUMABLE_RL = new Set(['ppo']);
+const RESUMABLE_RL = new Set(['ppo', 'a2c', 'reinforce', 'dqn']);
 
 /** Null when the run's trainer resumes from its checkpoints; otherwise why it cannot. */
 export function whyNotResumable(run: ResolvedRun): string | null {

@@ -4,7 +4,7 @@
 // plus the first step at which it reached 0.9 (`charts/steps_to_success_0.9`).
 import type { ResolvedRun, RunContext } from '@creditlab/spec';
 import type { TrainOptions, Transition } from '@creditlab/rl';
-import type { RewardPipeline } from '@creditlab/rewards';
+import { stepPipelines, type RewardPipeline } from '@creditlab/rewards';
 import type { EpisodeRecord } from '@creditlab/api';
 import { fromSnapshot, restoreInto, snapshot, type Snapshot } from '@creditlab/common/snapshot';
 import { compileRewardModule, createSandboxedRewardPipeline, RewardWatchdog, type CompiledReward } from '@creditlab/rewards/sandbox';
@@ -39,7 +39,11 @@ export function rlTrainOptions(run: ResolvedRun, ctx: RunContext, watchdogBuffer
   if (cfg.kind !== 'rl') throw new Error('rlTrainOptions: not an RL run');
   const reward = cfg.reward;
   const compiled: CompiledReward | undefined = reward?.source
-    ? compileRewardModule(reward.source, { timeoutMs: reward.timeoutMs, watchdog: watchdogBuffer ? new RewardWatchdog(watchdogBuffer) : undefined })
+    ? compileRewardModule(reward.source, {
+        timeoutMs: reward.timeoutMs,
+        memoryLimitMb: reward.memoryLimitMb,
+        watchdog: watchdogBuffer ? new RewardWatchdog(watchdogBuffer) : undefined,
+      })
     : undefined;
   const gamma = 'gamma' in cfg.algo && typeof cfg.algo.gamma === 'number' ? cfg.algo.gamma : 0.99;
   const shared = new Map<string, unknown>();
@@ -53,6 +57,60 @@ export function rlTrainOptions(run: ResolvedRun, ctx: RunContext, watchdogBuffer
   const toJson = (info: object) => JSON.parse(JSON.stringify(info)) as Record<string, unknown>;
   const pipeFor = (copy: number) => (pipes[copy] ??= createSandboxedRewardPipeline(reward, { envId: cfg.env.id, gamma, compiled, copy, shared }));
 
+  /** Before the reward: opens the pipeline's episode and records the transition when it is being recorded. */
+  const before = (t: Transition, p: RewardPipeline) => {
+    if (t.episodeStep === 0) {
+      p.startEpisode(t.obs, t.resetInfo ?? {});
+      if (t.envIndex === 0 && recording === null && recorded < RECORDINGS && t.globalStep >= nextRecordingAt()) {
+        recording = { env: cfg.env.id, envParams: cfg.env.params, steps: [], resetInfo: toJson(t.resetInfo ?? {}), envReturn: 0 };
+      }
+    }
+    if (recording && t.envIndex === 0) {
+      if (recording.steps.length < MAX_RECORDED_STEPS) {
+        recording.steps.push({
+          obs: Array.from(t.obs),
+          action: typeof t.action === 'number' ? t.action : Array.from(t.action),
+          nextObs: Array.from(t.nextObs),
+          envReward: t.reward,
+          terminated: t.terminated,
+          truncated: t.truncated,
+          info: toJson(t.info),
+        });
+      }
+      recording.envReturn += t.reward;
+      if (t.terminated || t.truncated) {
+        if (recording.steps.length < MAX_RECORDED_STEPS) ctx.sample(t.globalStep + 1, 'episode', recording);
+        recording = null;
+        recorded++;
+      }
+    }
+  };
+  const transition = (t: Transition) => ({ obs: t.obs, action: t.action, nextObs: t.nextObs, envReward: t.reward, terminated: t.terminated, truncated: t.truncated, info: t.info, t: t.episodeStep });
+  /** After the reward: logs the episode's per-stage sums when it ended. */
+  const after = (t: Transition, p: RewardPipeline) => {
+    if (t.terminated || t.truncated) {
+      const sums = p.endEpisode();
+      const metrics: Record<string, number> = { 'charts/shaped_return': sums['reward/total'] };
+      if (reward) Object.assign(metrics, sums);
+      const ok = succeeded(cfg.env.id, t);
+      if (ok !== null) {
+        recent.push(ok ? 1 : 0);
+        if (recent.length > SUCCESS_WINDOW) recent.shift();
+        const rate = recent.reduce((a, b) => a + b, 0) / recent.length;
+        metrics['charts/success_rate'] = rate;
+        // Needs a full-ish window so that one lucky early episode does not count as "solved".
+        if (reachedAt === null && recent.length >= Math.min(20, SUCCESS_WINDOW) && rate >= SUCCESS_THRESHOLD) {
+          reachedAt = t.globalStep + 1;
+          metrics[`charts/steps_to_success_${SUCCESS_THRESHOLD}`] = reachedAt;
+        }
+      }
+      ctx.log(t.globalStep + 1, metrics);
+    }
+  };
+
+  const batchPipes: RewardPipeline[] = [];
+  const batchTrs: ReturnType<typeof transition>[] = [];
+  let batchOut = new Float64Array(0);
   return {
     rewardState: {
       // User reward code is a function of its transition (the reward API's contract), so only the
@@ -80,51 +138,24 @@ export function rlTrainOptions(run: ResolvedRun, ctx: RunContext, watchdogBuffer
     },
     shapeReward(t) {
       const p = pipeFor(t.envIndex);
-      if (t.episodeStep === 0) {
-        p.startEpisode(t.obs, t.resetInfo ?? {});
-        if (t.envIndex === 0 && recording === null && recorded < RECORDINGS && t.globalStep >= nextRecordingAt()) {
-          recording = { env: cfg.env.id, envParams: cfg.env.params, steps: [], resetInfo: toJson(t.resetInfo ?? {}), envReturn: 0 };
-        }
-      }
-      if (recording && t.envIndex === 0) {
-        if (recording.steps.length < MAX_RECORDED_STEPS) {
-          recording.steps.push({
-            obs: Array.from(t.obs),
-            action: typeof t.action === 'number' ? t.action : Array.from(t.action),
-            nextObs: Array.from(t.nextObs),
-            envReward: t.reward,
-            terminated: t.terminated,
-            truncated: t.truncated,
-            info: toJson(t.info),
-          });
-        }
-        recording.envReturn += t.reward;
-        if (t.terminated || t.truncated) {
-          if (recording.steps.length < MAX_RECORDED_STEPS) ctx.sample(t.globalStep + 1, 'episode', recording);
-          recording = null;
-          recorded++;
-        }
-      }
-      const out = p.step({ obs: t.obs, action: t.action, nextObs: t.nextObs, envReward: t.reward, terminated: t.terminated, truncated: t.truncated, info: t.info, t: t.episodeStep });
-      if (t.terminated || t.truncated) {
-        const sums = p.endEpisode();
-        const metrics: Record<string, number> = { 'charts/shaped_return': sums['reward/total'] };
-        if (reward) Object.assign(metrics, sums);
-        const ok = succeeded(cfg.env.id, t);
-        if (ok !== null) {
-          recent.push(ok ? 1 : 0);
-          if (recent.length > SUCCESS_WINDOW) recent.shift();
-          const rate = recent.reduce((a, b) => a + b, 0) / recent.length;
-          metrics['charts/success_rate'] = rate;
-          // Needs a full-ish window so that one lucky early episode does not count as "solved".
-          if (reachedAt === null && recent.length >= Math.min(20, SUCCESS_WINDOW) && rate >= SUCCESS_THRESHOLD) {
-            reachedAt = t.globalStep + 1;
-            metrics[`charts/steps_to_success_${SUCCESS_THRESHOLD}`] = reachedAt;
-          }
-        }
-        ctx.log(t.globalStep + 1, metrics);
-      }
+      before(t, p);
+      const out = p.step(transition(t));
+      after(t, p);
       return out;
+    },
+    shapeRewards(ts) {
+      const n = ts.length;
+      if (batchOut.length !== n) batchOut = new Float64Array(n);
+      batchPipes.length = n;
+      batchTrs.length = n;
+      for (let i = 0; i < n; i++) {
+        batchPipes[i] = pipeFor(ts[i].envIndex);
+        before(ts[i], batchPipes[i]);
+        batchTrs[i] = transition(ts[i]);
+      }
+      stepPipelines(batchPipes, batchTrs, compiled, batchOut);
+      for (let i = 0; i < n; i++) after(ts[i], batchPipes[i]);
+      return batchOut;
     },
     dispose() {
       compiled?.dispose();

@@ -1,6 +1,6 @@
 // Re-scores a recorded episode with a draft reward: the "try on a recorded episode" panel.
-// Pure pipeline work; runs inside the scoring worker (see score-service.ts), never in the host thread,
-// because draft code may loop forever.
+// Pure pipeline work; runs inside the scoring worker (see score-service.ts), never in the host thread;
+// the draft itself runs in its own isolate (see @creditlab/rewards/sandbox).
 import { RewardError } from '@creditlab/rewards';
 import { createSandboxedRewardPipeline, compileRewardModule, RewardWatchdog } from '@creditlab/rewards/sandbox';
 import type { EpisodeRecord, EpisodeScore, RewardDraft } from '@creditlab/api';
@@ -12,7 +12,7 @@ export function scoreEpisode(draft: RewardDraft, episode: EpisodeRecord, watchdo
   let at: number | null = null;
   try {
     const watchdog = watchdogBuffer ? new RewardWatchdog(watchdogBuffer) : undefined;
-    const compiled = draft.code ? compileRewardModule({ filename: draft.filename ?? 'reward.ts', code: draft.code }, { timeoutMs: draft.timeoutMs ?? 50, watchdog }) : undefined;
+    const compiled = draft.code ? compileRewardModule({ filename: draft.filename ?? 'reward.ts', code: draft.code }, { timeoutMs: draft.timeoutMs ?? 50, memoryLimitMb: draft.memoryLimitMb, watchdog }) : undefined;
     try {
       const pipe = createSandboxedRewardPipeline(cfg as never, { envId: episode.env, compiled, copy: 0, shared: new Map() });
       const first = episode.steps[0];

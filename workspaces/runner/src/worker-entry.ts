@@ -7,12 +7,11 @@ const init = workerData as WorkerInit;
 const cancelFlag = new Int32Array(init.cancelBuffer);
 if (init.backend) process.env.CREDITLAB_BACKEND = init.backend;
 
-// A promise rejected inside user reward code surfaces here; fail the run with the code's own location.
-process.on('unhandledRejection', async (reason, promise) => {
-  const { claimUnhandledRejection } = await import('@creditlab/rewards/sandbox');
-  const err = claimUnhandledRejection(reason, promise);
-  const message = err ? err.message : `unhandled promise rejection: ${reason instanceof Error ? reason.message : String(reason)}`;
-  parentPort!.postMessage({ type: 'failed', message, line: err?.line ?? null } satisfies WorkerEvent);
+// User reward code runs in an isolate of its own and has no promises, so a rejection here is the
+// trainer's: fail the run with its message (host-realm values only; nothing of the user's reaches here).
+process.on('unhandledRejection', (reason) => {
+  const message = `unhandled promise rejection: ${reason instanceof Error ? reason.message : String(reason)}`;
+  parentPort!.postMessage({ type: 'failed', message, line: null } satisfies WorkerEvent);
 });
 
 // No top-level await: the Electron build bundles this file to CJS (dist-electron/worker.cjs).

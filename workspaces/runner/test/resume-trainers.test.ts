@@ -19,11 +19,12 @@ function resolved(base: Record<string, unknown>, steps: number): ResolvedRun {
   return runs[0];
 }
 
-/** One training run; every iteration offers a checkpoint, and each is kept as its JSON text. */
+/** One training run; a checkpoint is due every eighth of the budget, and each is kept as its JSON text. */
 async function train(run: ResolvedRun, resumeFrom: { step: number; state: unknown } | null) {
   const logs: Log[] = [];
   const checkpoints: { step: number; json: string }[] = [];
   const finals: unknown[] = [];
+  let lastSaved = resumeFrom?.step ?? 0;
   const ctx: RunContext = {
     run,
     runDir: null,
@@ -35,8 +36,11 @@ async function train(run: ResolvedRun, resumeFrom: { step: number; state: unknow
     sample: () => {},
     checkpoint: (_step, data) => finals.push(data),
     resumeFrom,
-    checkpointDue: () => true,
-    saveResumeState: (step, state) => checkpoints.push({ step, json: JSON.stringify(state) }),
+    checkpointDue: (step) => step - lastSaved >= run.budget.steps / 8,
+    saveResumeState: (step, state) => {
+      lastSaved = step;
+      checkpoints.push({ step, json: JSON.stringify(state) });
+    },
   };
   const opts = rlTrainOptions(run, ctx);
   try {
@@ -96,4 +100,23 @@ test('PPO on the tf path resumes exactly (tf Adam moments and step count)', asyn
 test('PPO with box actions and observation normalisation resumes exactly', async () => {
   await initBackend('cpu');
   await assertResumesExactly('ppo-box', { kind: 'rl', env: { id: 'Pendulum-v1' }, algo: { name: 'ppo', numEnvs: 2, numSteps: 32, updateEpochs: 1, numMinibatches: 2, normalizeObs: true } }, 256);
+});
+
+test('A2C resumes exactly (RMSprop state)', async () => {
+  await initBackend('cpu');
+  await assertResumesExactly('a2c', { kind: 'rl', env: { id: 'CartPole-v1' }, algo: { name: 'a2c', numEnvs: 2, numSteps: 8 }, reward }, 512);
+});
+
+test('REINFORCE resumes exactly (whole-episode updates, Adam)', async () => {
+  await initBackend('cpu');
+  await assertResumesExactly('reinforce', { kind: 'rl', env: { id: 'CartPole-v1' }, algo: { name: 'reinforce', numEnvs: 2 }, reward }, 1024);
+});
+
+test('DQN resumes exactly (replay buffer, target network, exploration schedule)', async () => {
+  await initBackend('cpu');
+  await assertResumesExactly(
+    'dqn',
+    { kind: 'rl', env: { id: 'CartPole-v1' }, algo: { name: 'dqn', numEnvs: 2, learningStarts: 100, bufferSize: 500, batchSize: 16, targetNetworkFrequency: 50 }, reward, eval: { every: 300, episodes: 1 } },
+    800,
+  );
 });

@@ -14,6 +14,13 @@ export const RewardConfigSchema = z
       .default('add')
       .describe('"add": the reward function\'s value is added to the env reward; "replace": it is the reward'),
     timeoutMs: z.number().int().positive().default(50).describe('a single reward call taking longer fails the run'),
+    memoryLimitMb: z
+      .number()
+      .int()
+      .min(16)
+      .max(16384)
+      .default(512)
+      .describe('memory the reward code may hold (MB, typed arrays included); going over fails the run'),
     shaping: z.array(ShapingEntrySchema).default([]).describe('shaping terms, added after the user reward (each logged as reward/shaping/<name>)'),
     transforms: z.array(TransformEntrySchema).default([]).describe('transforms applied in order to the shaped reward'),
   })

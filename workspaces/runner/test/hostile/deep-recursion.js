@@ -1,0 +1,4 @@
+// expect: RangeError: Maximum call stack size exceeded
+// Unbounded recursion.
+const f = (n) => f(n + 1) + 1;
+export default () => f(0);
