@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm test`: type-check, then every unit test (node:test through tsx), then the e2e tests in a headless
+// `npm test`: type-check (each layer with its own lib and types), the import-layer check, then every unit test (node:test through tsx), then the e2e tests in a headless
 // Chromium-family browser (e2e/browser.ts says which).
 // `--unit` / `--e2e` run one part; extra arguments filter test files by substring.
 import { spawnSync } from 'node:child_process';
@@ -30,7 +30,10 @@ function run(cmd, cmdArgs) {
 }
 
 const match = (f) => filters.length === 0 || filters.some((s) => f.includes(s));
-if (!only && filters.length === 0) run('npx', ['tsc', '-p', 'tsconfig.json', '--noEmit']);
+if (!only && filters.length === 0) {
+  run('npm', ['run', 'typecheck']);
+  run('npm', ['run', 'check:layers']);
+}
 
 const unit = [...walk(join(root, 'workspaces')), ...walk(join(root, 'src-main'))].filter(match).sort();
 const e2e = walk(join(root, 'e2e')).filter(match).sort();

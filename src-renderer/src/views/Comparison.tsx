@@ -252,7 +252,7 @@ export function Comparison({ experiment, compact = false, hacking }: { experimen
   const { dark } = useTheme();
   const metrics = experiment.metrics;
   // A run's step is an environment step in RL and an RL iteration (one batch of generations) in RLHF.
-  const stepLabel = experiment.kind === 'rlhf' ? 'iterations' : experiment.kind === 'mixed' ? 'steps' : 'env steps';
+  const stepLabel = experiment.kind === 'rlhf' ? 'iterations' : experiment.kind === 'mixed' || experiment.kind === 'imported' ? 'steps' : 'env steps';
   const preferred = metrics.find((m) => m === 'charts/episodic_return') ?? metrics[0] ?? '';
   const [metric, setMetric] = useState(preferred);
   const [stat, setStat] = useState<StatName>('iqm');

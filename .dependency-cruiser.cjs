@@ -1,0 +1,71 @@
+// The layering of README.md's layout table, checked by `npm run check:layers` (and `npm test`):
+// pure packages below, host code knows Node and Electron, UI code knows the DOM.
+/** @type {import('dependency-cruiser').IConfiguration} */
+module.exports = {
+  forbidden: [
+    {
+      name: 'workspace-to-app',
+      comment: 'workspace packages are libraries: they never import the host, the renderer, e2e tests or benchmarks (their tests may drive the host end to end)',
+      severity: 'error',
+      from: { path: '^workspaces/[^/]+/src/' },
+      to: { path: '^(src-main|src-renderer|e2e|bench)/' },
+    },
+    {
+      name: 'workspace-to-ui-or-electron',
+      comment: 'workspace packages run under plain Node and in workers: no Electron, React, Monaco or Plotly',
+      severity: 'error',
+      from: { path: '^workspaces/' },
+      to: { path: 'node_modules/(electron|react|react-dom|monaco-editor|plotly\\.js[^/]*)/' },
+    },
+    {
+      name: 'pure-package-to-node',
+      comment: 'api, stats and common are loaded by the renderer too: no Node built-ins',
+      severity: 'error',
+      from: { path: '^workspaces/(api|stats|common)/src/' },
+      to: { dependencyTypes: ['core'] },
+    },
+    {
+      name: 'renderer-to-node',
+      comment: 'the renderer is a web page: no Node built-ins, directly or through what it imports',
+      severity: 'error',
+      from: { path: '^src-renderer/' },
+      to: { dependencyTypes: ['core'] },
+    },
+    {
+      name: 'renderer-to-host',
+      comment: 'the renderer reaches the host only through window.creditlab; it may share type declarations',
+      severity: 'error',
+      from: { path: '^src-renderer/' },
+      to: { path: '^(src-main|e2e|bench)/', dependencyTypesNot: ['type-only'] },
+    },
+    {
+      name: 'renderer-to-node-workspaces',
+      comment: 'of the workspace packages, the renderer imports only the DOM-safe ones (api, stats, common) at run time',
+      severity: 'error',
+      from: { path: '^src-renderer/' },
+      to: { path: '^workspaces/(?!api/|stats/|common/)', dependencyTypesNot: ['type-only'] },
+    },
+    {
+      name: 'host-to-renderer',
+      comment: 'the host serves the built renderer; it never imports its source',
+      severity: 'error',
+      from: { path: '^src-main/' },
+      to: { path: '^src-renderer/' },
+    },
+    {
+      name: 'spec-to-rewards',
+      comment: 'the spec describes runs; it should not depend on the reward implementations (known, see the architecture issue)',
+      severity: 'error',
+      from: { path: '^workspaces/spec/' },
+      to: { path: '^workspaces/rewards/' },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    exclude: { path: '(^|/)(node_modules|dist|dist-electron|release)/' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    combinedDependencies: true,
+    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default', 'types'], mainFields: ['module', 'main', 'types'] },
+  },
+};
