@@ -87,7 +87,7 @@ const RLHF_SPEC = {
     sft: { iterations: 30, batchSize: 32, lr: 0.005, restateRate: 0.3, wrongRate: 0.1 },
     rewardModel: { type: 'oracle' },
     algo: { type: 'rloo', promptsPerBatch: 4, samplesPerPrompt: 2 },
-    reward: { type: 'clip-delta', placement: 'next-step' },
+    reward: { type: 'clip-delta', placement: 'own-step' },
     evaluation: { every: 1, samples: 2, problems: 16 },
   },
   arms: [{ name: 'pr-clip-delta' }],
