@@ -2,7 +2,7 @@
 //  - Creditlab's own long export `experiment,arm,seed,run,step,metric,value` (a round trip of `export`);
 //  - Weights & Biases' "Export CSV" wide table: a `Step` column, then one `<run> - <metric>` column per
 //    run and metric (its `__MIN`/`__MAX` band columns are ignored). An empty cell is no point.
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { assignArmsAndSeeds, compileGroup, pushPoint, type ImportPlan, type ImportProblem, type PlannedRun, type Points } from './plan';
@@ -16,8 +16,11 @@ export async function planCsv(file: string, opts: { group?: string } = {}): Prom
   const path = resolve(file);
   let text: string;
   try {
+    // A FIFO or device would block a reader thread forever: only regular files are read.
+    if (!(await stat(path)).isFile()) throw new ImportSourceError(`${file} is not a regular file`);
     text = await readFile(path, 'utf8');
   } catch (e) {
+    if (e instanceof ImportSourceError) throw e;
     throw new ImportSourceError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
   let rows: string[][];

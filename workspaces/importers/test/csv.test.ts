@@ -60,4 +60,5 @@ test('an unknown layout or a malformed CSV is an error that names the file', asy
   await assert.rejects(planCsv(tmp('x.csv', 'a,b\n1,2\n')), /x\.csv: unknown CSV layout/);
   await assert.rejects(planCsv(tmp('y.csv', 'Step,a - b\n1,"2\n')), /y\.csv: not a well-formed CSV/);
   await assert.rejects(planCsv(tmp('z.csv', '')), /z\.csv is empty/);
+  await assert.rejects(planCsv(tmpdir()), /is not a regular file/);
 });
