@@ -27,7 +27,7 @@ import type { UserRewardInput, UserRewardModule } from './method';
 import { RewardWatchdog, timeoutError } from './watchdog';
 import { createRewardPipeline, type RewardPipeline, type RewardPipelineConfig, type RewardPipelineOptions } from './pipeline';
 
-export { RewardWatchdog, timeoutError, type WatchdogTimeout, type WatchdogPhase } from './watchdog';
+export { RewardWatchdog, WATCHDOG_BACKSTOP_MS, timeoutError, type WatchdogTimeout, type WatchdogPhase } from './watchdog';
 export { REWARD_API_DTS } from './api-dts';
 
 // Electron needs an isolated-vm built for its own ABI: `npm start` builds one and names its folder here

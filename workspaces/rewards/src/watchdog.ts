@@ -10,6 +10,13 @@
 // sees a start time also sees that call's limit.
 import { RewardError } from './errors';
 
+/**
+ * How long past its limit a call may run before the host terminates its worker. The isolate's own
+ * timeout must win in every normal case: terminating a worker thread while it is inside an isolate
+ * call aborts the whole process (an isolated-vm assertion), so this is a last resort only.
+ */
+export const WATCHDOG_BACKSTOP_MS = 2000;
+
 export type WatchdogPhase = 'init' | 'reward' | 'potential';
 const PHASES: WatchdogPhase[] = ['init', 'reward', 'potential'];
 const SLOTS = 6;

@@ -3,11 +3,11 @@
 import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 import type { EventSink, Executor, RunJob } from './executor';
-import { RewardWatchdog, timeoutError } from '@creditlab/rewards/sandbox';
+import { RewardWatchdog, WATCHDOG_BACKSTOP_MS, timeoutError } from '@creditlab/rewards/sandbox';
 import type { WorkerEvent, WorkerInit } from './protocol';
 
 /** Scheduling slack on top of a reward call's time limit before the worker is stopped. */
-const WATCHDOG_GRACE_MS = 200;
+
 
 export interface LocalPoolOptions {
   workers?: number;
@@ -103,8 +103,8 @@ export class LocalPool implements Executor {
       // The limit is wall-clock, so a loaded machine can deschedule a worker mid-call; a grace period
       // keeps that from failing honest runs while an endless loop is still stopped within limit + grace.
       const timer = setInterval(() => {
-        const t = watchdog.check(performance.timeOrigin + performance.now() - WATCHDOG_GRACE_MS);
-        if (t && !a.ended) void this.end(a, { type: 'failed', message: timeoutError({ ...t, elapsedMs: t.elapsedMs + WATCHDOG_GRACE_MS }, source.filename).message }, true);
+        const t = watchdog.check(performance.timeOrigin + performance.now() - WATCHDOG_BACKSTOP_MS);
+        if (t && !a.ended) void this.end(a, { type: 'failed', message: timeoutError({ ...t, elapsedMs: t.elapsedMs + WATCHDOG_BACKSTOP_MS }, source.filename).message }, true);
       }, 10);
       a.stopWatch = () => clearInterval(timer);
     }

@@ -1,7 +1,7 @@
 // Host side of episode re-scoring: a warm worker (compiling and starting a worker costs ~0.5 s, and
 // the editor re-scores as the user types), a watchdog for draft code that loops, and a respawn after.
 import { Worker } from 'node:worker_threads';
-import { RewardWatchdog, timeoutError } from '@creditlab/rewards/sandbox';
+import { RewardWatchdog, WATCHDOG_BACKSTOP_MS, timeoutError } from '@creditlab/rewards/sandbox';
 import type { EpisodeRecord, EpisodeScore, RewardDraft } from '@creditlab/api';
 
 export class ScoreService {
@@ -39,13 +39,13 @@ export class ScoreService {
   }
 
   private checkWatchdog(): void {
-    const t = this.watchdog?.check();
+    const t = this.watchdog?.check(performance.timeOrigin + performance.now() - WATCHDOG_BACKSTOP_MS);
     if (!t || !this.worker) return;
     const w = this.worker;
     this.worker = null;
     this.retired.add(w);
     const [first] = this.pending.values();
-    const message = timeoutError(t, first?.draft.filename ?? 'reward.ts').message;
+    const message = timeoutError({ ...t, elapsedMs: t.elapsedMs + WATCHDOG_BACKSTOP_MS }, first?.draft.filename ?? 'reward.ts').message;
     for (const [, p] of this.pending) p.resolve({ steps: [], totals: {}, error: { message, line: null, column: null, step: t.step }, elapsedMs: t.elapsedMs });
     this.pending.clear();
     void w.terminate();
