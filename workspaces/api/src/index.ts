@@ -83,13 +83,18 @@ export interface ImportPreview {
   problems: { path: string; message: string; skipped: boolean }[];
 }
 
-export interface ImportResult {
+/** What the store wrote for an import. */
+export interface ImportOutcome {
   experimentId: string;
   created: boolean;
   runsAdded: number;
   runsExtended: number;
   pointsAdded: number;
+  /** Points already in the workspace from an earlier import of the same source. */
   pointsKnown: number;
+}
+
+export interface ImportResult extends ImportOutcome {
   problems: ImportPreview['problems'];
 }
 

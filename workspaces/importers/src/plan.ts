@@ -1,5 +1,7 @@
 // What an importer found, before anything is written: runs with their arm, seed and scalar series,
 // and every file or line that could not be used. The store writes a plan; the UI previews one.
+import type { ImportPreview } from '@creditlab/api';
+
 export type ImportKind = 'tensorboard' | 'csv' | 'wandb-csv';
 
 export interface ImportSource {
@@ -39,14 +41,7 @@ export interface ImportPlan {
   problems: ImportProblem[];
 }
 
-export interface ImportPreview {
-  source: ImportSource;
-  arms: { name: string; seeds: number[] }[];
-  runs: { key: string; arm: string; seed: number; metrics: number; points: number }[];
-  metrics: string[];
-  points: number;
-  problems: ImportProblem[];
-}
+export type { ImportPreview };
 
 export function previewOf(plan: ImportPlan): ImportPreview {
   const arms = new Map<string, number[]>();

@@ -8,7 +8,7 @@ import { hostname, homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
 import type { ExperimentSpec, ResolvedRun } from '@creditlab/spec';
-import type { ExperimentStatus, ExperimentSummary, ImportedSource, RunStatus, RunSummary, SampleRecord, Series } from '@creditlab/api';
+import type { ExperimentStatus, ExperimentSummary, ImportedSource, ImportOutcome, RunStatus, RunSummary, SampleRecord, Series } from '@creditlab/api';
 import { MIGRATIONS } from './migrations';
 import { safeFileName } from '@creditlab/common';
 import { EXPERIMENT_FILE, INDEX_FILE, WorkspaceIndexError, checkIndexBeforeOpen, isCorruptionError, recoverRuns, setIndexAside, type ExperimentRecord } from './repair';
@@ -24,16 +24,6 @@ export interface ImportBatch {
   source: { kind: ImportedSource['kind']; path: string; group?: string };
   name: string;
   runs: { key: string; arm: string; seed: number; files: string[]; metrics: Map<string, { steps: number[]; values: number[]; walls: number[] }> }[];
-}
-
-export interface ImportOutcome {
-  experimentId: string;
-  created: boolean;
-  runsAdded: number;
-  runsExtended: number;
-  pointsAdded: number;
-  /** Points already in the workspace from an earlier import of the same source. */
-  pointsKnown: number;
 }
 
 export const TERMINAL: readonly RunStatus[] = ['finished', 'failed', 'cancelled', 'interrupted'];
