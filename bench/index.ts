@@ -334,16 +334,20 @@ const BENCHES: Record<string, (backend: string) => Promise<BenchResult>> = {
   async 'ui-plot'() {
     const { measureUiPlot } = await import('./ui-plot/run');
     const { median: m, all } = await measureUiPlot(3);
+    const ms = (x: number) => x.toFixed(0);
     return {
       name: 'ui-plot',
-      ours: m.totalMs,
-      reference: 1000,
-      ratio: 1000 / m.totalMs,
+      ours: m.blockingMs,
+      reference: 50,
+      ratio: 50 / m.blockingMs,
       unit: 'ms',
       backend: 'chromium',
       note:
-        `40 runs × 10,000 points (4 arms × 10 seeds), aggregation ${m.aggregateMs.toFixed(0)} ms + Plotly.newPlot to paint ${m.plotMs.toFixed(0)} ms; ` +
-        `median of ${all.length} pages (${all.map((a) => a.totalMs.toFixed(0)).join('/')}); reference = the 1000 ms target, ratio = 1000/ours; load ${load()}`,
+        `longest main-thread block while rendering 40 runs × 10,000 points (4 arms × 10 seeds), goal < 50 ms, ratio = 50/ours; ` +
+        `time to the painted figure ${ms(m.totalMs)} ms (request ${ms(m.requestMs)} ms on the page, worker result at ${ms(m.statsMs)} ms, figure + Plotly.react + paint ${ms(m.plotMs)} ms); ` +
+        `long tasks >= 50 ms: ${m.longTasks.length ? m.longTasks.map(ms).join('/') : 'none'}; worker result identical to the same request computed on the page: ${m.identical}; ` +
+        `not in the render: JSON.parse of these series as getSeries returns them ${ms(m.parseMs)} ms; ` +
+        `median by block of ${all.length} pages (block ${all.map((a) => ms(a.blockingMs)).join('/')}, total ${all.map((a) => ms(a.totalMs)).join('/')}); load ${load()}`,
     };
   },
   async 'import-tb'(backend) {
