@@ -9,7 +9,7 @@
 // (tasks of 50 ms and more, as a cross-check).
 import type { ExperimentDetail, Series as ApiSeries } from '@creditlab/api';
 import { computeComparisonStats, type StatsResult } from '../../src-renderer/src/views/comparison/comparison-stats';
-import { buildFigure } from '../../src-renderer/src/views/comparison/figure';
+import { buildFigure, type FigureInput } from '../../src-renderer/src/views/comparison/figure';
 import { statsRequest, type Source } from '../../src-renderer/src/views/comparison/grouping';
 import { StatsClient, type StatsWorkerLike } from '../../src-renderer/src/views/comparison/stats-client';
 
@@ -67,34 +67,15 @@ function heartbeat(): { stop(): number } {
   };
 }
 
-const nextPaint = () => new Promise<void>((r) => requestAnimationFrame(() => requestAnimationFrame(() => r())));
+const CURVE = { stat: 'iqm', band: 'ci', smoothing: 0.6, xAxis: 'step' } as const;
+const PLOT_CONFIG = { displaylogo: false, responsive: true, modeBarButtonsToRemove: ['select2d', 'lasso2d', 'toImage'] };
 
-/** Results compared as JSON: NaN (uncovered grid points) reads as null on both sides. */
-const same = (a: StatsResult, b: StatsResult) => JSON.stringify(a) === JSON.stringify(b);
-
-(window as unknown as { runBench: () => Promise<unknown> }).runBench = async () => {
-  const source = makeSource();
-  const el = document.getElementById('plot')!;
-  const client = new StatsClient(() => new Worker('stats-worker.js', { name: 'comparison-stats' }) as unknown as StatsWorkerLike);
-  const curve = { stat: 'iqm', band: 'ci', smoothing: 0.6, xAxis: 'step' } as const;
-  // The worker is started (and its script loaded) as the view does it: on its first job, inside the timing.
-  const entries: PerformanceEntry[] = [];
-  const observer = new PerformanceObserver((list) => void entries.push(...list.getEntries()));
-  observer.observe({ type: 'longtask' });
-  await nextPaint();
-  const beat = heartbeat();
-  const t0 = performance.now();
-  const request = statsRequest([source], { by: 'arm', multi: false, resolved: new Map() }, { curve, seedLines: false, scores: { paired: true, vs: null } });
-  const tPosted = performance.now();
-  const result = await client.compute(request);
-  const t1 = performance.now();
-  const fig = buildFigure({
-    curves: result.curves,
+/** The view's on-screen figure with its defaults. */
+function figureInput(curves: StatsResult['curves']): FigureInput {
+  return {
+    curves,
     metric: 'charts/episodic_return',
-    stat: curve.stat,
-    band: curve.band,
-    smoothing: curve.smoothing,
-    xAxis: curve.xAxis,
+    ...CURVE,
     showSeeds: false,
     logY: false,
     stepLabel: 'env steps',
@@ -102,8 +83,40 @@ const same = (a: StatsResult, b: StatsResult) => JSON.stringify(a) === JSON.stri
     uirevision: 'bench',
     alarms: [],
     pub: false,
-  });
-  await Plotly.react(el, fig.data, fig.layout, { displaylogo: false, responsive: true, modeBarButtonsToRemove: ['select2d', 'lasso2d', 'toImage'] });
+  };
+}
+
+const nextPaint = () => new Promise<void>((r) => requestAnimationFrame(() => requestAnimationFrame(() => r())));
+
+/** Results compared as JSON: NaN (uncovered grid points) reads as null on both sides. */
+const same = (a: StatsResult, b: StatsResult) => JSON.stringify(a) === JSON.stringify(b);
+
+/**
+ * `worker`: what the view does. `sync`: the same request computed on the page's thread in the task that
+ * then draws, as the view did before the worker: the reference the blocking is compared with.
+ */
+(window as unknown as { runBench: (mode: 'worker' | 'sync') => Promise<unknown> }).runBench = async (mode) => {
+  const source = makeSource();
+  const el = document.getElementById('plot')!;
+  const client = new StatsClient(() => new Worker('stats-worker.js', { name: 'comparison-stats' }) as unknown as StatsWorkerLike);
+  const curve = CURVE;
+  // The worker is started (and its script loaded) as the view does it: on its first job, inside the timing.
+  const entries: PerformanceEntry[] = [];
+  const observer = new PerformanceObserver((list) => void entries.push(...list.getEntries()));
+  observer.observe({ type: 'longtask' });
+  await nextPaint();
+  const beat = heartbeat();
+  const t0 = performance.now();
+  // The view draws its empty figure (axes, titles) when it mounts, while the series load.
+  const empty = buildFigure(figureInput([]));
+  await Plotly.react(el, empty.data, empty.layout, PLOT_CONFIG);
+  const tEmpty = performance.now();
+  const request = statsRequest([source], { by: 'arm', multi: false, resolved: new Map() }, { curve, seedLines: false, scores: { paired: true, vs: null } });
+  const tPosted = performance.now();
+  const result = mode === 'worker' ? await client.compute(request) : computeComparisonStats(request);
+  const t1 = performance.now();
+  const fig = buildFigure(figureInput(result.curves));
+  await Plotly.react(el, fig.data, fig.layout, PLOT_CONFIG);
   // react() resolves once the SVG is built; two frames later it has been laid out and painted.
   await nextPaint();
   const t2 = performance.now();
@@ -114,7 +127,7 @@ const same = (a: StatsResult, b: StatsResult) => JSON.stringify(a) === JSON.stri
   const longTasks = entries.filter((e) => e.startTime >= t0 && e.startTime < t2).map((e) => e.duration);
   client.dispose();
   // Not timed: the same request computed on this thread must give the worker's numbers exactly.
-  const identical = same(computeComparisonStats(request), result);
+  const identical = mode === 'sync' || same(computeComparisonStats(request), result);
   // Not timed either: what parsing the API's JSON for these series costs this thread (the view's
   // fetch does it before any of the above).
   const payload = JSON.stringify([...source.series.values()]);
@@ -122,8 +135,10 @@ const same = (a: StatsResult, b: StatsResult) => JSON.stringify(a) === JSON.stri
   JSON.parse(payload);
   const parseMs = performance.now() - p0;
   return {
+    mode,
     totalMs: t2 - t0,
-    requestMs: tPosted - t0,
+    emptyMs: tEmpty - t0,
+    requestMs: tPosted - tEmpty,
     statsMs: t1 - t0,
     plotMs: t2 - t1,
     blockingMs,

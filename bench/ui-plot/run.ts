@@ -12,8 +12,12 @@ import { chromium } from 'playwright-core';
 import { findBrowser, launchOptions } from '../../e2e/browser';
 
 export interface PlotTiming {
+  /** The view's path (statistics in the worker) or the reference (the same computed in the drawing task). */
+  mode: 'worker' | 'sync';
   /** From taking the series to a painted figure. */
   totalMs: number;
+  /** Drawing the empty figure (axes, titles), which the view does at mount while the series load. */
+  emptyMs: number;
   /** Grouping the runs and copying their points into the worker's request (this thread). */
   requestMs: number;
   /** Until the worker's result arrived (request included). */
@@ -34,7 +38,10 @@ export interface PlotTiming {
 
 const MIME: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript' };
 
-export async function measureUiPlot(pages = 3): Promise<{ median: PlotTiming; all: PlotTiming[] }> {
+const median = (xs: PlotTiming[]) => [...xs].sort((a, b) => a.blockingMs - b.blockingMs)[Math.floor(xs.length / 2)];
+
+/** `pages` fresh pages of each mode, alternating, so a load spike hits both; medians by blocking time. */
+export async function measureUiPlot(pages = 3): Promise<{ worker: PlotTiming; sync: PlotTiming; all: PlotTiming[] }> {
   const dir = mkdtempSync(join(tmpdir(), 'creditlab-uiplot-'));
   const profile = mkdtempSync(join(tmpdir(), 'creditlab-uiplot-profile-'));
   const server = createServer((req, res) => {
@@ -66,13 +73,14 @@ export async function measureUiPlot(pages = 3): Promise<{ median: PlotTiming; al
     try {
       const all: PlotTiming[] = [];
       for (let i = 0; i < pages; i++) {
-        const page = await ctx.newPage();
-        await page.goto(url);
-        all.push((await page.evaluate('window.runBench()')) as PlotTiming);
-        await page.close();
+        for (const mode of ['worker', 'sync'] as const) {
+          const page = await ctx.newPage();
+          await page.goto(url);
+          all.push((await page.evaluate(`window.runBench('${mode}')`)) as PlotTiming);
+          await page.close();
+        }
       }
-      const sorted = [...all].sort((a, b) => a.blockingMs - b.blockingMs);
-      return { median: sorted[Math.floor(sorted.length / 2)], all };
+      return { worker: median(all.filter((a) => a.mode === 'worker')), sync: median(all.filter((a) => a.mode === 'sync')), all };
     } finally {
       await ctx.close();
     }
