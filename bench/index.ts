@@ -114,9 +114,9 @@ interface PyResult {
  * Our trainer in a fresh Node process per round, like the reference's fresh Python process: each side pays
  * its own JIT/library warm-up inside the timed region once per round, and neither inherits a warm heap.
  */
-function runOursFresh(seed: number, envId = 'CartPole-v1', mode?: 'glue' | 'sandbox'): InProcessResult {
+function runOursFresh(seed: number, envId = 'CartPole-v1', mode?: 'glue' | 'sandbox', budgetSteps = ppoSteps): InProcessResult {
   const script = new URL('./lib/ppo-inprocess.ts', import.meta.url).pathname;
-  const r = spawnSync(process.execPath, ['--import', 'tsx', script, String(ppoSteps), String(seed), envId, ...(mode ? [mode] : [])], { encoding: 'utf8', env: process.env });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', script, String(budgetSteps), String(seed), envId, ...(mode ? [mode] : [])], { encoding: 'utf8', env: process.env });
   if (r.status !== 0) throw new Error(`bench/lib/ppo-inprocess.ts failed (exit ${r.status}): ${r.stderr.slice(-2000)}`);
   return JSON.parse(r.stdout.trim().split('\n').at(-1)!) as InProcessResult;
 }
@@ -252,6 +252,60 @@ const BENCHES: Record<string, (backend: string) => Promise<BenchResult>> = {
       note:
         `PPO CartPole ${ppoSteps} steps (4 envs), both through the reward seam (rlTrainOptions); ours with a user reward in its isolated-vm isolate, one boundary crossing per vector step; ` +
         `medians of ${rounds} alternating rounds (ours ${fmt(ours)}, no user reward ${fmt(ref)}); identical returns on both sides; load ${load()}`,
+    };
+  },
+  async 'worker-startup'(backend) {
+    // Ours: one run through the real Host and LocalPool, timed from launch until the host has stored the
+    // run's end, on a pool whose worker was started and warmed beforehand (as the app and `serve` do).
+    // Each round gets a fresh Host, so its first run is also its worker's first run; a second run on
+    // the same, now reused, worker is timed too. Reference: the same trainer in a fresh process, timed
+    // around the training call. Same seed on both sides, so both do the same work (returns compared).
+    const first: number[] = [];
+    const again: number[] = [];
+    const ref: number[] = [];
+    const meanLast20 = (xs: number[]) => xs.slice(-20).reduce((a, b) => a + b, 0) / Math.max(1, Math.min(20, xs.length));
+    for (let i = 0; i < rounds; i++) {
+      const dir = mkdtempSync(join(tmpdir(), 'creditlab-bench-warm-'));
+      const pool = new LocalPool({ workers: 1 });
+      const host = new Host({ workspace: dir, workers: 1, executor: pool });
+      try {
+        await pool.prewarm();
+        const viaHost = async () => {
+          const t0 = performance.now();
+          const { done, runIds, experimentId } = host.launch(cartpoleSpec([i]));
+          await done;
+          const seconds = (performance.now() - t0) / 1000;
+          const r = host.store.getRunSummary(runIds[0]);
+          if (r.status !== 'finished') throw new Error(`bench run ${runIds[0]} ${r.status}: ${r.error}`);
+          return { sps: steps / seconds, meanReturn: meanLast20(host.store.series(experimentId, 'charts/episodic_return')[0].values) };
+        };
+        const h = await viaHost();
+        first.push(h.sps);
+        const o = runOursFresh(i, 'CartPole-v1', undefined, steps);
+        ref.push(o.sps);
+        if (Math.abs(h.meanReturn - o.meanReturnLast20) > 1e-9) throw new Error(`worker-startup: the worker's run and the in-process run learned differently (${h.meanReturn} vs ${o.meanReturnLast20})`);
+        again.push((await viaHost()).sps);
+      } finally {
+        await host.close();
+        rmSync(dir, { recursive: true, force: true });
+      }
+      log(`worker-startup round ${i + 1}/${rounds}: through the host ${first[i].toFixed(0)} (reused worker ${again[i].toFixed(0)}), in-process ${ref[i].toFixed(0)} env-steps/s (load ${load()})`);
+    }
+    const cold = await experimentSps([0], 1);
+    const o = median(first);
+    const r = median(ref);
+    const fmt = (xs: number[]) => xs.map((x) => x.toFixed(0)).join('/');
+    return {
+      name: 'worker-startup',
+      ours: o,
+      reference: r,
+      ratio: o / r,
+      unit: 'env-steps/s',
+      backend,
+      note:
+        `${steps}-step PPO CartPole run through Host + LocalPool (1 prewarmed worker, launch to stored end) vs the same trainer in a fresh process (timed around training); ` +
+        `medians of ${rounds} alternating rounds (host ${fmt(first)}, in-process ${fmt(ref)}; same seeds, same returns); ` +
+        `second run on the reused worker ${fmt(again)} (ratio ${(median(again) / r).toFixed(2)}); cold (fresh Host, no prewarm, start-up included) ${cold.toFixed(0)}; load ${load()}`,
     };
   },
   async 'ppo-cartpole-1-worker'(backend) {
