@@ -23,9 +23,13 @@ function walk(dir, out = []) {
   return out;
 }
 
+// Every process a test starts (the CLI, hosts, benches) creates reward isolates: isolated-vm needs Node's
+// startup snapshot off on Node >= 20, as bin/creditlab.mjs's shebang does for users.
+const env = { ...process.env, NODE_OPTIONS: [process.env.NODE_OPTIONS, '--no-node-snapshot'].filter(Boolean).join(' ') };
+
 function run(cmd, cmdArgs) {
   console.log(`\n$ ${cmd} ${cmdArgs.join(' ')}`);
-  const r = spawnSync(cmd, cmdArgs, { cwd: root, stdio: 'inherit' });
+  const r = spawnSync(cmd, cmdArgs, { cwd: root, stdio: 'inherit', env });
   if (r.status !== 0) process.exit(r.status ?? 1);
 }
 
@@ -35,7 +39,7 @@ if (!only && filters.length === 0) {
   run('npm', ['run', 'check:layers']);
 }
 
-const unit = [...walk(join(root, 'workspaces')), ...walk(join(root, 'src-main'))].filter(match).sort();
+const unit = [...walk(join(root, 'workspaces')), ...walk(join(root, 'src-main')), ...walk(join(root, 'src-renderer', 'test'))].filter(match).sort();
 const e2e = walk(join(root, 'e2e')).filter(match).sort();
 let files = only === '--unit' ? unit : only === '--e2e' ? e2e : [...unit, ...e2e];
 // Find (and, for the npm-packaged Chromium, unpack) the e2e browser once, before test files run in parallel.

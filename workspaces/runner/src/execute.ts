@@ -2,6 +2,7 @@
 // `creditlab worker` (Slurm task); it knows nothing of the store or the UI.
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { isMainThread, threadId } from 'node:worker_threads';
 import type { ResolvedRun, RunContext, TrainFn } from '@creditlab/spec';
 import type { MetricPointMsg, WorkerEvent } from './protocol';
 
@@ -62,7 +63,10 @@ export interface ExecuteOptions {
 
 type Trainer = (ctx: RunContext, opts?: unknown) => Promise<void>;
 
-async function loadTrainer(run: ResolvedRun, trainerModule?: string): Promise<{ train: Trainer; backend: string }> {
+/** What a run's environment really was (interpreter, library versions, `gym.spec`), beside run.json. */
+export const ENVIRONMENT_FILE = 'environment.json';
+
+async function loadTrainer(run: ResolvedRun, runDir: string | null, trainerModule?: string): Promise<{ train: Trainer; backend: string }> {
   if (trainerModule) {
     const mod = (await import(trainerModule)) as { train: Trainer; backend?: string };
     return { train: mod.train, backend: mod.backend ?? 'none' };
@@ -75,10 +79,40 @@ async function loadTrainer(run: ResolvedRun, trainerModule?: string): Promise<{ 
     return { train: mod.trainRlhf, backend };
   }
   // gymnasium: ids run in a Python bridge process; the trainers only see a vector env.
-  if (run.config.env.id.startsWith('gymnasium:')) (await import('@creditlab/gym')).registerGymnasium();
+  // The versions go into the run folder so that a rerun can be checked to be the same experiment.
+  const envId = run.config.env.id;
+  if (envId.startsWith('gymnasium:')) {
+    (await import('@creditlab/gym')).registerGymnasium({
+      onStart: ({ pid: _pid, warnings: _w, protocol: _p, ...hello }) => {
+        if (runDir) writeFileDurably(join(runDir, ENVIRONMENT_FILE), JSON.stringify({ env: envId, ...hello }, null, 2));
+      },
+    });
+  }
   const train = (ALGORITHMS as Record<string, Trainer>)[run.config.algo.name];
   if (!train) throw new Error(`algorithm "${run.config.algo.name}" is not implemented`);
   return { train, backend };
+}
+
+/**
+ * Loads what runs of a pool's worker need before the first run arrives: the trainer module, or the
+ * trainers with their tfjs backend (and WebAssembly kernels), the reward glue and the reward compiler
+ * (esbuild's service, an isolated-vm isolate made and freed). Never throws: a run repeats whatever
+ * failed here and reports it.
+ */
+export async function warmUp(opts: { trainerModule?: string; backend?: string } = {}): Promise<void> {
+  try {
+    if (opts.trainerModule) {
+      await import(opts.trainerModule);
+      return;
+    }
+    const { initBackend } = await import('@creditlab/rl');
+    await initBackend(opts.backend ?? process.env.CREDITLAB_BACKEND);
+    await import('./reward-glue');
+    const { compileRewardModule } = await import('@creditlab/rewards/sandbox');
+    compileRewardModule({ filename: 'warm-up.ts', code: 'export default (ctx: RewardContext) => ctx.envReward;' }).dispose();
+  } catch {
+    /* reported by the run that needs it */
+  }
 }
 
 /** Runs one resolved run to completion; never throws (a failure becomes a `failed` event). */
@@ -112,14 +146,16 @@ export async function executeRun(opts: ExecuteOptions): Promise<void> {
   beatTimer?.unref?.();
 
   // Caches shared by runs (the RLHF suite's SFT model) live in the workspace, not in the OS temp folder.
-  if (runDir && !process.env.CREDITLAB_CACHE_DIR) process.env.CREDITLAB_CACHE_DIR = join(runDir, '..', '..', 'cache');
+  // Set for this run only: a pool worker's next run may belong to another workspace.
+  const cacheDirBefore = process.env.CREDITLAB_CACHE_DIR;
+  if (runDir && cacheDirBefore === undefined) process.env.CREDITLAB_CACHE_DIR = join(runDir, '..', '..', 'cache');
   try {
     const resumeFrom = opts.resume ? readResumeCheckpoint(runDir ?? '') : null;
     if (opts.resume && !resumeFrom) throw new Error(`cannot resume: no readable checkpoint in ${join(runDir ?? '', 'checkpoints', RESUME_FILE)}`);
     let lastCheckpointStep = resumeFrom?.step ?? 0;
     let lastCheckpointAt = Date.now();
-    const { train, backend } = await loadTrainer(run, opts.trainerModule);
-    emit({ type: 'started', backend, pid: process.pid });
+    const { train, backend } = await loadTrainer(run, runDir, opts.trainerModule);
+    emit({ type: 'started', backend, pid: process.pid, ...(isMainThread ? {} : { thread: threadId }) });
     beat();
     const ctx: RunContext = {
       run,
@@ -192,5 +228,6 @@ export async function executeRun(opts: ExecuteOptions): Promise<void> {
     emit({ type: 'failed', message: err?.message ?? String(e), line: err?.line ?? null, stack: err?.stack });
   } finally {
     if (beatTimer) clearInterval(beatTimer);
+    if (cacheDirBefore === undefined) delete process.env.CREDITLAB_CACHE_DIR;
   }
 }
