@@ -114,6 +114,9 @@ export type CancelOutcome =
   | 'cancelled' // nobody holds it (interrupted, or its lease expired): marked cancelled now
   | 'ended'; // already finished, failed or cancelled
 
+/** appendMetrics inserts this many rows per statement (5 parameters each, well under SQLite's 32766). */
+const METRIC_ROWS_PER_INSERT = 100;
+
 export class RunStore {
   readonly db: Database.Database;
   readonly root: string;
@@ -457,28 +460,53 @@ export class RunStore {
     return rid;
   }
 
-  /** One batch, one transaction. NaN/±Infinity are stored as NULL (exported as NaN). */
+  /** appendMetrics' statements, prepared once per store. */
+  private metricStatements: { many: Database.Statement; one: Database.Statement; fin: Database.Statement } | null = null;
+
+  /**
+   * One batch, one transaction. NaN/±Infinity are stored as NULL (exported as NaN). Rows go in
+   * METRIC_ROWS_PER_INSERT at a time (one statement call per group instead of per point), in the
+   * batch's order, so rowids keep the order points were logged in.
+   */
   appendMetrics(runId: string, points: readonly MetricPoint[]): void {
     if (points.length === 0) return;
     const rid = this.rid(runId);
-    const ins = this.db.prepare('INSERT INTO metrics (rid, mid, step, value, wall) VALUES (?, ?, ?, ?, ?)');
+    const st = (this.metricStatements ??= {
+      many: this.db.prepare(`INSERT INTO metrics (rid, mid, step, value, wall) VALUES ${Array(METRIC_ROWS_PER_INSERT).fill('(?, ?, ?, ?, ?)').join(', ')}`),
+      one: this.db.prepare('INSERT INTO metrics (rid, mid, step, value, wall) VALUES (?, ?, ?, ?, ?)'),
+      fin: this.db.prepare(
+        `INSERT INTO final_metrics (rid, mid, step, value) VALUES (?, ?, ?, ?)
+         ON CONFLICT(rid, mid) DO UPDATE SET step=excluded.step, value=excluded.value WHERE excluded.step >= final_metrics.step`,
+      ),
+    });
     const wall = Date.now() / 1000;
-    const fin = this.db.prepare(
-      `INSERT INTO final_metrics (rid, mid, step, value) VALUES (?, ?, ?, ?)
-       ON CONFLICT(rid, mid) DO UPDATE SET step=excluded.step, value=excluded.value WHERE excluded.step >= final_metrics.step`,
-    );
     // The last point of each metric in the batch is the only candidate for its final value: one upsert
     // per metric per batch instead of one per point.
     const last = new Map<number, { step: number; value: number | null }>();
+    const args: (number | null)[] = new Array(5 * METRIC_ROWS_PER_INSERT);
     this.db.transaction(() => {
+      let k = 0;
       for (const p of points) {
         const mid = this.metricId(p.metric);
         const v = Number.isFinite(p.value) ? p.value : null;
-        ins.run(rid, mid, p.step, v, wall);
+        args[k++] = rid;
+        args[k++] = mid;
+        args[k++] = p.step;
+        args[k++] = v;
+        args[k++] = wall;
+        if (k === args.length) {
+          st.many.run(args);
+          k = 0;
+        }
         const prev = last.get(mid);
-        if (!prev || p.step >= prev.step) last.set(mid, { step: p.step, value: v });
+        if (!prev) last.set(mid, { step: p.step, value: v });
+        else if (p.step >= prev.step) {
+          prev.step = p.step;
+          prev.value = v;
+        }
       }
-      for (const [mid, p] of last) fin.run(rid, mid, p.step, p.value);
+      for (let i = 0; i < k; i += 5) st.one.run(args[i], args[i + 1], args[i + 2], args[i + 3], args[i + 4]);
+      for (const [m, p] of last) st.fin.run(rid, m, p.step, p.value);
     })();
   }
 
