@@ -15,6 +15,7 @@ import { ensureTorch, PYTHON } from './lib/torch';
 import { METRICS_PER_STEP } from './lib/metrics-trainer';
 import { RLHF_BENCH, rlhfBenchPrompts, type RlhfBenchResult } from './lib/rlhf-inprocess';
 import { DEFAULT_TASK, TOK, VOCAB_SIZE } from '@creditlab/rlhf';
+import { machineInfo, ppoCompute, rlhfCompute } from './lib/machine';
 
 export interface BenchResult {
   name: string;
@@ -25,6 +26,19 @@ export interface BenchResult {
   backend: string;
   note?: string;
 }
+
+/** Which code did our side's arithmetic, per benchmark (children inherit this process's environment). */
+const COMPUTE: Record<string, (backend: string) => string> = {
+  'rl-ppo-cartpole': ppoCompute,
+  'gym-bridge-cartpole': ppoCompute,
+  'reward-sandbox': ppoCompute,
+  'ppo-cartpole-1-worker': ppoCompute,
+  scaling: ppoCompute,
+  store: () => 'none (a trainer that only logs metrics; host and SQLite)',
+  'ui-plot': () => 'Chromium (aggregation in JS, Plotly)',
+  'import-tb': () => 'none (file reading, protobuf decoding, SQLite)',
+  'rlhf-ppo-tiny-lm': rlhfCompute,
+};
 
 const args = process.argv.slice(2);
 const json = args.includes('--json');
@@ -401,9 +415,13 @@ for (const [name, fn] of Object.entries(BENCHES)) {
   if (only && name !== only) continue;
   const r = await fn(backend);
   results.push(r);
-  if (json) console.log(JSON.stringify(r));
+  // Every line says what it ran on, so figures from different machines are never mixed up.
+  const where = { compute: COMPUTE[name]?.(backend) ?? 'unknown', ...machineInfo() };
+  if (json) console.log(JSON.stringify({ ...r, ...where }));
   else {
     const f = (v: number | null) => (v === null || Number.isNaN(v) ? '—' : v >= 100 ? v.toFixed(0) : v.toFixed(3));
-    console.log(`${r.name.padEnd(24)} ours ${f(r.ours).padStart(8)}  reference ${f(r.reference).padStart(8)}  ratio ${f(r.ratio).padStart(6)}  ${r.unit}  [${r.backend}]  ${r.note ?? ''}`);
+    console.log(
+      `${r.name.padEnd(24)} ours ${f(r.ours).padStart(8)}  reference ${f(r.reference).padStart(8)}  ratio ${f(r.ratio).padStart(6)}  ${r.unit}  [${r.backend}; ${where.compute}; ${where.cpu} × ${where.cores}, Node ${where.node}, V8 ${where.v8}, tfjs ${where.tfjs}]  ${r.note ?? ''}`,
+    );
   }
 }
