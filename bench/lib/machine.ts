@@ -61,7 +61,7 @@ export function ppoCompute(backend: string): string {
   return process.env.CREDITLAB_PPO_FUSED === '0' ? `tfjs (${backend})` : `fused (JS kernels, ${products('f64')})`;
 }
 
-/** The RLHF GRU policy: fused unless CREDITLAB_GRU=tf. */
+/** The RLHF benchmark's policy update (PolicyGradientStep): fused unless CREDITLAB_GRU=tf. */
 export function rlhfCompute(backend: string): string {
-  return process.env.CREDITLAB_GRU === 'tf' ? `tfjs (${backend})` : `fused (GRU in JS, ${products('f32')}; output head, loss and Adam on tfjs ${backend})`;
+  return process.env.CREDITLAB_GRU === 'tf' ? `tfjs (${backend})` : `fused (sampling and the whole update in JS, ${products('f32')}; no tfjs ops)`;
 }
