@@ -33,9 +33,10 @@ const COMPUTE: Record<string, (backend: string) => string> = {
   'gym-bridge-cartpole': ppoCompute,
   'reward-sandbox': ppoCompute,
   'ppo-cartpole-1-worker': ppoCompute,
+  'worker-startup': ppoCompute,
   scaling: ppoCompute,
   store: () => 'none (a trainer that only logs metrics; host and SQLite)',
-  'ui-plot': () => 'Chromium (aggregation in JS, Plotly)',
+  'ui-plot': () => 'Chromium (statistics in a Web Worker, Plotly)',
   'import-tb': () => 'none (file reading, protobuf decoding, SQLite)',
   'rlhf-ppo-tiny-lm': rlhfCompute,
 };
