@@ -4,8 +4,8 @@
 // defaults, so a run does the same update on either path). test/fused-update.test.ts checks the loss, every
 // gradient and one Adam step against the tfjs path (responseLogProbs + pgLoss + clippedStep).
 //
-// Why: with the recurrence fused (gru-kernel.ts), the output head, losses and Adam were still ~40 tfjs ops per
-// update, and the padded batch was run to its longest row: responses stop at '.', so on average half of the
+// Why: with the recurrence fused (gru-kernel.ts), the output head, losses and Adam were still dozens of small
+// tfjs ops per update, and the padded batch was run to its longest row: responses stop at '.', so much of the
 // [B, P+L] grid is padding whose states no loss reads. Here rows are ordered by length, so at each time step
 // the rows still running are a prefix and every product covers only them; all buffers are kept between
 // updates (no allocation per token).

@@ -99,8 +99,8 @@ export function recurrentWeights(whrz: ArrayLike<number>, whn: ArrayLike<number>
 }
 
 // exp(v) = 2^n · e^r with n = round(v·log2 e) and |r| ≤ ln2/2: a degree-8 Taylor polynomial for e^r (relative
-// error < 3e-10, far below the float32 reference's) and 2^n from a table. About twice as fast as Math.exp in
-// V8, which calls out of line; the gates spend three exponentials per unit per step.
+// error < 3e-10, far below the float32 reference's) and 2^n from a table. Cheaper than Math.exp, which V8
+// calls out of line; the gates spend three exponentials per unit per step.
 const POW2 = Float64Array.from({ length: 2047 }, (_, i) => Math.pow(2, i - 1023));
 const LOG2E = 1.4426950408889634;
 const LN2_HI = 0.6931471803691238; // ln 2 split so n·LN2_HI is exact
@@ -117,7 +117,7 @@ export function fastExp(v: number): number {
   return p * POW2[(n + 1023) | 0];
 }
 export const sigmoid = (v: number) => 1 / (1 + fastExp(-v));
-/** tanh through one exponential (Math.tanh costs about two Math.exp in V8). */
+/** tanh through one exponential (V8's Math.tanh costs more than an exp). */
 export const tanh = (v: number) => 1 - 2 / (fastExp(2 * v) + 1);
 
 /**
