@@ -130,6 +130,8 @@ export class ScoreService {
     this.child = null;
     if (child && child.exitCode === null && child.signalCode === null) {
       const exited = new Promise((r) => child.once('exit', r));
+      // An idle process is unref'd: waiting for its exit must keep this process alive.
+      child.ref();
       child.kill('SIGKILL');
       await exited;
     }
