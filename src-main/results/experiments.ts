@@ -164,6 +164,36 @@ export const EXPERIMENTS: Experiment[] = [
     },
   },
   {
+    // The prm-benefit search's first configuration (spec, hypothesis included: workspaces/rlhf/results/prm-benefit-search-1.spec.json).
+    preset: 'prm-benefit-search-1',
+    doc: 'workspaces/rlhf/RESULTS.md',
+    tables: [
+      {
+        id: 'prm-benefit-search-1',
+        columns: [
+          { label: 'accuracy (auc)', metric: PRM_ACC, at: 'auc', pairedVs: ['success-only'] },
+          { label: 'accuracy (last 2)', metric: PRM_ACC, at: PRM_AT, pairedVs: ['success-only'] },
+          { label: 'steps', metric: PRM_STEPS, at: PRM_AT, digits: 2 },
+        ],
+      },
+    ],
+  },
+  {
+    // The screen's confirmation on fresh seeds (spec and pre-registered hypothesis: workspaces/rlhf/results/prm-benefit-confirm-1.spec.json).
+    preset: 'prm-benefit-confirm-1',
+    doc: 'workspaces/rlhf/RESULTS.md',
+    tables: [
+      {
+        id: 'prm-benefit-confirm-1',
+        columns: [
+          { label: 'accuracy (last 2)', metric: PRM_ACC, at: PRM_AT, ci: true, pairedVs: ['success-only'] },
+          { label: 'accuracy (auc)', metric: PRM_ACC, at: 'auc', pairedVs: ['success-only'] },
+          { label: 'steps', metric: PRM_STEPS, at: PRM_AT, digits: 2 },
+        ],
+      },
+    ],
+  },
+  {
     // prm-hacking's arms at a reduced budget, stopped early (spec: workspaces/rlhf/results/prm-hacking-reduced.spec.json).
     preset: 'prm-hacking-reduced',
     doc: 'workspaces/rlhf/RESULTS.md',
