@@ -26,7 +26,7 @@ import { dataUrlBytes, downloadBlob } from '../lib/download';
 import { useLive } from '../lib/live';
 import { makeZip } from '../lib/zip';
 import { safeFileName } from '@creditlab/common';
-import { fmtValue } from '../lib/format';
+import { computeLabel, fmtValue } from '../lib/format';
 import { explainVerdict, HACKING_RULE, type HackingVerdict } from '@creditlab/stats/hacking';
 import { onMetrics } from '../lib/live';
 import type { HackingState } from '../lib/use-hacking';
@@ -535,7 +535,7 @@ export function Comparison({ experiment, compact = false, hacking }: { experimen
           mode: 'lines',
           x: c.steps,
           y: c.estimate,
-          name: `${a.arm} (n=${a.runs.length})`,
+          name: `${a.arm} (n=${a.runs.length}${computeLabel(a.runs) ? `, ${computeLabel(a.runs)}` : ''})`,
           legendgroup: a.arm,
           line: { color: a.color, width: 2.2 },
           customdata: c.steps.map((_, i) => [c.low[i], c.high[i], c.n[i]]),

@@ -9,6 +9,14 @@ const simdOff = typeof process !== 'undefined' && process.env?.CREDITLAB_SIMD ==
 const simdGemm = simdOff ? null : createSimdGemm();
 const simdGemm32 = simdOff ? null : createSimdGemm('f32');
 
+/**
+ * What takes gemmNT's (or, for 'f32', gemmNT32's) products in this process: 'simd' (the WebAssembly SIMD kernel, for the shapes it
+ * covers) or 'js' (CREDITLAB_SIMD=0, no WebAssembly SIMD, or a failed self-test). Runs record it.
+ */
+export function gemmKernel(precision: 'f64' | 'f32' = 'f64'): 'simd' | 'js' {
+  return (precision === 'f32' ? simdGemm32 : simdGemm) !== null ? 'simd' : 'js';
+}
+
 /** C[m, j] += bias[j] (the SIMD kernels compute the bare product). */
 function addRowBias(C: Float64Array, bias: Float64Array, M: number, N: number): void {
   for (let m = 0; m < M; m++) {

@@ -4,6 +4,18 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '@creditlab/common';
 
+/** Adam's hyperparameters besides the learning rate: one object feeds tf.train.adam and the fused kernels' Adam. */
+export interface AdamConfig {
+  readonly beta1: number;
+  readonly beta2: number;
+  readonly epsilon: number;
+}
+
+/** tf.train.adam with an AdamConfig. */
+export function adamOptimizer(lr: number, c: AdamConfig): tf.AdamOptimizer {
+  return tf.train.adam(lr, c.beta1, c.beta2, c.epsilon);
+}
+
 /** What Optimizer.applyGradients takes (tfjs does not export the name). */
 export type GradMap = Parameters<tf.AdamOptimizer['applyGradients']>[0];
 
