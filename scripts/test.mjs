@@ -23,9 +23,13 @@ function walk(dir, out = []) {
   return out;
 }
 
+// Every process a test starts (the CLI, hosts, benches) creates reward isolates: isolated-vm needs Node's
+// startup snapshot off on Node >= 20, as bin/creditlab.mjs's shebang does for users.
+const env = { ...process.env, NODE_OPTIONS: [process.env.NODE_OPTIONS, '--no-node-snapshot'].filter(Boolean).join(' ') };
+
 function run(cmd, cmdArgs) {
   console.log(`\n$ ${cmd} ${cmdArgs.join(' ')}`);
-  const r = spawnSync(cmd, cmdArgs, { cwd: root, stdio: 'inherit' });
+  const r = spawnSync(cmd, cmdArgs, { cwd: root, stdio: 'inherit', env });
   if (r.status !== 0) process.exit(r.status ?? 1);
 }
 

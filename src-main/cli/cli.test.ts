@@ -112,3 +112,13 @@ test('kill -9 of `creditlab run` mid-training: committed metrics survive, runs b
   ro.close();
   assert.ok(n >= seen, `${n} points after reopening, ${seen} seen before the kill`);
 });
+
+test('doctor says whether this Node started without its snapshot, which the reward sandbox needs', () => {
+  const dir = tmp();
+  const withFlag = spawnSync(bin, ['doctor', '--json', '--workspace', dir], { encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' }, timeout: 120_000 });
+  assert.equal(withFlag.status, 0, withFlag.stderr);
+  assert.equal(JSON.parse(withFlag.stdout).sandbox.nodeSnapshotDisabled, true, 'the shebang passes --no-node-snapshot');
+  const without = spawnSync(process.execPath, [bin, 'doctor', '--workspace', dir], { encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' }, timeout: 120_000 });
+  assert.equal(without.status, 0, without.stderr);
+  assert.match(without.stdout, /sandbox .*WARNING: this Node was started without --no-node-snapshot/);
+});

@@ -1,4 +1,7 @@
 // `creditlab show ID`: an experiment (its runs) or a run (status, config, failure reason).
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ENVIRONMENT_FILE } from '@creditlab/runner';
 import { RunStore } from '@creditlab/store';
 import { detectHacking, explainVerdict, hackingPair, hackingReport, type HackingRow } from '@creditlab/stats';
 import { UsageError, parseArgs } from '../args';
@@ -43,13 +46,18 @@ export async function showCommand(argv: string[], io: CliIO): Promise<number> {
     const run = store.getRunSummary(ref.id);
     const resolved = store.getResolved(ref.id);
     if (flags.json) {
-      io.out(JSON.stringify({ ...run, resolved, runDir: store.runDir(ref.id) }));
+      io.out(JSON.stringify({ ...run, resolved, environment: readEnvironment(store.runDir(ref.id)), runDir: store.runDir(ref.id) }));
       return EXIT.ok;
     }
     io.out(`run ${run.id}  experiment ${run.experimentId}  arm ${run.arm}  seed ${run.seed}  [${run.status}]`);
     io.out(`progress ${run.progress}/${run.total}  compute ${run.compute ?? '-'}  backend ${run.backend ?? '-'}  executor ${run.executor}${run.externalId ? ` (${run.externalId})` : ''}`);
     if (run.error) io.out(`failure: ${run.error}${run.errorLine ? ` (reward code line ${run.errorLine})` : ''}`);
     io.out(`folder: ${store.runDir(ref.id)}`);
+    const environment = readEnvironment(store.runDir(ref.id));
+    if (environment) {
+      const e = environment as { python?: string; gymnasium?: string; numpy?: string; mujoco?: string; executable?: string };
+      io.out(`environment: Python ${e.python} (${e.executable}), gymnasium ${e.gymnasium ?? '-'}, numpy ${e.numpy ?? '-'}${e.mujoco ? `, mujoco ${e.mujoco}` : ''}`);
+    }
     io.out('final metrics:');
     for (const [k, v] of Object.entries(run.final)) io.out(`  ${k} = ${fmtNum(v)}`);
     io.out('config:');
@@ -57,5 +65,14 @@ export async function showCommand(argv: string[], io: CliIO): Promise<number> {
     return EXIT.ok;
   } finally {
     store.close();
+  }
+}
+
+/** The environment record a Gymnasium run's worker wrote at start (null for native envs and older runs). */
+function readEnvironment(runDir: string): Record<string, unknown> | null {
+  try {
+    return JSON.parse(readFileSync(join(runDir, ENVIRONMENT_FILE), 'utf8')) as Record<string, unknown>;
+  } catch {
+    return null;
   }
 }

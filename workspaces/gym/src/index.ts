@@ -1,14 +1,25 @@
 // @creditlab/gym: any Gymnasium environment as a Creditlab env, through a Python bridge process.
 // `registerGymnasium()` makes `gymnasium:<ID>` ids buildable by @creditlab/envs' makeBatchEnv.
 import { registerBatchEnvProvider } from '@creditlab/envs';
-import { GYM_PREFIX, GymBatchEnv, type GymEnvRef } from './bridge';
+import { GYM_PREFIX, GymBatchEnv, type GymEnvRef, type Hello } from './bridge';
 
 let registered = false;
+let onStart: ((hello: Hello) => void) | undefined;
 
-export function registerGymnasium(): void {
+/**
+ * `opts.onStart` receives the bridge's hello (Python, Gymnasium, numpy and MuJoCo versions, `gym.spec(id)`,
+ * spaces) of every env built afterwards in this process; each call replaces the previous one, so a worker
+ * that runs one run after another records each run's own.
+ */
+export function registerGymnasium(opts: { onStart?: (hello: Hello) => void } = {}): void {
+  onStart = opts.onStart;
   if (registered) return;
   registered = true;
-  registerBatchEnvProvider(GYM_PREFIX, (env, num, opts) => new GymBatchEnv(env as GymEnvRef, num, opts));
+  registerBatchEnvProvider(GYM_PREFIX, (env, num, o) => {
+    const batch = new GymBatchEnv(env as GymEnvRef, num, o);
+    onStart?.(batch.hello);
+    return batch;
+  });
 }
 
 export { GymBatchEnv, GYM_PREFIX, BRIDGE_SCRIPT, resolvePython, workspaceVenvPython, type GymEnvRef, type GymWrapper, type Hello } from './bridge';

@@ -42,6 +42,17 @@ declare namespace ivm {
 
 export const DEFAULT_MEMORY_LIMIT_MB = 512;
 
+/**
+ * isolated-vm's requirement on Node >= 20: the process must start with `--no-node-snapshot` (V8's shared
+ * heap breaks when isolates from different snapshots live in one process). `doctor` reports this;
+ * bin/creditlab.mjs and the test runner pass the flag. Under Electron the answer is not known (never launched
+ * here), so it is reported as missing.
+ */
+export function nodeSnapshotDisabled(execArgv: readonly string[] = process.execArgv, nodeOptions = process.env.NODE_OPTIONS ?? ''): boolean {
+  if (Number(process.versions.node.split('.')[0]) < 20) return true;
+  return execArgv.includes('--no-node-snapshot') || nodeOptions.split(/\s+/).includes('--no-node-snapshot');
+}
+
 export interface CompileOptions {
   /** Limit for one reward/potential call. Default 50 ms. */
   timeoutMs?: number;

@@ -62,7 +62,10 @@ export interface ExecuteOptions {
 
 type Trainer = (ctx: RunContext, opts?: unknown) => Promise<void>;
 
-async function loadTrainer(run: ResolvedRun, trainerModule?: string): Promise<{ train: Trainer; backend: string }> {
+/** What a run's environment really was (interpreter, library versions, `gym.spec`), beside run.json. */
+export const ENVIRONMENT_FILE = 'environment.json';
+
+async function loadTrainer(run: ResolvedRun, runDir: string | null, trainerModule?: string): Promise<{ train: Trainer; backend: string }> {
   if (trainerModule) {
     const mod = (await import(trainerModule)) as { train: Trainer; backend?: string };
     return { train: mod.train, backend: mod.backend ?? 'none' };
@@ -75,7 +78,15 @@ async function loadTrainer(run: ResolvedRun, trainerModule?: string): Promise<{ 
     return { train: mod.trainRlhf, backend };
   }
   // gymnasium: ids run in a Python bridge process; the trainers only see a vector env.
-  if (run.config.env.id.startsWith('gymnasium:')) (await import('@creditlab/gym')).registerGymnasium();
+  // The versions go into the run folder so that a rerun can be checked to be the same experiment.
+  const envId = run.config.env.id;
+  if (envId.startsWith('gymnasium:')) {
+    (await import('@creditlab/gym')).registerGymnasium({
+      onStart: ({ pid: _pid, warnings: _w, protocol: _p, ...hello }) => {
+        if (runDir) writeFileDurably(join(runDir, ENVIRONMENT_FILE), JSON.stringify({ env: envId, ...hello }, null, 2));
+      },
+    });
+  }
   const train = (ALGORITHMS as Record<string, Trainer>)[run.config.algo.name];
   if (!train) throw new Error(`algorithm "${run.config.algo.name}" is not implemented`);
   return { train, backend };
@@ -118,7 +129,7 @@ export async function executeRun(opts: ExecuteOptions): Promise<void> {
     if (opts.resume && !resumeFrom) throw new Error(`cannot resume: no readable checkpoint in ${join(runDir ?? '', 'checkpoints', RESUME_FILE)}`);
     let lastCheckpointStep = resumeFrom?.step ?? 0;
     let lastCheckpointAt = Date.now();
-    const { train, backend } = await loadTrainer(run, opts.trainerModule);
+    const { train, backend } = await loadTrainer(run, runDir, opts.trainerModule);
     emit({ type: 'started', backend, pid: process.pid });
     beat();
     const ctx: RunContext = {

@@ -33,7 +33,7 @@ const REPO_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 
 /** This Node and this checkout's CLI: on a cluster both live on the shared filesystem the nodes see. */
 export function defaultCreditlabCommand(): string[] {
-  return [process.execPath, join(REPO_ROOT, 'bin', 'creditlab.mjs')];
+  return [process.execPath, '--no-node-snapshot', join(REPO_ROOT, 'bin', 'creditlab.mjs')];
 }
 
 export function readSlurmRunInfo(runDir: string): SlurmRunInfo | null {

@@ -1,0 +1,44 @@
+// A Gymnasium run end to end through the CLI: the run folder records what the environment really was.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { resolvePython } from '@creditlab/gym';
+
+const bin = new URL('../../bin/creditlab.mjs', import.meta.url).pathname;
+const PY = resolvePython().python;
+const probe = spawnSync(PY, ['-c', 'import gymnasium, numpy, sys; print(gymnasium.__version__, numpy.__version__, sys.version.split()[0])'], { encoding: 'utf8' });
+const noGym = probe.status === 0 ? false : `skipped: ${PY} cannot import gymnasium (set CREDITLAB_PYTHON, or run creditlab env setup-python)`;
+
+test('a gymnasium: run records Python, Gymnasium and numpy versions and gym.spec in its folder, shown by show --json', { skip: noGym }, () => {
+  const [gymnasium, numpy, python] = probe.stdout.trim().split(' ');
+  const dir = mkdtempSync(join(tmpdir(), 'creditlab-gymrun-'));
+  const f = join(dir, 'spec.json');
+  const spec = {
+    version: 1,
+    name: 'gym-record',
+    seeds: [0],
+    budget: { steps: 256 },
+    base: { kind: 'rl', env: { id: 'gymnasium:CartPole-v1', python: PY }, algo: { name: 'ppo', numSteps: 64, numEnvs: 2 } },
+    arms: [{ name: 'ppo' }],
+  };
+  writeFileSync(f, JSON.stringify(spec));
+  const r = spawnSync(process.execPath, [bin, 'run', f, '--workspace', dir, '--json'], { encoding: 'utf8', timeout: 300_000 });
+  assert.equal(r.status, 0, r.stderr);
+  const run = JSON.parse(r.stdout.trim().split('\n').pop()!).runs[0];
+  assert.equal(run.status, 'finished');
+  const show = spawnSync(process.execPath, [bin, 'show', run.id, '--workspace', dir, '--json'], { encoding: 'utf8', timeout: 120_000 });
+  assert.equal(show.status, 0, show.stderr);
+  const env = JSON.parse(show.stdout).environment;
+  assert.equal(env.env, 'gymnasium:CartPole-v1');
+  assert.equal(env.gymnasium, gymnasium);
+  assert.equal(env.numpy, numpy);
+  assert.equal(env.python, python);
+  assert.equal(env.spec.id, 'CartPole-v1');
+  assert.equal(env.spec.max_episode_steps, 500);
+  assert.equal(env.pid, undefined, 'a process id is not part of the experiment');
+  const text = spawnSync(process.execPath, [bin, 'show', run.id, '--workspace', dir], { encoding: 'utf8', timeout: 120_000 });
+  assert.match(text.stdout, new RegExp(`environment: Python ${python.replace(/\./g, '\\.')} .*gymnasium ${gymnasium.replace(/\./g, '\\.')}`));
+});
