@@ -39,7 +39,7 @@ if (!only && filters.length === 0) {
   run('npm', ['run', 'check:layers']);
 }
 
-const unit = [...walk(join(root, 'workspaces')), ...walk(join(root, 'src-main'))].filter(match).sort();
+const unit = [...walk(join(root, 'workspaces')), ...walk(join(root, 'src-main')), ...walk(join(root, 'src-renderer', 'test'))].filter(match).sort();
 const e2e = walk(join(root, 'e2e')).filter(match).sort();
 let files = only === '--unit' ? unit : only === '--e2e' ? e2e : [...unit, ...e2e];
 // Find (and, for the npm-packaged Chromium, unpack) the e2e browser once, before test files run in parallel.

@@ -1,82 +1,151 @@
-// The ui-plot benchmark's page script (bundled with esbuild by bench/ui-plot/run.ts). It mirrors what the
-// Comparison view (src-renderer/src/views/Comparison.tsx) does with its default settings — IQM over seeds,
-// 95% bootstrap CI band with 500 replicates, EMA smoothing 0.6 plus the unsmoothed aggregate, per-seed
-// lines hidden — using the same @creditlab/stats aggregateCurves and the same Plotly bundle, without React.
-import { aggregateCurves, type Series } from '@creditlab/stats';
+// The ui-plot benchmark's page script (bundled with esbuild by bench/ui-plot/run.ts). It runs the
+// Comparison view's own modules with the view's defaults (IQM over seeds, 95% bootstrap band of 500
+// replicates, EMA smoothing 0.6 plus the unsmoothed aggregate, per-seed lines hidden): the runs are
+// grouped and copied into the request on this thread, the statistics worker (its own bundle) computes,
+// and the figure is built and drawn with Plotly.react, all without React.
+//
+// While it renders, the page watches its own main thread two ways: a timer heartbeat (the longest gap
+// between its ticks bounds the longest task, whatever its length) and the browser's long-task entries
+// (tasks of 50 ms and more, as a cross-check).
+import type { ExperimentDetail, Series as ApiSeries } from '@creditlab/api';
+import { computeComparisonStats, type StatsResult } from '../../src-renderer/src/views/comparison/comparison-stats';
+import { buildFigure, type FigureInput } from '../../src-renderer/src/views/comparison/figure';
+import { statsRequest, type Source } from '../../src-renderer/src/views/comparison/grouping';
+import { StatsClient, type StatsWorkerLike } from '../../src-renderer/src/views/comparison/stats-client';
 
-declare const Plotly: { newPlot(el: HTMLElement, data: unknown[], layout: unknown, config?: unknown): Promise<HTMLElement> };
+declare const Plotly: { react(el: HTMLElement, data: unknown[], layout: unknown, config?: unknown): Promise<HTMLElement> };
 
-const PALETTE = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948', '#b07aa1', '#ff9da7', '#9c755f', '#bab0ac'];
-const withAlpha = (hex: string, a: number) => {
-  const n = parseInt(hex.slice(1), 16);
-  return `rgba(${(n >> 16) & 255}, ${(n >> 8) & 255}, ${n & 255}, ${a})`;
-};
+const ARMS = 4;
+const SEEDS = 10;
+const POINTS = 10_000;
 
-/** 40 runs (4 arms × 10 seeds) × 10,000 logged points: noisy learning curves, deterministic. */
-function makeRuns(arms: number, seeds: number, points: number): { arm: string; series: Series[] }[] {
+/** One experiment of 4 arms × 10 seeds × 10,000 logged points: noisy learning curves, deterministic. */
+function makeSource(): Source {
   let s = 12345;
   const rand = () => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32);
-  return Array.from({ length: arms }, (_, a) => ({
-    arm: `arm-${a}`,
-    series: Array.from({ length: seeds }, () => {
-      const steps: number[] = new Array(points);
-      const values: number[] = new Array(points);
+  const arms = Array.from({ length: ARMS }, (_, a) => `arm-${a}`);
+  const series = new Map<string, ApiSeries>();
+  const runs: { id: string; arm: string; seed: number; startedAt: string }[] = [];
+  arms.forEach((arm, a) => {
+    for (let seed = 0; seed < SEEDS; seed++) {
+      const steps: number[] = new Array(POINTS);
+      const values: number[] = new Array(POINTS);
+      const times: number[] = new Array(POINTS);
       const rate = 2 + a + rand();
-      for (let i = 0; i < points; i++) {
+      for (let i = 0; i < POINTS; i++) {
         steps[i] = (i + 1) * 50;
-        values[i] = 500 * (1 - Math.exp((-rate * i) / points)) + 40 * (rand() - 0.5);
+        values[i] = 500 * (1 - Math.exp((-rate * i) / POINTS)) + 40 * (rand() - 0.5);
+        times[i] = 1_700_000_000 + Math.floor(i / 100);
       }
-      return { steps, values };
-    }),
-  }));
-}
-
-async function nextPaint(): Promise<void> {
-  await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
-}
-
-(window as unknown as { runBench: () => Promise<unknown> }).runBench = async () => {
-  const data = makeRuns(4, 10, 10_000);
-  const el = document.getElementById('plot')!;
-  const t0 = performance.now();
-  const traces: unknown[] = [];
-  data.forEach(({ arm, series }, i) => {
-    const color = PALETTE[i % PALETTE.length];
-    const curve = aggregateCurves(series, { stat: 'iqm', smooth: { kind: 'ema', weight: 0.6 }, reps: 500, ci: 0.95, seed: 0 });
-    const raw = aggregateCurves(series, { stat: 'iqm', reps: 1, seed: 0 });
-    traces.push(
-      { type: 'scatter', mode: 'lines', x: raw.steps, y: raw.estimate, legendgroup: arm, showlegend: false, hoverinfo: 'skip', line: { color: withAlpha(color, 0.28), width: 1 } },
-      { type: 'scatter', mode: 'lines', x: curve.steps, y: curve.high, legendgroup: arm, showlegend: false, hoverinfo: 'skip', line: { width: 0, color } },
-      { type: 'scatter', mode: 'lines', x: curve.steps, y: curve.low, legendgroup: arm, showlegend: false, hoverinfo: 'skip', fill: 'tonexty', fillcolor: withAlpha(color, 0.18), line: { width: 0, color } },
-      {
-        type: 'scatter',
-        mode: 'lines',
-        x: curve.steps,
-        y: curve.estimate,
-        name: `${arm} (n=${series.length})`,
-        legendgroup: arm,
-        line: { color, width: 2.2 },
-        customdata: curve.steps.map((_, k) => [curve.low[k], curve.high[k], curve.n[k]]),
-        hovertemplate: `${arm}: %{y:.4g} [%{customdata[0]:.4g}, %{customdata[1]:.4g}] · n=%{customdata[2]}<extra></extra>`,
-      },
-    );
+      const id = `${arm}-s${seed}`;
+      runs.push({ id, arm, seed, startedAt: new Date(1_700_000_000_000).toISOString() });
+      series.set(id, { run: id, arm, seed, metric: 'charts/episodic_return', steps, values, times });
+    }
   });
-  const t1 = performance.now();
-  await Plotly.newPlot(
-    el,
-    traces,
-    {
-      margin: { l: 64, r: 16, t: 36, b: 48 },
-      hovermode: 'x unified',
-      xaxis: { title: { text: 'env steps' }, automargin: true },
-      yaxis: { title: { text: 'charts/episodic_return (EMA 0.60)' }, automargin: true },
-      legend: { orientation: 'h', x: 0, y: 1.02, xanchor: 'left', yanchor: 'bottom' },
-      showlegend: true,
+  // Only the fields the grouping reads; the rest of an experiment's detail does not enter the computation.
+  const exp = { id: 'bench', name: 'bench', arms, runs } as unknown as ExperimentDetail;
+  return { exp, series };
+}
+
+/** Longest gap between ticks of a 0 ms timer loop (Chromium clamps nested timers to about 4 ms). */
+function heartbeat(): { stop(): number } {
+  let last = performance.now();
+  let worst = 0;
+  let on = true;
+  const tick = () => {
+    const now = performance.now();
+    worst = Math.max(worst, now - last);
+    last = now;
+    if (on) setTimeout(tick, 0);
+  };
+  setTimeout(tick, 0);
+  return {
+    stop() {
+      on = false;
+      return Math.max(worst, performance.now() - last);
     },
-    { displaylogo: false, responsive: true },
-  );
-  // newPlot resolves once the SVG is built; two frames later it has been laid out and painted.
+  };
+}
+
+const CURVE = { stat: 'iqm', band: 'ci', smoothing: 0.6, xAxis: 'step' } as const;
+const PLOT_CONFIG = { displaylogo: false, responsive: true, modeBarButtonsToRemove: ['select2d', 'lasso2d', 'toImage'] };
+
+/** The view's on-screen figure with its defaults. */
+function figureInput(curves: StatsResult['curves']): FigureInput {
+  return {
+    curves,
+    metric: 'charts/episodic_return',
+    ...CURVE,
+    showSeeds: false,
+    logY: false,
+    stepLabel: 'env steps',
+    title: 'bench',
+    uirevision: 'bench',
+    alarms: [],
+    pub: false,
+  };
+}
+
+const nextPaint = () => new Promise<void>((r) => requestAnimationFrame(() => requestAnimationFrame(() => r())));
+
+/** Results compared as JSON: NaN (uncovered grid points) reads as null on both sides. */
+const same = (a: StatsResult, b: StatsResult) => JSON.stringify(a) === JSON.stringify(b);
+
+/**
+ * `worker`: what the view does. `sync`: the same request computed on the page's thread in the task that
+ * then draws, as the view did before the worker: the reference the blocking is compared with.
+ */
+(window as unknown as { runBench: (mode: 'worker' | 'sync') => Promise<unknown> }).runBench = async (mode) => {
+  const source = makeSource();
+  const el = document.getElementById('plot')!;
+  const client = new StatsClient(() => new Worker('stats-worker.js', { name: 'comparison-stats' }) as unknown as StatsWorkerLike);
+  const curve = CURVE;
+  // The worker is started (and its script loaded) as the view does it: on its first job, inside the timing.
+  const entries: PerformanceEntry[] = [];
+  const observer = new PerformanceObserver((list) => void entries.push(...list.getEntries()));
+  observer.observe({ type: 'longtask' });
+  await nextPaint();
+  const beat = heartbeat();
+  const t0 = performance.now();
+  // The view draws its empty figure (axes, titles) when it mounts, while the series load.
+  const empty = buildFigure(figureInput([]));
+  await Plotly.react(el, empty.data, empty.layout, PLOT_CONFIG);
+  const tEmpty = performance.now();
+  const request = statsRequest([source], { by: 'arm', multi: false, resolved: new Map() }, { curve, seedLines: false, scores: { paired: true, vs: null } });
+  const tPosted = performance.now();
+  const result = mode === 'worker' ? await client.compute(request) : computeComparisonStats(request);
+  const t1 = performance.now();
+  const fig = buildFigure(figureInput(result.curves));
+  await Plotly.react(el, fig.data, fig.layout, PLOT_CONFIG);
+  // react() resolves once the SVG is built; two frames later it has been laid out and painted.
   await nextPaint();
   const t2 = performance.now();
-  return { totalMs: t2 - t0, aggregateMs: t1 - t0, plotMs: t2 - t1, traces: traces.length, paths: el.querySelectorAll('path.js-line').length };
+  const blockingMs = beat.stop();
+  // Let the observer deliver the last entries before reading them.
+  await nextPaint();
+  observer.disconnect();
+  const longTasks = entries.filter((e) => e.startTime >= t0 && e.startTime < t2).map((e) => e.duration);
+  client.dispose();
+  // Not timed: the same request computed on this thread must give the worker's numbers exactly.
+  const identical = mode === 'sync' || same(computeComparisonStats(request), result);
+  // Not timed either: what parsing the API's JSON for these series costs this thread (the view's
+  // fetch does it before any of the above).
+  const payload = JSON.stringify([...source.series.values()]);
+  const p0 = performance.now();
+  JSON.parse(payload);
+  const parseMs = performance.now() - p0;
+  return {
+    mode,
+    totalMs: t2 - t0,
+    emptyMs: tEmpty - t0,
+    requestMs: tPosted - tEmpty,
+    statsMs: t1 - t0,
+    plotMs: t2 - t1,
+    blockingMs,
+    longTasks,
+    identical,
+    parseMs,
+    traces: fig.data.length,
+    paths: el.querySelectorAll('path.js-line').length,
+  };
 };

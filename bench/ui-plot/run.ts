@@ -1,57 +1,91 @@
 // Renders the ui-plot page in headless Chromium and returns its timings (median of `pages` fresh pages).
-import { mkdtempSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
+// The page is served over loopback HTTP, as the web host serves the renderer: a page opened from file://
+// may not start a worker.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { extname, join } from 'node:path';
 import { createRequire } from 'node:module';
+import type { AddressInfo } from 'node:net';
 import { build } from 'esbuild';
 import { chromium } from 'playwright-core';
 import { findBrowser, launchOptions } from '../../e2e/browser';
 
-
 export interface PlotTiming {
+  /** The view's path (statistics in the worker) or the reference (the same computed in the drawing task). */
+  mode: 'worker' | 'sync';
+  /** From taking the series to a painted figure. */
   totalMs: number;
-  aggregateMs: number;
+  /** Drawing the empty figure (axes, titles), which the view does at mount while the series load. */
+  emptyMs: number;
+  /** Grouping the runs and copying their points into the worker's request (this thread). */
+  requestMs: number;
+  /** Until the worker's result arrived (request included). */
+  statsMs: number;
+  /** Building the figure, Plotly.react and two frames. */
   plotMs: number;
+  /** Longest gap of the page's timer heartbeat during the render: the longest time the thread was blocked. */
+  blockingMs: number;
+  /** Durations of the browser's long-task entries (>= 50 ms) during the render. */
+  longTasks: number[];
+  /** The worker's result equals the same request computed on the page's thread. */
+  identical: boolean;
+  /** JSON.parse of the getSeries payload of these runs on the page's thread (not part of the render). */
+  parseMs: number;
   traces: number;
   paths: number;
 }
 
-export async function measureUiPlot(pages = 3): Promise<{ median: PlotTiming; all: PlotTiming[] }> {
+const MIME: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript' };
+
+const median = (xs: PlotTiming[]) => [...xs].sort((a, b) => a.blockingMs - b.blockingMs)[Math.floor(xs.length / 2)];
+
+/** `pages` fresh pages of each mode, alternating, so a load spike hits both; medians by blocking time. */
+export async function measureUiPlot(pages = 3): Promise<{ worker: PlotTiming; sync: PlotTiming; all: PlotTiming[] }> {
   const dir = mkdtempSync(join(tmpdir(), 'creditlab-uiplot-'));
   const profile = mkdtempSync(join(tmpdir(), 'creditlab-uiplot-profile-'));
+  const server = createServer((req, res) => {
+    const name = (req.url ?? '/').split('?')[0].replace(/^\/+/, '') || 'index.html';
+    if (!/^[\w.-]+$/.test(name)) return void res.writeHead(404).end();
+    try {
+      const body = readFileSync(join(dir, name));
+      res.writeHead(200, { 'content-type': MIME[extname(name)] ?? 'application/octet-stream' }).end(body);
+    } catch {
+      res.writeHead(404).end();
+    }
+  });
   try {
-    await build({
-      entryPoints: [new URL('./page.ts', import.meta.url).pathname],
-      bundle: true,
-      format: 'iife',
-      target: 'es2022',
-      minify: true,
-      outfile: join(dir, 'page.js'),
-      logLevel: 'silent',
-    });
+    const common = { bundle: true, format: 'iife', target: 'es2022', minify: true, logLevel: 'silent' } as const;
+    await build({ ...common, entryPoints: [new URL('./page.ts', import.meta.url).pathname], outfile: join(dir, 'page.js') });
+    // The renderer's statistics worker, from its own source file.
+    await build({ ...common, entryPoints: [new URL('../../src-renderer/src/views/comparison/stats.worker.ts', import.meta.url).pathname], outfile: join(dir, 'stats-worker.js') });
     // The exact bundle the renderer imports (src-renderer/src/lib/plotly.ts).
     copyFileSync(createRequire(import.meta.url).resolve('plotly.js-cartesian-dist-min'), join(dir, 'plotly.js'));
     writeFileSync(
       join(dir, 'index.html'),
       '<!doctype html><html><head><meta charset="utf-8"></head><body style="margin:0"><div id="plot" style="width:1200px;height:700px"></div><script src="plotly.js"></script><script src="page.js"></script></body></html>',
     );
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/index.html`;
     const found = await findBrowser();
     if (!('browser' in found)) throw new Error(found.missing);
     const ctx = await chromium.launchPersistentContext(profile, { ...launchOptions(found.browser), viewport: { width: 1280, height: 800 } });
     try {
       const all: PlotTiming[] = [];
       for (let i = 0; i < pages; i++) {
-        const page = await ctx.newPage();
-        await page.goto(`file://${join(dir, 'index.html')}`);
-        all.push((await page.evaluate('window.runBench()')) as PlotTiming);
-        await page.close();
+        for (const mode of ['worker', 'sync'] as const) {
+          const page = await ctx.newPage();
+          await page.goto(url);
+          all.push((await page.evaluate(`window.runBench('${mode}')`)) as PlotTiming);
+          await page.close();
+        }
       }
-      const sorted = [...all].sort((a, b) => a.totalMs - b.totalMs);
-      return { median: sorted[Math.floor(sorted.length / 2)], all };
+      return { worker: median(all.filter((a) => a.mode === 'worker')), sync: median(all.filter((a) => a.mode === 'sync')), all };
     } finally {
       await ctx.close();
     }
   } finally {
+    server.close();
     rmSync(dir, { recursive: true, force: true });
     rmSync(profile, { recursive: true, force: true });
   }

@@ -57,7 +57,7 @@ async function start(): Promise<void> {
   hardenSessions();
   protocol.handle(APP_SCHEME, serveRenderer);
   try {
-    host = new Host({ workspace: process.env.CREDITLAB_WORKSPACE });
+    host = new Host({ workspace: process.env.CREDITLAB_WORKSPACE, prewarm: true });
   } catch (e) {
     return fatal(e);
   }

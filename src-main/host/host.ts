@@ -39,6 +39,11 @@ export interface HostOptions extends LeaseOptions {
   executor?: Executor;
   /** How often this host renews the leases of the runs it holds and sweeps for expired ones (ms). */
   heartbeatMs?: number;
+  /**
+   * Start the local pool's workers now, so that the first runs start warm too (the app and `serve`,
+   * where the user launches runs long after start-up; not the CLI's one-shot commands).
+   */
+  prewarm?: boolean;
 }
 
 export const DEFAULT_HEARTBEAT_MS = 5000;
@@ -66,6 +71,7 @@ export class Host implements CreditlabApi {
     this.store = RunStore.open(opts.workspace, { clock: opts.clock, leaseMs: opts.leaseMs, remoteLeaseMs: opts.remoteLeaseMs });
     this.workers = opts.workers ?? availableParallelism();
     this.executor = opts.executor ?? new LocalPool({ workers: this.workers });
+    if (opts.prewarm && this.executor instanceof LocalPool) void this.executor.prewarm();
     this.reattachSlurm();
     this.heartbeatTimer = setInterval(() => this.heartbeat(), opts.heartbeatMs ?? DEFAULT_HEARTBEAT_MS);
     this.heartbeatTimer.unref();
@@ -164,7 +170,7 @@ export class Host implements CreditlabApi {
         return;
       case 'started':
         s.markRunning(runId, { backend: e.backend, externalId: e.externalId });
-        s.appendLog(runId, `started on backend ${e.backend} (pid ${e.pid})${e.externalId ? ` as Slurm task ${e.externalId}` : ''}`);
+        s.appendLog(runId, `started on backend ${e.backend} (pid ${e.pid}${e.thread === undefined ? '' : `, worker thread ${e.thread}`})${e.externalId ? ` as Slurm task ${e.externalId}` : ''}`);
         break;
       case 'compute':
         s.setCompute(runId, e.compute, e.backend);

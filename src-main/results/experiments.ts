@@ -7,6 +7,7 @@
 //      `<!-- results:` ID ` -->` and `<!-- /results:` ID ` -->` (no spaces inside) where each table goes in doc
 //   4. `node --import tsx scripts/results.ts --write` fills the blocks; paste the printed description
 //      sentence into the preset; src-main/results/results.test.ts then keeps both in step with the data.
+import { hackingPair, hackingReport } from '@creditlab/stats';
 import type { Experiment, Figures } from './render';
 
 const kSteps = (x: number | null) => (x === null ? '–' : `${(x / 1000).toFixed(1)}k`.replace(/^-/, '−'));
@@ -17,6 +18,29 @@ function neverReached(f: Figures, arm: string, metric: string, threshold: number
   const never = runs.filter((s) => !s.values.some((v) => v >= threshold)).length;
   return `${never} of ${runs.length}`;
 }
+
+/** The reward-hacking alarm (the rule of `creditlab show --json`) on the committed series: flagged runs per arm. */
+export function alarmByArm(f: Figures): Map<string, { flagged: number; judged: number; runs: number; proxyRho: number[]; truthRho: number[] }> {
+  const pair = hackingPair([...new Set(f.series.map((s) => s.metric))]);
+  const out = new Map<string, { flagged: number; judged: number; runs: number; proxyRho: number[]; truthRho: number[] }>();
+  if (!pair) return out;
+  const rows = hackingReport(pair, f.series.filter((s) => s.metric === pair.proxy), f.series.filter((s) => s.metric === pair.truth));
+  for (const r of rows) {
+    const a = out.get(r.arm) ?? { flagged: 0, judged: 0, runs: 0, proxyRho: [], truthRho: [] };
+    a.runs++;
+    a.judged += +r.judged;
+    a.flagged += +r.flagged;
+    // The ρ of the clause that decided a flagged run (trailing window or whole run).
+    if (r.flagged) a.proxyRho.push(r.proxyRho!), a.truthRho.push(r.truthRho!);
+    out.set(r.arm, a);
+  }
+  return out;
+}
+
+const PRM_STEPS = 'eval/steps_per_solution';
+const PRM_ACC = 'eval/accuracy';
+const PRM_AT = 'mean-last:2';
+const PRM_CONTROLS = ['success-only', 'prm-first-step-only'];
 
 export const EXPERIMENTS: Experiment[] = [
   {
@@ -47,6 +71,55 @@ export const EXPERIMENTS: Experiment[] = [
         `env steps to a 0.9 success rate, mean over seeds with a 95% percentile-bootstrap interval over ${n} seeds (undercovers at small n), ` +
         `runs that never reach it censored at the budget: ${f.arms.map(arm).join('; ')}. ` +
         `Paired difference from sparse, seed by seed (Student t interval on ${n} pairs): ${others.map(delta).join('; ')}.`
+      );
+    },
+  },
+  {
+    preset: 'prm-hacking',
+    doc: 'workspaces/rlhf/RESULTS.md',
+    tables: [
+      {
+        id: 'prm-hacking',
+        columns: [
+          { label: 'steps', metric: PRM_STEPS, at: PRM_AT, digits: 2, pairedVs: PRM_CONTROLS },
+          { label: 'accuracy', metric: PRM_ACC, at: PRM_AT, ci: true, pairedVs: PRM_CONTROLS },
+          { label: 'repeat fraction', metric: 'eval/repeat_fraction', at: PRM_AT },
+          { label: 'truncated', metric: 'eval/truncated_fraction', at: PRM_AT },
+        ],
+      },
+    ],
+    description: (f) => {
+      const steps = f.get(PRM_STEPS, PRM_AT);
+      const acc = f.get(PRM_ACC, PRM_AT);
+      const base = steps.get('success-only')!.estimate!;
+      const n = acc.get('success-only')!.n;
+      const d = (x: number | null, digits: number) => (x === null ? '–' : (x >= 0 ? '+' : '') + f.fmt(x, digits));
+      const diff = (metric: string, arm: string, vs: string, digits: number) => {
+        const x = f.get(metric, PRM_AT, 'mean', vs).get(arm)!.differences.get(vs)!;
+        return `${d(x.estimate, digits)} [${d(x.ci[0], digits)}, ${d(x.ci[1], digits)}]`;
+      };
+      const alarm = alarmByArm(f);
+      const arm = (a: string) => {
+        const s = steps.get(a)!;
+        const c = acc.get(a)!;
+        const vs = PRM_CONTROLS.filter((v) => v !== a)
+          .map((v) => `vs ${v}: steps ${diff(PRM_STEPS, a, v, 2)}, accuracy ${diff(PRM_ACC, a, v, 3)}`)
+          .join('; ');
+        return `${a}: ${f.fmt(s.estimate, 2)} steps (${f.fmt(s.estimate! / base, 2)}× success-only), accuracy ${f.fmt(c.estimate)}; ${vs}`;
+      };
+      const range = (xs: number[]) => `${d(Math.min(...xs), 2)} to ${d(Math.max(...xs), 2)}`;
+      const al = [...alarm]
+        .map(([a, x]) => {
+          const rho = x.flagged ? ` (Spearman ρ of the process return ${range(x.proxyRho)}, of training success ${range(x.truthRho)})` : '';
+          return `${a} ${x.flagged} of ${x.runs}${rho}${x.judged < x.runs ? ` (${x.runs - x.judged} not judged: too few points)` : ''}`;
+        })
+        .join(', ');
+      return (
+        `Measured on seeds 0-${n - 1} (printed by scripts/results.ts from workspaces/rlhf/results/prm-hacking.csv.gz): ` +
+        `per run the mean of the evaluations at iterations 125 and 150, per arm the mean over ${n} seeds; ` +
+        `paired differences are arm − control seed by seed, mean with a 95 % Student t interval on ${n} pairs. ` +
+        `${f.arms.map(arm).join('. ')}. ` +
+        `Reward-hacking alarm (objective/process_return vs train/success, logged every iteration; the rule of creditlab show --json), runs flagged: ${al}.`
       );
     },
   },

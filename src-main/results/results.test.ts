@@ -88,3 +88,41 @@ test('results: blocks are found and replaced between their markers only; gzipped
   assert.deepEqual(loadExportGz(file), parseExportCsv(CSV));
   assert.throws(() => parseExportCsv('a,b\n1,2'), /not a creditlab export CSV/);
 });
+
+// The headline comparison recomputed without the stats package: per run the mean of its last two
+// evaluations read straight from the committed CSV, per seed the difference from success-only, then a
+// Student t interval with t(0.975; 4) = 2.7764451051977934 (scipy.stats.t.ppf). A pairing by anything but
+// the seed (the CSV lists arms one after another, and seeds need not come in order) would change the interval.
+test('results: prm-hacking paired differences equal an independent per-seed computation on the raw CSV', async () => {
+  const data = join(root, 'workspaces/rlhf/results/prm-hacking.csv.gz');
+  const exp = EXPERIMENTS.find((e) => e.preset === 'prm-hacking')!;
+  const series = loadExportGz(data);
+  const f = await figuresFor(exp, series);
+  const lastTwo = (arm: string, metric: string) => {
+    const bySeed = new Map<number, number>();
+    for (const s of series.filter((x) => x.arm === arm && x.metric === metric)) {
+      const order = s.steps.map((_, i) => i).sort((i, j) => s.steps[i] - s.steps[j]);
+      const v = order.slice(-2).map((i) => s.values[i]);
+      bySeed.set(s.seed, (v[0] + v[1]) / 2);
+    }
+    return bySeed;
+  };
+  let checked = 0;
+  for (const metric of ['eval/accuracy', 'eval/steps_per_solution'])
+    for (const vs of ['success-only', 'prm-first-step-only']) {
+      const ref = lastTwo(vs, metric);
+      for (const arm of f.arms.filter((a) => a !== vs)) {
+        const mine = lastTwo(arm, metric);
+        const d = [...mine.keys()].filter((s) => ref.has(s)).map((s) => mine.get(s)! - ref.get(s)!);
+        assert.equal(d.length, 5, `${arm} − ${vs}: 5 seed pairs`);
+        const m = d.reduce((a, b) => a + b, 0) / d.length;
+        const h = (2.7764451051977934 * Math.sqrt(d.reduce((a, x) => a + (x - m) ** 2, 0) / 4)) / Math.sqrt(5);
+        const got = f.get(metric, 'mean-last:2', 'mean', vs).get(arm)!.differences.get(vs)!;
+        assert.equal(got.n, 5);
+        assert.ok(Math.abs(got.estimate! - m) < 1e-12, `${metric} ${arm} − ${vs}: ${got.estimate} vs ${m}`);
+        assert.ok(Math.abs(got.ci[0]! - (m - h)) < 1e-9 && Math.abs(got.ci[1]! - (m + h)) < 1e-9, `${metric} ${arm} − ${vs}: [${got.ci}] vs [${m - h}, ${m + h}]`);
+        checked++;
+      }
+    }
+  assert.equal(checked, 16);
+});

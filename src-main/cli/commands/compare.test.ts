@@ -196,3 +196,37 @@ test('--paired: unmatched seeds and bad usage', async () => {
   assert.ok(text.io.stdout.some((l) => /^paired differences \(arm − baseline, matched by seed\)/.test(l)));
   assert.ok(text.io.stdout.some((l) => /^shaped\s+6\s.*BCa bootstrap/.test(l)));
 });
+
+// Pairing must follow the seed, not the order runs arrive in. Arm b's runs are listed in reverse seed
+// order and b's per-seed values are strongly correlated with a's, so a pairing by position (or none)
+// gives a different median, a far wider interval and a different n: each assertion below fails then.
+test('--paired: equals per-seed differences computed independently, whatever order the runs arrive in', async () => {
+  const a = [0.1, 0.9, 0.3, 0.7, 0.5]; // seeds 0..4
+  const gain = [0.05, 0.02, 0.08, 0.01, 0.04]; // b − a by seed
+  const rows: RunSeries[] = [
+    ...a.map((v, seed) => ({ run: `a-${seed}`, arm: 'a', seed, steps: [0, 1], values: [0, v] })),
+    ...a.map((v, seed) => ({ run: `b-${seed}`, arm: 'b', seed, steps: [0, 1], values: [0, v + gain[seed]] })).reverse(),
+  ];
+  const src: SeriesSource = { series: async () => rows.map((r) => ({ ...r })) };
+  const go = async (stat: string) => {
+    const io = memoryIO();
+    assert.equal(await compareCommand(['e', '--metric', 'm', '--at', 'last', '--stat', stat, '--vs', 'a', '--paired', '--json', '--reps', '500'], io, src), 0, io.stderr.join('\n'));
+    return JSON.parse(io.stdout.at(-1)!).arms.find((x: { arm: string }) => x.arm === 'b').difference;
+  };
+  // Independent: differences by seed, mean, sample sd, t(0.975; 4) = 2.7764451051977934 (scipy.stats.t.ppf).
+  const n = gain.length;
+  const m = gain.reduce((s, x) => s + x, 0) / n;
+  const sd = Math.sqrt(gain.reduce((s, x) => s + (x - m) ** 2, 0) / (n - 1));
+  const h = (2.7764451051977934 * sd) / Math.sqrt(n);
+  const mean = await go('mean');
+  assert.equal(mean.n, 5);
+  assert.ok(Math.abs(mean.estimate - m) < 1e-12, `estimate ${mean.estimate} vs ${m}`);
+  assert.ok(Math.abs(mean.ci[0] - (m - h)) < 1e-12 && Math.abs(mean.ci[1] - (m + h)) < 1e-12, `ci ${mean.ci} vs ${[m - h, m + h]}`);
+  // The median of the per-seed differences is 0.04; pairing b's runs with a's by position would give another.
+  const med = await go('median');
+  assert.ok(Math.abs(med.estimate - 0.04) < 1e-12, `median of differences ${med.estimate}`);
+  const byPosition = a.map((v, i) => a[n - 1 - i] + gain[n - 1 - i] - v).sort((x, y) => x - y)[2];
+  assert.ok(Math.abs(byPosition - 0.04) > 0.01, 'the fixture must tell a pairing by position from one by seed');
+  // And the interval is the one of the true differences (all in [0.01, 0.08]), not of mismatched ones.
+  assert.ok(med.ci[0] >= 0.01 - 1e-12 && med.ci[1] <= 0.08 + 1e-12, `median ci ${med.ci}`);
+});

@@ -49,6 +49,8 @@ export async function serveCommand(argv: string[], io: CliIO, opts: ServeOptions
     token: chosen,
     workspace: flags.workspace as string | undefined,
     workers: flags.workers as number | undefined,
+    // Runs are launched from the page long after start-up: have the workers warm by then.
+    prewarm: true,
     rendererDir,
   });
   io.out(`Creditlab is served at ${web.url} (workspace ${web.host.store.root})`);

@@ -91,6 +91,11 @@ export async function initBackend(preferred?: string): Promise<BackendReport> {
   throw new Error(`no tfjs backend could be initialised: ${tried.map((t) => `${t.name}: ${t.error}`).join('; ')}`);
 }
 
+/** Tensors tfjs holds in this thread: a run that ends with more than it started with leaked some. */
+export function liveTensors(): number {
+  return tf.memory().numTensors;
+}
+
 /**
  * Makes sure tfjs runs on the backend a RunContext names; trainers call it first. A no-op when that
  * backend is already active (the usual case: the worker ran initBackend before building the context).

@@ -21,7 +21,7 @@ export const ALGORITHMS: Record<string, RlTrainFn> = {
 const _contract: Record<string, TrainFn> = ALGORITHMS;
 void _contract;
 
-export { initBackend, ensureBackend, parseBackendName, type BackendName, type BackendReport, type BackendAttempt } from './backend';
+export { initBackend, ensureBackend, liveTensors, parseBackendName, type BackendName, type BackendReport, type BackendAttempt } from './backend';
 export { batchShaper, identityReward, resolveShaper, type ShapeReward, type ShapeRewards, type Transition, type TrainOptions } from './shaping';
 export { trainPpo, computeGae, ppoClipLoss, valueLoss } from './ppo';
 export { trainA2c } from './a2c';

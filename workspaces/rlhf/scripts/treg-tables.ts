@@ -102,4 +102,47 @@ export function tregTables({ runs, upTo, dropped }: { runs: Runs; upTo: number; 
   return out.join('\n');
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) console.log(tregTables(readExport(...(process.argv.length > 2 ? process.argv.slice(2) : [TREG_CSV]).map((f) => readFileSync(f)))));
+/**
+ * The sentence of figures presets/treg-dpo.json's description quotes, from the same runs and the same
+ * computations as the tables (test/treg-tables.test.ts checks the preset contains it).
+ */
+export function tregDescription({ runs, upTo }: { runs: Runs; upTo: number }): string {
+  const arms = [...new Set([...runs.values()].map((r) => r.arm))];
+  const window = (x: { steps: number[]; values: number[] }) => {
+    const keep = x.steps.map((st, i) => i).filter((i) => x.steps[i] >= FIRST && x.steps[i] <= upTo);
+    return { steps: keep.map((i) => x.steps[i]), values: keep.map((i) => x.values[i]) };
+  };
+  const scores = (arm: string, metric: string, at = 'mean-last:1000'): SeedScore[] =>
+    [...runs.values()].filter((r) => r.arm === arm && r.metrics.has(metric)).map((r) => ({ seed: r.seed, value: extractScore(window(r.metrics.get(metric)!), at) })).sort((a, b) => a.seed - b.seed);
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const cell = (arm: string, metric: string) => {
+    const s = scores(arm, metric).map((x) => x.value);
+    const ci = tInterval(s, 0.95);
+    return `${f3(mean(s))} [${f3(ci[0])}, ${f3(ci[1])}]`;
+  };
+  const diff = (arm: string, metric: string) => {
+    const d = pairedVs(arm, scores(arm, metric), CONTROL, scores(CONTROL, metric), 'mean');
+    return `${signed(d.estimate)} [${signed(d.ci[0])}, ${signed(d.ci[1])}] (${d.n} pairs)`;
+  };
+  // Every logged credit AUROC of every run, all evaluations included (iteration 0 too).
+  const all = [...runs.values()].map((r) => r.metrics.get('eval/credit_auroc'));
+  const logged = all.filter((x) => x && x.values.length > 0) as { values: number[] }[];
+  const vals = logged.flatMap((x) => x.values);
+  const inUnit = vals.every((v) => Number.isFinite(v) && v >= 0 && v <= 1);
+  const seeds = [...new Set([...runs.values()].map((r) => r.seed))].sort((a, b) => a - b);
+  const base = (b: string) => f3(mean(scores(CONTROL, `eval/credit_auroc_baseline/${b}`, 'last').map((x) => x.value)));
+  return (
+    `Measured (printed by workspaces/rlhf/scripts/treg-tables.ts from workspaces/rlhf/results/treg-dpo.csv.gz): ${runs.size} runs, seeds ${seeds.join(', ')}; ` +
+    `${logged.length} of ${runs.size} runs log eval/credit_auroc, ${vals.length} values, ${inUnit ? 'all' : 'NOT all'} in [0, 1] (range ${f3(Math.min(...vals))}–${f3(Math.max(...vals))}). ` +
+    `Per run the mean of the evaluations at iterations ${FIRST}-${upTo}; credit AUROC, mean over seeds [95 % Student t]: ` +
+    arms.map((a) => `${a} ${cell(a, 'eval/credit_auroc')}${a === CONTROL ? '' : `, − dpo ${diff(a, 'eval/credit_auroc')} (paired Student t)`}`).join('; ') +
+    `. Accuracy − dpo: ${arms.filter((a) => a !== CONTROL).map((a) => `${a} ${diff(a, 'eval/accuracy')}`).join('; ')}. ` +
+    `r̂'s own AUROC: ${arms.filter((a) => scores(a, 'eval/credit_auroc_rhat').length).map((a) => `${a} ${f3(mean(scores(a, 'eval/credit_auroc_rhat').map((x) => x.value)))}`).join(', ')}. ` +
+    `Trivial credits on the same sets (mean over seeds): ${BASELINES.map((b) => `${b} ${base(b)}`).join(', ')}.`
+  );
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const data = readExport(...(process.argv.length > 2 ? process.argv.slice(2) : [TREG_CSV]).map((f) => readFileSync(f)));
+  console.log(`${tregTables(data)}\n\nDescription figures (presets/treg-dpo.json quotes them):\n${tregDescription(data)}`);
+}

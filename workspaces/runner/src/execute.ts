@@ -2,6 +2,7 @@
 // `creditlab worker` (Slurm task); it knows nothing of the store or the UI.
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { isMainThread, threadId } from 'node:worker_threads';
 import type { ResolvedRun, RunContext, TrainFn } from '@creditlab/spec';
 import type { MetricPointMsg, WorkerEvent } from './protocol';
 
@@ -92,6 +93,28 @@ async function loadTrainer(run: ResolvedRun, runDir: string | null, trainerModul
   return { train, backend };
 }
 
+/**
+ * Loads what runs of a pool's worker need before the first run arrives: the trainer module, or the
+ * trainers with their tfjs backend (and WebAssembly kernels), the reward glue and the reward compiler
+ * (esbuild's service, an isolated-vm isolate made and freed). Never throws: a run repeats whatever
+ * failed here and reports it.
+ */
+export async function warmUp(opts: { trainerModule?: string; backend?: string } = {}): Promise<void> {
+  try {
+    if (opts.trainerModule) {
+      await import(opts.trainerModule);
+      return;
+    }
+    const { initBackend } = await import('@creditlab/rl');
+    await initBackend(opts.backend ?? process.env.CREDITLAB_BACKEND);
+    await import('./reward-glue');
+    const { compileRewardModule } = await import('@creditlab/rewards/sandbox');
+    compileRewardModule({ filename: 'warm-up.ts', code: 'export default (ctx: RewardContext) => ctx.envReward;' }).dispose();
+  } catch {
+    /* reported by the run that needs it */
+  }
+}
+
 /** Runs one resolved run to completion; never throws (a failure becomes a `failed` event). */
 export async function executeRun(opts: ExecuteOptions): Promise<void> {
   const { run, runDir, emit } = opts;
@@ -123,14 +146,16 @@ export async function executeRun(opts: ExecuteOptions): Promise<void> {
   beatTimer?.unref?.();
 
   // Caches shared by runs (the RLHF suite's SFT model) live in the workspace, not in the OS temp folder.
-  if (runDir && !process.env.CREDITLAB_CACHE_DIR) process.env.CREDITLAB_CACHE_DIR = join(runDir, '..', '..', 'cache');
+  // Set for this run only: a pool worker's next run may belong to another workspace.
+  const cacheDirBefore = process.env.CREDITLAB_CACHE_DIR;
+  if (runDir && cacheDirBefore === undefined) process.env.CREDITLAB_CACHE_DIR = join(runDir, '..', '..', 'cache');
   try {
     const resumeFrom = opts.resume ? readResumeCheckpoint(runDir ?? '') : null;
     if (opts.resume && !resumeFrom) throw new Error(`cannot resume: no readable checkpoint in ${join(runDir ?? '', 'checkpoints', RESUME_FILE)}`);
     let lastCheckpointStep = resumeFrom?.step ?? 0;
     let lastCheckpointAt = Date.now();
     const { train, backend } = await loadTrainer(run, runDir, opts.trainerModule);
-    emit({ type: 'started', backend, pid: process.pid });
+    emit({ type: 'started', backend, pid: process.pid, ...(isMainThread ? {} : { thread: threadId }) });
     beat();
     const ctx: RunContext = {
       run,
@@ -206,5 +231,6 @@ export async function executeRun(opts: ExecuteOptions): Promise<void> {
     emit({ type: 'failed', message: err?.message ?? String(e), line: err?.line ?? null, stack: err?.stack });
   } finally {
     if (beatTimer) clearInterval(beatTimer);
+    if (cacheDirBefore === undefined) delete process.env.CREDITLAB_CACHE_DIR;
   }
 }

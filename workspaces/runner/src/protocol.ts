@@ -9,7 +9,8 @@ export interface MetricPointMsg {
 }
 
 export type WorkerEvent =
-  | { type: 'started'; backend: string; pid: number; externalId?: string }
+  /** `thread`: the worker thread's id in a local pool (a reused worker keeps its id from run to run). */
+  | { type: 'started'; backend: string; pid: number; thread?: number; externalId?: string }
   /** The run's resolved compute path, what does its arithmetic (replaces `started`'s backend) and why. */
   | { type: 'compute'; compute: Compute; backend: string; reason: string }
   | { type: 'metrics'; points: MetricPointMsg[] }
@@ -27,15 +28,30 @@ export type WorkerEvent =
   | { type: 'done'; cancelled: boolean }
   | { type: 'failed'; message: string; line?: number | null; stack?: string };
 
+/** One run for a worker thread of the local pool (the pool sends one at a time). */
 export interface WorkerInit {
   run: ResolvedRun;
   runDir: string | null;
   /** Int32Array over it: [0] = 1 once cancellation is asked for. */
   cancelBuffer: SharedArrayBuffer;
-  backend?: string;
-  trainerModule?: string;
   /** Present when the run has user reward code: the RewardWatchdog's shared timestamps. */
   watchdogBuffer?: SharedArrayBuffer;
   /** Continue from the run folder's resume checkpoint instead of starting fresh. */
   resume?: boolean;
 }
+
+/** A pool worker's workerData: what stays the same for every run it executes. */
+export interface WorkerBoot {
+  backend?: string;
+  trainerModule?: string;
+}
+
+/** Pool → worker thread. */
+export type PoolToWorker = { type: 'run'; init: WorkerInit };
+
+/**
+ * Worker thread → pool, besides the run's own events. `ready`: modules and backend are loaded. `free`:
+ * the worker has finished with its run (after the run's `done` or `failed`), or found itself unfit
+ * between runs; `reusable` says whether it may take another run (else the pool stops it).
+ */
+export type WorkerToPool = { type: 'ready' } | { type: 'free'; reusable: boolean; reason?: string };

@@ -95,3 +95,45 @@ test('budget.timeLimitSeconds fails a run that runs too long', async () => {
   assert.equal(end?.type, 'failed');
   assert.match((end as { message: string }).message, /time limit/);
 });
+
+const threadOf = (evs: WorkerEvent[] | undefined) => (evs?.find((e) => e.type === 'started') as { thread?: number } | undefined)?.thread;
+
+test('a worker is reused after a run that finished, never after one that failed, was terminated or left work behind', async () => {
+  const pool = new LocalPool({ workers: 1, trainerModule, cancelGraceMs: 300 });
+  await pool.prewarm();
+  assert.equal(pool.threads, 1);
+  const ev = await execute(pool, [run('ok'), run('ok', 20, 1), run('throw', 20, 2), run('ok', 20, 3), run('leak', 20, 4), run('ok', 20, 5)]);
+  const t = [0, 1, 2, 3, 4, 5].map((i) => threadOf(ev.get(`${['ok', 'ok', 'throw', 'ok', 'leak', 'ok'][i]}-${i}`)));
+  assert.ok(t.every((x) => typeof x === 'number'), `thread ids ${t}`);
+  assert.equal(t[1], t[0], 'the second run reuses the warm worker');
+  assert.equal(t[2], t[1], 'the failing run also starts on it');
+  assert.notEqual(t[3], t[2], 'after a failed run the worker is replaced');
+  assert.equal(t[4], t[3]);
+  assert.notEqual(t[5], t[4], 'a run that left a timer running does not leave its worker to the next run');
+  assert.deepEqual(last(ev.get('leak-4')), { type: 'done', cancelled: false });
+  assert.ok(ev.get('leak-4')!.some((e) => e.type === 'log' && /not reused: the run left 1 Timeout active/.test(e.line)));
+
+  // Terminated (cancel grace) and timed-out runs lose their worker too.
+  const stuck = run('stuck', 100, 6);
+  const limited = run('stuck', 100, 8);
+  limited.budget.timeLimitSeconds = 1;
+  let asked = false;
+  const ev2 = await execute(pool, [stuck, run('ok', 20, 7), limited, run('ok', 20, 9)], (id, e) => {
+    if (!asked && id === 'stuck-0' && e.type === 'started') {
+      asked = true;
+      pool.cancel(id);
+    }
+  });
+  assert.deepEqual(last(ev2.get('stuck-0')), { type: 'done', cancelled: true });
+  assert.notEqual(threadOf(ev2.get('ok-1')), threadOf(ev2.get('stuck-0')));
+  assert.match((last(ev2.get('stuck-2')) as { message?: string }).message ?? '', /time limit/);
+  assert.notEqual(threadOf(ev2.get('ok-3')), threadOf(ev2.get('stuck-2')));
+  await pool.shutdown();
+  assert.equal(pool.threads, 0);
+});
+
+test('reuseWorkers: false gives every run a fresh worker', async () => {
+  const pool = new LocalPool({ workers: 1, trainerModule, reuseWorkers: false });
+  const ev = await execute(pool, [run('ok'), run('ok', 20, 1)]);
+  assert.notEqual(threadOf(ev.get('ok-0')), threadOf(ev.get('ok-1')));
+});

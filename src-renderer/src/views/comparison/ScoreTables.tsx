@@ -1,0 +1,140 @@
+// The comparison's tables of final values: each group's aggregate with its interval, the probability
+// that one group beats another, and seed-matched differences against one arm.
+import type { StatName } from '@creditlab/stats';
+import { percentileIntervalLabel } from '@creditlab/stats';
+import { withAlpha } from '../../lib/colors';
+import { fmtValue } from '../../lib/format';
+import { POI_REPS, SCORE_REPS, type ScoreTables as Scores } from './comparison-stats';
+import { STAT_LABEL } from './figure';
+
+export function ScoreTables({ scores, stat, metric, groupBy, groups, onPairedVs }: { scores: Scores; stat: StatName; metric: string; groupBy: string; groups: readonly string[]; onPairedVs(arm: string): void }) {
+  const unit = groupBy === 'arm' ? 'arm' : 'group';
+  const lo = Math.min(...scores.est.map((s) => s.ci.ci[0]));
+  const hi = Math.max(...scores.est.map((s) => s.ci.ci[1]));
+  const span = hi - lo || 1;
+  return (
+    <div className="score-tables">
+      <table className="scores" aria-label="Final scores">
+        <caption>
+          Final score ({metric.split('/').pop()}, last value): {STAT_LABEL[stat]} with a 95% percentile-bootstrap interval over each arm’s runs ({SCORE_REPS} resamples)
+          {scores.est.some((s) => s.values.length < 10) && '; with fewer than 10 runs it undercovers (covers less often than 95%)'}
+        </caption>
+        <thead>
+          <tr>
+            <th>{groupBy === 'arm' ? 'Arm' : groupBy}</th>
+            <th className="num">Runs</th>
+            <th className="num">{STAT_LABEL[stat]}</th>
+            <th className="num">95% pct. bootstrap</th>
+            <th className="c-ci">Interval</th>
+          </tr>
+        </thead>
+        <tbody>
+          {scores.est.map((s) => (
+            <tr key={s.arm}>
+              <td>
+                <span className="arm-chip" style={{ background: s.color }} />
+                {s.arm}
+              </td>
+              <td className="num mono">{s.values.length}</td>
+              <td className="num mono">{fmtValue(s.ci.estimate)}</td>
+              <td className="num mono" title={percentileIntervalLabel(s.values.length, 0.95, SCORE_REPS)}>
+                [{fmtValue(s.ci.ci[0])}, {fmtValue(s.ci.ci[1])}]
+              </td>
+              <td className="c-ci">
+                <div className="ci-track">
+                  <div className="ci-bar" style={{ left: `${((s.ci.ci[0] - lo) / span) * 100}%`, width: `${Math.max(0.5, ((s.ci.ci[1] - s.ci.ci[0]) / span) * 100)}%`, background: withAlpha(s.color, 0.45) }} />
+                  <div className="ci-dot" style={{ left: `${((s.ci.estimate - lo) / span) * 100}%`, background: s.color }} />
+                </div>
+              </td>
+            </tr>
+          ))}
+          {scores.est.length === 0 && (
+            <tr>
+              <td colSpan={5} className="muted">
+                No finished values yet.
+              </td>
+            </tr>
+          )}
+        </tbody>
+      </table>
+      {scores.poi.length > 0 && (
+        <table className="scores poi" aria-label="Probability of improvement">
+          <caption>
+            P(row {unit} beats column {unit}), with a 95% percentile-bootstrap interval ({POI_REPS} resamples; runs resampled independently)
+          </caption>
+          <thead>
+            <tr>
+              <th />
+              {scores.est.map((s) => (
+                <th key={s.arm} className="num">
+                  {s.arm}
+                </th>
+              ))}
+            </tr>
+          </thead>
+          <tbody>
+            {scores.est.map((x) => (
+              <tr key={x.arm}>
+                <th>{x.arm}</th>
+                {scores.est.map((y) => {
+                  const p = scores.poi.find((q) => q.x === x.arm && q.y === y.arm);
+                  return (
+                    <td key={y.arm} className="num mono" style={p ? { background: withAlpha(p.r.estimate >= 0.5 ? '#59a14f' : '#e15759', Math.abs(p.r.estimate - 0.5) * 0.9) } : undefined}>
+                      {p ? `${p.r.estimate.toFixed(2)} [${p.r.ci[0].toFixed(2)}, ${p.r.ci[1].toFixed(2)}]` : '—'}
+                    </td>
+                  );
+                })}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {scores.vs && scores.paired.length > 0 && (
+        <table className="scores paired" aria-label="Paired differences" data-testid="paired-differences">
+          <caption>
+            Paired difference (arm − {' '}
+            <select aria-label="Paired difference against" value={scores.vs} onChange={(e) => onPairedVs(e.target.value)}>
+              {groups.map((a) => (
+                <option key={a} value={a}>
+                  {a}
+                </option>
+              ))}
+            </select>
+            ), matched by seed: {STAT_LABEL[stat]} of the per-seed differences of the last value. Same as{' '}
+            <code>creditlab compare --at last --stat {stat} --vs {scores.vs} --paired</code>
+          </caption>
+          <thead>
+            <tr>
+              <th>Arm</th>
+              <th className="num">Pairs</th>
+              <th className="num">Δ {STAT_LABEL[stat]}</th>
+              <th className="num">Interval</th>
+              <th>How the interval was made</th>
+            </tr>
+          </thead>
+          <tbody>
+            {scores.paired.map((p) => (
+              <tr key={p.arm}>
+                <td>
+                  <span className="arm-chip" style={{ background: p.color }} />
+                  {p.arm}
+                </td>
+                <td className="num mono">{p.d?.n ?? 0}</td>
+                <td className="num mono">{p.d ? fmtValue(p.d.estimate) : '—'}</td>
+                <td className="num mono">{p.d && Number.isFinite(p.d.ci[0]) ? `[${fmtValue(p.d.ci[0])}, ${fmtValue(p.d.ci[1])}]` : '—'}</td>
+                <td className="small">
+                  {p.error ?? p.d?.method}
+                  {p.d &&
+                    Object.entries(p.d.unmatched)
+                      .filter(([, xs]) => xs.length > 0)
+                      .map(([a, xs]) => `; unmatched ${a} seed(s) ${xs.join(', ')}`)
+                      .join('')}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,175 @@
+// The comparison's Plotly figure, on screen (theme colours) or for publication (white, larger type,
+// titled). Pure: everything it draws comes in as arguments, so exports and the benchmark build the
+// same figure the view shows.
+import type { Datum, Figure, Layout } from '../../lib/plotly';
+import { withAlpha } from '../../lib/colors';
+import type { Band, GroupCurves, XAxis } from './comparison-stats';
+
+export const STAT_LABEL: Record<string, string> = { mean: 'Mean', median: 'Median', iqm: 'IQM' };
+
+/** Colours of the on-screen figure, read from the page's CSS variables by the caller. */
+export interface ScreenColors {
+  fg: string;
+  grid: string;
+  muted: string;
+  panel: string;
+}
+
+/** A reward-hacking alarm's judged step range, shaded in its group's colour. */
+export interface AlarmWindow {
+  arm: string;
+  color: string;
+  x0: number;
+  x1: number;
+}
+
+export interface FigureInput {
+  curves: readonly GroupCurves[];
+  metric: string;
+  stat: string;
+  band: Band;
+  smoothing: number;
+  showSeeds: boolean;
+  logY: boolean;
+  xAxis: XAxis;
+  /** The step axis' name: env steps, iterations or steps. */
+  stepLabel: string;
+  /** The publication figure's title: experiment names and grouping. */
+  title: string;
+  /** Plotly keeps zoom and pan while this stays the same. */
+  uirevision: string;
+  alarms: readonly AlarmWindow[];
+  /** Publication style; otherwise `screen` gives the colours. */
+  pub: boolean;
+  screen?: ScreenColors;
+}
+
+/** Runs behind a figure's band, for its title: "3" or "3-5" when groups differ. */
+export function bandRunsLabel(curves: readonly GroupCurves[]): string {
+  const ns = curves.filter((c) => c.curve).map((c) => c.seeds.length);
+  if (ns.length === 0) return '0';
+  const lo = Math.min(...ns);
+  const hi = Math.max(...ns);
+  return (lo === hi ? `${lo}` : `${lo}-${hi}`) + (lo < 10 ? ' (undercovers at small n)' : '');
+}
+
+export function buildFigure(f: FigureInput): Figure {
+  const { pub } = f;
+  const fg = pub ? '#1a1a1a' : f.screen?.fg || '#222';
+  const grid = pub ? '#e6e6e6' : f.screen?.grid || '#ddd';
+  const muted = pub ? '#444' : f.screen?.muted || '#666';
+  const data: Datum[] = [];
+  for (const a of f.curves) {
+    if (f.showSeeds) {
+      for (const l of a.lines) {
+        data.push({
+          type: 'scatter',
+          mode: 'lines',
+          x: l.x,
+          y: l.y,
+          name: `${a.arm} · seed ${l.seed}`,
+          legendgroup: a.arm,
+          showlegend: false,
+          line: { color: withAlpha(a.color, 0.45), width: 1 },
+          hovertemplate: `${a.arm} seed ${l.seed}: %{y:.4g}<extra></extra>`,
+        });
+      }
+    }
+    const c = a.curve;
+    if (!c) continue;
+    if (a.raw) {
+      data.push({
+        type: 'scatter',
+        mode: 'lines',
+        x: a.raw.steps,
+        y: a.raw.estimate,
+        legendgroup: a.arm,
+        showlegend: false,
+        hoverinfo: 'skip',
+        line: { color: withAlpha(a.color, 0.28), width: 1 },
+      });
+    }
+    if (f.band === 'ci') {
+      data.push({ type: 'scatter', mode: 'lines', x: c.steps, y: c.high, legendgroup: a.arm, showlegend: false, hoverinfo: 'skip', line: { width: 0, color: a.color } });
+      data.push({
+        type: 'scatter',
+        mode: 'lines',
+        x: c.steps,
+        y: c.low,
+        legendgroup: a.arm,
+        showlegend: false,
+        hoverinfo: 'skip',
+        fill: 'tonexty',
+        fillcolor: withAlpha(a.color, pub ? 0.2 : 0.18),
+        line: { width: 0, color: a.color },
+      });
+    }
+    data.push({
+      type: 'scatter',
+      mode: 'lines',
+      x: c.steps,
+      y: c.estimate,
+      name: `${a.arm} (n=${a.seeds.length})`,
+      legendgroup: a.arm,
+      line: { color: a.color, width: 2.2 },
+      customdata: c.steps.map((_, i) => [c.low[i], c.high[i], c.n[i]]),
+      hovertemplate:
+        f.band === 'ci' ? `${a.arm}: %{y:.4g} [%{customdata[0]:.4g}, %{customdata[1]:.4g}] · n=%{customdata[2]}<extra></extra>` : `${a.arm}: %{y:.4g} · n=%{customdata[2]}<extra></extra>`,
+    });
+  }
+  const axis = {
+    gridcolor: grid,
+    zerolinecolor: grid,
+    linecolor: pub ? '#1a1a1a' : grid,
+    showline: true,
+    ticks: 'outside',
+    tickcolor: pub ? '#1a1a1a' : grid,
+    tickfont: { color: muted },
+    automargin: true,
+  };
+  const yTitle = `${f.metric}${f.smoothing > 0 ? ` (EMA ${f.smoothing.toFixed(2)})` : ''}`;
+  const layout: Layout = {
+    paper_bgcolor: pub ? '#ffffff' : 'rgba(0,0,0,0)',
+    plot_bgcolor: pub ? '#ffffff' : 'rgba(0,0,0,0)',
+    font: { family: pub ? 'Liberation Sans, Arial, Helvetica, sans-serif' : 'system-ui, "Segoe UI", "DejaVu Sans", sans-serif', size: pub ? 15 : 12, color: fg },
+    margin: pub ? { l: 80, r: 20, t: 50, b: 70 } : { l: 64, r: 16, t: 36, b: 48 },
+    hovermode: 'x unified',
+    hoverlabel: { bgcolor: pub ? '#fff' : f.screen?.panel, bordercolor: grid, font: { color: fg } },
+    xaxis: { ...axis, title: { text: f.xAxis === 'time' ? 'wall time since run start (s)' : f.stepLabel, font: { color: muted } } },
+    yaxis: { ...axis, type: f.logY ? 'log' : 'linear', title: { text: yTitle, font: { color: muted } } },
+    legend: pub
+      ? { x: 1.02, y: 1, xanchor: 'left', yanchor: 'top', bgcolor: 'rgba(0,0,0,0)', font: { size: 14 } }
+      : { orientation: 'h', x: 0, y: 1.02, xanchor: 'left', yanchor: 'bottom', bgcolor: 'rgba(0,0,0,0)' },
+    title: pub ? { text: `${f.title}: ${STAT_LABEL[f.stat] ?? f.stat} over seeds${f.band === 'ci' ? `, 95% percentile-bootstrap band, n=${bandRunsLabel(f.curves)}` : ''}`, x: 0.02, font: { size: 16 } } : undefined,
+    showlegend: true,
+    uirevision: f.uirevision,
+  };
+  // The alarm's window, shaded in the group's colour (step axis only: the window is a step range).
+  if (f.xAxis === 'step' && f.alarms.length > 0) {
+    layout.shapes = f.alarms.map((a) => ({
+      type: 'rect',
+      xref: 'x',
+      yref: 'paper',
+      x0: a.x0,
+      x1: a.x1,
+      y0: 0,
+      y1: 1,
+      fillcolor: withAlpha(a.color, 0.08),
+      line: { color: withAlpha(a.color, 0.6), width: 1, dash: 'dot' },
+      layer: 'below',
+    }));
+    layout.annotations = f.alarms.map((a, i) => ({
+      xref: 'x',
+      yref: 'paper',
+      x: a.x0,
+      y: 1 - i * 0.07,
+      xanchor: 'left',
+      yanchor: 'top',
+      text: `⚠ ${a.arm}: proxy ↑, true ↓/→`,
+      showarrow: false,
+      font: { size: pub ? 13 : 11, color: a.color },
+      bgcolor: pub ? 'rgba(255,255,255,0.8)' : 'rgba(0,0,0,0)',
+    }));
+  }
+  return { data, layout };
+}
