@@ -15,6 +15,7 @@ import { ensureTorch, PYTHON } from './lib/torch';
 import { METRICS_PER_STEP } from './lib/metrics-trainer';
 import { RLHF_BENCH, rlhfBenchPrompts, type RlhfBenchResult } from './lib/rlhf-inprocess';
 import { DEFAULT_TASK, TOK, VOCAB_SIZE } from '@creditlab/rlhf';
+import { machineInfo, ppoCompute, rlhfCompute } from './lib/machine';
 
 export interface BenchResult {
   name: string;
@@ -25,6 +26,20 @@ export interface BenchResult {
   backend: string;
   note?: string;
 }
+
+/** Which code did our side's arithmetic, per benchmark (children inherit this process's environment). */
+const COMPUTE: Record<string, (backend: string) => string> = {
+  'rl-ppo-cartpole': ppoCompute,
+  'gym-bridge-cartpole': ppoCompute,
+  'reward-sandbox': ppoCompute,
+  'ppo-cartpole-1-worker': ppoCompute,
+  'worker-startup': ppoCompute,
+  scaling: ppoCompute,
+  store: () => 'none (a trainer that only logs metrics; host and SQLite)',
+  'ui-plot': () => 'Chromium (statistics in a Web Worker, Plotly)',
+  'import-tb': () => 'none (file reading, protobuf decoding, SQLite)',
+  'rlhf-ppo-tiny-lm': rlhfCompute,
+};
 
 const args = process.argv.slice(2);
 const json = args.includes('--json');
@@ -133,6 +148,7 @@ interface PyRlhfResult {
   tokens: number;
   seconds: number;
   tokens_per_second: number;
+  tokens_per_cpu_second: number;
   sample_fraction: number;
   mean_length: number;
   torch: string;
@@ -142,6 +158,8 @@ interface PyRlhfResult {
 /** rlhf-ppo-tiny-lm: timed iterations (each 32×8 responses + one update) and untimed warm-up iterations. */
 const rlhfIters = Number(process.env.BENCH_RLHF_ITERS ?? 6);
 const rlhfWarmup = 2;
+/** BENCH_RLHF_PACKED=1: the reference also skips finished rows (sampling and a packed-sequence update), as ours does. */
+const rlhfPacked = process.env.BENCH_RLHF_PACKED === '1';
 
 function runRlhfOursFresh(seed: number): RlhfBenchResult {
   const script = new URL('./lib/rlhf-inprocess.ts', import.meta.url).pathname;
@@ -155,7 +173,8 @@ function runRlhfReference(seed: number): PyRlhfResult {
   const script = new URL('./reference/rlhf_gru.py', import.meta.url).pathname;
   const { hidden, embedding, samples, lr } = RLHF_BENCH;
   const argv = [script, '--vocab', String(VOCAB_SIZE), '--hidden', String(hidden), '--embedding', String(embedding), '--max-tokens', String(DEFAULT_TASK.maxResponseTokens),
-    '--end-token', String(TOK.END), '--samples', String(samples), '--iterations', String(rlhfIters), '--warmup', String(rlhfWarmup), '--lr', String(lr), '--seed', String(seed)];
+    '--end-token', String(TOK.END), '--samples', String(samples), '--iterations', String(rlhfIters), '--warmup', String(rlhfWarmup), '--lr', String(lr), '--seed', String(seed),
+    ...(rlhfPacked ? ['--packed'] : [])];
   const r = spawnSync(PYTHON, argv, { encoding: 'utf8', input: JSON.stringify(rlhfBenchPrompts(rlhfWarmup + rlhfIters, seed)) });
   if (r.status !== 0) throw new Error(`reference rlhf_gru.py failed (exit ${r.status}): ${r.stderr.slice(-2000)}`);
   return JSON.parse(r.stdout.trim().split('\n').at(-1)!) as PyRlhfResult;
@@ -339,11 +358,14 @@ const BENCHES: Record<string, (backend: string) => Promise<BenchResult>> = {
     // the host has committed the last point (the run's `done` event is ordered after its final metrics batch).
     const dir = mkdtempSync(join(tmpdir(), 'creditlab-bench-store-'));
     const trainerModule = new URL('./lib/metrics-trainer.ts', import.meta.url).href;
-    const host = new Host({ workspace: dir, workers: 1, executor: new LocalPool({ workers: 1, trainerModule }) });
+    const pool = new LocalPool({ workers: 1, trainerModule });
+    const host = new Host({ workspace: dir, workers: 1, executor: pool });
     const points = storeSteps * METRICS_PER_STEP;
     let ours: number;
     let schema: string[];
     try {
+      // The worker is started beforehand, as the app's pool has it: its start-up is worker-startup's subject.
+      await pool.prewarm();
       const t0 = performance.now();
       const { done, runIds } = host.launch({ ...cartpoleSpec([0]), name: 'bench-store', budget: { steps: storeSteps } });
       await done;
@@ -382,7 +404,7 @@ const BENCHES: Record<string, (backend: string) => Promise<BenchResult>> = {
       ratio: ours / reference,
       unit: 'points/s',
       backend,
-      note: `${points} points (${storeSteps} steps × ${METRICS_PER_STEP} metrics) worker → host → SQLite vs raw better-sqlite3 inserts, 2000/transaction; load ${load()}`,
+      note: `${points} points (${storeSteps} steps × ${METRICS_PER_STEP} metrics) worker (prewarmed) → host → SQLite vs raw better-sqlite3 single-row inserts, 2000/transaction; load ${load()}`,
     };
   },
   async 'ui-plot'() {
@@ -449,8 +471,11 @@ const BENCHES: Record<string, (backend: string) => Promise<BenchResult>> = {
     const note = missing
       ? `reference not run: ${missing}; ${setup}; ours per round ${fmt(ours.map((x) => x.tokensPerSecond))}; load ${load()}`
       : `${setup}; medians of ${rounds} alternating rounds (ours ${fmt(ours.map((x) => x.tokensPerSecond))}, pytorch ${fmt(ref.map((x) => x.tokens_per_second))}; ` +
+        `per CPU-second of each process, less sensitive to other tenants: ours ${fmt(ours.map((x) => x.tokensPerCpuSecond))} vs ${fmt(ref.map((x) => x.tokens_per_cpu_second))}, ` +
+        `ratio of medians ${(median(ours.map((x) => x.tokensPerCpuSecond)) / median(ref.map((x) => x.tokens_per_cpu_second))).toFixed(2)}; ` +
         `mean response length ours ${fmt(ours.map((x) => x.meanLength), 1)} vs ${fmt(ref.map((x) => x.mean_length), 1)}; sampling share of the time ours ${fmt(ours.map((x) => x.sampleFraction), 2)} vs ${fmt(ref.map((x) => x.sample_fraction), 2)}); ` +
-        `torch ${ref[0].torch}, ${ref[0].threads} thread; ours = GruModel.sample + batchTensors/responseLogProbs/pgLoss/clippedStep from @creditlab/rlhf in a fresh node process per round; load ${load()}`;
+        `torch ${ref[0].torch}, ${ref[0].threads} thread; reference ${rlhfPacked ? 'packed (skips finished rows, BENCH_RLHF_PACKED=1)' : 'padded (steps every row to the longest, as nn.GRU on the padded batch does)'}; ` +
+        `ours = GruModel.sample + PolicyGradientStep from @creditlab/rlhf (${ours[0].compute} path; the fused path skips finished rows) in a fresh node process per round; load ${load()}`;
     return { name: 'rlhf-ppo-tiny-lm', ours: o, reference: r, ratio: r === null ? null : o / r, unit: 'tokens/s', backend, note };
   },
 };
@@ -462,9 +487,13 @@ for (const [name, fn] of Object.entries(BENCHES)) {
   if (only && name !== only) continue;
   const r = await fn(backend);
   results.push(r);
-  if (json) console.log(JSON.stringify(r));
+  // Every line says what it ran on, so figures from different machines are never mixed up.
+  const where = { compute: COMPUTE[name]?.(backend) ?? 'unknown', ...machineInfo() };
+  if (json) console.log(JSON.stringify({ ...r, ...where }));
   else {
     const f = (v: number | null) => (v === null || Number.isNaN(v) ? '—' : v >= 100 ? v.toFixed(0) : v.toFixed(3));
-    console.log(`${r.name.padEnd(24)} ours ${f(r.ours).padStart(8)}  reference ${f(r.reference).padStart(8)}  ratio ${f(r.ratio).padStart(6)}  ${r.unit}  [${r.backend}]  ${r.note ?? ''}`);
+    console.log(
+      `${r.name.padEnd(24)} ours ${f(r.ours).padStart(8)}  reference ${f(r.reference).padStart(8)}  ratio ${f(r.ratio).padStart(6)}  ${r.unit}  [${r.backend}; ${where.compute}; ${where.cpu} × ${where.cores}, Node ${where.node}, V8 ${where.v8}, tfjs ${where.tfjs}]  ${r.note ?? ''}`,
+    );
   }
 }

@@ -8,6 +8,10 @@ equivalent), PAD never sampled, a row stops after END, generation stops when eve
 response, the whole prompt+response batch re-run through the GRU for the response log-probs, the loss
 averaged over response tokens, global-norm gradient clipping at 1, Adam (lr 1e-3). CPU, 1 thread.
 Prints {"tokens", "seconds", "tokens_per_second", ...} as one JSON line; warm-up iterations are not timed.
+
+--packed: skip finished rows the way ours does (sampling steps only the rows still generating; the update
+runs the GRU on a PackedSequence of each row's prompt and response, `pack_padded_sequence`), for an
+apples-to-apples figure against an implementation that also skips padding.
 """
 import argparse
 import json
@@ -46,6 +50,7 @@ def main() -> None:
     ap.add_argument("--warmup", type=int, default=2)
     ap.add_argument("--lr", type=float, default=1e-3)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--packed", action="store_true")
     args = ap.parse_args()
     torch.set_num_threads(1)
     torch.manual_seed(args.seed)
@@ -58,9 +63,11 @@ def main() -> None:
     tokens_done = 0
     sample_secs = 0.0
     t0 = 0.0
+    c0 = 0.0
     for it in range(args.warmup + args.iterations):
         if it == args.warmup:
             t0 = time.perf_counter()
+            c0 = time.process_time()
         ts = time.perf_counter()
         prompts = torch.tensor(batches[it], dtype=torch.long)
         B, P = prompts.shape
@@ -71,6 +78,21 @@ def main() -> None:
             lengths = torch.zeros(B, dtype=torch.long)
             done = torch.zeros(B, dtype=torch.bool)
             for t in range(args.max_tokens):
+                if args.packed:
+                    live = (~done).nonzero().squeeze(1)  # only the rows still generating
+                    logits = policy.out(h[live])
+                    logits[:, 0] = float("-inf")
+                    tok_live = torch.multinomial(torch.softmax(logits, dim=-1), 1).squeeze(1)
+                    tok = torch.zeros(B, dtype=torch.long)
+                    tok[live] = tok_live
+                    out[:, t] = tok
+                    lengths[live] += 1
+                    done[live] = tok_live == args.end_token
+                    if bool(done.all()):
+                        break
+                    h = h.clone()
+                    h[live] = policy.step(tok_live, h[live])
+                    continue
                 logits = policy.out(h)
                 logits[:, 0] = float("-inf")  # PAD is never a valid output
                 tok = torch.multinomial(torch.softmax(logits, dim=-1), 1).squeeze(1)
@@ -93,7 +115,14 @@ def main() -> None:
         base = ((g.sum(1, keepdim=True) - g) / (k - 1)).view(-1)
         adv = (finished - base).unsqueeze(1).expand(B, L)
         seq = torch.cat([prompts, resp], dim=1)
-        hs = policy.hidden_states(seq[:, :-1])[:, P - 1 : P - 1 + L]
+        if args.packed:
+            # Each row only as far as its response goes: P + length − 1 columns.
+            steps = (P + lengths - 1).clamp(min=1)
+            packed = nn.utils.rnn.pack_padded_sequence(policy.emb(seq[:, :-1]), steps, batch_first=True, enforce_sorted=False)
+            full, _ = nn.utils.rnn.pad_packed_sequence(policy.gru(packed)[0], batch_first=True, total_length=P + L - 1)
+            hs = full[:, P - 1 : P - 1 + L]
+        else:
+            hs = policy.hidden_states(seq[:, :-1])[:, P - 1 : P - 1 + L]
         lsm = torch.log_softmax(policy.out(hs), dim=-1)
         logp = lsm.gather(2, resp.unsqueeze(2)).squeeze(2)
         loss = -(logp * adv * mask).sum() / mask.sum()
@@ -105,14 +134,18 @@ def main() -> None:
             tokens_done += int(lengths.sum())
             sample_secs += tu - ts
     seconds = time.perf_counter() - t0
+    cpu_seconds = time.process_time() - c0
     print(json.dumps({
         "tokens": tokens_done,
         "seconds": seconds,
         "tokens_per_second": tokens_done / seconds,
+        "cpu_seconds": cpu_seconds,
+        "tokens_per_cpu_second": tokens_done / cpu_seconds,
         "sample_fraction": sample_secs / seconds,
         "mean_length": tokens_done / (args.iterations * len(batches[0])),
         "torch": torch.__version__,
         "threads": torch.get_num_threads(),
+        "packed": args.packed,
     }))
 
 

@@ -7,7 +7,7 @@ import { resolveExperiment, SpecValidationError, experimentJsonSchema, type Reso
 import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { RunStore, exportCsvLines, exportJson, type LeaseOptions } from '@creditlab/store';
 import { safeFileName } from '@creditlab/common';
-import { LocalPool, RESUME_FILE, ScoreService, SlurmExecutor, readResumeCheckpoint, whyNotResumable, type Executor, type RunJob, type WorkerEvent } from '@creditlab/runner';
+import { LocalPool, ProcessPool, RESUME_FILE, ScoreService, SlurmExecutor, readResumeCheckpoint, whyNotResumable, type Executor, type RunJob, type WorkerEvent } from '@creditlab/runner';
 import {
   ApiError,
   type ApiEvent,
@@ -70,8 +70,10 @@ export class Host implements CreditlabApi {
   constructor(opts: HostOptions = {}) {
     this.store = RunStore.open(opts.workspace, { clock: opts.clock, leaseMs: opts.leaseMs, remoteLeaseMs: opts.remoteLeaseMs });
     this.workers = opts.workers ?? availableParallelism();
-    this.executor = opts.executor ?? new LocalPool({ workers: this.workers });
-    if (opts.prewarm && this.executor instanceof LocalPool) void this.executor.prewarm();
+    // Each run's worker in a process of its own (see ProcessPool); the Electron bundle has no entry for
+    // those processes yet, so the app keeps its workers in its main process.
+    this.executor = opts.executor ?? (process.versions.electron ? new LocalPool({ workers: this.workers }) : new ProcessPool({ workers: this.workers }));
+    if (opts.prewarm && (this.executor instanceof LocalPool || this.executor instanceof ProcessPool)) void this.executor.prewarm();
     this.reattachSlurm();
     this.heartbeatTimer = setInterval(() => this.heartbeat(), opts.heartbeatMs ?? DEFAULT_HEARTBEAT_MS);
     this.heartbeatTimer.unref();

@@ -124,6 +124,76 @@ export const EXPERIMENTS: Experiment[] = [
     },
   },
   {
+    preset: 'prm-hacking-ppo',
+    doc: 'workspaces/rlhf/RESULTS.md',
+    tables: [
+      {
+        id: 'prm-hacking-ppo',
+        columns: [
+          { label: 'steps', metric: PRM_STEPS, at: PRM_AT, digits: 2, pairedVs: ['ppo-success-only'] },
+          { label: 'accuracy', metric: PRM_ACC, at: PRM_AT, ci: true, pairedVs: ['ppo-success-only'] },
+          { label: 'repeat fraction', metric: 'eval/repeat_fraction', at: PRM_AT },
+          { label: 'truncated', metric: 'eval/truncated_fraction', at: PRM_AT },
+        ],
+      },
+    ],
+    description: (f) => {
+      const steps = f.get(PRM_STEPS, PRM_AT);
+      const acc = f.get(PRM_ACC, PRM_AT);
+      const control = 'ppo-success-only';
+      const base = steps.get(control)!.estimate!;
+      const n = acc.get(control)!.n;
+      const d = (x: number | null, digits: number) => (x === null ? '–' : (x >= 0 ? '+' : '') + f.fmt(x, digits));
+      const diff = (metric: string, arm: string, digits: number) => {
+        const x = f.get(metric, PRM_AT, 'mean', control).get(arm)!.differences.get(control)!;
+        return `${d(x.estimate, digits)} [${d(x.ci[0], digits)}, ${d(x.ci[1], digits)}]`;
+      };
+      const arm = (a: string) => {
+        const s = steps.get(a)!;
+        const c = acc.get(a)!;
+        const vs = a === control ? '' : `; vs ${control}: steps ${diff(PRM_STEPS, a, 2)}, accuracy ${diff(PRM_ACC, a, 3)}`;
+        return `${a}: ${f.fmt(s.estimate, 2)} steps (${f.fmt(s.estimate! / base, 2)}× ${control}), accuracy ${f.fmt(c.estimate)}${vs}`;
+      };
+      const al = [...alarmByArm(f)].map(([a, x]) => `${a} ${x.flagged} of ${x.runs}${x.judged < x.runs ? ` (${x.runs - x.judged} not judged)` : ''}`).join(', ');
+      return (
+        `Measured on seeds 0-${n - 1} (printed by scripts/results.ts from workspaces/rlhf/results/prm-hacking-ppo.csv.gz): ` +
+        `per run the mean of the evaluations at iterations 125 and 150, per arm the mean over ${n} seeds; ` +
+        `paired differences are arm − ${control} seed by seed, mean with a 95 % Student t interval on ${n} pairs. ` +
+        `${f.arms.map(arm).join('. ')}. Reward-hacking alarm, runs flagged: ${al}.`
+      );
+    },
+  },
+  {
+    // The prm-benefit search's first configuration (spec, hypothesis included: workspaces/rlhf/results/prm-benefit-search-1.spec.json).
+    preset: 'prm-benefit-search-1',
+    doc: 'workspaces/rlhf/RESULTS.md',
+    tables: [
+      {
+        id: 'prm-benefit-search-1',
+        columns: [
+          { label: 'accuracy (auc)', metric: PRM_ACC, at: 'auc', pairedVs: ['success-only'] },
+          { label: 'accuracy (last 2)', metric: PRM_ACC, at: PRM_AT, pairedVs: ['success-only'] },
+          { label: 'steps', metric: PRM_STEPS, at: PRM_AT, digits: 2 },
+        ],
+      },
+    ],
+  },
+  {
+    // The screen's confirmation on fresh seeds (spec and pre-registered hypothesis: workspaces/rlhf/results/prm-benefit-confirm-1.spec.json).
+    preset: 'prm-benefit-confirm-1',
+    doc: 'workspaces/rlhf/RESULTS.md',
+    tables: [
+      {
+        id: 'prm-benefit-confirm-1',
+        columns: [
+          { label: 'accuracy (last 2)', metric: PRM_ACC, at: PRM_AT, ci: true, pairedVs: ['success-only'] },
+          { label: 'accuracy (auc)', metric: PRM_ACC, at: 'auc', pairedVs: ['success-only'] },
+          { label: 'steps', metric: PRM_STEPS, at: PRM_AT, digits: 2 },
+        ],
+      },
+    ],
+  },
+  {
     // prm-hacking's arms at a reduced budget, stopped early (spec: workspaces/rlhf/results/prm-hacking-reduced.spec.json).
     preset: 'prm-hacking-reduced',
     doc: 'workspaces/rlhf/RESULTS.md',

@@ -248,3 +248,8 @@ test('the bounded cache drops the least recently used entries, by count and by s
   assert.deepEqual([...c.keys()], ['x']);
   grows.length = 0;
 });
+
+test('the band outline runs along the upper bounds and back along the lower ones, skipping uncovered points', async () => {
+  const { bandPolygon } = await import('../src/views/comparison/figure');
+  assert.deepEqual(bandPolygon([1, 2, 3, 4], [0, NaN, 2, 3], [5, NaN, 7, 8]), { x: [1, 3, 4, 4, 3, 1], y: [5, 7, 8, 3, 2, 0] });
+});

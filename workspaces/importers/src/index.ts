@@ -1,5 +1,6 @@
 // Importers of runs trained elsewhere: TensorBoard event files and CSV exports (Creditlab's own, W&B's).
 export * from './plan';
-export { planTensorboard, decodeEvents, scalarOfTensor, ImportSourceError, EventMessage } from './tensorboard';
+export { planTensorboard, decodeEvents, ImportSourceError, EventMessage } from './tensorboard';
+export { ScalarDecoder, MalformedEventError } from './event-scalars';
 export { planCsv } from './csv-import';
-export { readRecords, frameRecord, maskedCrc32c } from './tfrecord';
+export { readRecords, scanRecords, frameRecord, crc32c, maskedCrc32c } from './tfrecord';

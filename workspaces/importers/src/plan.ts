@@ -75,6 +75,20 @@ export function pushPoint(metrics: Map<string, Points>, metric: string, step: nu
   p.walls.push(wall);
 }
 
+/** Appends `more` to the metric's points (taking `more` itself when the metric is new). */
+export function appendPoints(metrics: Map<string, Points>, metric: string, more: Points): void {
+  const p = metrics.get(metric);
+  if (!p) {
+    metrics.set(metric, more);
+    return;
+  }
+  for (let i = 0; i < more.steps.length; i++) {
+    p.steps.push(more.steps[i]);
+    p.values.push(more.values[i]);
+    p.walls.push(more.walls[i]);
+  }
+}
+
 // Control characters never reach names shown in tables and terminals.
 const clean = (s: string) => s.replace(/[\u0000-\u001f\u007f]/g, '').trim();
 

@@ -5,104 +5,47 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { basename, join, relative, resolve, sep } from 'node:path';
 import protobuf from 'protobufjs';
-import { readRecords } from './tfrecord';
+import { scanRecords } from './tfrecord';
 import { TENSORBOARD_PROTO } from './tensorboard-proto';
-import { assignArmsAndSeeds, compileGroup, pushPoint, type ImportPlan, type ImportProblem, type PlannedRun, type Points } from './plan';
+import { ScalarDecoder } from './event-scalars';
+import { appendPoints, assignArmsAndSeeds, compileGroup, type ImportPlan, type ImportProblem, type PlannedRun, type Points } from './plan';
 
+// The schema's generated codec: test fixtures and the benchmark write events with it, and the tests
+// hold the fast decoder to its decode.
 const root = protobuf.parse(TENSORBOARD_PROTO, { keepCase: false }).root;
 export const EventMessage = root.lookupType('creditlab.tb.Event');
 
 const EVENT_FILE = /^events\.out\.tfevents\./;
 
-interface TensorMsg {
-  dtype?: number;
-  tensorShape?: { dim?: unknown[] };
-  tensorContent?: Uint8Array;
-  floatVal?: number[];
-  doubleVal?: number[];
-  intVal?: number[];
-  int64Val?: (number | { toNumber(): number })[];
-  halfVal?: number[];
-}
-interface ValueMsg {
-  tag: string;
-  value?: 'simpleValue' | 'tensor';
-  simpleValue?: number;
-  tensor?: TensorMsg;
-  metadata?: { pluginData?: { pluginName?: string } };
-}
-interface EventMsg {
-  wallTime: number;
-  step: number | { toNumber(): number };
-  what?: 'fileVersion' | 'summary';
-  summary?: { value?: ValueMsg[] };
-}
-
-function halfToFloat(h: number): number {
-  const s = h & 0x8000 ? -1 : 1;
-  const e = (h >> 10) & 0x1f;
-  const f = h & 0x3ff;
-  if (e === 0) return s * 2 ** -14 * (f / 1024);
-  if (e === 31) return f ? NaN : s * Infinity;
-  return s * 2 ** (e - 15) * (1 + f / 1024);
-}
-
-/** The number a rank-0 numeric tensor holds, or null when it is not one. */
-export function scalarOfTensor(t: TensorMsg): number | null {
-  if (t.tensorShape?.dim && t.tensorShape.dim.length > 0) return null;
-  const c = t.tensorContent;
-  const view = c && c.length ? new DataView(c.buffer, c.byteOffset, c.byteLength) : null;
-  switch (t.dtype) {
-    case 1:
-      return view && c!.length >= 4 ? view.getFloat32(0, true) : t.floatVal?.length ? t.floatVal[0] : null;
-    case 2:
-      return view && c!.length >= 8 ? view.getFloat64(0, true) : t.doubleVal?.length ? t.doubleVal[0] : null;
-    case 3:
-      return view && c!.length >= 4 ? view.getInt32(0, true) : t.intVal?.length ? t.intVal[0] : null;
-    case 9: {
-      if (view && c!.length >= 8) return Number(view.getBigInt64(0, true));
-      const v = t.int64Val?.[0];
-      return v === undefined ? null : typeof v === 'number' ? v : v.toNumber();
-    }
-    case 19:
-      return view && c!.length >= 2 ? halfToFloat(view.getUint16(0, true)) : t.halfVal?.length ? halfToFloat(t.halfVal[0]) : null;
-    default:
-      return null;
-  }
-}
-
-const num = (v: number | { toNumber(): number }) => (typeof v === 'number' ? v : v.toNumber());
-
 /**
- * Decodes one event file's scalars into `metrics`. `plugins` remembers each tag's plugin across the
- * file: TensorFlow 2 writes a tag's metadata only with its first value.
+ * Decodes one event file's scalars into `metrics` (tag → points in file order). Reading stops at the
+ * first record that is incomplete, fails a CRC or is not an Event; `problem` then says which.
  */
 export function decodeEvents(buf: Uint8Array, metrics: Map<string, Points>): { records: number; problem: string | null } {
-  const scan = readRecords(buf);
-  const plugins = new Map<string, string>();
-  for (const rec of scan.records) {
-    const ev = EventMessage.decode(rec) as unknown as EventMsg;
-    if (ev.what !== 'summary' || !ev.summary?.value) continue;
-    const step = num(ev.step);
-    for (const v of ev.summary.value) {
-      const plugin = v.metadata?.pluginData?.pluginName;
-      if (plugin) plugins.set(v.tag, plugin);
-      if (v.value === 'simpleValue') pushPoint(metrics, v.tag, step, v.simpleValue!, ev.wallTime);
-      else if (v.value === 'tensor') {
-        const p = plugins.get(v.tag);
-        if (p !== undefined && p !== 'scalars') continue;
-        const x = scalarOfTensor(v.tensor!);
-        if (x !== null) pushPoint(metrics, v.tag, step, x, ev.wallTime);
-      }
+  const dec = new ScalarDecoder(buf);
+  let records = 0;
+  let bad: string | null = null;
+  const framing = scanRecords(buf, (start, end, offset) => {
+    try {
+      dec.event(start, end);
+    } catch (e) {
+      // Its CRC held, so the bytes were written this way: the file is not an event file of this schema.
+      bad = `record at byte ${offset} is not a valid Event (${(e as Error).message})`;
+      return false;
     }
-  }
-  const p = scan.problem;
-  const problem = p
-    ? p.reason === 'truncated'
-      ? `incomplete record at byte ${p.offset} of ${buf.length} (truncated, or still being written)`
-      : `record at byte ${p.offset} fails its ${p.reason === 'length-crc' ? 'length' : 'data'} CRC-32C (corrupt)`
-    : null;
-  return { records: scan.records.length, problem };
+    records++;
+    return true;
+  });
+  for (const [tag, p] of dec.metrics()) appendPoints(metrics, tag, p);
+  const p = framing;
+  const problem =
+    bad ??
+    (p
+      ? p.reason === 'truncated'
+        ? `incomplete record at byte ${p.offset} of ${buf.length} (truncated, or still being written)`
+        : `record at byte ${p.offset} fails its ${p.reason === 'length-crc' ? 'length' : 'data'} CRC-32C (corrupt)`
+      : null);
+  return { records, problem };
 }
 
 /** Folders under `dir` (itself included) that hold event files, with those files sorted by name. */
@@ -145,7 +88,8 @@ export async function planTensorboard(logdir: string, opts: { group?: string } =
         problems.push({ path: rel, message: `${problem}; file left out`, skipped: true });
         continue;
       }
-      for (const [tag, p] of mine) for (let i = 0; i < p.steps.length; i++) pushPoint(metrics, tag, p.steps[i], p.values[i], p.walls[i]);
+      // A run's files are concatenated in name order (the order TensorBoard writers create them).
+      for (const [tag, p] of mine) appendPoints(metrics, tag, p);
       used.push(rel);
     }
     if (metrics.size === 0) {

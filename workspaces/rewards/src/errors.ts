@@ -21,6 +21,23 @@ export interface RewardErrorDetails {
   step?: number;
 }
 
+/** Longest message text kept from user code (an error's message can be hundreds of MB). */
+export const MAX_DETAIL_CHARS = 2000;
+
+/**
+ * Message text from user code goes to terminals, logs and the UI: control characters (ANSI escapes that
+ * rewrite the screen or set the clipboard, carriage returns that overwrite a line, newlines that fake
+ * another line), line separators and bidirectional overrides are shown escaped, and the text is capped.
+ */
+export function printable(text: string, max = MAX_DETAIL_CHARS): string {
+  const escaped = (text.length > max ? text.slice(0, max) : text).replace(
+    /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+  // Idempotent: a capped text (max characters and the ellipsis) comes back unchanged.
+  return text.length > max || escaped.length > max ? escaped.slice(0, max) + '…' : escaped;
+}
+
 export class RewardError extends Error {
   readonly kind: RewardErrorKind;
   readonly filename?: string;
@@ -30,7 +47,8 @@ export class RewardError extends Error {
   readonly step?: number;
   /** The message without the location prefix and episode/step suffix. */
   readonly detail: string;
-  constructor(detail: string, d: RewardErrorDetails) {
+  constructor(text: string, d: RewardErrorDetails) {
+    const detail = printable(text);
     super(formatRewardError(detail, d));
     this.name = 'RewardError';
     this.detail = detail;
@@ -52,7 +70,7 @@ export class RewardError extends Error {
 }
 
 export function formatRewardError(detail: string, d: RewardErrorDetails): string {
-  let where = d.filename ?? '';
+  let where = d.filename ? printable(d.filename, 300) : '';
   if (where && d.line !== undefined) where += `:${d.line}` + (d.column !== undefined ? `:${d.column}` : '');
   const when = d.episode !== undefined ? ` (episode ${d.episode}, step ${d.step ?? '?'})` : '';
   return `${where ? where + ': ' : ''}${detail}${when}`;

@@ -22,7 +22,7 @@ import type IsolatedVM from 'isolated-vm';
 import { createRequire, SourceMap } from 'node:module';
 import { transformSync, type Message } from 'esbuild';
 import type { StepInfo } from '@creditlab/envs/types';
-import { RewardError, type RewardErrorKind } from './errors';
+import { MAX_DETAIL_CHARS, RewardError, type RewardErrorKind } from './errors';
 import type { UserRewardInput, UserRewardModule } from './method';
 import { RewardWatchdog, timeoutError } from './watchdog';
 import { createRewardPipeline, type RewardPipeline, type RewardPipelineConfig, type RewardPipelineOptions } from './pipeline';
@@ -81,6 +81,8 @@ export interface Transpiled {
 }
 
 const HEADER = 12; // slots per transition before obs/nextObs/action
+/** Enough of a stack to find the first frame in the user's source. */
+const MAX_STACK_CHARS = 8000;
 /**
  * Limits are wall-clock: on a loaded machine a thread can be descheduled mid-call, so a call is stopped
  * once it has run this much longer than its limit (a batch of n calls: n × limit + this). An endless
@@ -132,6 +134,7 @@ const DRIVER = String.raw`'use strict';
   const G = globalThis;
   const F64 = Float64Array, parse = JSON.parse, stringify = JSON.stringify, isArray = Array.isArray;
   const ErrorCtor = Error, RangeErrorCtor = RangeError, toStr = String, freeze = Object.freeze, defineProperty = Object.defineProperty;
+  const apply = Reflect.apply, sliceStr = String.prototype.slice, codeAt = String.prototype.charCodeAt, fromCode = String.fromCharCode;
   const NO_PROMISES = 'promises and async functions are not available in reward code (the reward function must be synchronous)';
   const noPromise = function Promise() { throw new ErrorCtor(NO_PROMISES); };
   for (const k of ['resolve', 'reject', 'all', 'allSettled', 'any', 'race', 'withResolvers']) noPromise[k] = noPromise;
@@ -178,8 +181,17 @@ const DRIVER = String.raw`'use strict';
     } catch (inner) {
       msg = 'threw an error that cannot be described';
     }
-    return kind + '\n' + msg + '\n' + stack;
+    // A message or stack can be hundreds of MB: only the head crosses to the host. The message must stay
+    // on its line (the host splits the answer at newlines; a forged frame would misplace the error).
+    msg = clip(msg, ${MAX_DETAIL_CHARS});
+    let line = '';
+    for (let i = 0; i < msg.length; i++) {
+      const c = apply(codeAt, msg, [i]);
+      line += c === 10 ? '\\n' : c === 13 ? '\\r' : fromCode(c);
+    }
+    return kind + '\n' + line + '\n' + clip(stack, ${MAX_STACK_CHARS});
   };
+  const clip = (s, n) => (s.length > n ? apply(sliceStr, s, [0, n]) + '…' : s);
   const wrong = (v) => 'wrong-type\nreturned ' + describe(v) + ', expected a number\n';
   const arr = (off, n) => { const a = new F64(n); for (let i = 0; i < n; i++) a[i] = io[off + i]; return a; };
   const require = (name) => {

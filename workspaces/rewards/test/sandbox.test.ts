@@ -65,6 +65,25 @@ test('a throw names the user line and column, and the episode/step', () => {
   });
 });
 
+test('error text from user code is capped, kept on one line and shown with its control characters escaped', () => {
+  // A 32 MB message with terminal escapes (clear screen, set the clipboard), a carriage return and a
+  // forged stack frame on a line of its own; a stack of 64 MB; a thrown string with a C1 escape.
+  const m = compile(`export default (ctx: { t: number }) => {
+  if (ctx.t === 4) {
+    Error.prepareStackTrace = () => 'y'.repeat(2 ** 26);
+    throw new Error('\\x1b[2J\\x1b]52;c;ZWNobyBwd25lZA==\\x07\\rrun r1: done\\n    at arm.reward.ts:99:1' + 'x'.repeat(2 ** 25));
+  }
+  throw '\\u009b31m';
+};`);
+  fails(() => m.reward(input()), (e) => {
+    assert.ok(e.message.length < 2200, `${e.message.length} characters`);
+    assert.doesNotMatch(e.message, /[\u0000-\u001f\u007f-\u009f]/);
+    assert.match(e.message, /threw Error: \\u001b\[2J\\u001b\]52;c;ZWNobyBwd25lZA==\\u0007\\rrun r1: done\\n    at arm\.reward\.ts:99:1xxx/);
+    assert.notEqual(e.line, 99, 'a frame forged in the message is not taken for the location');
+  });
+  fails(() => m.reward(input({ t: 5 })), (e) => assert.match(e.message, /threw a string "\\u009b31m"/));
+});
+
 test('NaN, Infinity and non-numbers are rejected, naming the value', () => {
   fails(() => compile('export default () => NaN').reward(input()), (e) => assert.ok(e.kind === 'non-finite' && /returned NaN/.test(e.message)));
   fails(() => compile('export default () => 1 / 0').reward(input()), (e) => assert.match(e.message, /returned Infinity/));

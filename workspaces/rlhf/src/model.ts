@@ -16,6 +16,8 @@ import type { RunContext } from '@creditlab/spec/run-context';
 import { PAD, TOK } from './task';
 import { gruForward, gruBackward, gruStep, inputTable, inputTableBackward, recurrentWeights, type GruRecurrent } from './gru-kernel';
 import { gemmNT32 as gemmNT } from '@creditlab/common/gemm';
+import { FusedPgUpdater, GRU_PARAM_NAMES, type GruParams } from './fused-update';
+import { pgLoss } from './losses';
 
 /**
  * How the recurrence runs: 'fused' (gru-kernel.ts) or 'tf' (tfjs ops with autograd: the reference the fused
@@ -53,7 +55,8 @@ export type Weights = Record<string, { shape: number[]; data: number[] }>;
 /** Token-by-token sampling state: logits [B, V] for the current states, then advance by one token per row. */
 interface Stepper {
   logits(): Float32Array | Float64Array;
-  advance(next: number[]): void;
+  /** `done[b]`: row b has finished (its logits are no longer read). */
+  advance(next: number[], done: boolean[]): void;
   dispose(): void;
 }
 
@@ -222,6 +225,7 @@ export class GruModel {
     const stepper = this.impl === 'fused' ? this.fusedStepper(prompts) : this.tfStepper(prompts);
     const probs = new Float64Array(V);
     const idx = Array.from({ length: V }, (_, i) => i);
+    const everyToken = idx.slice(1);
     for (let t = 0; t < opts.maxTokens; t++) {
       const logits = stepper.logits();
       const next = new Array<number>(B).fill(PAD);
@@ -236,8 +240,8 @@ export class GruModel {
             tok = 1;
             for (let v = 2; v < V; v++) if (row[v] > row[tok]) tok = v;
           } else {
-            let allowed = idx.slice(1);
-            if (topK > 0 && topK < allowed.length) allowed = allowed.sort((a, c) => row[c] - row[a]).slice(0, topK);
+            let allowed = everyToken;
+            if (topK > 0 && topK < allowed.length) allowed = idx.slice(1).sort((a, c) => row[c] - row[a]).slice(0, topK);
             let mx = -Infinity;
             for (const v of allowed) mx = Math.max(mx, row[v] / temperature);
             let z = 0;
@@ -259,13 +263,16 @@ export class GruModel {
         if (tok === TOK.END) done[b] = true;
       }
       if (done.every(Boolean)) break;
-      stepper.advance(next);
+      stepper.advance(next, done);
     }
     stepper.dispose();
     return out;
   }
 
-  /** Sampling state in plain JS (gru-kernel.ts): the hidden state after the prompts, then one step per token. */
+  /**
+   * Sampling state in plain JS (gru-kernel.ts): the hidden state after the prompts, then one step per token.
+   * Only rows still generating are stepped: their states are kept packed (`rows` maps packed → batch row).
+   */
   private fusedStepper(prompts: number[][]): Stepper {
     const B = prompts.length;
     const P = prompts[0].length;
@@ -276,21 +283,39 @@ export class GruModel {
     const woT = new Float64Array(V * H);
     for (let j = 0; j < H; j++) for (let v = 0; v < V; v++) woT[v * H + j] = wo[j * V + v];
     const bo = Float64Array.from(this.vars.bo.dataSync());
-    let hPrev = new Float64Array(B * H);
-    let h = new Float64Array(B * H);
-    const G = new Float64Array(B * 3 * H);
+    // One spare row, so products run on an even number of rows (the SIMD kernel's 2×2 blocks).
+    let hPrev = new Float64Array((B + 1) * H);
+    let h = new Float64Array((B + 1) * H);
+    const G = new Float64Array((B + 1) * 3 * H);
+    const packed = new Float64Array((B + 1) * V);
     const logits = new Float64Array(B * V);
-    const advance = (tok: (b: number) => number) => {
-      gruStep(w, B, table, (b) => tok(b) * 3 * H, hPrev, h, G);
+    const rows = Int32Array.from({ length: B }, (_, i) => i);
+    let n = B;
+    const even = () => n + (n & 1);
+    const advance = (tok: (i: number) => number) => {
+      gruStep(w, even(), table, (i) => (i < n ? tok(i) : 0) * 3 * H, hPrev, h, G);
       [hPrev, h] = [h, hPrev];
     };
-    for (let t = 0; t < P; t++) advance((b) => prompts[b][t]);
+    for (let t = 0; t < P; t++) advance((i) => prompts[i][t]);
     return {
       logits: () => {
-        gemmNT(hPrev, woT, logits, B, V, H, bo);
+        gemmNT(hPrev.subarray(0, even() * H), woT, packed, even(), V, H, bo);
+        for (let i = 0; i < n; i++) logits.set(packed.subarray(i * V, (i + 1) * V), rows[i] * V);
         return logits;
       },
-      advance: (next) => advance((b) => next[b]),
+      advance: (next, done) => {
+        let m = 0;
+        for (let i = 0; i < n; i++) {
+          if (done[rows[i]]) continue;
+          if (m !== i) {
+            rows[m] = rows[i];
+            hPrev.copyWithin(m * H, i * H, (i + 1) * H);
+          }
+          m++;
+        }
+        n = m;
+        advance((i) => next[rows[i]]);
+      },
       dispose: () => {},
     };
   }
@@ -380,4 +405,52 @@ export function clippedStep(opt: tf.Optimizer, vars: tf.Variable[], lossFn: () =
   for (const g of gs) g.dispose();
   if (scale !== 1) for (const g of Object.values(named)) g.dispose();
   return { loss, gradNorm: norm };
+}
+
+/**
+ * The REINFORCE/RLOO update on the model's compute path: token-mean pgLoss, global-norm clipping, Adam.
+ * 'fused': fused-update.ts (no tfjs ops; the variables are read before and written after each update);
+ * 'tf': responseLogProbs + pgLoss + clippedStep with tfjs's Adam, the reference it is tested against.
+ * Adam's state lives here, so one instance serves a whole run.
+ */
+export class PolicyGradientStep {
+  private opt: tf.Optimizer | null = null;
+  private fused: FusedPgUpdater | null = null;
+  constructor(
+    readonly model: GruModel,
+    readonly lr: number,
+    readonly maxNorm: number,
+  ) {
+    if (model.cfg.valueHead) throw new Error('PolicyGradientStep: the policy-gradient loss does not train a value head');
+  }
+
+  /** adv[b][t]: the advantage of response token t of row b. */
+  step(prompts: number[][], responses: number[][], adv: ArrayLike<number>[], promptWidth: number): { loss: number; gradNorm: number } {
+    if (prompts[0]?.length !== promptWidth) throw new Error(`PolicyGradientStep: prompts are ${prompts[0]?.length} wide, expected ${promptWidth}`);
+    if (this.model.impl === 'fused') {
+      this.fused ??= new FusedPgUpdater(this.lr);
+      const { vars, cfg } = this.model;
+      const params = Object.fromEntries(GRU_PARAM_NAMES.map((k) => [k, Float64Array.from(vars[k].dataSync())])) as unknown as GruParams;
+      const out = this.fused.step(params, { V: cfg.vocab, E: cfg.embedding, H: cfg.hidden }, { prompts, responses, adv }, this.maxNorm);
+      for (const k of GRU_PARAM_NAMES) vars[k].assign(tf.tensor(Float32Array.from(params[k]), vars[k].shape));
+      return out;
+    }
+    this.opt ??= tf.train.adam(this.lr);
+    const opt = this.opt;
+    const { tokens, mask, L } = batchTensors(prompts, responses);
+    const a = new Float32Array(prompts.length * L);
+    responses.forEach((r, b) => {
+      for (let t = 0; t < r.length; t++) a[b * L + t] = adv[b][t];
+    });
+    const advT = tf.tensor2d(a, [prompts.length, L]);
+    try {
+      return tf.tidy(() => clippedStep(opt, this.model.trainableVars(), () => pgLoss(this.model.responseLogProbs(tokens, promptWidth).logp, advT, mask), this.maxNorm));
+    } finally {
+      tf.dispose([tokens, mask, advT]);
+    }
+  }
+
+  dispose(): void {
+    this.opt?.dispose();
+  }
 }

@@ -8,7 +8,7 @@ import { Rng, hashValue } from '@creditlab/common';
 import { RlhfRunConfigSchema, type RlhfRunConfig } from '@creditlab/spec/rlhf';
 import type { RunContext, TrainFn } from '@creditlab/spec/run-context';
 import { ensureBackend } from '@creditlab/rl/backend';
-import { GruModel, batchTensors, clippedStep, gruImplOf, recordCompute, type Weights } from './model';
+import { GruModel, PolicyGradientStep, batchTensors, clippedStep, gruImplOf, recordCompute, type Weights } from './model';
 import { trainSft } from './sft';
 import { collectMcLabels, prmScores, trainPrm } from './prm';
 import { logSigmoid, quantile } from '@creditlab/rewards/methods/lsc';
@@ -192,6 +192,10 @@ export const trainRlhf: TrainFn = async (ctx) => {
   const rmHandle = cfg.reward.type === 'success' ? null : await buildScorer(cfg, ref, train, W, task.maxResponseTokens, rmRng, ctx);
   const scorer: StepScorer = rmHandle ? rmHandle.scorer : (_p, _r, checks) => checks.map((c) => c.steps.map(() => 0));
   const opt = tf.train.adam(a.lr);
+  // A plain policy-gradient loss (REINFORCE, RLOO, one-epoch GRPO without a KL term in the loss) on the fused
+  // path is one fused update: head, loss, backward and Adam without tfjs ops (fused-update.ts).
+  const plainPg = !isPpo && a.type !== 'dpo' && a.epochs === 1 && a.minibatches === 1 && !(cfg.kl.coef > 0 && cfg.kl.in === 'loss');
+  const pgStep = plainPg && policy.impl === 'fused' ? new PolicyGradientStep(policy, a.lr, a.gradClip) : null;
   const evalSet = cfg.evaluation.problems > 0 ? heldOut.slice(0, cfg.evaluation.problems) : heldOut;
   const iterations = ctx.run.budget.steps;
 
@@ -447,7 +451,12 @@ export const trainRlhf: TrainFn = async (ctx) => {
     let dpoMargin = 0;
     let lastPolicy = 0, lastValue = 0, lastLoss = 0, gradNorm = 0;
     const mbSize = Math.ceil(B / a.minibatches);
-    for (let ep = 0; ep < (isDpo && !dpoT ? 0 : a.epochs); ep++) {
+    if (pgStep) {
+      const s = pgStep.step(prompts, responses, adv, W);
+      lastLoss = lastPolicy = s.loss;
+      gradNorm = s.gradNorm;
+    }
+    for (let ep = 0; ep < (pgStep || (isDpo && !dpoT) ? 0 : a.epochs); ep++) {
       // DPO pairs span the whole batch, so it is never split into minibatches.
       for (let s0 = 0; s0 < B; s0 += isDpo ? B : mbSize) {
         const n = Math.min(mbSize, B - s0);
@@ -534,6 +543,7 @@ export const trainRlhf: TrainFn = async (ctx) => {
       (done ? `; final greedy accuracy ${done.accuracy.toFixed(3)}, ${done.stepsPerSolution.toFixed(2)} steps` : ''),
   );
   opt.dispose();
+  pgStep?.dispose();
   policy.dispose();
   ref.dispose();
   rmHandle?.dispose();

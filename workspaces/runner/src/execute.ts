@@ -162,7 +162,7 @@ export async function executeRun(opts: ExecuteOptions): Promise<void> {
       runDir,
       backend,
       log(step, metrics) {
-        for (const [metric, value] of Object.entries(metrics)) buffer.push({ step, metric, value });
+        for (const metric in metrics) buffer.push({ step, metric, value: metrics[metric] });
         maybeFlush();
       },
       progress(step) {

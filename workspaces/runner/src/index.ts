@@ -1,6 +1,7 @@
 export * from './protocol';
 export * from './executor';
 export * from './local-pool';
+export { ProcessPool } from './process-pool';
 export { executeRun } from './execute';
 export * from './slurm/index';
 export { ScoreService } from './score-service';

@@ -1,13 +1,14 @@
 // A corpus of hostile reward modules (test/hostile/*.js), each run as one arm of an experiment next to
-// honest siblings in the same worker pool, and again through episode re-scoring (the service the web
-// host and the app run in their own process). Each module must fail its own run with the reason its
+// honest siblings in the executor the CLI and the web host use (ProcessPool), and again through episode
+// re-scoring (the service the web host runs). A module that aborts V8 may end its own run's process only. Each module must fail its own run with the reason its
 // header names, the siblings must finish, and nothing may be written outside the workspace: a module
 // that reaches the host writes a marker file, whose absence is checked.
 //
 // Header lines of a fixture: `// expect: <regex>` (the run's failure message), `// backend: wasm` (the
 // tfjs backend its route needs; default cpu), `// timeoutMs: N` (the reward's time limit; default 250, more
-// for the memory bombs, whose allocations alone can take that long on a loaded machine). `MARKER` in the
-// source becomes the marker file's path.
+// for the memory bombs, whose allocations alone can take that long on a loaded machine),
+// `// memoryLimitMb: N` (the reward's memory limit; default the spec's). `MARKER` in the source becomes
+// the marker file's path.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -15,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resolveExperiment } from '@creditlab/spec';
 import type { EpisodeRecord } from '@creditlab/api';
-import { LocalPool, type WorkerEvent } from '../src/index';
+import { ProcessPool, type WorkerEvent } from '../src/index';
 import { ScoreService } from '../src/score-service';
 
 const dir = new URL('./hostile/', import.meta.url).pathname;
@@ -27,6 +28,7 @@ interface Fixture {
   expect: RegExp;
   backend: string;
   timeoutMs: number;
+  memoryLimitMb?: number;
   marker: string;
 }
 
@@ -46,6 +48,7 @@ const fixtures: Fixture[] = readdirSync(dir)
       expect: new RegExp(expect, 'i'),
       backend: header('backend') ?? 'cpu',
       timeoutMs: Number(header('timeoutMs') ?? 250),
+      memoryLimitMb: header('memoryLimitMb') ? Number(header('memoryLimitMb')) : undefined,
       marker,
     };
   });
@@ -65,12 +68,12 @@ async function trainAll(backend: string, group: Fixture[]): Promise<Map<string, 
     base: { kind: 'rl', env: { id: 'CartPole-v1' }, algo: { name: 'ppo', numEnvs: 2, numSteps: 32, numMinibatches: 2, updateEpochs: 1 } },
     arms: [
       { name: 'honest-first', reward: { code: honest } },
-      ...group.map((f) => ({ name: f.name, reward: { code: f.code, timeoutMs: f.timeoutMs } })),
+      ...group.map((f) => ({ name: f.name, reward: { code: f.code, timeoutMs: f.timeoutMs, memoryLimitMb: f.memoryLimitMb } })),
       { name: 'honest-last', reward: { code: honest } },
     ],
   };
   const { runs } = resolveExperiment(spec);
-  const pool = new LocalPool({ workers: 2, backend });
+  const pool = new ProcessPool({ workers: 2, backend });
   const ends = new Map<string, WorkerEvent>();
   pool.submit(
     runs.map((run) => ({ runId: run.arm, run, runDir: '' })),
@@ -113,7 +116,7 @@ test('hostile reward code fails only its own re-scoring, in the process that ser
   const service = new ScoreService();
   try {
     for (const f of fixtures) {
-      const r = await service.score({ code: f.code, filename: `${f.name}.js`, timeoutMs: f.timeoutMs }, episode);
+      const r = await service.score({ code: f.code, filename: `${f.name}.js`, timeoutMs: f.timeoutMs, memoryLimitMb: f.memoryLimitMb }, episode);
       assert.ok(r.error, `${f.name} should fail its re-scoring`);
       assert.match(r.error.message, f.expect, f.name);
       const ok = await service.score({ code: honest, filename: 'honest.js' }, episode);

@@ -115,6 +115,9 @@ export type CancelOutcome =
   | 'cancelled' // nobody holds it (interrupted, or its lease expired): marked cancelled now
   | 'ended'; // already finished, failed or cancelled
 
+/** appendMetrics inserts this many rows per statement (5 parameters each, well under SQLite's 32766). */
+const METRIC_ROWS_PER_INSERT = 100;
+
 export class RunStore {
   readonly db: Database.Database;
   readonly root: string;
@@ -463,28 +466,53 @@ export class RunStore {
     return rid;
   }
 
-  /** One batch, one transaction. NaN/±Infinity are stored as NULL (exported as NaN). */
+  /** appendMetrics' statements, prepared once per store. */
+  private metricStatements: { many: Database.Statement; one: Database.Statement; fin: Database.Statement } | null = null;
+
+  /**
+   * One batch, one transaction. NaN/±Infinity are stored as NULL (exported as NaN). Rows go in
+   * METRIC_ROWS_PER_INSERT at a time (one statement call per group instead of per point), in the
+   * batch's order, so rowids keep the order points were logged in.
+   */
   appendMetrics(runId: string, points: readonly MetricPoint[]): void {
     if (points.length === 0) return;
     const rid = this.rid(runId);
-    const ins = this.db.prepare('INSERT INTO metrics (rid, mid, step, value, wall) VALUES (?, ?, ?, ?, ?)');
+    const st = (this.metricStatements ??= {
+      many: this.db.prepare(`INSERT INTO metrics (rid, mid, step, value, wall) VALUES ${Array(METRIC_ROWS_PER_INSERT).fill('(?, ?, ?, ?, ?)').join(', ')}`),
+      one: this.db.prepare('INSERT INTO metrics (rid, mid, step, value, wall) VALUES (?, ?, ?, ?, ?)'),
+      fin: this.db.prepare(
+        `INSERT INTO final_metrics (rid, mid, step, value) VALUES (?, ?, ?, ?)
+         ON CONFLICT(rid, mid) DO UPDATE SET step=excluded.step, value=excluded.value WHERE excluded.step >= final_metrics.step`,
+      ),
+    });
     const wall = Date.now() / 1000;
-    const fin = this.db.prepare(
-      `INSERT INTO final_metrics (rid, mid, step, value) VALUES (?, ?, ?, ?)
-       ON CONFLICT(rid, mid) DO UPDATE SET step=excluded.step, value=excluded.value WHERE excluded.step >= final_metrics.step`,
-    );
     // The last point of each metric in the batch is the only candidate for its final value: one upsert
     // per metric per batch instead of one per point.
     const last = new Map<number, { step: number; value: number | null }>();
+    const args: (number | null)[] = new Array(5 * METRIC_ROWS_PER_INSERT);
     this.db.transaction(() => {
+      let k = 0;
       for (const p of points) {
         const mid = this.metricId(p.metric);
         const v = Number.isFinite(p.value) ? p.value : null;
-        ins.run(rid, mid, p.step, v, wall);
+        args[k++] = rid;
+        args[k++] = mid;
+        args[k++] = p.step;
+        args[k++] = v;
+        args[k++] = wall;
+        if (k === args.length) {
+          st.many.run(args);
+          k = 0;
+        }
         const prev = last.get(mid);
-        if (!prev || p.step >= prev.step) last.set(mid, { step: p.step, value: v });
+        if (!prev) last.set(mid, { step: p.step, value: v });
+        else if (p.step >= prev.step) {
+          prev.step = p.step;
+          prev.value = v;
+        }
       }
-      for (const [mid, p] of last) fin.run(rid, mid, p.step, p.value);
+      for (let i = 0; i < k; i += 5) st.one.run(args[i], args[i + 1], args[i + 2], args[i + 3], args[i + 4]);
+      for (const [m, p] of last) st.fin.run(rid, m, p.step, p.value);
     })();
   }
 
@@ -689,131 +717,164 @@ export class RunStore {
   importRuns(batch: ImportBatch): ImportOutcome {
     const sourceKey = `${batch.source.kind}\u0000${batch.source.path}\u0000${batch.source.group ?? ''}`;
     const at = now();
-    const found = this.db.prepare(`SELECT id, spec_json, source_json FROM experiments WHERE json_extract(source_json, '$.key') = ?`).get(sourceKey) as
-      | { id: string; spec_json: string; source_json: string }
-      | undefined;
-    const source: ImportedSource & { key: string } = found
-      ? { ...(JSON.parse(found.source_json) as ImportedSource & { key: string }), lastImportAt: at }
-      : { kind: batch.source.kind, path: batch.source.path, ...(batch.source.group ? { group: batch.source.group } : {}), importedAt: at, lastImportAt: at, key: sourceKey };
-    const experimentId = found?.id ?? newId('e');
+    // The experiment first, in a transaction of its own; then one transaction per run, so that a long
+    // import never holds the write lock for long (the host keeps writing live runs' metrics meanwhile)
+    // and a kill leaves whole runs, which importing again completes.
+    const { experimentId, created } = this.db
+      .transaction(() => {
+        const found = this.db.prepare(`SELECT id, source_json FROM experiments WHERE json_extract(source_json, '$.key') = ?`).get(sourceKey) as
+          | { id: string; source_json: string }
+          | undefined;
+        if (found) {
+          const source = { ...(JSON.parse(found.source_json) as ImportedSource & { key: string }), lastImportAt: at };
+          this.db.prepare('UPDATE experiments SET source_json=? WHERE id=?').run(JSON.stringify(source), found.id);
+          return { experimentId: found.id, created: false };
+        }
+        const id = newId('e');
+        const source = { kind: batch.source.kind, path: batch.source.path, ...(batch.source.group ? { group: batch.source.group } : {}), importedAt: at, lastImportAt: at, key: sourceKey };
+        this.db
+          .prepare(`INSERT INTO experiments (id, name, description, spec_json, status, tags_json, created_at, source_json) VALUES (?, ?, ?, '{}', 'finished', '["imported"]', ?, ?)`)
+          .run(id, batch.name, `Imported from ${batch.source.kind === 'tensorboard' ? 'TensorBoard logs' : 'a CSV export'} at ${batch.source.path}`, at, JSON.stringify(source));
+        return { experimentId: id, created: true };
+      })
+      .immediate();
+    const outcome: ImportOutcome = { experimentId, created, runsAdded: 0, runsExtended: 0, pointsAdded: 0, pointsKnown: 0 };
     const existing = new Map(
-      (this.db.prepare(`SELECT rid, id, arm, seed, json_extract(resolved_json, '$.config.key') AS key FROM runs WHERE experiment_id=?`).all(experimentId) as { rid: number; id: string; arm: string; seed: number; key: string }[]).map(
+      (this.db.prepare(`SELECT rid, arm, seed, json_extract(resolved_json, '$.config.key') AS key FROM runs WHERE experiment_id=?`).all(experimentId) as { rid: number; arm: string; seed: number; key: string }[]).map(
         (r) => [r.key, r],
       ),
     );
     const seedsTaken = new Map<string, Set<number>>();
     for (const r of existing.values()) (seedsTaken.get(r.arm) ?? seedsTaken.set(r.arm, new Set()).get(r.arm)!).add(r.seed);
-    const outcome: ImportOutcome = { experimentId, created: !found, runsAdded: 0, runsExtended: 0, pointsAdded: 0, pointsKnown: 0 };
     const insertRun = this.db.prepare(
       `INSERT INTO runs (id, experiment_id, idx, arm, seed, hash, resolved_json, status, progress, total, started_at, ended_at, executor)
        VALUES (?, ?, ?, ?, ?, ?, ?, 'finished', ?, ?, ?, ?, 'import')`,
     );
-    const ROWS = 200;
-    const insertMany = this.db.prepare(`INSERT INTO metrics (rid, mid, step, value, wall) VALUES ${Array(ROWS).fill('(?, ?, ?, ?, ?)').join(', ')}`);
+    // Rows go in as (step, value, wall) triples after the run and metric they share: 3 bound values a
+    // row instead of 5, ROWS rows a statement.
+    const ROWS = 256;
+    const insertMany = this.db.prepare(
+      `INSERT INTO metrics (rid, mid, step, value, wall) SELECT ?, ?, column1, column2, column3 FROM (VALUES ${Array(ROWS).fill('(?, ?, ?)').join(', ')})`,
+    );
     const insertOne = this.db.prepare('INSERT INTO metrics (rid, mid, step, value, wall) VALUES (?, ?, ?, ?, ?)');
     const known = this.db.prepare('SELECT step, wall FROM metrics WHERE rid=? AND mid=?');
     const fin = this.db.prepare(
       `INSERT INTO final_metrics (rid, mid, step, value) VALUES (?, ?, ?, ?)
        ON CONFLICT(rid, mid) DO UPDATE SET step=excluded.step, value=excluded.value WHERE excluded.step >= final_metrics.step`,
     );
-    const written: { id: string; resolved: unknown }[] = [];
-    this.db.transaction(() => {
-      let idx = (this.db.prepare('SELECT COALESCE(MAX(idx), -1) AS m FROM runs WHERE experiment_id=?').get(experimentId) as { m: number }).m + 1;
-      if (!found) {
-        this.db
-          .prepare(`INSERT INTO experiments (id, name, description, spec_json, status, tags_json, created_at, source_json) VALUES (?, ?, ?, '{}', 'finished', '["imported"]', ?, ?)`)
-          .run(experimentId, batch.name, `Imported from ${batch.source.kind === 'tensorboard' ? 'TensorBoard logs' : 'a CSV export'} at ${batch.source.path}`, at, JSON.stringify(source));
-      } else this.db.prepare('UPDATE experiments SET source_json=? WHERE id=?').run(JSON.stringify(source), experimentId);
-      for (const run of batch.runs) {
-        let lastStep = 0;
-        let firstWall = Infinity;
-        let lastWall = -Infinity;
-        for (const p of run.metrics.values())
-          for (let i = 0; i < p.steps.length; i++) {
-            if (p.steps[i] > lastStep) lastStep = p.steps[i];
-            if (p.walls[i] < firstWall) firstWall = p.walls[i];
-            if (p.walls[i] > lastWall) lastWall = p.walls[i];
-          }
-        let row = existing.get(run.key);
-        if (!row) {
-          const taken = seedsTaken.get(run.arm) ?? seedsTaken.set(run.arm, new Set()).get(run.arm)!;
-          let seed = run.seed;
-          while (taken.has(seed)) seed++;
-          taken.add(seed);
-          const config = { kind: 'imported' as const, source: batch.source.kind, key: run.key, files: run.files };
-          const hash = createHash('sha256').update(JSON.stringify([sourceKey, run.key])).digest('hex').slice(0, 16);
-          const resolved = { schema: 'creditlab.run/1', experiment: batch.name, arm: run.arm, seed, index: idx, budget: { steps: Math.max(1, lastStep) }, config, hash };
-          const id = newId('r');
-          const iso = (t: number) => (Number.isFinite(t) ? new Date(t * 1000).toISOString() : null);
-          insertRun.run(id, experimentId, idx++, run.arm, seed, hash, JSON.stringify(resolved), lastStep, Math.max(1, lastStep), iso(firstWall), iso(lastWall));
-          row = { rid: (this.db.prepare('SELECT rid FROM runs WHERE id=?').get(id) as { rid: number }).rid, id, arm: run.arm, seed, key: run.key };
-          existing.set(run.key, row);
-          written.push({ id, resolved });
-          outcome.runsAdded++;
-        } else {
-          this.db.prepare('UPDATE runs SET progress=MAX(progress, ?), total=MAX(total, ?) WHERE rid=?').run(lastStep, Math.max(1, lastStep), row.rid);
+    const args: (number | null)[] = new Array(2 + 3 * ROWS);
+    const finite = (x: number) => (Number.isFinite(x) ? x : null);
+
+    const writeRun = this.db.transaction((run: ImportBatch['runs'][number]): { id: string; resolved: unknown } | null => {
+      let lastStep = 0;
+      let firstWall = Infinity;
+      let lastWall = -Infinity;
+      for (const p of run.metrics.values())
+        for (let i = 0; i < p.steps.length; i++) {
+          if (p.steps[i] > lastStep) lastStep = p.steps[i];
+          if (p.walls[i] < firstWall) firstWall = p.walls[i];
+          if (p.walls[i] > lastWall) lastWall = p.walls[i];
         }
-        const isNew = written.some((w) => w.id === row!.id);
-        let added = 0;
-        for (const [metric, p] of run.metrics) {
-          const mid = this.metricId(metric);
-          const keep: number[] = [];
-          if (isNew) for (let i = 0; i < p.steps.length; i++) keep.push(i);
-          else {
-            const have = new Set((known.all(row.rid, mid) as { step: number; wall: number | null }[]).map((k) => `${k.step}|${k.wall ?? NaN}`));
-            for (let i = 0; i < p.steps.length; i++) {
-              const k = `${p.steps[i]}|${Number.isFinite(p.walls[i]) ? p.walls[i] : NaN}`;
-              if (have.has(k)) outcome.pointsKnown++;
-              else {
-                have.add(k);
-                keep.push(i);
-              }
-            }
-          }
-          const v = (i: number) => (Number.isFinite(p.values[i]) ? p.values[i] : null);
-          const w = (i: number) => (Number.isFinite(p.walls[i]) ? p.walls[i] : null);
-          let j = 0;
-          const args: (number | null)[] = new Array(ROWS * 5);
-          for (; j + ROWS <= keep.length; j += ROWS) {
-            for (let k = 0; k < ROWS; k++) {
-              const i = keep[j + k];
-              args[5 * k] = row.rid;
-              args[5 * k + 1] = mid;
-              args[5 * k + 2] = p.steps[i];
-              args[5 * k + 3] = v(i);
-              args[5 * k + 4] = w(i);
-            }
-            insertMany.run(...args);
-          }
-          for (; j < keep.length; j++) insertOne.run(row.rid, mid, p.steps[keep[j]], v(keep[j]), w(keep[j]));
-          // The final value is the one at the largest step (the last written among equal steps).
-          let last = -1;
-          for (const i of keep) if (last < 0 || p.steps[i] >= p.steps[last]) last = i;
-          if (last >= 0) fin.run(row.rid, mid, p.steps[last], v(last));
-          added += keep.length;
-        }
-        outcome.pointsAdded += added;
-        if (!isNew && added > 0) outcome.runsExtended++;
+      let row = existing.get(run.key);
+      let written: { id: string; resolved: unknown } | null = null;
+      if (!row) {
+        const taken = seedsTaken.get(run.arm) ?? seedsTaken.set(run.arm, new Set()).get(run.arm)!;
+        let seed = run.seed;
+        while (taken.has(seed)) seed++;
+        const idx = (this.db.prepare('SELECT COALESCE(MAX(idx), -1) AS m FROM runs WHERE experiment_id=?').get(experimentId) as { m: number }).m + 1;
+        const config = { kind: 'imported' as const, source: batch.source.kind, key: run.key, files: run.files };
+        const hash = createHash('sha256').update(JSON.stringify([sourceKey, run.key])).digest('hex').slice(0, 16);
+        const resolved = { schema: 'creditlab.run/1', experiment: batch.name, arm: run.arm, seed, index: idx, budget: { steps: Math.max(1, lastStep) }, config, hash };
+        const id = newId('r');
+        const iso = (t: number) => (Number.isFinite(t) ? new Date(t * 1000).toISOString() : null);
+        const rid = Number(insertRun.run(id, experimentId, idx, run.arm, seed, hash, JSON.stringify(resolved), lastStep, Math.max(1, lastStep), iso(firstWall), iso(lastWall)).lastInsertRowid);
+        row = { rid, arm: run.arm, seed, key: run.key };
+        written = { id, resolved };
+      } else {
+        this.db.prepare('UPDATE runs SET progress=MAX(progress, ?), total=MAX(total, ?) WHERE rid=?').run(lastStep, Math.max(1, lastStep), row.rid);
       }
-      // The spec of an imported experiment lists what is there: its arms and seeds, nothing to execute.
-      const runs = this.db.prepare('SELECT arm, seed, total FROM runs WHERE experiment_id=? ORDER BY idx').all(experimentId) as { arm: string; seed: number; total: number }[];
-      const spec = {
-        version: 1,
-        name: batch.name,
-        description: `Imported from ${batch.source.path}`,
-        seeds: [...new Set(runs.map((r) => r.seed))].sort((a, b) => a - b),
-        budget: { steps: Math.max(1, ...runs.map((r) => r.total)) },
-        base: { kind: 'imported', source: batch.source.kind },
-        arms: [...new Set(runs.map((r) => r.arm))].map((name) => ({ name })),
-        tags: ['imported'],
-      };
-      this.db.prepare('UPDATE experiments SET spec_json=? WHERE id=?').run(JSON.stringify(spec), experimentId);
-    })();
-    for (const w of written) {
-      mkdirSync(this.runDir(w.id), { recursive: true });
-      writeFileSync(join(this.runDir(w.id), 'run.json'), JSON.stringify(w.resolved, null, 2));
+      const rid = row.rid;
+      let added = 0;
+      let knownHere = 0;
+      // Metrics in id order, so a new run's rows extend the (run, metric, step) index at its end.
+      const metrics = [...run.metrics].map(([name, p]) => ({ mid: this.metricId(name), p })).sort((a, b) => a.mid - b.mid);
+      for (const { mid, p } of metrics) {
+        let keep: number[] | null = null; // null: every point
+        if (!written) {
+          keep = [];
+          const have = new Set((known.all(rid, mid) as { step: number; wall: number | null }[]).map((k) => `${k.step}|${k.wall ?? NaN}`));
+          for (let i = 0; i < p.steps.length; i++) {
+            const k = `${p.steps[i]}|${Number.isFinite(p.walls[i]) ? p.walls[i] : NaN}`;
+            if (have.has(k)) knownHere++;
+            else {
+              have.add(k);
+              keep.push(i);
+            }
+          }
+        }
+        const n = keep ? keep.length : p.steps.length;
+        args[0] = rid;
+        args[1] = mid;
+        let j = 0;
+        for (; j + ROWS <= n; j += ROWS) {
+          for (let k = 0; k < ROWS; k++) {
+            const i = keep ? keep[j + k] : j + k;
+            args[2 + 3 * k] = p.steps[i];
+            args[3 + 3 * k] = finite(p.values[i]);
+            args[4 + 3 * k] = finite(p.walls[i]);
+          }
+          insertMany.run(...args);
+        }
+        for (; j < n; j++) {
+          const i = keep ? keep[j] : j;
+          insertOne.run(rid, mid, p.steps[i], finite(p.values[i]), finite(p.walls[i]));
+        }
+        // The final value is the one at the largest step (the last written among equal steps).
+        let last = -1;
+        for (let j = 0; j < n; j++) {
+          const i = keep ? keep[j] : j;
+          if (last < 0 || p.steps[i] >= p.steps[last]) last = i;
+        }
+        if (last >= 0) fin.run(rid, mid, p.steps[last], finite(p.values[last]));
+        added += n;
+      }
+      if (written) {
+        seedsTaken.get(run.arm)!.add(row.seed);
+        existing.set(run.key, row);
+      }
+      this.updateImportedSpec(experimentId, batch);
+      outcome.pointsAdded += added;
+      outcome.pointsKnown += knownHere;
+      if (written) outcome.runsAdded++;
+      else if (added > 0) outcome.runsExtended++;
+      return written;
+    });
+
+    for (const run of batch.runs) {
+      const w = writeRun.immediate(run);
+      if (w) {
+        mkdirSync(this.runDir(w.id), { recursive: true });
+        writeFileSync(join(this.runDir(w.id), 'run.json'), JSON.stringify(w.resolved, null, 2));
+      }
     }
+    if (batch.runs.length === 0) this.db.transaction(() => this.updateImportedSpec(experimentId, batch)).immediate();
     return outcome;
+  }
+
+  /** The spec of an imported experiment lists what is there: its arms and seeds, nothing to execute. */
+  private updateImportedSpec(experimentId: string, batch: ImportBatch): void {
+    const runs = this.db.prepare('SELECT arm, seed, total FROM runs WHERE experiment_id=? ORDER BY idx').all(experimentId) as { arm: string; seed: number; total: number }[];
+    const spec = {
+      version: 1,
+      name: batch.name,
+      description: `Imported from ${batch.source.path}`,
+      seeds: [...new Set(runs.map((r) => r.seed))].sort((a, b) => a - b),
+      budget: { steps: Math.max(1, ...runs.map((r) => r.total)) },
+      base: { kind: 'imported', source: batch.source.kind },
+      arms: [...new Set(runs.map((r) => r.arm))].map((name) => ({ name })),
+      tags: ['imported'],
+    };
+    this.db.prepare('UPDATE experiments SET spec_json=? WHERE id=?').run(JSON.stringify(spec), experimentId);
   }
 
   /** Where an imported experiment came from; null for experiments Creditlab trained. */

@@ -70,6 +70,33 @@ test('metrics, finals, series and status transitions', () => {
   store.close();
 });
 
+test('a batch larger than one multi-row insert keeps every point, in logged order, and the right finals', () => {
+  const { store, experimentId, runIds } = fresh();
+  // 3 metrics interleaved, 337 points: several full groups of rows and a remainder; steps of 'b' go
+  // back once (a resumed trainer may do that), and some values are not finite.
+  const pts: { step: number; metric: string; value: number }[] = [];
+  for (let i = 0; i < 337; i++) {
+    const metric = ['a', 'b', 'c'][i % 3];
+    const step = metric === 'b' && i > 300 ? 5 : Math.floor(i / 3);
+    pts.push({ step, metric, value: i % 50 === 7 ? Infinity : i });
+  }
+  store.appendMetrics(runIds[0], pts.slice(0, 250));
+  store.appendMetrics(runIds[0], pts.slice(250));
+  for (const m of ['a', 'b', 'c']) {
+    const mine = pts.filter((p) => p.metric === m);
+    const sorted = mine.map((p, i) => ({ ...p, i })).sort((x, y) => x.step - y.step || x.i - y.i);
+    const s = store.series(experimentId, m)[0];
+    assert.deepEqual(s.steps, sorted.map((p) => p.step), m);
+    assert.deepEqual(s.values.map((v) => (Number.isNaN(v) ? 'NaN' : v)), sorted.map((p) => (Number.isFinite(p.value) ? p.value : 'NaN')), m);
+    // The final value is the one at the largest step, the later-logged one on a tie.
+    const best = mine.reduce((x, y) => (y.step >= x.step ? y : x));
+    const fin = store.listRuns(experimentId)[0].final[m];
+    if (Number.isFinite(best.value)) assert.equal(fin, best.value, m);
+    else assert.ok(Number.isNaN(fin), m);
+  }
+  store.close();
+});
+
 test('CSV export has the fixed header and one row per logged point', () => {
   const { store, experimentId, runIds } = fresh();
   store.appendMetrics(runIds[3], [{ step: 5, metric: 'charts/episodic_return', value: 12.5 }]);

@@ -53,6 +53,13 @@ export function bandRunsLabel(curves: readonly GroupCurves[]): string {
   return (lo === hi ? `${lo}` : `${lo}-${hi}`) + (lo < 10 ? ' (undercovers at small n)' : '');
 }
 
+/** The outline of a band: upper bounds left to right, then lower bounds right to left; uncovered points are skipped. */
+export function bandPolygon(steps: readonly number[], low: readonly number[], high: readonly number[]): { x: number[]; y: number[] } {
+  const keep = steps.flatMap((_, i) => (Number.isFinite(low[i]) && Number.isFinite(high[i]) ? [i] : []));
+  const back = [...keep].reverse();
+  return { x: [...keep.map((i) => steps[i]), ...back.map((i) => steps[i])], y: [...keep.map((i) => high[i]), ...back.map((i) => low[i])] };
+}
+
 export function buildFigure(f: FigureInput): Figure {
   const { pub } = f;
   const fg = pub ? '#1a1a1a' : f.screen?.fg || '#222';
@@ -90,16 +97,18 @@ export function buildFigure(f: FigureInput): Figure {
       });
     }
     if (f.band === 'ci') {
-      data.push({ type: 'scatter', mode: 'lines', x: c.steps, y: c.high, legendgroup: a.arm, showlegend: false, hoverinfo: 'skip', line: { width: 0, color: a.color } });
+      // The band as one closed polygon (upper bound out, lower bound back): Plotly draws a self-filled
+      // trace several times faster than a pair of lines filled to the next one, and it looks the same.
+      const band = bandPolygon(c.steps, c.low, c.high);
       data.push({
         type: 'scatter',
         mode: 'lines',
-        x: c.steps,
-        y: c.low,
+        x: band.x,
+        y: band.y,
         legendgroup: a.arm,
         showlegend: false,
         hoverinfo: 'skip',
-        fill: 'tonexty',
+        fill: 'toself',
         fillcolor: withAlpha(a.color, pub ? 0.2 : 0.18),
         line: { width: 0, color: a.color },
       });

@@ -1,0 +1,200 @@
+// The local executor of the CLI and the web host: a LocalPool whose worker threads each live in a child
+// process of their own (run-process.ts), one run at a time per process, the process kept warm between
+// runs. Why processes: V8 cannot recover from every out-of-memory condition of an isolate (isolated-vm
+// says so itself; a reward that fills one huge array does it) and aborts the whole process, and
+// terminating a thread while it is inside an isolate call can abort it too. Inside one process that
+// took every run and the host down; here it ends one run's process, and the host fails that run.
+import { fork, type ChildProcess } from 'node:child_process';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import type { EventSink, Executor, RunJob } from './executor';
+import { DEFAULT_IDLE_MS, type LocalPoolOptions } from './local-pool';
+import type { WorkerEvent } from './protocol';
+import type { FromRunProcess, ToRunProcess } from './run-process';
+
+/** Past the in-process limits (cancel grace, time limit), how long before the host kills the process. */
+const BACKSTOP_MS = 5000;
+
+interface Proc {
+  child: ChildProcess;
+  run: Active | null;
+  idleTimer: NodeJS.Timeout | null;
+  ready: Promise<void>;
+}
+
+interface Active {
+  job: RunJob;
+  sink: EventSink;
+  proc: Proc;
+  ended: boolean;
+  cancelRequested: boolean;
+  timers: NodeJS.Timeout[];
+}
+
+export class ProcessPool implements Executor {
+  readonly name = 'local';
+  readonly size: number;
+  private queue: { job: RunJob; sink: EventSink }[] = [];
+  private active = new Map<string, Active>();
+  private procs = new Set<Proc>();
+  private idleWaiters: (() => void)[] = [];
+
+  constructor(private opts: LocalPoolOptions = {}) {
+    this.size = Math.max(1, opts.workers ?? availableParallelism());
+  }
+
+  submit(jobs: RunJob[], sink: EventSink): void {
+    for (const job of jobs) this.queue.push({ job, sink });
+    this.pump();
+  }
+
+  cancel(runId: string): void {
+    const qi = this.queue.findIndex((q) => q.job.runId === runId);
+    if (qi >= 0) {
+      const [q] = this.queue.splice(qi, 1);
+      q.sink(runId, { type: 'done', cancelled: true });
+      this.checkIdle();
+      return;
+    }
+    const a = this.active.get(runId);
+    if (!a || a.cancelRequested) return;
+    a.cancelRequested = true;
+    this.send(a.proc, { type: 'cancel', runId });
+    a.timers.push(
+      setTimeout(() => {
+        if (!a.ended) this.end(a, { type: 'done', cancelled: true }, true);
+      }, (this.opts.cancelGraceMs ?? 5000) + BACKSTOP_MS),
+    );
+  }
+
+  idle(): Promise<void> {
+    if (this.queue.length === 0 && this.active.size === 0) return Promise.resolve();
+    return new Promise((r) => this.idleWaiters.push(r));
+  }
+
+  /** Starts processes up to `count` ahead of any run and resolves once their workers have warmed up. */
+  prewarm(count = this.size): Promise<void> {
+    while (this.procs.size < Math.min(count, this.size)) this.spawn();
+    return Promise.all([...this.procs].filter((p) => !p.run).map((p) => p.ready)).then(() => undefined);
+  }
+
+  async shutdown(): Promise<void> {
+    for (const q of this.queue.splice(0)) q.sink(q.job.runId, { type: 'done', cancelled: true });
+    for (const a of [...this.active.values()]) this.end(a, { type: 'done', cancelled: true }, false);
+    await Promise.all([...this.procs].map((p) => this.kill(p)));
+  }
+
+  private send(p: Proc, m: ToRunProcess): void {
+    if (p.child.connected) p.child.send(m);
+  }
+
+  private pump(): void {
+    while (this.queue.length > 0) {
+      let proc: Proc | null = null;
+      for (const p of this.procs) if (!p.run) proc = p;
+      if (!proc && this.procs.size < this.size) proc = this.spawn();
+      if (!proc) break;
+      const { job, sink } = this.queue.shift()!;
+      this.start(job, sink, proc);
+    }
+    this.checkIdle();
+  }
+
+  private spawn(): Proc {
+    const child = fork(fileURLToPath(new URL('./run-process-boot.mjs', import.meta.url)), [], {
+      execArgv: ['--no-node-snapshot'],
+      serialization: 'advanced',
+      // V8's abort report (heap statistics) is for developers; the run's failure says what happened.
+      stdio: ['ignore', 'inherit', 'ignore', 'ipc'],
+    });
+    let markReady!: () => void;
+    const p: Proc = { child, run: null, idleTimer: null, ready: new Promise<void>((r) => (markReady = r)) };
+    this.procs.add(p);
+    this.send(p, { type: 'init', opts: { ...this.opts, workers: 1 } });
+    this.send(p, { type: 'prewarm' });
+    this.park(p);
+    child.on('message', (m: FromRunProcess) => {
+      if (m.type === 'ready') return markReady();
+      const a = p.run;
+      if (!a || a.ended || m.runId !== a.job.runId) return;
+      const e = m.event;
+      // Only a process whose run ended by itself is kept: after a failure or a cancel its pool may be
+      // terminating a thread inside an isolate call, which can abort the process under the next run.
+      if (e.type === 'done' || e.type === 'failed') this.end(a, e, e.type === 'failed' || e.cancelled);
+      else a.sink(a.job.runId, e);
+    });
+    child.on('error', () => void this.kill(p));
+    child.on('exit', (code, signal) => {
+      markReady();
+      this.procs.delete(p);
+      if (p.idleTimer) clearTimeout(p.idleTimer);
+      const a = p.run;
+      if (a && !a.ended) {
+        const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
+        const why = signal === 'SIGABRT' ? ' (V8 aborted it: most likely the reward code ran out of memory in one allocation, which its memory limit cannot stop)' : '';
+        this.end(a, a.cancelRequested ? { type: 'done', cancelled: true } : { type: 'failed', message: `the run's process ${how} before the run finished${why}` }, false);
+      } else this.pump();
+    });
+    return p;
+  }
+
+  /** An idle process must not keep the host alive, and gives its memory back after a while. */
+  private park(p: Proc): void {
+    p.child.unref();
+    p.child.channel?.unref();
+    p.idleTimer = setTimeout(() => {
+      if (!p.run) void this.kill(p);
+    }, this.opts.idleMs ?? DEFAULT_IDLE_MS);
+    p.idleTimer.unref();
+  }
+
+  private async kill(p: Proc): Promise<void> {
+    if (p.child.exitCode !== null || p.child.signalCode !== null) return;
+    const exited = new Promise((r) => p.child.once('exit', r));
+    // An idle process is unref'd: waiting for its exit must keep this process alive.
+    p.child.ref();
+    p.child.kill('SIGKILL');
+    await exited;
+  }
+
+  private start(job: RunJob, sink: EventSink, p: Proc): void {
+    if (p.idleTimer) clearTimeout(p.idleTimer);
+    p.child.ref();
+    p.child.channel?.ref();
+    const a: Active = { job, sink, proc: p, ended: false, cancelRequested: false, timers: [] };
+    p.run = a;
+    this.active.set(job.runId, a);
+    // The process's own pool enforces the time limit; this is the backstop should the process not answer.
+    const limit = job.run.budget.timeLimitSeconds;
+    if (limit) {
+      a.timers.push(
+        setTimeout(() => {
+          if (!a.ended) this.end(a, { type: 'failed', message: `time limit exceeded: the run took longer than budget.timeLimitSeconds = ${limit}` }, true);
+        }, limit * 1000 + BACKSTOP_MS),
+      );
+    }
+    this.send(p, { type: 'start', job });
+  }
+
+  private end(a: Active, final: WorkerEvent, kill: boolean): void {
+    if (a.ended) return;
+    a.ended = true;
+    for (const t of a.timers) clearTimeout(t);
+    this.active.delete(a.job.runId);
+    const p = a.proc;
+    a.sink(a.job.runId, final);
+    if (kill) {
+      // The process is lost to the pool at once; its slot is free when it has exited.
+      this.procs.delete(p);
+      void this.kill(p).then(() => this.pump());
+      return;
+    }
+    p.run = null;
+    if (this.procs.has(p)) this.park(p);
+    this.pump();
+  }
+
+  private checkIdle(): void {
+    if (this.queue.length === 0 && this.active.size === 0) for (const w of this.idleWaiters.splice(0)) w();
+  }
+}
