@@ -31,8 +31,8 @@ const DEFAULT_IMPL: GruImpl = gruImplOf(resolveCompute({ requested: 'auto', kind
 /**
  * Resolves an RLHF run's compute path and records it with the run. On the fused path the embedding, input
  * projection and recurrence run in gru-kernel.ts (forward and backward; products on the float32 WebAssembly
- * SIMD kernel, else JS) while the output heads, losses and Adam stay tfjs ops on `backend`; on the tfjs path
- * everything is tfjs ops.
+ * SIMD kernel, else JS), plain policy-gradient updates run whole in fused-update.ts, and the rest (other
+ * algorithms' heads, losses and Adam) stays tfjs ops on `backend`; on the tfjs path everything is tfjs ops.
  */
 export function recordCompute(ctx: RunContext, cfg: RlhfRunConfig, backend: string): Compute {
   const choice = resolveCompute({ requested: cfg.compute, kind: 'rlhf', fusedUnavailable: null });
