@@ -1,9 +1,9 @@
 // Fused plain-JS kernels for PPO's small discrete actor-critic (CleanRL's 64x64 tanh MLPs).
 //
-// Why: at these sizes (minibatch 128, hidden 64) a tfjs PPO update is ~40 kernel launches per layer pass,
-// each paying tfjs's engine bookkeeping (tape, tensor tracking, scopes) and a JS→wasm call; profiling showed
-// that overhead plus GC, not arithmetic, was >80% of training time. One forward + backward of both nets is
-// only ~3.4M multiply-adds per minibatch, which straight loops over Float64Arrays do in a few milliseconds.
+// Why: at these sizes (minibatch 128, hidden 64) a tfjs PPO update is dozens of kernel launches per layer
+// pass, each paying tfjs's engine bookkeeping (tape, tensor tracking, scopes) and a JS→wasm call; profiling
+// showed that overhead plus GC, not arithmetic, dominated training time. One forward + backward of both nets
+// is a few million multiply-adds per minibatch, which straight loops over Float64Arrays do in milliseconds.
 // The maths is the same as the tf path in ppo.ts / nets.ts (same losses, tfjs's max/clip gradient tie rules,
 // global-norm clipping, Adam with tfjs/PyTorch bias correction and the same AdamConfig object as the tf
 // optimizer); only the float width differs (float64 here). test/fused.test.ts checks both against each other.
@@ -42,7 +42,7 @@ class JsMlp {
     for (let l = 0; l < L; l++) {
       const y = acts[l + 1];
       gemmNT(acts[l], this.Wt[l], y, n, this.sizes[l + 1], this.sizes[l], this.b[l]);
-      // 1 − 2/(e^{2z}+1) is tanh to double rounding and ~1.5× cheaper than Math.tanh in V8.
+      // 1 − 2/(e^{2z}+1) is tanh to double rounding and cheaper than Math.tanh in V8.
       if (l + 1 < L)
         for (let i = 0, e = n * this.sizes[l + 1]; i < e; i++) {
           const z = y[i];
