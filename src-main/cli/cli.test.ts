@@ -43,11 +43,12 @@ test('an invalid spec exits 2 and names the JSON path', () => {
   assert.equal(cli(['frobnicate']).code, 2);
 });
 
-test('run --json prints the result as its last line; list, show and export read it back', () => {
+test('run --json prints the result as its last line; list, show and export read it back; show names the compute path', () => {
   const dir = tmp();
   const f = join(dir, 'spec.json');
   writeFileSync(f, JSON.stringify(tinySpec()));
-  const r = cli(['run', f, '--workspace', dir, '--json', '--set', 'seeds=[0,1]', '--set', 'budget.steps=512']);
+  const arms = [{ name: 'ppo' }, { name: 'ppo-tfjs', compute: 'tfjs' }];
+  const r = cli(['run', f, '--workspace', dir, '--json', '--set', `arms=${JSON.stringify(arms)}`, '--set', 'budget.steps=512'], { CREDITLAB_BACKEND: 'wasm' });
   assert.equal(r.code, 0, r.stderr);
   const out = JSON.parse(r.stdout.trim().split('\n').pop()!);
   assert.equal(out.runs.length, 2);
@@ -61,6 +62,15 @@ test('run --json prints the result as its last line; list, show and export read 
   const show = cli(['show', out.runs[0].id, '--workspace', dir]);
   assert.equal(show.code, 0);
   assert.match(show.stdout, /\[finished\]/);
+  assert.match(show.stdout, /compute fused {2}backend js/);
+  // Discrete PPO on the fused path ran in plain JS: its record must not claim the tfjs backend.
+  const shown = out.runs.map((run: { id: string }) => JSON.parse(cli(['show', run.id, '--workspace', dir, '--json']).stdout));
+  assert.deepEqual(
+    shown.map((s: { arm: string; compute: string }) => [s.arm, s.compute]),
+    [['ppo', 'fused'], ['ppo-tfjs', 'tfjs']],
+  );
+  assert.match(shown[0].backend, /^js(\+simd)?$/);
+  assert.equal(shown[1].backend, 'wasm');
   const csv = join(dir, 'out.csv');
   assert.equal(cli(['export', out.experiment, '--format', 'csv', '--out', csv, '--workspace', dir]).code, 0);
   const lines = readFileSync(csv, 'utf8').trim().split('\n');

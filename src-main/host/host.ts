@@ -174,6 +174,10 @@ export class Host implements CreditlabApi {
         s.markRunning(runId, { backend: e.backend, externalId: e.externalId });
         s.appendLog(runId, `started on backend ${e.backend} (pid ${e.pid}${e.thread === undefined ? '' : `, worker thread ${e.thread}`})${e.externalId ? ` as Slurm task ${e.externalId}` : ''}`);
         break;
+      case 'compute':
+        s.setCompute(runId, e.compute, e.backend);
+        s.appendLog(runId, `compute ${e.compute} on ${e.backend} (${e.reason})`);
+        break;
       case 'metrics':
         s.appendMetrics(runId, e.points);
         this.emit({ type: 'metrics', run: runId, experiment: this.experimentIdOf(runId), time: Date.now() / 1000, points: e.points });

@@ -27,10 +27,10 @@ export async function showCommand(argv: string[], io: CliIO): Promise<number> {
       }
       io.out(`experiment ${summary.id}  ${summary.name}  [${summary.status}]`);
       if (summary.description) io.out(summary.description);
-      const rows = [['RUN', 'ARM', 'SEED', 'STATUS', 'PROGRESS', 'BACKEND', 'RETURN', 'NOTE']];
+      const rows = [['RUN', 'ARM', 'SEED', 'STATUS', 'PROGRESS', 'COMPUTE', 'BACKEND', 'RETURN', 'NOTE']];
       for (const r of runs) {
         const dur = r.startedAt ? ((r.endedAt ? Date.parse(r.endedAt) : Date.now()) - Date.parse(r.startedAt)) / 1000 : null;
-        rows.push([r.externalId ? `${r.id} (slurm ${r.externalId})` : r.id, r.arm, String(r.seed), r.status, `${Math.round((100 * r.progress) / Math.max(1, r.total))}% ${fmtDuration(dur)}`, r.backend ?? '-', fmtNum(r.final['charts/episodic_return']), r.error ? r.error.slice(0, 80) : '']);
+        rows.push([r.externalId ? `${r.id} (slurm ${r.externalId})` : r.id, r.arm, String(r.seed), r.status, `${Math.round((100 * r.progress) / Math.max(1, r.total))}% ${fmtDuration(dur)}`, r.compute ?? '-', r.backend ?? '-', fmtNum(r.final['charts/episodic_return']), r.error ? r.error.slice(0, 80) : '']);
       }
       for (const l of table(rows)) io.out(l);
       if (pair) {
@@ -50,7 +50,7 @@ export async function showCommand(argv: string[], io: CliIO): Promise<number> {
       return EXIT.ok;
     }
     io.out(`run ${run.id}  experiment ${run.experimentId}  arm ${run.arm}  seed ${run.seed}  [${run.status}]`);
-    io.out(`progress ${run.progress}/${run.total}  backend ${run.backend ?? '-'}  executor ${run.executor}${run.externalId ? ` (${run.externalId})` : ''}`);
+    io.out(`progress ${run.progress}/${run.total}  compute ${run.compute ?? '-'}  backend ${run.backend ?? '-'}  executor ${run.executor}${run.externalId ? ` (${run.externalId})` : ''}`);
     if (run.error) io.out(`failure: ${run.error}${run.errorLine ? ` (reward code line ${run.errorLine})` : ''}`);
     io.out(`folder: ${store.runDir(ref.id)}`);
     const environment = readEnvironment(store.runDir(ref.id));

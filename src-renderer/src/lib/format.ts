@@ -40,3 +40,12 @@ export function fmtTime(iso: string): string {
   const hm = d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
   return sameDay ? hm : `${d.toLocaleDateString([], { month: 'short', day: 'numeric' })} ${hm}`;
 }
+
+/**
+ * The compute paths of a group of runs for a legend: "fused", "tfjs", "fused+tfjs" when a group mixes them
+ * (its spread then includes implementation differences), or '' when none is recorded (imported runs).
+ */
+export function computeLabel(runs: readonly { compute?: string | null }[]): string {
+  const paths = [...new Set(runs.map((r) => r.compute).filter((c): c is string => !!c))].sort();
+  return paths.join('+');
+}

@@ -80,6 +80,7 @@ export function RunPanel({ runId, status, onClose, hacking }: Props) {
         <span className={`status status-${run.status}`}>{run.status}</span>
         <span className="muted">
           {run.arm} · seed {run.seed} · {run.executor}
+          {run.compute ? ` · ${run.compute}` : ''}
           {run.backend ? ` · ${run.backend}` : ''}
         </span>
         {run.tags.map((t) => (

@@ -153,7 +153,8 @@ export function RunsTable({ runs, arms, selected, onSelect, picked, onPick, hack
             <th className="c-progress">Progress</th>
             {live && <th className="num">Steps/s</th>}
             {live && <th className="num">ETA</th>}
-            <th>Backend</th>
+            <th title="fused: hand-written kernels; tfjs: TensorFlow.js ops (resolved when the run started)">Compute</th>
+            <th title="What does the arithmetic: the tfjs backend, or js+simd for fused kernels">Backend</th>
             <th className="num">Duration</th>
             <th className="num" title={metric ?? undefined}>
               {metric ? metric.split('/').pop() : 'Final'}
@@ -201,6 +202,7 @@ export function RunsTable({ runs, arms, selected, onSelect, picked, onPick, hack
                 {/* Rate and ETA only mean something while something runs; finished tables keep the room for notes. */}
                 {live && <td className="num mono">{r.status === 'running' && r.sps != null ? fmtCount(r.sps) : '—'}</td>}
                 {live && <td className="num mono">{r.status === 'running' ? fmtDuration(r.etaSeconds) : '—'}</td>}
+                <td className="mono dim">{r.compute ?? '—'}</td>
                 <td className="mono dim">{r.backend ?? '—'}</td>
                 <td className="num mono">{fmtDuration(elapsedSeconds(r.startedAt, r.endedAt, now))}</td>
                 <td className="num mono">
@@ -248,7 +250,7 @@ export function RunsTable({ runs, arms, selected, onSelect, picked, onPick, hack
                 <tr key={r.id + ':err'} className="error-row" onClick={() => onSelect(r.id)}>
                   <td />
                   <td />
-                  <td colSpan={live ? 12 : 10}>
+                  <td colSpan={live ? 13 : 11}>
                     <span className="error-text">
                       {r.errorLine != null && <span className="line-tag">reward.ts:{r.errorLine}</span>}
                       {r.error}

@@ -1,6 +1,6 @@
 // The one typed API between the renderer and the host. Electron's preload and the web host
 // (`creditlab serve`, HTTP + WebSocket) are two transports for this same interface.
-import type { ExperimentSpec, ResolvedRun, SpecError } from '@creditlab/spec';
+import type { Compute, ExperimentSpec, ResolvedRun, SpecError } from '@creditlab/spec';
 
 export type RunStatus = 'queued' | 'running' | 'finished' | 'failed' | 'cancelled' | 'interrupted';
 export type ExperimentStatus = 'running' | 'finished' | 'failed' | 'cancelled' | 'interrupted';
@@ -18,7 +18,13 @@ export interface RunSummary {
   /** Steps per second over the last progress reports, and an ETA in seconds (null when unknown). */
   sps: number | null;
   etaSeconds: number | null;
+  /**
+   * What does the run's arithmetic: the tfjs backend ("wasm", "cpu", "tensorflow"), or for fused PPO "js+simd"
+   * / "js" (plain JS loops, with or without the WebAssembly SIMD matrix product), for fused RLHF "js+simd / wasm".
+   */
   backend: string | null;
+  /** The compute path the run resolved at start ("fused" kernels or "tfjs" ops); null before it starts and for imported runs. */
+  compute: Compute | null;
   error: string | null;
   /** 1-based line in the user's reward code, when the failure came from it. */
   errorLine: number | null;
@@ -113,6 +119,8 @@ export interface Series {
   values: number[];
   /** Wall-clock time of each point, seconds since the epoch (when the host stored its batch). */
   times: number[];
+  /** The run's compute path (RunSummary.compute), for legends; absent where the source does not say. */
+  compute?: Compute | null;
 }
 
 /** One recorded RL episode (sample kind "episode"), enough to re-score it with another reward. */

@@ -3,11 +3,19 @@
 // (simd-gemm.ts) when it loads and passes its self-test; everything else to a register-blocked JS loop.
 import { createSimdGemm } from './simd-gemm';
 
-// The WebAssembly SIMD kernel takes the big even-shaped products (~2–3× faster than the JS loop below);
+// The WebAssembly SIMD kernel takes the big even-shaped products (faster than the JS loop below; bench/README.md);
 // CREDITLAB_SIMD=0 turns it off to compare.
 const simdOff = typeof process !== 'undefined' && process.env?.CREDITLAB_SIMD === '0';
 const simdGemm = simdOff ? null : createSimdGemm();
 const simdGemm32 = simdOff ? null : createSimdGemm('f32');
+
+/**
+ * What takes gemmNT's (or, for 'f32', gemmNT32's) products in this process: 'simd' (the WebAssembly SIMD kernel, for the shapes it
+ * covers) or 'js' (CREDITLAB_SIMD=0, no WebAssembly SIMD, or a failed self-test). Runs record it.
+ */
+export function gemmKernel(precision: 'f64' | 'f32' = 'f64'): 'simd' | 'js' {
+  return (precision === 'f32' ? simdGemm32 : simdGemm) !== null ? 'simd' : 'js';
+}
 
 /** C[m, j] += bias[j] (the SIMD kernels compute the bare product). */
 function addRowBias(C: Float64Array, bias: Float64Array, M: number, N: number): void {
@@ -31,8 +39,8 @@ export function gemmNT32(A: Float64Array, B: Float64Array, C: Float64Array, M: n
 
 /**
  * C[m, j] = Σ_k A[m, k]·B[j, k] (+ bias[j]): both operands K-contiguous, so the inner loop is a dot product
- * into register accumulators. A 2×4 block of outputs shares each load (8 independent add chains; ~1.6×
- * faster than 1×4 in V8, which keeps them all in registers). The hot loop of everything here.
+ * into register accumulators. A 2×4 block of outputs shares each load (8 independent add chains, which V8
+ * keeps in registers, beat a 1×4 block). The hot loop of everything here.
  */
 export function gemmNT(A: Float64Array, B: Float64Array, C: Float64Array, M: number, N: number, K: number, bias: Float64Array | null): void {
   if (simdGemm !== null && M * N * K >= 2048 && simdGemm(A, B, C, M, N, K)) {

@@ -11,7 +11,7 @@ import * as tf from '@tensorflow/tfjs';
 import { A2cConfigSchema, type RunContext } from '@creditlab/spec';
 import { ActorCritic } from './actor-critic';
 import { clipByGlobalNorm, exportVariables, explainedVariance, finiteMetrics, normalizeInPlace, variableFrom } from './nets';
-import { beginRlRun, collectRollout, computeGae, RolloutBuffer, yieldToEventLoop, type RolloutState } from './ppo';
+import { beginRlRun, recordCompute, collectRollout, computeGae, RolloutBuffer, yieldToEventLoop, type RolloutState } from './ppo';
 import { Evaluator } from './evaluate';
 import type { TrainOptions } from './shaping';
 import { VectorEnv } from './vec-env';
@@ -22,13 +22,14 @@ const LOG_EVERY = 100;
 
 export async function trainA2c(ctx: RunContext, opts: TrainOptions = {}): Promise<void> {
   const { cfg, args, backend, shapeRewards, seed, rng } = await beginRlRun(ctx, opts, A2cConfigSchema);
+  recordCompute(ctx, backend, 'fused kernels exist for ppo only');
 
   const vec = new VectorEnv(cfg.env, args.numEnvs, seed, { log: (m) => ctx.info(m) });
   const agent = new ActorCritic(vec.obsDim, vec.actionSpace, args.hiddenSizes, rng.fork('init'), 'a2c');
   const squareAvg = agent.vars.map((v) => variableFrom(tf.zerosLike(v), undefined, false));
   const batchSize = args.numEnvs * args.numSteps;
   const numIterations = Math.max(1, Math.floor(ctx.run.budget.steps / batchSize));
-  ctx.info(`a2c on ${cfg.env.id} (${backend}): ${numIterations} updates × ${batchSize} steps, seed ${seed}`);
+  ctx.info(`a2c on ${cfg.env.id}: ${numIterations} updates × ${batchSize} steps, seed ${seed}`);
 
   const buf = new RolloutBuffer(args.numSteps, args.numEnvs, vec.obsDim, agent);
   const state: RolloutState = {

@@ -17,6 +17,7 @@ import {
   sampleGaussian,
   uniqueTag,
   variableFrom,
+  type AdamConfig,
   type Dense,
 } from './nets';
 import { FusedActorCritic } from './fused';
@@ -70,10 +71,10 @@ export class ActorCritic {
    * Switches a discrete agent to plain-JS kernels (fused.ts); returns null for box actions, which stay on tf.
    * While fused, the JS weights are the live ones: call `fused.syncToTf()` before reading the tf.Variables.
    */
-  useFused(): FusedActorCritic | null {
+  useFused(adam: AdamConfig): FusedActorCritic | null {
     if (!this.discrete) return null;
     const hidden = this.actor.slice(0, -1).map((l) => l.W.shape[1]);
-    this.fused ??= new FusedActorCritic(this.obsDim, this.actDim, hidden, this.actor, this.critic);
+    this.fused ??= new FusedActorCritic(this.obsDim, this.actDim, hidden, this.actor, this.critic, adam);
     return this.fused;
   }
 

@@ -12,7 +12,7 @@ import * as tf from '@tensorflow/tfjs';
 import { Rng } from '@creditlab/common';
 import { DqnConfigSchema, type RunContext } from '@creditlab/spec';
 import { argmax, disposeVariables, exportVariables, finiteMetrics, makeMlp, mlpForward, mlpVariables, softUpdate, uniqueTag } from './nets';
-import { beginRlRun, yieldToEventLoop } from './ppo';
+import { beginRlRun, recordCompute, yieldToEventLoop } from './ppo';
 import { Evaluator } from './evaluate';
 import type { TrainOptions } from './shaping';
 import { VectorEnv, transitionOf } from './vec-env';
@@ -83,6 +83,7 @@ export class ReplayBuffer {
 
 export async function trainDqn(ctx: RunContext, opts: TrainOptions = {}): Promise<void> {
   const { cfg, args, backend, shapeReward, seed, rng } = await beginRlRun(ctx, opts, DqnConfigSchema);
+  recordCompute(ctx, backend, 'fused kernels exist for ppo only');
   const actRng = rng.fork('policy');
   const sampleRng = rng.fork('replay');
   const budget = ctx.run.budget.steps;
@@ -103,7 +104,7 @@ export async function trainDqn(ctx: RunContext, opts: TrainOptions = {}): Promis
   const optimizer = tf.train.adam(args.learningRate, 0.9, 0.999, 1e-8);
   const rb = new ReplayBuffer(args.bufferSize, D);
   const explorationSteps = args.explorationFraction * budget;
-  ctx.info(`dqn on ${cfg.env.id} (${backend}): ${budget} steps, ${N} env(s), seed ${seed}`);
+  ctx.info(`dqn on ${cfg.env.id}: ${budget} steps, ${N} env(s), seed ${seed}`);
 
   const qValues = (obs: Float32Array, n: number): Float32Array => {
     const out = tf.tidy(() => mlpForward(qNet, tf.tensor2d(obs, [n, D]), 'relu'));

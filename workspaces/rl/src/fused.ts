@@ -1,16 +1,17 @@
 // Fused plain-JS kernels for PPO's small discrete actor-critic (CleanRL's 64x64 tanh MLPs).
 //
-// Why: at these sizes (minibatch 128, hidden 64) a tfjs PPO update is ~40 kernel launches per layer pass,
-// each paying tfjs's engine bookkeeping (tape, tensor tracking, scopes) and a JS→wasm call; profiling showed
-// that overhead plus GC, not arithmetic, was >80% of training time. One forward + backward of both nets is
-// only ~3.4M multiply-adds per minibatch, which straight loops over Float64Arrays do in a few milliseconds.
+// Why: at these sizes (minibatch 128, hidden 64) a tfjs PPO update is dozens of kernel launches per layer
+// pass, each paying tfjs's engine bookkeeping (tape, tensor tracking, scopes) and a JS→wasm call; profiling
+// showed that overhead plus GC, not arithmetic, dominated training time. One forward + backward of both nets
+// is a few million multiply-adds per minibatch, which straight loops over Float64Arrays do in milliseconds.
 // The maths is the same as the tf path in ppo.ts / nets.ts (same losses, tfjs's max/clip gradient tie rules,
-// global-norm clipping, Adam with tfjs/PyTorch bias correction); only the float width differs (float64 here).
+// global-norm clipping, Adam with tfjs/PyTorch bias correction and the same AdamConfig object as the tf
+// optimizer); only the float width differs (float64 here). test/fused.test.ts checks both against each other.
 // The tf.Variables stay the weights of record for checkpoints: `syncToTf` copies the JS weights back.
 // Matrix products go through @creditlab/common/gemm (a WebAssembly SIMD kernel when it loads and passes its
 // self-test, else a register-blocked JS loop).
 import * as tf from '@tensorflow/tfjs';
-import type { Dense } from './nets';
+import type { AdamConfig, Dense } from './nets';
 import { gemmNT, transpose } from '@creditlab/common/gemm';
 
 /**
@@ -41,7 +42,7 @@ class JsMlp {
     for (let l = 0; l < L; l++) {
       const y = acts[l + 1];
       gemmNT(acts[l], this.Wt[l], y, n, this.sizes[l + 1], this.sizes[l], this.b[l]);
-      // 1 − 2/(e^{2z}+1) is tanh to double rounding and ~1.5× cheaper than Math.tanh in V8.
+      // 1 − 2/(e^{2z}+1) is tanh to double rounding and cheaper than Math.tanh in V8.
       if (l + 1 < L)
         for (let i = 0, e = n * this.sizes[l + 1]; i < e; i++) {
           const z = y[i];
@@ -85,6 +86,28 @@ class JsMlp {
   /** Weights of layer l in tf's [in, out] layout. */
   weights(l: number): Float64Array {
     return this.W[l];
+  }
+}
+
+/**
+ * One Adam step at step count `t` (1-based) on gradients scaled by `gradScale`, as tf.train.adam and
+ * torch.optim.Adam: bias-corrected moments, ε added outside the square root.
+ */
+export function adamStep(params: Float64Array[], grads: readonly Float64Array[], m1: Float64Array[], m2: Float64Array[], t: number, lr: number, gradScale: number, cfg: AdamConfig): void {
+  const { beta1: b1, beta2: b2, epsilon: eps } = cfg;
+  const bc1 = 1 - b1 ** t;
+  const bc2 = 1 - b2 ** t;
+  for (let p = 0; p < params.length; p++) {
+    const w = params[p];
+    const g = grads[p];
+    const m = m1[p];
+    const v = m2[p];
+    for (let i = 0; i < w.length; i++) {
+      const gi = g[i] * gradScale;
+      m[i] = b1 * m[i] + (1 - b1) * gi;
+      v[i] = b2 * v[i] + (1 - b2) * gi * gi;
+      w[i] -= (lr * (m[i] / bc1)) / (Math.sqrt(v[i] / bc2) + eps);
+    }
   }
 }
 
@@ -133,6 +156,7 @@ export class FusedActorCritic {
     hidden: number[],
     private readonly actorLayers: Dense[],
     private readonly criticLayers: Dense[],
+    private readonly adamCfg: AdamConfig,
   ) {
     this.actor = new JsMlp([obsDim, ...hidden, actDim], actorLayers);
     this.critic = new JsMlp([obsDim, ...hidden, 1], criticLayers);
@@ -202,6 +226,22 @@ export class FusedActorCritic {
 
   /** One PPO minibatch step: loss, gradient, global-norm clip, Adam. Diagnostics land in `stats`. */
   update(mb: PpoMinibatch, cfg: PpoLossConfig, lr: number): Float64Array {
+    this.computeGradients(mb, cfg);
+    let sq = 0;
+    for (const g of this.grads) for (let i = 0; i < g.length; i++) sq += g[i] * g[i];
+    const scale = Math.min(1, cfg.maxGradNorm / (Math.sqrt(sq) + 1e-6));
+    this.adamT++;
+    adamStep(this.params, this.grads, this.adamM, this.adamV, this.adamT, lr, scale, this.adamCfg);
+    this.actor.refreshW();
+    this.critic.refreshW();
+    return this.stats;
+  }
+
+  /**
+   * The gradient of PPO's loss on one minibatch (before clipping) into `gradients()`, and the diagnostics
+   * into `stats`; the weights do not change.
+   */
+  computeGradients(mb: PpoMinibatch, cfg: PpoLossConfig): void {
     const { n } = mb;
     const A = this.actDim;
     const b = this.runForward(mb.obs, n);
@@ -269,13 +309,6 @@ export class FusedActorCritic {
     this.actor.backward(b.a, dLogits, n, this.actorGW, this.actorGb, b.scratch);
     this.critic.backward(b.c, dValue, n, this.criticGW, this.criticGb, b.scratch);
 
-    let sq = 0;
-    for (const g of this.grads) for (let i = 0; i < g.length; i++) sq += g[i] * g[i];
-    const scale = Math.min(1, cfg.maxGradNorm / (Math.sqrt(sq) + 1e-6));
-    this.adam(lr, scale);
-    this.actor.refreshW();
-    this.critic.refreshW();
-
     const s = this.stats;
     s[0] = pgLoss * inv;
     s[1] = 0.5 * vLoss * inv;
@@ -283,29 +316,14 @@ export class FusedActorCritic {
     s[3] = oldKl * inv;
     s[4] = kl * inv;
     s[5] = clipped * inv;
-    return s;
   }
 
-  /** Adam(β = 0.9, 0.999, ε = 1e-5) on the scaled gradients, as tf.train.adam / torch.optim.Adam. */
-  private adam(lr: number, gradScale: number): void {
-    const b1 = 0.9;
-    const b2 = 0.999;
-    const eps = 1e-5;
-    this.adamT++;
-    const bc1 = 1 - b1 ** this.adamT;
-    const bc2 = 1 - b2 ** this.adamT;
-    for (let p = 0; p < this.params.length; p++) {
-      const w = this.params[p];
-      const g = this.grads[p];
-      const m = this.adamM[p];
-      const v = this.adamV[p];
-      for (let i = 0; i < w.length; i++) {
-        const gi = g[i] * gradScale;
-        m[i] = b1 * m[i] + (1 - b1) * gi;
-        v[i] = b2 * v[i] + (1 - b2) * gi * gi;
-        w[i] -= (lr * (m[i] / bc1)) / (Math.sqrt(v[i] / bc2) + eps);
-      }
-    }
+  /**
+   * The last computed gradients, in ActorCritic.vars' order (actor W, b per layer, then critic). Weight
+   * gradients are in the transposed [out, in] layout of the JS weights.
+   */
+  gradients(): readonly Float64Array[] {
+    return this.grads;
   }
 
   /** The live float64 weights and Adam's moments and step count, for an exact resume. */

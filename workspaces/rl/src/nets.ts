@@ -4,6 +4,18 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '@creditlab/common';
 
+/** Adam's hyperparameters besides the learning rate: one object feeds tf.train.adam and the fused kernels' Adam. */
+export interface AdamConfig {
+  readonly beta1: number;
+  readonly beta2: number;
+  readonly epsilon: number;
+}
+
+/** tf.train.adam with an AdamConfig. */
+export function adamOptimizer(lr: number, c: AdamConfig): tf.AdamOptimizer {
+  return tf.train.adam(lr, c.beta1, c.beta2, c.epsilon);
+}
+
 /** What Optimizer.applyGradients takes (tfjs does not export the name). */
 export type GradMap = Parameters<tf.AdamOptimizer['applyGradients']>[0];
 
@@ -95,9 +107,9 @@ export function makeMlp(sizes: number[], init: MlpInit, rng: Rng, name: string):
 }
 
 /**
- * One dense layer y = act(x·W + b) with a hand-written gradient. The wasm backend's matMul is ~5× slower
+ * One dense layer y = act(x·W + b) with a hand-written gradient. The wasm backend's matMul is much slower
  * with transposeA/transposeB (the shapes autodiff produces) than with an explicit transpose, and its tanh is
- * ~6× slower than its sigmoid; together these dominated a PPO update. tanh(z) = 2σ(2z) − 1 is exact.
+ * much slower than its sigmoid; together these dominated a PPO update. tanh(z) = 2σ(2z) − 1 is exact.
  */
 type DenseFn = (x: tf.Tensor2D, W: tf.Tensor2D, b: tf.Tensor1D) => tf.Tensor2D;
 const denseFns = new Map<string, DenseFn>();

@@ -12,18 +12,22 @@
 // - Every env reward goes through `shapeReward` before it is stored; `charts/episodic_return` is always the
 //   true env return.
 // - Sampling happens in JS on the downloaded logits with the run's seeded Rng, so a seed fixes the run.
-// Speed: discrete-action agents run rollouts and updates on fused kernels (fused.ts: plain JS around a
-// WebAssembly SIMD matrix product): at CleanRL's sizes tfjs's per-op engine overhead, not arithmetic,
-// dominated (profiled; CartPole on 2 shared cores went from ~2.3–4.6k to ~10–13k env steps/s). Box-action agents keep the tf path: the rollout runs actor and critic for all
-// env copies in one batched forward pass with one download per step, and the update's dense layers use a
-// hand-written gradient (nets.ts) because wasm's transposed matMul and tanh were its dominant costs.
+// Compute path (`compute` in the run config, resolved once at start and recorded with the run): discrete-action
+// agents run rollouts and updates on fused kernels by default (fused.ts: plain JS around a WebAssembly SIMD
+// matrix product), because at CleanRL's sizes tfjs's per-op engine overhead, not arithmetic, dominated
+// (figures in bench/README.md). Box-action agents, and `compute: "tfjs"`, take the tf path: the rollout runs
+// actor and critic for all env copies in one batched forward pass with one download per step, and the
+// update's dense layers use a hand-written gradient (nets.ts) because wasm's transposed matMul and tanh were
+// its dominant costs. test/fused.test.ts checks the two paths' losses, gradients and Adam step agree.
 import * as tf from '@tensorflow/tfjs';
 import type { z } from 'zod';
 import { Rng } from '@creditlab/common';
-import { PpoConfigSchema, type RunContext, type RlRunConfig } from '@creditlab/spec';
+import { gemmKernel } from '@creditlab/common/gemm';
+import { PpoConfigSchema, resolveCompute, type Compute, type RunContext, type RlRunConfig } from '@creditlab/spec';
 import { ActorCritic } from './actor-critic';
+import type { PpoLossConfig, PpoMinibatch } from './fused';
 import { ensureBackend } from './backend';
-import { clipByGlobalNorm, exportVariables, explainedVariance, finiteMetrics, normalizeInPlace } from './nets';
+import { adamOptimizer, clipByGlobalNorm, exportVariables, explainedVariance, finiteMetrics, normalizeInPlace, type AdamConfig } from './nets';
 import { Evaluator } from './evaluate';
 import { batchShaper, resolveShaper, type ShapeRewards, type TrainOptions, type Transition } from './shaping';
 import { VectorEnv, transitionOf } from './vec-env';
@@ -82,6 +86,45 @@ export function valueLoss(newValue: tf.Tensor, oldValue: tf.Tensor, returns: tf.
   if (clipCoef === null) return tf.mul(0.5, tf.mean(unclipped));
   const vClipped = tf.add(oldValue, tf.clipByValue(tf.sub(newValue, oldValue), -clipCoef, clipCoef));
   return tf.mul(0.5, tf.mean(tf.maximum(unclipped, tf.square(tf.sub(vClipped, returns)))));
+}
+
+/**
+ * PPO's loss on one minibatch as tfjs ops (the tf path; fused.ts computes the same in JS), and the
+ * diagnostics [policy loss, value loss, entropy, old approx KL, approx KL, clip fraction]. Call inside a tape.
+ */
+export function ppoTfLoss(agent: ActorCritic, mb: PpoMinibatch, cfg: PpoLossConfig): { loss: tf.Scalar; stats: tf.Tensor1D } {
+  const x = tf.tensor2d(mb.obs, [mb.n, agent.obsDim]);
+  const acts = agent.discrete ? tf.tensor1d(mb.actions) : tf.tensor2d(mb.actions, [mb.n, agent.actDim]);
+  const { pi, value } = agent.forward(x);
+  const { logProb, entropy } = agent.logProbEntropy(pi, acts);
+  const logRatio = tf.sub(logProb, tf.tensor1d(mb.oldLogProbs));
+  const ratio = tf.exp(logRatio);
+  const pgLoss = ppoClipLoss(ratio, tf.tensor1d(mb.advantages), cfg.clipCoef);
+  const vLoss = valueLoss(value, tf.tensor1d(mb.oldValues), tf.tensor1d(mb.returns), cfg.clipVloss ? cfg.clipCoef : null);
+  const entLoss = tf.mean(entropy);
+  const loss = tf.add(tf.sub(pgLoss, tf.mul(cfg.entCoef, entLoss)), tf.mul(cfg.vfCoef, vLoss)) as tf.Scalar;
+  const oldApproxKl = tf.mean(tf.neg(logRatio));
+  const approxKl = tf.mean(tf.sub(tf.sub(ratio, 1), logRatio));
+  const clipfrac = tf.mean(tf.cast(tf.greater(tf.abs(tf.sub(ratio, 1)), cfg.clipCoef), 'float32'));
+  return { loss, stats: tf.stack([pgLoss, vLoss, entLoss, oldApproxKl, approxKl, clipfrac]) as tf.Tensor1D };
+}
+
+/** One tf-path minibatch step: loss, gradient, global-norm clip, Adam. Returns the diagnostics. */
+export function tfUpdate(agent: ActorCritic, optimizer: tf.Optimizer, mb: PpoMinibatch, cfg: PpoLossConfig): Float32Array {
+  const out = tf.tidy(() => {
+    const kept: { stats?: tf.Tensor } = {};
+    const { grads } = tf.variableGrads(() => {
+      const { loss, stats } = ppoTfLoss(agent, mb, cfg);
+      // Kept so the gradient tape's tidy does not free the diagnostics.
+      kept.stats = tf.keep(stats);
+      return loss;
+    }, agent.vars);
+    optimizer.applyGradients(clipByGlobalNorm(grads, cfg.maxGradNorm).grads);
+    return kept.stats!;
+  });
+  const stats = out.dataSync() as Float32Array;
+  out.dispose();
+  return stats;
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -204,21 +247,36 @@ export async function beginRlRun<S extends z.ZodType>(ctx: RunContext, opts: Tra
   return { cfg, args, backend, shapeReward, shapeRewards, seed, rng: new Rng(seed) };
 }
 
+/**
+ * Resolves an RL run's compute path (see @creditlab/spec's resolveCompute), records it with the run and
+ * returns it. `fusedUnavailable` is null when fused kernels cover the run, else why not.
+ */
+export function recordCompute(ctx: RunContext, backend: string, fusedUnavailable: string | null, resumed: Compute | null = null): Compute {
+  const choice = resolveCompute({ requested: rlConfig(ctx).compute, kind: 'rl', fusedUnavailable, resumed });
+  // Fused PPO never touches tfjs while training: its arithmetic is JS loops and the gemm kernel.
+  const engine = choice.compute === 'fused' ? (gemmKernel() === 'simd' ? 'js+simd' : 'js') : backend;
+  ctx.reportCompute?.({ ...choice, backend: engine });
+  return choice.compute;
+}
+
 // ---------------------------------------------------------------------------------------------------------
 // Training
+
+/** Adam as CleanRL's PPO (ε = 1e-5, not PyTorch's default 1e-8), for the tf optimizer and the fused one alike. */
+export const PPO_ADAM: AdamConfig = { beta1: 0.9, beta2: 0.999, epsilon: 1e-5 };
 
 export async function trainPpo(ctx: RunContext, opts: TrainOptions = {}): Promise<void> {
   const { cfg, args, backend, shapeRewards, seed, rng } = await beginRlRun(ctx, opts, PpoConfigSchema);
 
   const vec = new VectorEnv(cfg.env, args.numEnvs, seed, { normalize: args.normalizeObs, log: (m) => ctx.info(m) });
   const agent = new ActorCritic(vec.obsDim, vec.actionSpace, args.hiddenSizes, rng.fork('init'), 'ppo');
-  const optimizer = tf.train.adam(args.learningRate, 0.9, 0.999, 1e-5);
+  const optimizer = adamOptimizer(args.learningRate, PPO_ADAM);
   const batchSize = args.numEnvs * args.numSteps;
   const minibatchSize = Math.floor(batchSize / args.numMinibatches);
   if (minibatchSize < 1) throw new Error(`ppo: numEnvs × numSteps (${batchSize}) must be at least numMinibatches (${args.numMinibatches})`);
   const numIterations = Math.max(1, Math.floor(ctx.run.budget.steps / batchSize));
   ctx.info(
-    `ppo on ${cfg.env.id} (${backend}): ${numIterations} iterations × ${batchSize} steps, minibatch ${minibatchSize}, seed ${seed}`,
+    `ppo on ${cfg.env.id}: ${numIterations} iterations × ${batchSize} steps, minibatch ${minibatchSize}, seed ${seed}`,
   );
 
   const buf = new RolloutBuffer(args.numSteps, args.numEnvs, vec.obsDim, agent);
@@ -242,10 +300,10 @@ export async function trainPpo(ctx: RunContext, opts: TrainOptions = {}): Promis
   const mbAdv = new Float32Array(minibatchSize);
   const mbReturns = new Float32Array(minibatchSize);
   const mbValues = new Float32Array(minibatchSize);
-  // Discrete agents train on the fused JS kernels (fused.ts); box actions keep the tf path below.
-  // CREDITLAB_PPO_FUSED=0 forces the tf path (for comparing the two; the bench reports both).
-  const fusedOff = typeof process !== 'undefined' && process.env?.CREDITLAB_PPO_FUSED === '0';
-  const fused = fusedOff ? null : agent.useFused();
+  const saved = resumeState(ctx, 'ppo');
+  const resumedCompute = saved ? (fromSnapshot(saved.fused) !== null ? 'fused' : 'tfjs') : null;
+  const compute = recordCompute(ctx, backend, agent.discrete ? null : 'fused PPO kernels cover discrete actions only', resumedCompute);
+  const fused = compute === 'fused' ? agent.useFused(PPO_ADAM) : null;
   const lossCfg = { clipCoef: args.clipCoef, clipVloss: args.clipVloss, entCoef: args.entCoef, vfCoef: args.vfCoef, maxGradNorm: args.maxGradNorm };
   const evaluator = new Evaluator(ctx, cfg, vec.normalizer?.frozenView() ?? null);
   const evalRng = rng.fork('eval-policy');
@@ -265,7 +323,6 @@ export async function trainPpo(ctx: RunContext, opts: TrainOptions = {}): Promis
     reward: opts.rewardState?.save() ?? null,
   });
   let firstIteration = 1;
-  const saved = resumeState(ctx, 'ppo');
   if (saved) {
     restoreInto(vec, saved.vec);
     restoreInto({ policy: state.rng, minibatches: shuffleRng, evalPolicy: evalRng }, saved.rngs);
@@ -331,35 +388,7 @@ export async function trainPpo(ctx: RunContext, opts: TrainOptions = {}): Promis
             clipfracCount++;
             continue;
           }
-          const out = tf.tidy(() => {
-            const x = tf.tensor2d(mbObs, [minibatchSize, D]);
-            const acts = agent.discrete ? tf.tensor1d(mbActions) : tf.tensor2d(mbActions, [minibatchSize, W]);
-            const oldLogProb = tf.tensor1d(mbLogProbs);
-            const adv = tf.tensor1d(mbAdv);
-            const ret = tf.tensor1d(mbReturns);
-            const oldValue = tf.tensor1d(mbValues);
-            const kept: { stats?: tf.Tensor } = {};
-            const { grads } = tf.variableGrads(() => {
-              const { pi, value } = agent.forward(x);
-              const { logProb, entropy } = agent.logProbEntropy(pi, acts);
-              const logRatio = tf.sub(logProb, oldLogProb);
-              const ratio = tf.exp(logRatio);
-              const pgLoss = ppoClipLoss(ratio, adv, args.clipCoef);
-              const vLoss = valueLoss(value, oldValue, ret, args.clipVloss ? args.clipCoef : null);
-              const entLoss = tf.mean(entropy);
-              const loss = tf.add(tf.sub(pgLoss, tf.mul(args.entCoef, entLoss)), tf.mul(args.vfCoef, vLoss)) as tf.Scalar;
-              // Diagnostics ride along with the forward pass; kept so the gradient tape's tidy does not free them.
-              const oldApproxKl = tf.mean(tf.neg(logRatio));
-              const approxKl = tf.mean(tf.sub(tf.sub(ratio, 1), logRatio));
-              const clipfrac = tf.mean(tf.cast(tf.greater(tf.abs(tf.sub(ratio, 1)), args.clipCoef), 'float32'));
-              kept.stats = tf.keep(tf.stack([pgLoss, vLoss, entLoss, oldApproxKl, approxKl, clipfrac]));
-              return loss;
-            }, agent.vars);
-            optimizer.applyGradients(clipByGlobalNorm(grads, args.maxGradNorm).grads);
-            return kept.stats!;
-          });
-          stats.set(out.dataSync() as Float32Array);
-          out.dispose();
+          stats.set(tfUpdate(agent, optimizer, { n: minibatchSize, obs: mbObs, actions: mbActions, oldLogProbs: mbLogProbs, advantages: mbAdv, returns: mbReturns, oldValues: mbValues }, lossCfg));
           clipfracSum += stats[5];
           clipfracCount++;
         }

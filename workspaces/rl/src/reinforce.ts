@@ -12,7 +12,7 @@ import * as tf from '@tensorflow/tfjs';
 import { ReinforceConfigSchema, type RunContext } from '@creditlab/spec';
 import { ActorCritic } from './actor-critic';
 import { clipByGlobalNorm, exportVariables, explainedVariance, finiteMetrics, normalizeInPlace } from './nets';
-import { beginRlRun, yieldToEventLoop } from './ppo';
+import { beginRlRun, recordCompute, yieldToEventLoop } from './ppo';
 import { Evaluator } from './evaluate';
 import type { TrainOptions } from './shaping';
 import { VectorEnv, transitionOf } from './vec-env';
@@ -31,6 +31,7 @@ export function discountedReturns(rewards: ArrayLike<number>, gamma: number, tai
 
 export async function trainReinforce(ctx: RunContext, opts: TrainOptions = {}): Promise<void> {
   const { cfg, args, backend, shapeReward, seed, rng } = await beginRlRun(ctx, opts, ReinforceConfigSchema);
+  recordCompute(ctx, backend, 'fused kernels exist for ppo only');
   const policyRng = rng.fork('policy');
   const budget = ctx.run.budget.steps;
 
@@ -40,7 +41,7 @@ export async function trainReinforce(ctx: RunContext, opts: TrainOptions = {}): 
   const optimizer = tf.train.adam(args.learningRate, 0.9, 0.999, 1e-8);
   const D = vec.obsDim;
   const W = agent.discrete ? 1 : agent.actDim;
-  ctx.info(`reinforce on ${cfg.env.id} (${backend}): ${N} episodes per update, ${budget} steps, seed ${seed}`);
+  ctx.info(`reinforce on ${cfg.env.id}: ${N} episodes per update, ${budget} steps, seed ${seed}`);
 
   let globalStep = 0;
   const evaluator = new Evaluator(ctx, cfg);

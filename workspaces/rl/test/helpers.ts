@@ -1,5 +1,5 @@
 // A RunContext that records everything in memory, for the trainer tests.
-import { resolveExperiment, type RunContext, type ResolvedRun } from '@creditlab/spec';
+import { resolveExperiment, type Compute, type RunContext, type ResolvedRun } from '@creditlab/spec';
 
 export interface Recorded {
   ctx: RunContext;
@@ -8,6 +8,8 @@ export interface Recorded {
   progress: number[];
   info: string[];
   checkpoints: { step: number; data: unknown }[];
+  /** What the trainer reported through reportCompute (once per run). */
+  compute: { compute: Compute; backend: string; reason: string }[];
   /** charts/episodic_return values in order. */
   returns(): number[];
   /** Every metric name logged at least once. */
@@ -20,11 +22,13 @@ export function recordingContext(opts: {
   seed?: number;
   env?: { id: string; params?: Record<string, unknown> };
   reward?: Record<string, unknown>;
+  compute?: string;
   backend?: string;
   cancelled?: (r: Recorded) => boolean;
 }): Recorded {
   const base: Record<string, unknown> = { kind: 'rl', env: opts.env ?? { id: 'CartPole-v1' }, algo: opts.algo };
   if (opts.reward) base.reward = opts.reward;
+  if (opts.compute) base.compute = opts.compute;
   const { runs } = resolveExperiment({
     version: 1,
     name: 'rl-test',
@@ -39,6 +43,7 @@ export function recordingContext(opts: {
     progress: [],
     info: [],
     checkpoints: [],
+    compute: [],
     returns: () => rec.logs.filter((l) => 'charts/episodic_return' in l.metrics).map((l) => l.metrics['charts/episodic_return']),
     names: () => new Set(rec.logs.flatMap((l) => Object.keys(l.metrics))),
     ctx: undefined as unknown as RunContext,
@@ -53,6 +58,7 @@ export function recordingContext(opts: {
     info: (m) => rec.info.push(m),
     sample: () => {},
     checkpoint: (step, data) => rec.checkpoints.push({ step, data }),
+    reportCompute: (c) => rec.compute.push(c),
   };
   return rec;
 }

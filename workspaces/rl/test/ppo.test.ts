@@ -100,3 +100,52 @@ test('the eval section runs greedy evaluation episodes every N steps', async () 
   );
   for (const l of evals) assert.ok(l.metrics['eval/episodic_return'] >= 8);
 });
+
+test('discrete PPO on the tfjs path trains end to end, and its first iterations match the fused path', async () => {
+  // Same seed on both paths: the first rollout is the same (the weights agree to float32 rounding, far from
+  // flipping a sampled action), so the first iterations' losses agree to the gradient tests' precision.
+  const algo = { name: 'ppo', learningRate: 2e-3, numSteps: 64, updateEpochs: 2 };
+  const tfjs = recordingContext({ algo, steps: 4096, seed: 1, compute: 'tfjs' });
+  const fused = recordingContext({ algo, steps: 512, seed: 1 });
+  const before = tf.memory().numTensors;
+  await trainPpo(tfjs.ctx);
+  assert.equal(tf.memory().numTensors, before, 'tensors leaked');
+  await trainPpo(fused.ctx);
+  assert.deepEqual(tfjs.compute.map((c) => c.compute), ['tfjs']);
+  assert.equal(tfjs.compute[0].backend, tfjs.ctx.backend);
+  assert.deepEqual(fused.compute.map((c) => c.compute), ['fused']);
+  assert.match(fused.compute[0].backend, /^js(\+simd)?$/);
+  const first = (r: typeof tfjs) => r.logs.find((l) => 'losses/value_loss' in l.metrics)!.metrics;
+  for (const m of ['losses/policy_loss', 'losses/value_loss', 'losses/entropy', 'losses/approx_kl']) {
+    const [a, b] = [first(tfjs)[m], first(fused)[m]];
+    assert.ok(Math.abs(a - b) <= 1e-4 * (1 + Math.abs(b)), `${m}: tfjs ${a}, fused ${b}`);
+  }
+  const returns = tfjs.returns();
+  const early = mean(returns.slice(0, 20));
+  const late = mean(returns.slice(-10));
+  assert.ok(late > early + 30, `tfjs path did not improve the return: first 20 episodes ${early.toFixed(1)}, last 10 ${late.toFixed(1)}`);
+});
+
+test('compute: auto picks fused for discrete PPO unless CREDITLAB_PPO_FUSED=0; box actions and explicit requests', async () => {
+  const saved = process.env.CREDITLAB_PPO_FUSED;
+  try {
+    process.env.CREDITLAB_PPO_FUSED = '0';
+    const off = recordingContext({ algo: { name: 'ppo', numSteps: 32 }, steps: 128 });
+    await trainPpo(off.ctx);
+    assert.equal(off.compute[0].compute, 'tfjs');
+    assert.match(off.compute[0].reason, /CREDITLAB_PPO_FUSED=0/);
+    // An explicit request is the run's own record and wins over the variable.
+    const asked = recordingContext({ algo: { name: 'ppo', numSteps: 32 }, steps: 128, compute: 'fused' });
+    await trainPpo(asked.ctx);
+    assert.equal(asked.compute[0].compute, 'fused');
+  } finally {
+    if (saved === undefined) delete process.env.CREDITLAB_PPO_FUSED;
+    else process.env.CREDITLAB_PPO_FUSED = saved;
+  }
+  const box = recordingContext({ algo: { name: 'ppo', numSteps: 32 }, steps: 128, env: { id: 'Pendulum-v1' } });
+  await trainPpo(box.ctx);
+  assert.equal(box.compute[0].compute, 'tfjs');
+  assert.match(box.compute[0].reason, /discrete actions only/);
+  const boxFused = recordingContext({ algo: { name: 'ppo', numSteps: 32 }, steps: 128, env: { id: 'Pendulum-v1' }, compute: 'fused' });
+  await assert.rejects(trainPpo(boxFused.ctx), /compute: "fused" is not available for this run \(fused PPO kernels cover discrete actions only\)/);
+});

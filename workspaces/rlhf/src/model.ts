@@ -9,6 +9,10 @@
 // runs in plain JS; the tfjs-op path stays as the reference they are tested against (test/gru-kernel.test.ts).
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '@creditlab/common';
+import { gemmKernel } from '@creditlab/common/gemm';
+import { resolveCompute, type Compute } from '@creditlab/spec/compute';
+import type { RlhfRunConfig } from '@creditlab/spec/rlhf';
+import type { RunContext } from '@creditlab/spec/run-context';
 import { PAD, TOK } from './task';
 import { gruForward, gruBackward, gruStep, inputTable, inputTableBackward, recurrentWeights, type GruRecurrent } from './gru-kernel';
 import { gemmNT32 as gemmNT } from '@creditlab/common/gemm';
@@ -16,11 +20,26 @@ import { FusedPgUpdater, GRU_PARAM_NAMES, type GruParams } from './fused-update'
 import { pgLoss } from './losses';
 
 /**
- * How the recurrence runs: 'fused' (gru-kernel.ts, the default) or 'tf' (tfjs ops with autograd: the
- * reference the fused kernel is tested against). CREDITLAB_GRU=tf selects the reference everywhere.
+ * How the recurrence runs: 'fused' (gru-kernel.ts) or 'tf' (tfjs ops with autograd: the reference the fused
+ * kernel is tested against). A run's `compute` picks it (trainRlhf); a model built outside a run takes
+ * what `auto` resolves to (CREDITLAB_GRU=tf selects the reference).
  */
 export type GruImpl = 'fused' | 'tf';
-const DEFAULT_IMPL: GruImpl = typeof process !== 'undefined' && process.env?.CREDITLAB_GRU === 'tf' ? 'tf' : 'fused';
+export const gruImplOf = (compute: Compute): GruImpl => (compute === 'tfjs' ? 'tf' : 'fused');
+const DEFAULT_IMPL: GruImpl = gruImplOf(resolveCompute({ requested: 'auto', kind: 'rlhf', fusedUnavailable: null }).compute);
+
+/**
+ * Resolves an RLHF run's compute path and records it with the run. On the fused path the embedding, input
+ * projection and recurrence run in gru-kernel.ts (forward and backward; products on the float32 WebAssembly
+ * SIMD kernel, else JS), plain policy-gradient updates run whole in fused-update.ts, and the rest (other
+ * algorithms' heads, losses and Adam) stays tfjs ops on `backend`; on the tfjs path everything is tfjs ops.
+ */
+export function recordCompute(ctx: RunContext, cfg: RlhfRunConfig, backend: string): Compute {
+  const choice = resolveCompute({ requested: cfg.compute, kind: 'rlhf', fusedUnavailable: null });
+  const engine = choice.compute === 'fused' ? `${gemmKernel('f32') === 'simd' ? 'js+simd' : 'js'} / ${backend}` : backend;
+  ctx.reportCompute?.({ ...choice, backend: engine });
+  return choice.compute;
+}
 
 
 export interface GruConfig {
@@ -347,6 +366,7 @@ export class GruModel {
   /** A copy with the same weights; frozen (not trainable) unless asked. */
   clone(opts: { trainable?: boolean; valueHead?: boolean; seed?: number } = {}): GruModel {
     const m = new GruModel({ ...this.cfg, valueHead: opts.valueHead ?? this.cfg.valueHead }, opts.seed ?? 0, opts.trainable ?? false);
+    m.impl = this.impl;
     for (const [k, v] of Object.entries(this.vars)) if (m.vars[k]) m.vars[k].assign(v);
     return m;
   }

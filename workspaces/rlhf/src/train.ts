@@ -8,7 +8,7 @@ import { Rng, hashValue } from '@creditlab/common';
 import { RlhfRunConfigSchema, type RlhfRunConfig } from '@creditlab/spec/rlhf';
 import type { RunContext, TrainFn } from '@creditlab/spec/run-context';
 import { ensureBackend } from '@creditlab/rl/backend';
-import { GruModel, PolicyGradientStep, batchTensors, clippedStep, type Weights } from './model';
+import { GruModel, PolicyGradientStep, batchTensors, clippedStep, gruImplOf, recordCompute, type Weights } from './model';
 import { trainSft } from './sft';
 import { collectMcLabels, prmScores, trainPrm } from './prm';
 import { logSigmoid, quantile } from '@creditlab/rewards/methods/lsc';
@@ -36,11 +36,14 @@ export function sftCacheKey(cfg: RlhfRunConfig): string {
   // The run seed is deliberately absent: one SFT model serves every arm and seed of an experiment.
   // chainProblems only shapes addition chains; leaving it out otherwise keeps existing checkpoints' keys.
   const task = cfg.task.type === 'addition-chain' ? cfg.task : { ...cfg.task, chainProblems: undefined };
-  return hashValue({ v: 1, task, model: cfg.model, sft: { ...cfg.sft, cache: undefined } });
+  // The tfjs path trains a slightly different SFT model (float32 rounding); the fused path keeps the old keys.
+  const compute = cfg.compute === 'tfjs' ? { compute: 'tfjs' } : {};
+  return hashValue({ v: 1, task, model: cfg.model, sft: { ...cfg.sft, cache: undefined }, ...compute });
 }
 
 async function sftPolicy(cfg: RlhfRunConfig, train: Problem[], W: number, ctx: RunContext): Promise<GruModel> {
   const model = new GruModel({ vocab: VOCAB_SIZE, hidden: cfg.model.hidden, embedding: cfg.model.embedding }, cfg.sft.seed);
+  model.impl = gruImplOf(cfg.compute === 'tfjs' ? 'tfjs' : 'fused'); // every other model is a clone of this one
   const file = join(cacheDir(), `rlhf-sft-${sftCacheKey(cfg)}.json`);
   if (cfg.sft.cache && existsSync(file)) {
     model.setWeights(JSON.parse(readFileSync(file, 'utf8')) as Weights);
@@ -156,7 +159,8 @@ const toMatrix = (rows: number[][], L: number) => {
 
 export const trainRlhf: TrainFn = async (ctx) => {
   const cfg = RlhfRunConfigSchema.parse(ctx.run.config);
-  await ensureBackend(ctx.backend);
+  const backend = await ensureBackend(ctx.backend);
+  cfg.compute = recordCompute(ctx, cfg, backend);
   const task = taskConfigOf(cfg);
   const { train, heldOut } = splitProblems(task);
   const W = promptWidth(task);

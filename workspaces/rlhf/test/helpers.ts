@@ -6,6 +6,7 @@ export interface FakeContext extends RunContext {
   samples: { step: number; kind: string; data: unknown }[];
   progressed: number[];
   infos: string[];
+  computes: { compute: string; backend: string; reason: string }[];
 }
 
 export function fakeContext(config: unknown, steps: number, seed = 0): FakeContext {
@@ -18,6 +19,10 @@ export function fakeContext(config: unknown, steps: number, seed = 0): FakeConte
     samples: [],
     progressed: [],
     infos: [],
+    computes: [],
+    reportCompute(c) {
+      ctx.computes.push(c);
+    },
     log(step, metrics) {
       ctx.logs.push({ step, metrics });
     },

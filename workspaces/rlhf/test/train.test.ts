@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { RlhfRunConfigSchema } from '@creditlab/spec/rlhf';
 import { hackingPair } from '@creditlab/stats/hacking';
 import { trainRlhf } from '../src/train';
+import { GruModel } from '../src/model';
 import { fakeContext } from './helpers';
 
 const tiny = (over: Record<string, unknown>) =>
@@ -50,3 +51,28 @@ for (const [name, over] of [
     assert.match(g.prompt, /^Q:\d+\+\d\*\d=$/);
   });
 }
+
+test('compute: the run records its path, and "tfjs" keeps every model of the run off the fused GRU', async () => {
+  const proto = GruModel.prototype as unknown as Record<string, (...a: unknown[]) => unknown>;
+  const calls = { fused: 0 };
+  const originals = { fusedHiddenStates: proto.fusedHiddenStates, fusedStepper: proto.fusedStepper };
+  for (const name of Object.keys(originals) as (keyof typeof originals)[]) {
+    proto[name] = function (this: unknown, ...a: unknown[]) {
+      calls.fused++;
+      return originals[name].apply(this, a);
+    };
+  }
+  try {
+    const tfjs = fakeContext(tiny({ compute: 'tfjs' }), 1);
+    await trainRlhf(tfjs);
+    assert.deepEqual(tfjs.computes.map((c) => [c.compute, c.backend]), [['tfjs', 'wasm']]);
+    assert.equal(calls.fused, 0, 'a tfjs run called the fused kernel');
+    const auto = fakeContext(tiny({}), 1);
+    await trainRlhf(auto);
+    assert.equal(auto.computes[0].compute, 'fused');
+    assert.match(auto.computes[0].backend, /^js(\+simd)? \/ wasm$/);
+    assert.ok(calls.fused > 0);
+  } finally {
+    Object.assign(proto, originals);
+  }
+});

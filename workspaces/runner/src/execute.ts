@@ -181,6 +181,9 @@ export async function executeRun(opts: ExecuteOptions): Promise<void> {
       info(message) {
         emit({ type: 'log', line: message });
       },
+      reportCompute(choice) {
+        emit({ type: 'compute', ...choice });
+      },
       sample(step, kind, data) {
         emit({ type: 'sample', step, kind, data });
       },

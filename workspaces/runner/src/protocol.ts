@@ -1,6 +1,6 @@
 // Messages from a run's worker to the host. The same events whether the worker is a thread
 // (local pool) or a process writing segments in its run folder (Slurm task).
-import type { ResolvedRun } from '@creditlab/spec';
+import type { Compute, ResolvedRun } from '@creditlab/spec';
 
 export interface MetricPointMsg {
   step: number;
@@ -11,6 +11,8 @@ export interface MetricPointMsg {
 export type WorkerEvent =
   /** `thread`: the worker thread's id in a local pool (a reused worker keeps its id from run to run). */
   | { type: 'started'; backend: string; pid: number; thread?: number; externalId?: string }
+  /** The run's resolved compute path, what does its arithmetic (replaces `started`'s backend) and why. */
+  | { type: 'compute'; compute: Compute; backend: string; reason: string }
   | { type: 'metrics'; points: MetricPointMsg[] }
   | { type: 'progress'; step: number; sps: number | null }
   | { type: 'log'; line: string }

@@ -7,3 +7,4 @@ export * from './rlhf';
 export * from './run-context';
 export * from './json-schema';
 export * from './env-needs';
+export * from './compute';

@@ -2,6 +2,7 @@
 // default; the defaults are the hyperparameters that showed PRM reward hacking in minutes in the
 // prototype (docs/methods.md §11).
 import { z } from 'zod';
+import { ComputeRequestSchema } from './compute';
 
 const int = () => z.number().int();
 const prob = () => z.number().min(0).max(1);
@@ -202,6 +203,7 @@ export const RlhfRunConfigSchema = z
     reward: RlhfRewardMethodSchema.default(RlhfRewardMethodSchema.parse({})),
     kl: RlhfKlSchema.default(RlhfKlSchema.parse({})),
     evaluation: RlhfEvaluationSchema.default(RlhfEvaluationSchema.parse({})),
+    compute: ComputeRequestSchema,
   })
   .strict();
 export type RlhfRunConfig = z.infer<typeof RlhfRunConfigSchema>;

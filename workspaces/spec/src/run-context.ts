@@ -1,6 +1,7 @@
 // What an algorithm sees while it trains. The same interface in a worker thread and in a Slurm task;
 // it knows nothing of the store, the UI or Electron.
 import type { ResolvedRun } from './schema';
+import type { Compute } from './compute';
 
 export interface RunContext {
   readonly run: ResolvedRun;
@@ -8,6 +9,12 @@ export interface RunContext {
   readonly runDir: string | null;
   /** tfjs backend in use: "tensorflow" (tfjs-node), "wasm" or "cpu". */
   readonly backend: string;
+  /**
+   * Records the run's resolved compute path once, at start (absent in contexts that keep no record):
+   * `backend` names what does the training arithmetic on that path ("js+simd" for fused PPO, the tfjs
+   * backend otherwise), replacing the tfjs backend reported when the worker started.
+   */
+  reportCompute?(choice: { compute: Compute; backend: string; reason: string }): void;
   /** Logs scalar metrics at a step (env steps for RL). Buffered; sent to the host in batches. */
   log(step: number, metrics: Record<string, number>): void;
   /** Reports progress in budget units (env steps for RL, iterations for RLHF). Cheap; call often. */

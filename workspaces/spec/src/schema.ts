@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { AlgoConfigSchema } from './algos';
 import { RewardConfigSchema } from './reward';
 import { RlhfRunConfigSchema } from './rlhf';
+import { ComputeRequestSchema } from './compute';
 
 export const SPEC_VERSION = 1;
 
@@ -53,8 +54,14 @@ export const RlRunConfigSchema = z
       })
       .strict()
       .optional(),
+    compute: ComputeRequestSchema,
   })
-  .strict();
+  .strict()
+  .superRefine((c, ctx) => {
+    // Fused kernels exist for PPO only (discrete actions: checked when the env is built).
+    if (c.compute === 'fused' && c.algo.name !== 'ppo')
+      ctx.addIssue({ code: 'custom', path: ['compute'], message: `"fused" kernels exist for ppo only, not ${c.algo.name}; use "auto" or "tfjs"` });
+  });
 
 /** A run config; `kind` defaults to "rl". */
 export const RunConfigSchema = z.preprocess(

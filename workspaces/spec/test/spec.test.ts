@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { applySet, deepMerge, experimentJsonSchema, resolveExperiment, SpecValidationError, validateExperiment } from '../src/index';
+import { applySet, deepMerge, experimentJsonSchema, resolveCompute, resolveExperiment, SpecValidationError, validateExperiment } from '../src/index';
 
 const base = {
   version: 1,
@@ -126,4 +126,29 @@ test('the JSON Schema offers env ids as completions of base.env.id and arms[].en
   assert.equal(s.properties.base.properties!.env.properties.id.enum, undefined);
   assert.deepEqual(s.properties.arms.items!.properties.env.properties.id.examples, ['CartPole-v1', 'gymnasium:Ant-v5']);
   assert.equal((experimentJsonSchema() as { properties: { base: { properties?: unknown } } }).properties.base.properties, undefined);
+});
+
+test('compute: "fused" is refused for algorithms without fused kernels; absent leaves the resolved run unchanged', () => {
+  assert.deepEqual(errorsOf({ ...base, base: { ...base.base, algo: { name: 'a2c' }, compute: 'fused' } }), ['base.compute: "fused" kernels exist for ppo only, not a2c; use "auto" or "tfjs"']);
+  assert.deepEqual(errorsOf({ ...base, arms: [{ name: 'a', compute: 'gpu' }] }), ['arms[0].compute: expected one of "auto", "fused", "tfjs", got "gpu"']);
+  const { runs } = resolveExperiment({ ...base, arms: [{ name: 'a' }, { name: 'b', compute: 'tfjs' }] });
+  assert.equal('compute' in runs[0].config, false, 'an absent request adds no field, so existing run hashes stay');
+  assert.equal((runs[3].config as { compute?: string }).compute, 'tfjs');
+  const rlhf = resolveExperiment({ ...base, base: { kind: 'rlhf', compute: 'tfjs' }, arms: [{ name: 'a' }] }).runs[0].config;
+  assert.equal((rlhf as { compute?: string }).compute, 'tfjs');
+});
+
+test('resolveCompute: explicit requests win, auto follows availability and the kind\'s variable, a resume keeps its path', () => {
+  const r = (o: Partial<Parameters<typeof resolveCompute>[0]>) => resolveCompute({ requested: undefined, kind: 'rl', fusedUnavailable: null, env: {}, ...o });
+  assert.equal(r({}).compute, 'fused');
+  assert.equal(r({ requested: 'auto', fusedUnavailable: 'box actions' }).compute, 'tfjs');
+  assert.equal(r({ env: { CREDITLAB_PPO_FUSED: '0' } }).compute, 'tfjs');
+  assert.equal(r({ env: { CREDITLAB_GRU: 'tf' } }).compute, 'fused', "RLHF's variable does not steer RL");
+  assert.equal(r({ kind: 'rlhf', env: { CREDITLAB_GRU: 'tf' } }).compute, 'tfjs');
+  assert.equal(r({ requested: 'fused', env: { CREDITLAB_PPO_FUSED: '0' } }).compute, 'fused');
+  assert.equal(r({ requested: 'tfjs' }).compute, 'tfjs');
+  assert.throws(() => r({ requested: 'fused', fusedUnavailable: 'box actions' }), /"fused" is not available for this run \(box actions\)/);
+  assert.equal(r({ resumed: 'tfjs' }).compute, 'tfjs');
+  assert.equal(r({ resumed: 'fused', env: { CREDITLAB_PPO_FUSED: '0' } }).compute, 'fused');
+  assert.throws(() => r({ requested: 'tfjs', resumed: 'fused' }), /checkpoint was written by the fused path/);
 });

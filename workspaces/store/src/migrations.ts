@@ -78,4 +78,9 @@ export const MIGRATIONS: { version: number; sql: string }[] = [
       ALTER TABLE runs ADD COLUMN cancel_requested INTEGER NOT NULL DEFAULT 0;
     `,
   },
+  {
+    version: 5,
+    // The compute path a run resolved at start ('fused' | 'tfjs'); NULL for runs from before, imported runs.
+    sql: `ALTER TABLE runs ADD COLUMN compute TEXT;`,
+  },
 ];

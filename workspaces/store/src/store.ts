@@ -7,7 +7,7 @@ import { mkdirSync, writeFileSync, appendFileSync, existsSync, readFileSync, rea
 import { hostname, homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
-import type { ExperimentSpec, ResolvedRun } from '@creditlab/spec';
+import type { Compute, ExperimentSpec, ResolvedRun } from '@creditlab/spec';
 import type { ExperimentStatus, ExperimentSummary, ImportedSource, ImportOutcome, RunStatus, RunSummary, SampleRecord, Series } from '@creditlab/api';
 import { MIGRATIONS } from './migrations';
 import { safeFileName } from '@creditlab/common';
@@ -94,6 +94,7 @@ interface RunRow {
   total: number;
   sps: number | null;
   backend: string | null;
+  compute: Compute | null;
   error: string | null;
   error_line: number | null;
   started_at: string | null;
@@ -369,6 +370,11 @@ export class RunStore {
     return { experimentId, runIds };
   }
 
+  /** The compute path a run resolved at start, and what does its arithmetic on that path. */
+  setCompute(runId: string, compute: Compute, backend: string): void {
+    this.db.prepare('UPDATE runs SET compute=?, backend=? WHERE id=?').run(compute, backend, runId);
+  }
+
   markRunning(runId: string, info: { backend?: string; externalId?: string } = {}): void {
     this.db
       .prepare(
@@ -578,6 +584,7 @@ export class RunStore {
       sps: r.sps,
       etaSeconds: r.status === 'running' && r.sps && r.sps > 0 ? remaining / r.sps : null,
       backend: r.backend,
+      compute: r.compute,
       error: r.error,
       errorLine: r.error_line,
       startedAt: r.started_at,
@@ -669,11 +676,11 @@ export class RunStore {
   /** Every run's series of one metric, ordered by step (insertion order breaks ties); `sinceStep` keeps steps after it. */
   series(experimentId: string, metric: string, sinceStep = -Infinity): Series[] {
     const mid = this.db.prepare('SELECT mid FROM metric_names WHERE name=?').get(metric) as { mid: number } | undefined;
-    const runs = this.db.prepare('SELECT rid, id, arm, seed FROM runs WHERE experiment_id=? ORDER BY idx').all(experimentId) as { rid: number; id: string; arm: string; seed: number }[];
+    const runs = this.db.prepare('SELECT rid, id, arm, seed, compute FROM runs WHERE experiment_id=? ORDER BY idx').all(experimentId) as { rid: number; id: string; arm: string; seed: number; compute: Compute | null }[];
     const q = this.db.prepare('SELECT step, value, wall FROM metrics WHERE rid=? AND mid=? AND step > ? ORDER BY step, rowid');
     return runs.map((r) => {
       const pts = mid ? (q.all(r.rid, mid.mid, sinceStep) as { step: number; value: number | null; wall: number | null }[]) : [];
-      return { run: r.id, arm: r.arm, seed: r.seed, metric, steps: pts.map((p) => p.step), values: pts.map((p) => p.value ?? NaN), times: pts.map((p) => p.wall ?? NaN) };
+      return { run: r.id, arm: r.arm, seed: r.seed, metric, steps: pts.map((p) => p.step), values: pts.map((p) => p.value ?? NaN), times: pts.map((p) => p.wall ?? NaN), compute: r.compute };
     });
   }
 

@@ -44,6 +44,8 @@ export interface RunInput {
 export interface GroupInput {
   label: string;
   color: string;
+  /** The runs' compute paths for the legend ("fused", "tfjs", "fused+tfjs"); absent when none is recorded. */
+  compute?: string;
   runs: RunInput[];
 }
 
@@ -74,6 +76,8 @@ export interface GroupCurves {
   color: string;
   /** Seeds of the runs in this group, ascending. */
   seeds: number[];
+  /** Passed through from GroupInput. */
+  compute?: string;
   curve: AggregatedCurve | null;
   /** The unsmoothed aggregate, drawn faintly under a smoothed curve. */
   raw: AggregatedCurve | null;
@@ -186,7 +190,7 @@ export function* comparisonStatsSteps(req: StatsRequest): Generator<void, StatsR
   const curves: GroupCurves[] = [];
   for (const [i, g] of req.groups.entries()) {
     const runs = prepared[i];
-    const out: GroupCurves = { arm: g.label, color: g.color, seeds: runs.map((r) => r.seed), curve: null, raw: null, lines: [] };
+    const out: GroupCurves = { arm: g.label, color: g.color, seeds: runs.map((r) => r.seed), ...(g.compute ? { compute: g.compute } : {}), curve: null, raw: null, lines: [] };
     curves.push(out);
     if (runs.length === 0) continue;
     if (req.seedLines) {

@@ -118,7 +118,7 @@ export function buildFigure(f: FigureInput): Figure {
       mode: 'lines',
       x: c.steps,
       y: c.estimate,
-      name: `${a.arm} (n=${a.seeds.length})`,
+      name: `${a.arm} (n=${a.seeds.length}${a.compute ? `, ${a.compute}` : ''})`,
       legendgroup: a.arm,
       line: { color: a.color, width: 2.2 },
       customdata: c.steps.map((_, i) => [c.low[i], c.high[i], c.n[i]]),

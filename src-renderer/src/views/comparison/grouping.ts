@@ -4,6 +4,7 @@
 import type { ExperimentDetail, Series as ApiSeries } from '@creditlab/api';
 import { armColor } from '../../lib/colors';
 import { configValue, formatConfigValue } from '../../lib/config-path';
+import { computeLabel } from '../../lib/format';
 import type { CurveSettings, GroupInput, StatsRequest } from './comparison-stats';
 
 /** One experiment's runs on the plot: the open one (live) or one added from elsewhere. */
@@ -32,9 +33,11 @@ export function groupRuns(sources: readonly Source[], g: Grouping, xAxis: CurveS
   const order: string[] = [];
   const valueOf = new Map<string, unknown>();
   const members = new Map<string, GroupInput['runs']>();
+  const computeOf = new Map<string, string | null>();
   for (const src of sources) {
     if (g.by === 'arm') for (const a of src.exp.arms) order.push(g.multi ? `${src.exp.name}/${a}` : a);
     const started = new Map(src.exp.runs.map((r) => [r.id, r.startedAt]));
+    for (const r of src.exp.runs) computeOf.set(r.id, r.compute);
     for (const s of src.series.values()) {
       if (s.steps.length === 0) continue;
       const { label, value } = groupValue(s, src.exp, g);
@@ -56,7 +59,11 @@ export function groupRuns(sources: readonly Source[], g: Grouping, xAxis: CurveS
     const numeric = order.every((l) => typeof valueOf.get(l) === 'number');
     order.sort((a, b) => (numeric ? (valueOf.get(a) as number) - (valueOf.get(b) as number) : a.localeCompare(b)));
   }
-  return order.map((label) => ({ label, color: armColor(order, label), runs: members.get(label) ?? [] }));
+  return order.map((label) => {
+    const runs = members.get(label) ?? [];
+    const compute = computeLabel(runs.map((r) => ({ compute: computeOf.get(r.run) })));
+    return { label, color: armColor(order, label), runs, ...(compute ? { compute } : {}) };
+  });
 }
 
 export interface RequestOptions {

@@ -1,0 +1,96 @@
+;; C = A·Bᵀ for row-major A [M, K], B [N, K], C [M, N] at byte offsets a, b, c of the exported memory.
+;; gemm_f64 works on f64x2 lanes, gemm_f32 on f32x4. Each pass of the k loop loads two rows of A and two of B
+;; (16 bytes each) and updates a 2×2 block of accumulators: four loads feed four vector multiply-adds.
+;; M and N must be even and K a multiple of the lane count; simd-gemm.ts checks that before calling.
+;; Built into simd-gemm.wasm.ts by scripts/gen-simd-gemm.ts (npm run gen:simd-gemm).
+(module
+  (memory (export "mem") 32)
+  (func (export "gemm_f64")
+    (param $a i32) (param $b i32) (param $c i32) (param $M i32) (param $N i32) (param $K i32)
+    (local $m i32) (local $j i32) (local $k i32) (local $pa i32) (local $pb i32) (local $pc i32) (local $row i32)
+    (local $s00 v128) (local $s01 v128) (local $s10 v128) (local $s11 v128)
+    (local $a0 v128) (local $a1 v128) (local $b0 v128) (local $b1 v128)
+    (local.set $row (i32.mul (local.get $K) (i32.const 8)))
+    (local.set $m (i32.const 0))
+    (block $m_done
+      (loop $m_loop
+        (br_if $m_done (i32.ge_u (local.get $m) (local.get $M)))
+        (local.set $pa (i32.add (local.get $a) (i32.mul (local.get $m) (local.get $row))))
+        (local.set $j (i32.const 0))
+        (block $j_done
+          (loop $j_loop
+            (br_if $j_done (i32.ge_u (local.get $j) (local.get $N)))
+            (local.set $pb (i32.add (local.get $b) (i32.mul (local.get $j) (local.get $row))))
+            (local.set $s00 (v128.const i64x2 0 0))
+            (local.set $s01 (v128.const i64x2 0 0))
+            (local.set $s10 (v128.const i64x2 0 0))
+            (local.set $s11 (v128.const i64x2 0 0))
+            (local.set $k (i32.const 0))
+            (block $k_done
+              (loop $k_loop
+                (br_if $k_done (i32.ge_u (local.get $k) (local.get $row)))
+                (local.set $a0 (v128.load (i32.add (local.get $pa) (local.get $k))))
+                (local.set $a1 (v128.load (i32.add (i32.add (local.get $pa) (local.get $row)) (local.get $k))))
+                (local.set $b0 (v128.load (i32.add (local.get $pb) (local.get $k))))
+                (local.set $b1 (v128.load (i32.add (i32.add (local.get $pb) (local.get $row)) (local.get $k))))
+                (local.set $s00 (f64x2.add (local.get $s00) (f64x2.mul (local.get $a0) (local.get $b0))))
+                (local.set $s01 (f64x2.add (local.get $s01) (f64x2.mul (local.get $a0) (local.get $b1))))
+                (local.set $s10 (f64x2.add (local.get $s10) (f64x2.mul (local.get $a1) (local.get $b0))))
+                (local.set $s11 (f64x2.add (local.get $s11) (f64x2.mul (local.get $a1) (local.get $b1))))
+                (local.set $k (i32.add (local.get $k) (i32.const 16)))
+                (br $k_loop)))
+            (local.set $pc (i32.add (local.get $c) (i32.mul (i32.add (i32.mul (local.get $m) (local.get $N)) (local.get $j)) (i32.const 8))))
+            (f64.store (local.get $pc) (f64.add (f64x2.extract_lane 0 (local.get $s00)) (f64x2.extract_lane 1 (local.get $s00))))
+            (f64.store offset=8 (local.get $pc) (f64.add (f64x2.extract_lane 0 (local.get $s01)) (f64x2.extract_lane 1 (local.get $s01))))
+            (local.set $pc (i32.add (local.get $pc) (i32.mul (local.get $N) (i32.const 8))))
+            (f64.store (local.get $pc) (f64.add (f64x2.extract_lane 0 (local.get $s10)) (f64x2.extract_lane 1 (local.get $s10))))
+            (f64.store offset=8 (local.get $pc) (f64.add (f64x2.extract_lane 0 (local.get $s11)) (f64x2.extract_lane 1 (local.get $s11))))
+            (local.set $j (i32.add (local.get $j) (i32.const 2)))
+            (br $j_loop)))
+        (local.set $m (i32.add (local.get $m) (i32.const 2)))
+        (br $m_loop))))
+  (func (export "gemm_f32")
+    (param $a i32) (param $b i32) (param $c i32) (param $M i32) (param $N i32) (param $K i32)
+    (local $m i32) (local $j i32) (local $k i32) (local $pa i32) (local $pb i32) (local $pc i32) (local $row i32)
+    (local $s00 v128) (local $s01 v128) (local $s10 v128) (local $s11 v128)
+    (local $a0 v128) (local $a1 v128) (local $b0 v128) (local $b1 v128)
+    (local.set $row (i32.mul (local.get $K) (i32.const 4)))
+    (local.set $m (i32.const 0))
+    (block $m_done
+      (loop $m_loop
+        (br_if $m_done (i32.ge_u (local.get $m) (local.get $M)))
+        (local.set $pa (i32.add (local.get $a) (i32.mul (local.get $m) (local.get $row))))
+        (local.set $j (i32.const 0))
+        (block $j_done
+          (loop $j_loop
+            (br_if $j_done (i32.ge_u (local.get $j) (local.get $N)))
+            (local.set $pb (i32.add (local.get $b) (i32.mul (local.get $j) (local.get $row))))
+            (local.set $s00 (v128.const i64x2 0 0))
+            (local.set $s01 (v128.const i64x2 0 0))
+            (local.set $s10 (v128.const i64x2 0 0))
+            (local.set $s11 (v128.const i64x2 0 0))
+            (local.set $k (i32.const 0))
+            (block $k_done
+              (loop $k_loop
+                (br_if $k_done (i32.ge_u (local.get $k) (local.get $row)))
+                (local.set $a0 (v128.load (i32.add (local.get $pa) (local.get $k))))
+                (local.set $a1 (v128.load (i32.add (i32.add (local.get $pa) (local.get $row)) (local.get $k))))
+                (local.set $b0 (v128.load (i32.add (local.get $pb) (local.get $k))))
+                (local.set $b1 (v128.load (i32.add (i32.add (local.get $pb) (local.get $row)) (local.get $k))))
+                (local.set $s00 (f32x4.add (local.get $s00) (f32x4.mul (local.get $a0) (local.get $b0))))
+                (local.set $s01 (f32x4.add (local.get $s01) (f32x4.mul (local.get $a0) (local.get $b1))))
+                (local.set $s10 (f32x4.add (local.get $s10) (f32x4.mul (local.get $a1) (local.get $b0))))
+                (local.set $s11 (f32x4.add (local.get $s11) (f32x4.mul (local.get $a1) (local.get $b1))))
+                (local.set $k (i32.add (local.get $k) (i32.const 16)))
+                (br $k_loop)))
+            (local.set $pc (i32.add (local.get $c) (i32.mul (i32.add (i32.mul (local.get $m) (local.get $N)) (local.get $j)) (i32.const 4))))
+            (f32.store (local.get $pc) (f32.add (f32.add (f32.add (f32x4.extract_lane 0 (local.get $s00)) (f32x4.extract_lane 1 (local.get $s00))) (f32x4.extract_lane 2 (local.get $s00))) (f32x4.extract_lane 3 (local.get $s00))))
+            (f32.store offset=4 (local.get $pc) (f32.add (f32.add (f32.add (f32x4.extract_lane 0 (local.get $s01)) (f32x4.extract_lane 1 (local.get $s01))) (f32x4.extract_lane 2 (local.get $s01))) (f32x4.extract_lane 3 (local.get $s01))))
+            (local.set $pc (i32.add (local.get $pc) (i32.mul (local.get $N) (i32.const 4))))
+            (f32.store (local.get $pc) (f32.add (f32.add (f32.add (f32x4.extract_lane 0 (local.get $s10)) (f32x4.extract_lane 1 (local.get $s10))) (f32x4.extract_lane 2 (local.get $s10))) (f32x4.extract_lane 3 (local.get $s10))))
+            (f32.store offset=4 (local.get $pc) (f32.add (f32.add (f32.add (f32x4.extract_lane 0 (local.get $s11)) (f32x4.extract_lane 1 (local.get $s11))) (f32x4.extract_lane 2 (local.get $s11))) (f32x4.extract_lane 3 (local.get $s11))))
+            (local.set $j (i32.add (local.get $j) (i32.const 2)))
+            (br $j_loop)))
+        (local.set $m (i32.add (local.get $m) (i32.const 2)))
+        (br $m_loop))))
+)
