@@ -1,11 +1,12 @@
 // Prints every results table and description figure from the committed raw data (src-main/results).
 //   node --import tsx scripts/results.ts           print them
 //   node --import tsx scripts/results.ts --write   rewrite the marked blocks of the markdown files
-//   node --import tsx scripts/results.ts --check   exit 1 when a block or a description is out of date
+//   node --import tsx scripts/results.ts --check   exit 1 when a block or a description's figure block is out of date
+// (--write also rewrites the text between a description's figure markers; it never adds the markers)
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EXPERIMENTS } from '../src-main/results/experiments';
-import { blockOf, figuresFor, loadExportGz, renderTable, replaceBlock } from '../src-main/results/render';
+import { FIGURES_BEGIN, FIGURES_END, blockOf, descriptionBlock, figuresFor, loadExportGz, renderTable, replaceBlock, replaceDescriptionBlock } from '../src-main/results/render';
 
 const root = new URL('..', import.meta.url).pathname;
 const mode = process.argv[2] ?? 'print';
@@ -33,12 +34,25 @@ for (const exp of EXPERIMENTS) {
     }
   }
   if (mode === '--write' && docPath) writeFileSync(docPath, md);
+  for (const b of exp.ownBlocks?.() ?? []) {
+    const doc = readFileSync(join(root, b.doc), 'utf8');
+    const [a, e] = [doc.indexOf(b.begin), doc.indexOf(b.end)];
+    const ok = a >= 0 && e > a && doc.slice(a + b.begin.length, e).trim() === b.body;
+    if (mode === 'print') console.log(`\n## ${exp.preset}\n\n${b.body}`);
+    else if (!ok) (console.error(`${b.doc}: the ${exp.preset} block differs from the data (its own script prints it)`), stale++);
+  }
   if (exp.description) {
     const sentence = exp.description(f);
-    const preset = JSON.parse(readFileSync(join(root, 'presets', `${exp.preset}.json`), 'utf8'));
-    const ok = String(preset.description ?? '').includes(sentence);
+    const presetPath = join(root, 'presets', `${exp.preset}.json`);
+    const preset = JSON.parse(readFileSync(presetPath, 'utf8'));
+    const block = descriptionBlock(String(preset.description ?? ''));
+    const ok = block === sentence;
     if (mode === 'print' || !ok) console.log(`\n${exp.preset} description figures:\n${sentence}`);
-    if (!ok && mode !== 'print') (console.error(`presets/${exp.preset}.json: the description does not contain the sentence above`), stale++);
+    if (!ok && mode === '--write' && block !== null) {
+      preset.description = replaceDescriptionBlock(preset.description, sentence);
+      writeFileSync(presetPath, JSON.stringify(preset, null, 2) + '\n');
+    } else if (!ok && mode !== 'print')
+      (console.error(`presets/${exp.preset}.json: ${block === null ? `the description needs one ${FIGURES_BEGIN} … ${FIGURES_END} block` : 'the text between the figure markers is not the sentence above'}`), stale++);
   }
 }
 if (stale > 0) process.exit(1);

@@ -5,9 +5,13 @@
 //      `gzip -9n < P.csv > workspaces/rlhf/results/P.csv.gz`
 //   3. add an entry { preset: 'P', doc, tables, description?, figures? } and put the two marker lines
 //      `<!-- results:` ID ` -->` and `<!-- /results:` ID ` -->` (no spaces inside) where each table goes in doc
-//   4. `node --import tsx scripts/results.ts --write` fills the blocks; paste the printed description
-//      sentence into the preset; src-main/results/results.test.ts then keeps both in step with the data.
+//   4. put `[printed figures]` and `[/printed figures]` in the preset's description where its figures go;
+//      `node --import tsx scripts/results.ts --write` fills the table blocks and the text between those
+//      markers; src-main/results/results.test.ts then keeps both in step with the data (the whole text
+//      between the markers must be what the script prints).
+import { readFileSync } from 'node:fs';
 import { hackingPair, hackingReport } from '@creditlab/stats';
+import { TREG_BEGIN, TREG_CSV, TREG_END, readExport, tregDescription, tregTables } from '../../workspaces/rlhf/scripts/treg-tables';
 import type { Experiment, Figures } from './render';
 
 const kSteps = (x: number | null) => (x === null ? '–' : `${(x / 1000).toFixed(1)}k`.replace(/^-/, '−'));
@@ -209,6 +213,14 @@ export const EXPERIMENTS: Experiment[] = [
         ],
       },
     ],
+  },
+  {
+    // Its tables and figures come from its own script (per-arm Student t, baseline checks); listed here so that
+    // one check (scripts/results.ts --check, results.test.ts) covers every experiment.
+    preset: 'treg-dpo',
+    tables: [],
+    description: () => tregDescription(readExport(readFileSync(TREG_CSV))),
+    ownBlocks: () => [{ doc: 'workspaces/rlhf/RESULTS.md', begin: TREG_BEGIN, end: TREG_END, body: tregTables(readExport(readFileSync(TREG_CSV))).trim() }],
   },
   {
     // prm-hacking's arms at a reduced budget, stopped early (spec: workspaces/rlhf/results/prm-hacking-reduced.spec.json).

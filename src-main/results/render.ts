@@ -36,8 +36,10 @@ export interface Experiment {
   /** Markdown file (repository-relative) holding this experiment's table blocks, if it has tables. */
   doc?: string;
   tables: TableSpec[];
-  /** Sentences the preset's description must contain verbatim, built from the same numbers. */
+  /** The text the preset's description must hold between its figure markers (FIGURES_BEGIN/END), built from the same numbers. */
   description?: (r: Figures) => string;
+  /** Blocks printed by a script of the experiment's own (doc, begin and end marker lines, expected body). */
+  ownBlocks?: () => { doc: string; begin: string; end: string; body: string }[];
   /** compare calls the description needs beyond the tables' columns: [metric, at, stat, vs?]. */
   figures?: [string, string, StatName, string?][];
 }
@@ -216,6 +218,27 @@ export function replaceBlock(md: string, id: string, body: string): string {
   const b = md.indexOf(END(id));
   if (a < 0 || b < 0 || b < a) throw new Error(`no ${BEGIN(id)} … ${END(id)} block`);
   return md.slice(0, a) + `${BEGIN(id)}\n${body}\n` + md.slice(b);
+}
+
+/**
+ * A preset description quotes its printed figures between these two markers, and only there: the check
+ * compares the whole text between them with what the script prints, so nothing hand-written can sit inside.
+ */
+export const FIGURES_BEGIN = '[printed figures]';
+export const FIGURES_END = '[/printed figures]';
+
+/** The text between a description's figure markers, or null when they are missing, repeated or out of order. */
+export function descriptionBlock(description: string): string | null {
+  const a = description.indexOf(FIGURES_BEGIN);
+  const b = description.indexOf(FIGURES_END);
+  if (a < 0 || b < a || description.indexOf(FIGURES_BEGIN, a + 1) >= 0 || description.indexOf(FIGURES_END, b + 1) >= 0) return null;
+  return description.slice(a + FIGURES_BEGIN.length, b).trim();
+}
+
+/** The description with the text between its figure markers replaced. */
+export function replaceDescriptionBlock(description: string, body: string): string {
+  if (descriptionBlock(description) === null) throw new Error(`the description has no single ${FIGURES_BEGIN} … ${FIGURES_END} block`);
+  return description.slice(0, description.indexOf(FIGURES_BEGIN) + FIGURES_BEGIN.length) + ` ${body} ` + description.slice(description.indexOf(FIGURES_END));
 }
 
 /** Every marker id in a markdown text. */

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { EXPERIMENTS } from './experiments';
-import { blockOf, figuresFor, loadExportGz, markerIds, parseExportCsv, renderTable, replaceBlock, type Experiment } from './render';
+import { FIGURES_BEGIN, FIGURES_END, blockOf, descriptionBlock, figuresFor, loadExportGz, markerIds, parseExportCsv, renderTable, replaceBlock, replaceDescriptionBlock, type Experiment } from './render';
 
 const root = new URL('../..', import.meta.url).pathname;
 
@@ -24,9 +24,15 @@ for (const exp of EXPERIMENTS) {
       assert.notEqual(block, null, `${exp.doc} has no block ${t.id}`);
       assert.equal(block, renderTable(exp, t, f), `${exp.doc} block ${t.id} is stale: run node --import tsx scripts/results.ts --write`);
     }
+    for (const b of exp.ownBlocks?.() ?? []) {
+      const doc = readFileSync(join(root, b.doc), 'utf8');
+      const [a, e] = [doc.indexOf(b.begin), doc.indexOf(b.end)];
+      assert.ok(a >= 0 && e > a, `${b.doc} has no ${exp.preset} block`);
+      assert.equal(doc.slice(a + b.begin.length, e).trim(), b.body, `${b.doc}: the ${exp.preset} block is stale`);
+    }
     if (exp.description) {
       const preset = JSON.parse(readFileSync(join(root, 'presets', `${exp.preset}.json`), 'utf8'));
-      assert.ok(String(preset.description).includes(exp.description(f)), `presets/${exp.preset}.json does not quote: ${exp.description(f)}`);
+      assert.equal(descriptionBlock(String(preset.description)), exp.description(f), `presets/${exp.preset}.json: the text between its figure markers is stale (scripts/results.ts --write)`);
     }
   });
 }
@@ -35,6 +41,18 @@ test('results: every marked block in the docs belongs to an experiment entry (no
   const docs = new Set(['workspaces/rlhf/RESULTS.md', ...EXPERIMENTS.flatMap((e) => (e.doc ? [e.doc] : []))]);
   const known = new Set(EXPERIMENTS.flatMap((e) => e.tables.map((t) => t.id)));
   for (const doc of docs) for (const id of markerIds(readFileSync(join(root, doc), 'utf8'))) assert.ok(known.has(id), `${doc}: block ${id} has no entry in src-main/results/experiments.ts`);
+});
+
+test('results: a description figure block is the whole text between one pair of markers', () => {
+  const d = `Hypothesis. ${FIGURES_BEGIN} a 0.5 [0.4, 0.6]. ${FIGURES_END} Verdict.`;
+  assert.equal(descriptionBlock(d), 'a 0.5 [0.4, 0.6].');
+  // A hand-written figure added inside the block makes it differ from the printed sentence.
+  assert.notEqual(descriptionBlock(d.replace('0.6].', '0.6]. b 0.7.')), 'a 0.5 [0.4, 0.6].');
+  assert.equal(descriptionBlock('a 0.5 [0.4, 0.6].'), null, 'no markers');
+  assert.equal(descriptionBlock(`${d} ${FIGURES_BEGIN} x ${FIGURES_END}`), null, 'two blocks');
+  assert.equal(descriptionBlock(`${FIGURES_END} x ${FIGURES_BEGIN}`), null, 'out of order');
+  assert.equal(replaceDescriptionBlock(d, 'a 0.6.'), `Hypothesis. ${FIGURES_BEGIN} a 0.6. ${FIGURES_END} Verdict.`);
+  assert.throws(() => replaceDescriptionBlock('no block', 'x'));
 });
 
 // Two arms × three seeds, plus a seed only arm b ran; every number below is worked out by hand.

@@ -8,6 +8,9 @@ import { parse } from 'csv-parse/sync';
 import { extractScore, pairedVs, tInterval, type SeedScore } from '@creditlab/stats';
 
 export const TREG_CSV = fileURLToPath(new URL('../results/treg-dpo.csv.gz', import.meta.url));
+/** The marker lines around the tables in workspaces/rlhf/RESULTS.md. */
+export const TREG_BEGIN = '<!-- treg-tables:begin (printed by workspaces/rlhf/scripts/treg-tables.ts; do not edit) -->';
+export const TREG_END = '<!-- treg-tables:end -->';
 const CONTROL = 'dpo';
 /** Per run: the mean of the evaluations after iteration 0 (the SFT model itself) up to `upTo`; at the preset's full budget, iterations 20–80. */
 const FIRST = 20;
