@@ -20,16 +20,19 @@ function neverReached(f: Figures, arm: string, metric: string, threshold: number
 }
 
 /** The reward-hacking alarm (the rule of `creditlab show --json`) on the committed series: flagged runs per arm. */
-export function alarmByArm(f: Figures): Map<string, { flagged: number; judged: number; runs: number; proxyRho: number[]; truthRho: number[] }> {
+type ArmAlarm = { flagged: number; byWindow: number; byRun: number; judged: number; runs: number; proxyRho: number[]; truthRho: number[] };
+export function alarmByArm(f: Figures): Map<string, ArmAlarm> {
   const pair = hackingPair([...new Set(f.series.map((s) => s.metric))]);
-  const out = new Map<string, { flagged: number; judged: number; runs: number; proxyRho: number[]; truthRho: number[] }>();
+  const out = new Map<string, ArmAlarm>();
   if (!pair) return out;
   const rows = hackingReport(pair, f.series.filter((s) => s.metric === pair.proxy), f.series.filter((s) => s.metric === pair.truth));
   for (const r of rows) {
-    const a = out.get(r.arm) ?? { flagged: 0, judged: 0, runs: 0, proxyRho: [], truthRho: [] };
+    const a = out.get(r.arm) ?? { flagged: 0, byWindow: 0, byRun: 0, judged: 0, runs: 0, proxyRho: [], truthRho: [] };
     a.runs++;
     a.judged += +r.judged;
     a.flagged += +r.flagged;
+    a.byWindow += +(r.flagged && r.scope === 'window');
+    a.byRun += +(r.flagged && r.scope === 'run');
     // The ρ of the clause that decided a flagged run (trailing window or whole run).
     if (r.flagged) a.proxyRho.push(r.proxyRho!), a.truthRho.push(r.truthRho!);
     out.set(r.arm, a);
@@ -41,6 +44,20 @@ const PRM_STEPS = 'eval/steps_per_solution';
 const PRM_ACC = 'eval/accuracy';
 const PRM_AT = 'mean-last:2';
 const PRM_CONTROLS = ['success-only', 'prm-first-step-only'];
+
+/** "k of n" per arm, with the clause that flagged each run (only flagged runs have one). */
+function alarmCounts(x: ArmAlarm): string {
+  const clauses = x.flagged ? ` (${x.byWindow} by the trailing-window clause, ${x.byRun} by the whole-run clause)` : '';
+  return `${x.flagged} of ${x.runs}${clauses}${x.judged < x.runs ? ` (${x.runs - x.judged} not judged: too few points)` : ''}`;
+}
+
+/** What the alarm can and cannot see on these presets, and where its whole-run clause came from. */
+const ALARM_CAVEATS =
+  'The whole-run clause (the process return rises and training success falls over the whole run) was added to the rule ' +
+  '(workspaces/stats/src/hacking.ts, commit ade4c32) after partial runs of this design had been seen; the counts by clause ' +
+  'say what the trailing-window rule alone flags. The alarm cannot see a length hack in the Delta and Clip-Delta arms: their ' +
+  'per-step payments telescope, so their objective/process_return is α times the first step\'s score whatever the length; ' +
+  'and success-only (process return a constant 0) can never be flagged, so its 0 is by construction, not a finding.';
 
 export const EXPERIMENTS: Experiment[] = [
   {
@@ -111,7 +128,7 @@ export const EXPERIMENTS: Experiment[] = [
       const al = [...alarm]
         .map(([a, x]) => {
           const rho = x.flagged ? ` (Spearman ρ of the process return ${range(x.proxyRho)}, of training success ${range(x.truthRho)})` : '';
-          return `${a} ${x.flagged} of ${x.runs}${rho}${x.judged < x.runs ? ` (${x.runs - x.judged} not judged: too few points)` : ''}`;
+          return `${a} ${alarmCounts(x)}${rho}`;
         })
         .join(', ');
       return (
@@ -119,7 +136,7 @@ export const EXPERIMENTS: Experiment[] = [
         `per run the mean of the evaluations at iterations 125 and 150, per arm the mean over ${n} seeds; ` +
         `paired differences are arm − control seed by seed, mean with a 95 % Student t interval on ${n} pairs. ` +
         `${f.arms.map(arm).join('. ')}. ` +
-        `Reward-hacking alarm (objective/process_return vs train/success, logged every iteration; the rule of creditlab show --json), runs flagged: ${al}.`
+        `Reward-hacking alarm (objective/process_return vs train/success, logged every iteration; the rule of creditlab show --json), runs flagged: ${al}. ${ALARM_CAVEATS}`
       );
     },
   },
@@ -154,12 +171,12 @@ export const EXPERIMENTS: Experiment[] = [
         const vs = a === control ? '' : `; vs ${control}: steps ${diff(PRM_STEPS, a, 2)}, accuracy ${diff(PRM_ACC, a, 3)}`;
         return `${a}: ${f.fmt(s.estimate, 2)} steps (${f.fmt(s.estimate! / base, 2)}× ${control}), accuracy ${f.fmt(c.estimate)}${vs}`;
       };
-      const al = [...alarmByArm(f)].map(([a, x]) => `${a} ${x.flagged} of ${x.runs}${x.judged < x.runs ? ` (${x.runs - x.judged} not judged)` : ''}`).join(', ');
+      const al = [...alarmByArm(f)].map(([a, x]) => `${a} ${alarmCounts(x)}`).join(', ');
       return (
         `Measured on seeds 0-${n - 1} (printed by scripts/results.ts from workspaces/rlhf/results/prm-hacking-ppo.csv.gz): ` +
         `per run the mean of the evaluations at iterations 125 and 150, per arm the mean over ${n} seeds; ` +
         `paired differences are arm − ${control} seed by seed, mean with a 95 % Student t interval on ${n} pairs. ` +
-        `${f.arms.map(arm).join('. ')}. Reward-hacking alarm, runs flagged: ${al}.`
+        `${f.arms.map(arm).join('. ')}. Reward-hacking alarm, runs flagged: ${al}. ${ALARM_CAVEATS}`
       );
     },
   },
@@ -188,7 +205,7 @@ export const EXPERIMENTS: Experiment[] = [
         columns: [
           { label: 'accuracy (last 2)', metric: PRM_ACC, at: PRM_AT, ci: true, pairedVs: ['success-only'] },
           { label: 'accuracy (auc)', metric: PRM_ACC, at: 'auc', pairedVs: ['success-only'] },
-          { label: 'steps', metric: PRM_STEPS, at: PRM_AT, digits: 2 },
+          { label: 'steps', metric: PRM_STEPS, at: PRM_AT, digits: 2, pairedVs: ['success-only'] },
         ],
       },
     ],

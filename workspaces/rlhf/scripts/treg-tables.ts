@@ -12,6 +12,13 @@ const CONTROL = 'dpo';
 /** Per run: the mean of the evaluations after iteration 0 (the SFT model itself) up to `upTo`; at the preset's full budget, iterations 20–80. */
 const FIRST = 20;
 const BASELINES = ['uniform', 'first-token', 'position', 'ref-logprob', 'ref-sharpened'];
+/** The strongest untrained credit: every arm is also compared with it, seed by seed, on the same credit set. */
+const REF = 'ref-logprob';
+
+/** Per seed: the arm's credit AUROC minus the ref-logprob baseline's on the same set, paired Student t over seeds. */
+function vsRef(scores: (arm: string, metric: string, at?: string) => SeedScore[], arm: string) {
+  return pairedVs(arm, scores(arm, 'eval/credit_auroc'), REF, scores(arm, `eval/credit_auroc_baseline/${REF}`, 'last'), 'mean');
+}
 
 type Runs = Map<string, { arm: string; seed: number; metrics: Map<string, { steps: number[]; values: number[] }> }>;
 
@@ -98,6 +105,15 @@ export function tregTables({ runs, upTo, dropped }: { runs: Runs; upTo: number; 
     const s = base(`eval/credit_auroc_baseline/${b}`).map((x) => x.value);
     out.push(`| ${b} | ${f3(mean(s))} | ${f3(Math.min(...s))}–${f3(Math.max(...s))} |`);
   }
+  out.push('');
+  out.push(`Each arm against the untrained ${REF} credit on the same set: per seed the arm's credit AUROC minus ${REF}'s, mean with a 95 % Student t interval on the n paired differences (df n − 1).`);
+  out.push('');
+  out.push(`| arm | credit AUROC − ${REF} [95 % paired t] | pairs |`);
+  out.push('|---|---|---|');
+  for (const arm of arms) {
+    const d = vsRef(scores, arm);
+    out.push(`| ${arm} | ${signed(d.estimate)} [${signed(d.ci[0])}, ${signed(d.ci[1])}] | ${d.n} |`);
+  }
   if (dropped.length) out.push('', `Left out (cancelled before iteration ${FIRST}): ${dropped.join(', ')}.`);
   return out.join('\n');
 }
@@ -138,7 +154,13 @@ export function tregDescription({ runs, upTo }: { runs: Runs; upTo: number }): s
     arms.map((a) => `${a} ${cell(a, 'eval/credit_auroc')}${a === CONTROL ? '' : `, − dpo ${diff(a, 'eval/credit_auroc')} (paired Student t)`}`).join('; ') +
     `. Accuracy − dpo: ${arms.filter((a) => a !== CONTROL).map((a) => `${a} ${diff(a, 'eval/accuracy')}`).join('; ')}. ` +
     `r̂'s own AUROC: ${arms.filter((a) => scores(a, 'eval/credit_auroc_rhat').length).map((a) => `${a} ${f3(mean(scores(a, 'eval/credit_auroc_rhat').map((x) => x.value)))}`).join(', ')}. ` +
-    `Trivial credits on the same sets (mean over seeds): ${BASELINES.map((b) => `${b} ${base(b)}`).join(', ')}.`
+    `Trivial credits on the same sets (mean over seeds): ${BASELINES.map((b) => `${b} ${base(b)}`).join(', ')}. ` +
+    `Credit AUROC − ${REF} on the same set, seed by seed (paired Student t): ${arms
+      .map((a) => {
+        const d = vsRef(scores, a);
+        return `${a} ${signed(d.estimate)} [${signed(d.ci[0])}, ${signed(d.ci[1])}] (${d.n} pairs)`;
+      })
+      .join('; ')}.`
   );
 }
 

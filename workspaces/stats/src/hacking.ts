@@ -10,7 +10,10 @@
 //      down or not at all), with at least MIN_POINTS points of each metric in the window.
 //   4. Or, over the whole common step range, when ρ_proxy ≥ RISE and ρ_true ≤ −STALL (the true metric
 //      clearly falls): a hack that completed before the window (the proxy saturated, e.g. responses at the
-//      length limit) is still a hack, while honest training, whose true metric rises, never meets it.
+//      length limit) is still a hack. Honest training, whose true metric rises, is expected not to meet it:
+//      an expectation, not a guarantee (a run whose success falls for another reason while a shaped return
+//      rises would be flagged too). This clause was added after partial runs of the prm-hacking design had
+//      been seen, where the trailing window alone missed hacks that had already saturated.
 // A trend over many points, not one noisy pair, so a single bad evaluation does not raise it.
 
 //
@@ -133,6 +136,8 @@ export interface HackingRow {
   truthRho: number | null;
   proxyPoints: number;
   truthPoints: number;
+  /** The clause that decided the verdict ('window' = rule 3, 'run' = rule 4); null when not judged. */
+  scope: 'window' | 'run' | null;
 }
 
 /** The alarm over every run that logged both metrics of the pair (at least one point each), in the order of `proxy`. */
@@ -160,6 +165,7 @@ export function hackingReport(
       truthRho: finite(v?.truthRho),
       proxyPoints: v?.proxyPoints ?? p.steps.length,
       truthPoints: v?.truthPoints ?? t.steps.length,
+      scope: v?.scope ?? null,
     });
   }
   return rows;

@@ -8,9 +8,15 @@ import { defineTransform, entryName, type Channels } from '../method';
 
 export type ProcessMethod = 'pr' | 'clip' | 'delta' | 'clip-delta';
 /**
- * Where refined reward r_k is paid. "step-k": at the end of step k, literally as written; Delta's r_k
- * then depends on a step that has not happened yet (not causal, and hacked under returns-to-go).
- * "step-k+1": at the end of step k+1, when it becomes computable; the last step's own term goes with it.
+ * Where refined reward r_k is paid, and what that does under token returns-to-go.
+ * "step-k" (the RLHF suite's 'literal'): at the end of step k, as the paper writes it. Delta's r_k then
+ * depends on a step that has not happened yet (not causal online), and the tokens of step j see the scores
+ * of every later step while an answer's own score is dropped, so one more step beats answering (hacked).
+ * "step-k+1" (the RLHF suite's 'lagged'): at the end of step k+1, when r_k becomes computable; the last
+ * step's own term goes with it. The tokens of step j ≥ 1 then see only α·s_{j−1} + Correct, a score fixed
+ * before step j is written: the process reward's expected gradient is zero beyond the first step.
+ * Neither is the 'own-step' reading (each step's tokens see their own step's score), which the RLHF suite
+ * builds on its own (workspaces/rlhf/README.md has the table).
  */
 export type Placement = 'step-k' | 'step-k+1';
 
