@@ -237,4 +237,38 @@ export const EXPERIMENTS: Experiment[] = [
       },
     ],
   },
+  {
+    // The Gymnasium bridge's MuJoCo preset (continuous actions through the Python bridge).
+    preset: 'gym-inverted-pendulum',
+    tables: [],
+    figures: [
+      ['charts/episodic_return', 'first-above:950', 'mean'],
+      ['charts/episodic_return', 'first-above:950', 'mean', 'env'],
+      ['charts/episodic_return', 'mean-last:10', 'mean'],
+      ['charts/episodic_return', 'mean-last:10', 'mean', 'env'],
+    ],
+    description: (f) => {
+      const m = 'charts/episodic_return';
+      const first = f.get(m, 'first-above:950', 'mean');
+      const last = f.get(m, 'mean-last:10', 'mean');
+      const n = first.get('env')!.n;
+      const signed = (x: number | null, fmt: (v: number | null) => string) => (x !== null && x >= 0 ? '+' : '') + fmt(x);
+      const paired = (at: string, arm: string, fmt: (v: number | null) => string) => {
+        const d = f.get(m, at, 'mean', 'env').get(arm)!.differences.get('env')!;
+        const excludes0 = d.ci[0] !== null && d.ci[1] !== null && (d.ci[0] > 0 || d.ci[1] < 0);
+        return `${signed(d.estimate, fmt)} [${signed(d.ci[0], fmt)}, ${signed(d.ci[1], fmt)}]${excludes0 ? '' : ' (the interval includes 0)'}`;
+      };
+      const ret = (x: number | null) => f.fmt(x, 0);
+      const arm = (a: string) =>
+        `${a}: ${kSteps(first.get(a)!.estimate)} env steps to a return of 950 (never reached on ${neverReached(f, a, m, 950)} seeds), final return ${ret(last.get(a)!.estimate)}`;
+      const others = f.arms.filter((a) => a !== 'env');
+      return (
+        `Measured on seeds 0-${n - 1} (printed by scripts/results.ts from workspaces/rlhf/results/gym-inverted-pendulum.csv.gz): ` +
+        `per arm the mean over ${n} seeds; steps until the return first reaches 950, runs that never do censored at the budget; ` +
+        `final return = mean of the last 10 logged episodes. ${f.arms.map(arm).join('; ')}. ` +
+        `Paired difference from env, seed by seed (Student t interval on ${n} pairs): ` +
+        `${others.map((a) => `${a} steps ${paired('first-above:950', a, kSteps)}, final return ${paired('mean-last:10', a, ret)}`).join('; ')}.`
+      );
+    },
+  },
 ];
