@@ -156,7 +156,7 @@ describe('templates and comparison analysis', { skip: NO_BROWSER, timeout: SUITE
     assert.equal(rows.length, 2, rows.join(' | '));
     assert.match(rows[0], /algo\.learningRate=0\.0003\s+2\b/);
     assert.match(rows[1], /algo\.learningRate=0\.001\s+1\b/);
-    assert.match(await page.getByTestId('comparison-plot').locator('.legend').textContent() ?? '', /algo\.learningRate=0\.0003 \(n=2\)/);
+    assert.match(await page.getByTestId('comparison-plot').locator('.legend').textContent() ?? '', /algo\.learningRate=0\.0003 \(n=2, fused\)/, 'the legend names the group and its compute path');
     await shot(page, '22-compare-group-by-key');
     await groupBy.fill('arm');
     await finalRows(page).filter({ hasText: 'low-ent' }).waitFor();
@@ -174,7 +174,7 @@ describe('templates and comparison analysis', { skip: NO_BROWSER, timeout: SUITE
       rows.map((r) => r.split(/\s/)[0]),
       ['lr-sweep/low', 'lr-sweep/low-ent', 'lr-sweep/high', 'other/baseline'],
     );
-    assert.match(await page.getByTestId('comparison-plot').locator('.legend').textContent() ?? '', /other\/baseline \(n=1\)/);
+    assert.match(await page.getByTestId('comparison-plot').locator('.legend').textContent() ?? '', /other\/baseline \(n=1, fused\)/);
     await shot(page, '23-compare-across-experiments');
   });
 
