@@ -56,17 +56,26 @@ function readOne(csvGz: Buffer, runs: Runs): void {
   }
 }
 
+/** The evaluations of a series in [FIRST, upTo]. */
+function evalWindow(x: { steps: number[]; values: number[] }, upTo: number): { steps: number[]; values: number[] } {
+  const keep = x.steps.map((_, i) => i).filter((i) => x.steps[i] >= FIRST && x.steps[i] <= upTo);
+  return { steps: keep.map((i) => x.steps[i]), values: keep.map((i) => x.values[i]) };
+}
+
+/** One score per seed of `arm` for `metric`, from its evaluations in [FIRST, upTo], by seed. */
+function seedScores(runs: Runs, upTo: number, arm: string, metric: string, at = 'mean-last:1000'): SeedScore[] {
+  return [...runs.values()]
+    .filter((r) => r.arm === arm && r.metrics.has(metric))
+    .map((r) => ({ seed: r.seed, value: extractScore(evalWindow(r.metrics.get(metric)!, upTo), at) }))
+    .sort((a, b) => a.seed - b.seed);
+}
+
 const f3 = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : '—');
 const signed = (x: number) => (x >= 0 ? '+' : '') + x.toFixed(3);
 
 export function tregTables({ runs, upTo, dropped }: { runs: Runs; upTo: number; dropped: string[] }): string {
   const arms = [...new Set([...runs.values()].map((r) => r.arm))];
-  const window = (x: { steps: number[]; values: number[] }) => {
-    const keep = x.steps.map((st, i) => i).filter((i) => x.steps[i] >= FIRST && x.steps[i] <= upTo);
-    return { steps: keep.map((i) => x.steps[i]), values: keep.map((i) => x.values[i]) };
-  };
-  const scores = (arm: string, metric: string, at = 'mean-last:1000'): SeedScore[] =>
-    [...runs.values()].filter((r) => r.arm === arm && r.metrics.has(metric)).map((r) => ({ seed: r.seed, value: extractScore(window(r.metrics.get(metric)!), at) })).sort((a, b) => a.seed - b.seed);
+  const scores = (arm: string, metric: string, at?: string) => seedScores(runs, upTo, arm, metric, at);
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
   const out: string[] = [];
   const cell = (arm: string, metric: string) => {
@@ -82,7 +91,7 @@ export function tregTables({ runs, upTo, dropped }: { runs: Runs; upTo: number; 
     return `${signed(d.estimate)} [${signed(d.ci[0])}, ${signed(d.ci[1])}]${un.length ? ` (unmatched: ${un.map(([a, v]) => `${a} ${v.join(' ')}`).join('; ')})` : ''}`;
   };
   const seedsOf = (arm: string) => scores(arm, 'eval/accuracy').map((x) => x.seed);
-  const evals = [...new Set([...runs.values()].flatMap((r) => window(r.metrics.get('eval/accuracy')!).steps))].sort((a, b) => a - b);
+  const evals = [...new Set([...runs.values()].flatMap((r) => evalWindow(r.metrics.get('eval/accuracy')!, upTo).steps))].sort((a, b) => a - b);
   out.push(`Per run the mean of the evaluations at iterations ${evals.join(', ')}; per arm the mean over seeds with a 95 % Student t interval (n = seeds); "− dpo" = the mean of the per-seed differences from dpo (same seed: same SFT model, same credit set) with a 95 % Student t interval on the n paired differences (df n − 1; the method of \`creditlab compare --vs dpo --paired --stat mean\`).`);
   out.push('');
   out.push('| arm | seeds | credit AUROC [95 % t] | credit AUROC − dpo [95 % paired t] | r̂ AUROC | accuracy [95 % t] | accuracy − dpo [95 % paired t] |');
@@ -127,12 +136,7 @@ export function tregTables({ runs, upTo, dropped }: { runs: Runs; upTo: number; 
  */
 export function tregDescription({ runs, upTo }: { runs: Runs; upTo: number }): string {
   const arms = [...new Set([...runs.values()].map((r) => r.arm))];
-  const window = (x: { steps: number[]; values: number[] }) => {
-    const keep = x.steps.map((st, i) => i).filter((i) => x.steps[i] >= FIRST && x.steps[i] <= upTo);
-    return { steps: keep.map((i) => x.steps[i]), values: keep.map((i) => x.values[i]) };
-  };
-  const scores = (arm: string, metric: string, at = 'mean-last:1000'): SeedScore[] =>
-    [...runs.values()].filter((r) => r.arm === arm && r.metrics.has(metric)).map((r) => ({ seed: r.seed, value: extractScore(window(r.metrics.get(metric)!), at) })).sort((a, b) => a.seed - b.seed);
+  const scores = (arm: string, metric: string, at?: string) => seedScores(runs, upTo, arm, metric, at);
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
   const cell = (arm: string, metric: string) => {
     const s = scores(arm, metric).map((x) => x.value);
