@@ -226,9 +226,16 @@ const BENCHES: Record<string, (backend: string) => Promise<BenchResult>> = {
     const bridged: number[] = [];
     const native: number[] = [];
     const ref: number[] = [];
+    // CPU seconds per env step, both processes of the bridged side: less at the mercy of other load than wall time.
+    const bridgedCpu: number[] = [];
+    const nativeCpu: number[] = [];
     for (let i = 0; i < rounds; i++) {
-      bridged.push(runOursFresh(i, 'gymnasium:CartPole-v1').sps);
-      native.push(runOursFresh(i).sps);
+      const b = runOursFresh(i, 'gymnasium:CartPole-v1');
+      const n = runOursFresh(i);
+      bridged.push(b.sps);
+      native.push(n.sps);
+      if (b.bridgeCpuSeconds !== undefined) bridgedCpu.push((b.cpuSeconds + b.bridgeCpuSeconds) / b.steps);
+      nativeCpu.push(n.cpuSeconds / n.steps);
       if (!missing) ref.push(runTorchReference(i, site).sps);
       log(`gym-bridge-cartpole round ${i + 1}/${rounds}: bridge ${bridged[i].toFixed(0)}, native ${native[i].toFixed(0)}${missing ? '' : `, pytorch+gymnasium ${ref[i].toFixed(0)}`} env-steps/s (load ${load()})`);
     }
@@ -240,6 +247,7 @@ const BENCHES: Record<string, (backend: string) => Promise<BenchResult>> = {
     const note =
       `${ppoSteps} steps, medians of ${rounds} rounds (bridge ${fmt(bridged)}, native ${fmt(native)}${missing ? `; reference not run: ${missing}` : `, pytorch ${fmt(ref)}`}); ` +
       `native/bridge wall-time ratio ${(median(native) / o).toFixed(2)} (goal ≤ 2); ` +
+      (bridgedCpu.length === rounds ? `CPU time per env step, bridged (Node + Python) / native ${(median(bridgedCpu) / median(nativeCpu)).toFixed(2)}; ` : '') +
       `vector step (4 copies) ${cost.bridgeUsPerStep.toFixed(0)} µs through the bridge vs ${cost.pythonUsPerStep.toFixed(0)} µs inside Python (overhead ${cost.overheadUsPerStep.toFixed(0)} µs); ` +
       `Python ${probe.version}, gymnasium ${probe.gymnasium}; load ${load()}`;
     return { name: 'gym-bridge-cartpole', ours: o, reference: r, ratio: r === null ? null : o / r, unit: 'env-steps/s', backend, note };
