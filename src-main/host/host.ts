@@ -26,7 +26,7 @@ import {
 } from '@creditlab/api';
 import { rewardApiDts } from './reward-api';
 import { detectElectron } from './electron-detect';
-import { planImport, previewImport, writeImport } from './import-service';
+import { planImport, previewImport, runImport, writeImport } from './import-service';
 import { preloadRewardFiles, rewardFileReader, type RewardFilePolicy, type RewardSource } from './reward-files';
 
 export const REPO_ROOT = resolve(dirname(new URL(import.meta.url).pathname), '../..');
@@ -510,7 +510,8 @@ export class Host implements CreditlabApi {
   }
 
   async importRuns(req: ImportRequest) {
-    const result = writeImport(this.store, await planImport(req), req.name);
+    const { plan, result: written } = await runImport(req, () => this.store);
+    const result = written ?? writeImport(this.store, plan, req.name);
     const summary = this.store.getExperimentSummary(result.experimentId);
     this.emit({ type: 'experiment', experiment: summary });
     return result;
