@@ -245,8 +245,8 @@ const BENCHES: Record<string, (backend: string) => Promise<BenchResult>> = {
     return { name: 'gym-bridge-cartpole', ours: o, reference: r, ratio: r === null ? null : o / r, unit: 'env-steps/s', backend, note };
   },
   async 'reward-sandbox'(backend) {
-    // Both sides train through the worker's reward seam; ours adds a user reward run in its isolate (one
-    // call per vector step). The reward returns 0, so both learn identically (the returns must match).
+    // Both sides train through the worker's reward seam; ours adds a user reward run in its isolate (the
+    // rollout scored in calls of 20). The reward returns 0, so both learn identically (the returns must match).
     const ours: InProcessResult[] = [];
     const ref: InProcessResult[] = [];
     for (let i = 0; i < rounds; i++) {
@@ -269,7 +269,7 @@ const BENCHES: Record<string, (backend: string) => Promise<BenchResult>> = {
       unit: 'env-steps/s',
       backend,
       note:
-        `PPO CartPole ${ppoSteps} steps (4 envs), both through the reward seam (rlTrainOptions); ours with a user reward in its isolated-vm isolate, one boundary crossing per vector step; ` +
+        `PPO CartPole ${ppoSteps} steps (4 envs), both through the reward seam (rlTrainOptions); ours with a user reward in its isolated-vm isolate, scored per rollout (calls of 20 transitions); ` +
         `medians of ${rounds} alternating rounds (ours ${fmt(ours)}, no user reward ${fmt(ref)}); identical returns on both sides; load ${load()}`,
     };
   },

@@ -1,7 +1,8 @@
 """Creditlab's Gymnasium bridge: one process per run, holding one Gymnasium vector env.
 
-The TypeScript side (workspaces/gym/src/bridge.ts) sends one request per vector step over stdin and reads
-one binary frame back on stdout. Depends on numpy and, for `gymnasium:` ids, gymnasium >= 1.1 (its
+The TypeScript side (workspaces/gym/src/bridge.ts) sends one request per vector step on fd 0 and reads
+one binary frame back on fd 1 (two FIFOs the host reads and writes from the trainer's own thread, or plain
+pipes; see src/channel.ts). Depends on numpy and, for `gymnasium:` ids, gymnasium >= 1.1 (its
 SAME_STEP autoreset mode is the behaviour Creditlab's trainers expect: a step that ends an episode
 returns the reset observation for the next action and the true last observation in `final_obs`).
 
@@ -23,8 +24,9 @@ MultiBinary as 0/1; other parts (Text, Graph, Sequence, ...) are dropped with a 
 Actions: Discrete and Box as they are (Box clipped to its bounds); MultiDiscrete and MultiBinary as one
 Discrete over their joint values (row-major, first entry most significant), decoded here.
 
-The bridge exits when stdin closes, when the lifeline fd (CREDITLAB_LIFELINE_FD) closes, or when its
-parent process changes (the host died), even while an env is stuck inside `step`.
+The bridge exits on a quit request, when fd 0 ends, when the lifeline fd (CREDITLAB_LIFELINE_FD) closes,
+or when its parent process changes (the host died), even while an env is stuck inside `step`. Over
+FIFOs fd 0 never ends (the host opens them read-write), so the lifeline is what reports the host's end.
 """
 
 import difflib
@@ -394,9 +396,11 @@ class Bridge:
         self.warnings = []
 
     def send(self, payload):
-        self.out.write(struct.pack("<I", len(payload)))
-        self.out.write(payload)
-        self.out.flush()
+        # One write call per frame: the host reads whole frames, and a frame under the pipe's atomic size
+        # arrives in one piece.
+        data = memoryview(struct.pack("<I", len(payload)) + payload)
+        while data:
+            data = data[os.write(self.out, data):]
 
     def send_json(self, kind, obj):
         self.send(kind + json.dumps(obj).encode("utf-8"))
@@ -485,25 +489,43 @@ class Bridge:
         self.frame(self.obs_codec.batch(obs, n), np.asarray(reward, np.float64), terminated, truncated, final_rows, columns)
 
 
+class Requests:
+    """Length-prefixed requests from a file descriptor (a pipe or FIFO), one read call per request."""
+
+    def __init__(self, fd):
+        self.fd = fd
+        self.buf = b""
+
+    def next(self):
+        """The next request's payload, or None at end of input."""
+        while True:
+            if len(self.buf) >= 4:
+                (length,) = struct.unpack_from("<I", self.buf)
+                if len(self.buf) >= 4 + length:
+                    payload = self.buf[4:4 + length]
+                    self.buf = self.buf[4 + length:]
+                    return payload
+            chunk = os.read(self.fd, 1 << 16)
+            if not chunk:
+                return None
+            self.buf = self.buf + chunk if self.buf else chunk
+
+
 def main():
     ppid = os.getppid()
     threading.Thread(target=_exit_when_orphaned, args=(ppid,), daemon=True).start()
     lifeline = os.environ.get("CREDITLAB_LIFELINE_FD")
     if lifeline:
         threading.Thread(target=_exit_when_lifeline_closes, args=(int(lifeline),), daemon=True).start()
-    # The protocol owns fd 1; anything an env prints goes to stderr (the run's log) instead.
-    out = os.fdopen(os.dup(1), "wb")
+    # The protocol owns fds 0 and 1; anything an env prints goes to stderr (the run's log) instead.
+    out = os.dup(1)
     os.dup2(2, 1)
     sys.stdout = sys.stderr
-    inp = sys.stdin.buffer
+    requests = Requests(0)
     bridge = Bridge(out)
     while True:
-        head = inp.read(4)
-        if len(head) < 4:
-            return
-        (length,) = struct.unpack("<I", head)
-        payload = inp.read(length)
-        if len(payload) < length:
+        payload = requests.next()
+        if payload is None:
             return
         kind = payload[:1]
         try:

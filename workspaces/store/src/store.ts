@@ -141,10 +141,11 @@ export class RunStore {
     const index = join(root, INDEX_FILE);
     this.db = new Database(index, nativeBinding ? { nativeBinding } : {});
     try {
+      // Set first: switching a new index to WAL takes a lock another process may hold for a moment.
+      this.db.pragma('busy_timeout = 5000');
       this.db.pragma('journal_mode = WAL');
       // NORMAL is durable against a process crash in WAL mode; only an OS crash can drop the last commits.
       this.db.pragma('synchronous = NORMAL');
-      this.db.pragma('busy_timeout = 5000');
       this.db.pragma('foreign_keys = ON');
       this.migrate();
     } catch (e) {
@@ -222,16 +223,21 @@ export class RunStore {
   }
 
   private migrate(): void {
-    const current = this.schemaVersion;
     const latest = MIGRATIONS[MIGRATIONS.length - 1].version;
-    if (current > latest) throw new Error(`workspace ${this.root} has schema version ${current}, newer than this Creditlab (${latest}); upgrade Creditlab`);
-    for (const m of MIGRATIONS) {
-      if (m.version <= current) continue;
-      this.db.transaction(() => {
+    const upgrade = () => {
+      const current = this.schemaVersion;
+      if (current > latest) throw new Error(`workspace ${this.root} has schema version ${current}, newer than this Creditlab (${latest}); upgrade Creditlab`);
+      for (const m of MIGRATIONS) {
+        if (m.version <= current) continue;
         this.db.exec(m.sql);
         this.db.pragma(`user_version = ${m.version}`);
-      })();
-    }
+      }
+    };
+    if (this.schemaVersion === latest) return;
+    // Two commands started at once on a new workspace both see version 0: the version is read again and
+    // every missing step applied under one write lock, so each step runs once and the other process
+    // waits (busy_timeout), then finds nothing left to do.
+    this.db.transaction(upgrade).immediate();
   }
 
   /**
