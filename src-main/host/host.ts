@@ -26,7 +26,7 @@ import {
 } from '@creditlab/api';
 import { rewardApiDts } from './reward-api';
 import { detectElectron } from './electron-detect';
-import { planImport, previewImport, writeImport } from './import-service';
+import { planImport, previewImport, runImport, writeImport } from './import-service';
 import { assertGymFields, gymFieldCheck } from './gym-fields';
 import { preloadRewardFiles, rewardFileReader, type RewardFilePolicy, type RewardSource } from './reward-files';
 
@@ -519,7 +519,8 @@ export class Host implements CreditlabApi {
   }
 
   async importRuns(req: ImportRequest) {
-    const result = writeImport(this.store, await planImport(req), req.name);
+    const { plan, result: written } = await runImport(req, () => this.store);
+    const result = written ?? writeImport(this.store, plan, req.name);
     const summary = this.store.getExperimentSummary(result.experimentId);
     this.emit({ type: 'experiment', experiment: summary });
     return result;
