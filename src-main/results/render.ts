@@ -4,6 +4,7 @@
 // them and rewrites the marked blocks of the markdown files; results.test.ts checks the committed blocks.
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
+import { FIGURES_BEGIN, FIGURES_END } from '@creditlab/common';
 import type { RunSeries, StatName } from '@creditlab/stats';
 import { compareCommand } from '../cli/commands/compare';
 import type { CliIO } from '../cli/io';
@@ -224,8 +225,7 @@ export function replaceBlock(md: string, id: string, body: string): string {
  * A preset description quotes its printed figures between these two markers, and only there: the check
  * compares the whole text between them with what the script prints, so nothing hand-written can sit inside.
  */
-export const FIGURES_BEGIN = '[printed figures]';
-export const FIGURES_END = '[/printed figures]';
+export { FIGURES_BEGIN, FIGURES_END };
 
 /** The text between a description's figure markers, or null when they are missing, repeated or out of order. */
 export function descriptionBlock(description: string): string | null {

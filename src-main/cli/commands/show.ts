@@ -1,6 +1,7 @@
 // `creditlab show ID`: an experiment (its runs) or a run (status, config, failure reason).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { descriptionParts } from '@creditlab/common';
 import { ENVIRONMENT_FILE } from '@creditlab/runner';
 import { RunStore } from '@creditlab/store';
 import { detectHacking, explainVerdict, hackingPair, hackingReport, type HackingRow } from '@creditlab/stats';
@@ -26,7 +27,10 @@ export async function showCommand(argv: string[], io: CliIO): Promise<number> {
         return EXIT.ok;
       }
       io.out(`experiment ${summary.id}  ${summary.name}  [${summary.status}]`);
-      if (summary.description) io.out(summary.description);
+      if (summary.description) {
+        // Paragraphs apart; the figures a script printed from committed data indented as a block.
+        for (const part of descriptionParts(summary.description)) io.out(`${part.kind === 'figures' ? '  ' : ''}${part.text}\n`);
+      }
       const rows = [['RUN', 'ARM', 'SEED', 'STATUS', 'PROGRESS', 'COMPUTE', 'BACKEND', 'RETURN', 'NOTE']];
       for (const r of runs) {
         const dur = r.startedAt ? ((r.endedAt ? Date.parse(r.endedAt) : Date.now()) - Date.parse(r.startedAt)) / 1000 : null;

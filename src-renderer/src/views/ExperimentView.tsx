@@ -1,6 +1,7 @@
 // One experiment: header with actions, then runs, comparison and spec tabs.
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import type { ExperimentDetail, RunDetail, RunStatus } from '@creditlab/api';
+import { descriptionParts } from '@creditlab/common';
 import { api } from '../api';
 import { DiffModal } from '../components/DiffModal';
 import { fmtTime } from '../lib/format';
@@ -256,10 +257,20 @@ export function ExperimentView({ id, tab, run }: { id: string; tab: 'runs' | 'co
 /** The spec's description: three lines, then "more" (preset descriptions carry whole result paragraphs). */
 function Description({ text }: { text: string }) {
   const [open, setOpen] = useState(false);
-  const long = text.length > 320;
+  const parts = useMemo(() => descriptionParts(text), [text]);
+  const long = text.length > 320 || parts.length > 1;
+  const shown = open || !long ? parts : parts.slice(0, 1);
   return (
     <div className={`description${open || !long ? '' : ' clamped'}`} data-testid="experiment-description">
-      <p>{text}</p>
+      {shown.map((p, i) =>
+        p.kind === 'figures' ? (
+          <blockquote key={i} className="printed-figures" title="Printed by scripts/results.ts from the experiment's committed raw data; the test suite checks this text against the script's output">
+            {p.text}
+          </blockquote>
+        ) : (
+          <p key={i}>{p.text}</p>
+        ),
+      )}
       {long && (
         <button type="button" className="link" onClick={() => setOpen(!open)} aria-expanded={open}>
           {open ? 'less' : 'more'}

@@ -1,3 +1,4 @@
 export * from './rng';
 export * from './hash';
 export * from './file-name';
+export * from './description';

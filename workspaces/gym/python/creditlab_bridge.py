@@ -1,7 +1,8 @@
 """Creditlab's Gymnasium bridge: one process per run, holding one Gymnasium vector env.
 
-The TypeScript side (workspaces/gym/src/bridge.ts) sends one request per vector step over stdin and reads
-one binary frame back on stdout. Depends on numpy and, for `gymnasium:` ids, gymnasium >= 1.1 (its
+The TypeScript side (workspaces/gym/src/bridge.ts) sends one request per vector step on fd 0 and reads
+one binary frame back on fd 1 (two FIFOs the host reads and writes from the trainer's own thread, or plain
+pipes; see src/channel.ts). Depends on numpy and, for `gymnasium:` ids, gymnasium >= 1.1 (its
 SAME_STEP autoreset mode is the behaviour Creditlab's trainers expect: a step that ends an episode
 returns the reset observation for the next action and the true last observation in `final_obs`).
 
@@ -23,8 +24,9 @@ MultiBinary as 0/1; other parts (Text, Graph, Sequence, ...) are dropped with a 
 Actions: Discrete and Box as they are (Box clipped to its bounds); MultiDiscrete and MultiBinary as one
 Discrete over their joint values (row-major, first entry most significant), decoded here.
 
-The bridge exits when stdin closes, when the lifeline fd (CREDITLAB_LIFELINE_FD) closes, or when its
-parent process changes (the host died), even while an env is stuck inside `step`.
+The bridge exits on a quit request, when fd 0 ends, when the lifeline fd (CREDITLAB_LIFELINE_FD) closes,
+or when its parent process changes (the host died), even while an env is stuck inside `step`. Over
+FIFOs fd 0 never ends (the host opens them read-write), so the lifeline is what reports the host's end.
 """
 
 import difflib
@@ -41,6 +43,7 @@ import numpy as np
 
 PROTOCOL = 1
 MAX_JOINT_ACTIONS = 4096
+NO_INFO = struct.pack("<II", 0, 0)  # an "O" frame's info part with no new names and no columns
 
 
 def _exit_when_orphaned(ppid):
@@ -360,7 +363,8 @@ def make_gymnasium_vec(init, warnings):
         env_id,
         num_envs=init["num"],
         vectorization_mode=init.get("vector") or "sync",
-        vector_kwargs={"autoreset_mode": gym.vector.AutoresetMode.SAME_STEP},
+        # copy=False: observations are encoded before the next step overwrites the vector env's buffer.
+        vector_kwargs={"autoreset_mode": gym.vector.AutoresetMode.SAME_STEP, "copy": False},
         wrappers=wrappers or None,
         **(init.get("params") or {}),
     )
@@ -394,9 +398,16 @@ class Bridge:
         self.warnings = []
 
     def send(self, payload):
-        self.out.write(struct.pack("<I", len(payload)))
-        self.out.write(payload)
-        self.out.flush()
+        self.write(struct.pack("<I", len(payload)) + payload)
+
+    def write(self, data):
+        # One write call per frame: the host reads whole frames, and a frame under the pipe's atomic size
+        # arrives in one piece.
+        n = os.write(self.out, data)
+        if n < len(data):
+            view = memoryview(data)[n:]
+            while view:
+                view = view[os.write(self.out, view):]
 
     def send_json(self, kind, obj):
         self.send(kind + json.dumps(obj).encode("utf-8"))
@@ -431,14 +442,16 @@ class Bridge:
 
     def frame(self, obs, reward, terminated, truncated, final_rows, columns):
         n, d = self.n, self.obs_codec.width
-        parts = [b"O", struct.pack("<II", n, d), np.ascontiguousarray(obs, "<f8").tobytes(),
+        parts = [b"", b"O", struct.pack("<II", n, d), np.ascontiguousarray(obs, "<f8").tobytes(),
                  np.ascontiguousarray(reward, "<f8").tobytes(), np.ascontiguousarray(terminated, np.uint8).tobytes(),
                  np.ascontiguousarray(truncated, np.uint8).tobytes(), struct.pack("<I", len(final_rows))]
         for i, row in final_rows:
             parts.append(struct.pack("<I", i))
             parts.append(np.ascontiguousarray(row, "<f8").tobytes())
-        parts.append(self.info_codec.encode(n, columns))
-        self.send(b"".join(parts))
+        parts.append(self.info_codec.encode(n, columns) if columns else NO_INFO)
+        # The length prefix goes in the same buffer, so the frame leaves in one write call.
+        parts[0] = struct.pack("<I", sum(len(p) for p in parts))
+        self.write(b"".join(parts))
 
     def reset(self, req):
         seeds = req.get("seeds")
@@ -461,7 +474,8 @@ class Bridge:
         done = terminated | truncated
         final_rows = []
         step_cols, skipped = {}, set()
-        _flatten_info(infos, "", n, step_cols, skipped)
+        if infos:
+            _flatten_info(infos, "", n, step_cols, skipped)
         columns = []
         if done.any():
             final_obs = infos.get("final_obs")
@@ -481,8 +495,31 @@ class Bridge:
                 columns.append((k, np.where(done, fv, sv), np.where(done, fp, sp & ~done), sb or fb, False))
         else:
             columns = [(k, v, p, b, False) for k, (v, p, b) in step_cols.items()]
-        self.info_codec.note_skipped(skipped)
+        if skipped:
+            self.info_codec.note_skipped(skipped)
         self.frame(self.obs_codec.batch(obs, n), np.asarray(reward, np.float64), terminated, truncated, final_rows, columns)
+
+
+class Requests:
+    """Length-prefixed requests from a file descriptor (a pipe or FIFO), one read call per request."""
+
+    def __init__(self, fd):
+        self.fd = fd
+        self.buf = b""
+
+    def next(self):
+        """The next request's payload, or None at end of input."""
+        while True:
+            if len(self.buf) >= 4:
+                (length,) = struct.unpack_from("<I", self.buf)
+                if len(self.buf) >= 4 + length:
+                    payload = self.buf[4:4 + length]
+                    self.buf = self.buf[4 + length:]
+                    return payload
+            chunk = os.read(self.fd, 1 << 16)
+            if not chunk:
+                return None
+            self.buf = self.buf + chunk if self.buf else chunk
 
 
 def main():
@@ -491,19 +528,15 @@ def main():
     lifeline = os.environ.get("CREDITLAB_LIFELINE_FD")
     if lifeline:
         threading.Thread(target=_exit_when_lifeline_closes, args=(int(lifeline),), daemon=True).start()
-    # The protocol owns fd 1; anything an env prints goes to stderr (the run's log) instead.
-    out = os.fdopen(os.dup(1), "wb")
+    # The protocol owns fds 0 and 1; anything an env prints goes to stderr (the run's log) instead.
+    out = os.dup(1)
     os.dup2(2, 1)
     sys.stdout = sys.stderr
-    inp = sys.stdin.buffer
+    requests = Requests(0)
     bridge = Bridge(out)
     while True:
-        head = inp.read(4)
-        if len(head) < 4:
-            return
-        (length,) = struct.unpack("<I", head)
-        payload = inp.read(length)
-        if len(payload) < length:
+        payload = requests.next()
+        if payload is None:
             return
         kind = payload[:1]
         try:

@@ -1,12 +1,12 @@
 // A Gymnasium vector env in a Python process, as a BatchEnv: one process per vector env, one request per
-// vector step (python/creditlab_bridge.py holds the env; frames.ts is the wire format; sync-channel.ts
+// vector step (python/creditlab_bridge.py holds the env; frames.ts is the wire format; channel.ts
 // makes each request a blocking call with a time limit). Errors name the env and say what to do.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BatchEnv, BatchEnvOptions, BatchReset, BatchStep, EnvRef, Space } from '@creditlab/envs';
 import { actionFrame, decodeObsFrame, jsonFrame, parseJson } from './frames';
-import { ChannelTimeout, SyncChannel, type ChildGone } from './sync-channel';
+import { ChannelTimeout, ChildGoneError, openChannel, type Channel, type ChildGone } from './channel';
 
 export const GYM_PREFIX = 'gymnasium:';
 export const BRIDGE_SCRIPT = fileURLToPath(new URL('../python/creditlab_bridge.py', import.meta.url));
@@ -32,6 +32,8 @@ export interface GymBatchOptions extends BatchEnvOptions {
    * autoreset mode, importable from `path` (how the protocol is tested without Gymnasium).
    */
   factory?: { name: string; path?: string };
+  /** Forces the channel's transport (tests); see channel.ts. */
+  transport?: 'fifo' | 'relay';
 }
 
 /** Which interpreter runs the bridge, and why that one (for messages). */
@@ -82,7 +84,7 @@ export class GymBatchEnv implements BatchEnv {
   readonly subgoals: readonly string[] = [];
   readonly hello: Hello;
   readonly python: string;
-  private readonly channel: SyncChannel;
+  private readonly channel: Channel;
   private readonly names: string[] = [];
   private readonly actWidth: number;
   private readonly stepTimeoutMs: number;
@@ -101,7 +103,15 @@ export class GymBatchEnv implements BatchEnv {
     const { python, source } = resolvePython(env.python);
     this.python = python;
     this.stepTimeoutMs = (env.stepTimeoutSeconds ?? DEFAULT_STEP_TIMEOUT_S) * 1000;
-    this.channel = new SyncChannel({ command: python, args: ['-u', BRIDGE_SCRIPT], env: { PYTHONUNBUFFERED: '1' } });
+    this.channel = openChannel({
+      command: python,
+      args: ['-u', BRIDGE_SCRIPT],
+      env: { PYTHONUNBUFFERED: '1' },
+      transport: opts.transport,
+      onStderr: (text) => {
+        for (const line of text.split('\n')) if (line.trim()) this.log(`${this.id}: python: ${line}`);
+      },
+    });
     const init = opts.factory
       ? { factory: opts.factory.name, path: opts.factory.path, num, params: env.params ?? {} }
       : { id: gymId, num, params: env.params ?? {}, wrappers: env.wrappers ?? [], vector: env.vector ?? 'sync' };
@@ -147,28 +157,20 @@ export class GymBatchEnv implements BatchEnv {
   /** One request; returns the bridge's frame, or throws an error that names the env and the cause. */
   private call(payload: Uint8Array, timeoutMs: number, what: string, pythonSource?: string): Uint8Array {
     if (this.closed) throw new Error(`${this.id}: the env was closed`);
-    let reply: Uint8Array;
+    let frame: Uint8Array;
     try {
-      reply = this.channel.request(payload, timeoutMs);
+      frame = this.channel.request(payload, timeoutMs);
     } catch (e) {
+      if (e instanceof ChildGoneError) {
+        this.closed = true;
+        throw new Error(this.goneMessage(e.gone, what, pythonSource));
+      }
       if (!(e instanceof ChannelTimeout)) throw e;
       this.closed = true;
       this.channel.kill();
       const limit = what === 'starting' ? `${timeoutMs / 1000} s` : `${timeoutMs / 1000} s (env.stepTimeoutSeconds)`;
       throw new Error(`${this.id}: ${what} took longer than ${limit}; the Python process was stopped`);
     }
-    if (reply[0] === 0x58 /* 'X' */) {
-      this.closed = true;
-      this.channel.kill();
-      throw new Error(this.goneMessage(parseJson<ChildGone>(reply), what, pythonSource));
-    }
-    // 'P': u32 stderr length, stderr, frame
-    const errLen = new DataView(reply.buffer, reply.byteOffset + 1, 4).getUint32(0, true);
-    if (errLen > 0) {
-      const text = new TextDecoder().decode(reply.subarray(5, 5 + errLen));
-      for (const line of text.split('\n')) if (line.trim()) this.log(`${this.id}: python: ${line}`);
-    }
-    const frame = reply.subarray(5 + errLen);
     if (frame[0] === 0x45 /* 'E' */) {
       const err = parseJson<{ message: string; traceback: string | null }>(frame);
       throw new Error(`${this.id}: ${what === 'starting' ? '' : `Python raised in ${what}: `}${err.message}${err.traceback ? `\n${err.traceback.trimEnd()}` : ''}`);

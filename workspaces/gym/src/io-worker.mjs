@@ -1,8 +1,8 @@
-// The asynchronous half of a synchronous child-process channel (sync-channel.ts): this thread owns the
+// The asynchronous half of a synchronous child-process channel (relay-channel.ts): this thread owns the
 // child's pipes, so the trainer's thread can block in Atomics.wait while a request is answered.
 // Plain JavaScript with no imports but Node's, so it starts without the TypeScript loader.
 //
-// Shared control words (Int32Array over workerData.ctrl), see sync-channel.ts:
+// Shared control words (Int32Array over workerData.ctrl), see relay-channel.ts:
 //   REQ_SEQ, REQ_LEN        the trainer bumps REQ_SEQ after writing a request of REQ_LEN bytes into data
 //   RESP_SEQ, RESP_LEN, RESP_MORE   this thread bumps RESP_SEQ after writing a chunk of RESP_LEN bytes;
 //                           RESP_MORE = 1 while more chunks of the same response follow

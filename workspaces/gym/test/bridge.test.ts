@@ -2,12 +2,13 @@
 // no Gymnasium), then real Gymnasium envs where the configured interpreter can import gymnasium.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { registerBatchEnvProvider } from '@creditlab/envs';
 import { VectorEnv } from '@creditlab/rl/vec-env';
-import { GymBatchEnv, registerGymnasium, resolvePython } from '../src/index';
+import { GymBatchEnv, probeGymFields, registerGymnasium, resolvePython } from '../src/index';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
 const PY = resolvePython().python;
@@ -17,8 +18,10 @@ const hasGym = hasNumpy && can(PY, 'import gymnasium');
 const noNumpy = hasNumpy ? false : `skipped: ${PY} cannot import numpy (the bridge needs it)`;
 const noGym = hasGym ? false : `skipped: ${PY} cannot import gymnasium (set CREDITLAB_PYTHON, or run creditlab env setup-python)`;
 
-const fake = (num: number, params: Record<string, unknown> = {}, extra: Record<string, unknown> = {}, log?: (l: string) => void) =>
-  new GymBatchEnv({ id: 'fake', params, ...extra }, num, { factory: { name: 'fake_vec_env:make', path: HERE }, log });
+const fake = (num: number, params: Record<string, unknown> = {}, extra: Record<string, unknown> = {}, log?: (l: string) => void, transport?: 'fifo' | 'relay') =>
+  new GymBatchEnv({ id: 'fake', params, ...extra }, num, { factory: { name: 'fake_vec_env:make', path: HERE }, log, transport });
+// Both transports (channel.ts): FIFOs where the OS has them (the default here), the relay elsewhere.
+const TRANSPORTS = process.platform === 'win32' ? (['relay'] as const) : (['fifo', 'relay'] as const);
 
 /** Whether `pid` still runs (an exited but unreaped child, a zombie, does not). */
 function running(pid: number): boolean {
@@ -45,49 +48,53 @@ async function waitGone(pid: number, limitMs = 30000): Promise<boolean> {
   return false;
 }
 
-test('protocol: spaces, seeded reset, discrete start offset, same-step autoreset with final obs and infos', { skip: noNumpy }, () => {
-  const b = fake(2);
-  try {
-    assert.deepEqual(b.observationSpace, { type: 'box', shape: [2], low: [-Infinity, -Infinity], high: [Infinity, Infinity] });
-    assert.deepEqual(b.actionSpace, { type: 'discrete', n: 3 });
-    const r = b.reset([10, 20]);
-    assert.deepEqual(r.obs.map((o) => Array.from(o)), [[10, 0], [20, 0]]);
-    assert.deepEqual(r.info, [{ started: 1, t: 0 }, { started: 1, t: 0 }]);
-    for (let t = 1; t <= 2; t++) {
-      const s = b.step([0, 2]);
-      // Discrete(3, start=1): index 0 is action 1, index 2 is action 3; reward = action + 0.5 * copy.
-      assert.deepEqual(Array.from(s.reward), [1, 3.5]);
-      assert.deepEqual(s.obs.map((o) => Array.from(o)), [[10, t], [20, t]]);
-      assert.deepEqual(s.info, [{ t, even: t % 2 === 0 }, { t, even: t % 2 === 0 }]);
-      assert.deepEqual(s.finalObs, [null, null]);
+for (const transport of TRANSPORTS) {
+  test(`protocol (${transport}): spaces, seeded reset, discrete start offset, same-step autoreset with final obs and infos`, { skip: noNumpy }, () => {
+    const b = fake(2, {}, {}, undefined, transport);
+    try {
+      assert.deepEqual(b.observationSpace, { type: 'box', shape: [2], low: [-Infinity, -Infinity], high: [Infinity, Infinity] });
+      assert.deepEqual(b.actionSpace, { type: 'discrete', n: 3 });
+      const r = b.reset([10, 20]);
+      assert.deepEqual(r.obs.map((o) => Array.from(o)), [[10, 0], [20, 0]]);
+      assert.deepEqual(r.info, [{ started: 1, t: 0 }, { started: 1, t: 0 }]);
+      for (let t = 1; t <= 2; t++) {
+        const s = b.step([0, 2]);
+        // Discrete(3, start=1): index 0 is action 1, index 2 is action 3; reward = action + 0.5 * copy.
+        assert.deepEqual(Array.from(s.reward), [1, 3.5]);
+        assert.deepEqual(s.obs.map((o) => Array.from(o)), [[10, t], [20, t]]);
+        assert.deepEqual(s.info, [{ t, even: t % 2 === 0 }, { t, even: t % 2 === 0 }]);
+        assert.deepEqual(s.finalObs, [null, null]);
+      }
+      const s = b.step([1, 1]);
+      assert.deepEqual(Array.from(s.terminated), [1, 0]);
+      assert.deepEqual(Array.from(s.truncated), [0, 1]);
+      assert.deepEqual(s.finalObs.map((o) => o && Array.from(o)), [[10, 3], [20, 3]], 'the true last observations');
+      assert.deepEqual(s.obs.map((o) => Array.from(o)), [[11, 0], [21, 0]], 'already the next episode (unseeded reset continues)');
+      assert.deepEqual(s.info, [{ t: 3, even: false }, { t: 3, even: false }], "the step's own info, from final_info");
+      assert.deepEqual(s.resetInfo, [{ t: 0, even: true, started: 1 }, { t: 0, even: true, started: 1 }]);
+    } finally {
+      b.close();
     }
-    const s = b.step([1, 1]);
-    assert.deepEqual(Array.from(s.terminated), [1, 0]);
-    assert.deepEqual(Array.from(s.truncated), [0, 1]);
-    assert.deepEqual(s.finalObs.map((o) => o && Array.from(o)), [[10, 3], [20, 3]], 'the true last observations');
-    assert.deepEqual(s.obs.map((o) => Array.from(o)), [[11, 0], [21, 0]], 'already the next episode (unseeded reset continues)');
-    assert.deepEqual(s.info, [{ t: 3, even: false }, { t: 3, even: false }], "the step's own info, from final_info");
-    assert.deepEqual(s.resetInfo, [{ t: 0, even: true, started: 1 }, { t: 0, even: true, started: 1 }]);
-  } finally {
-    b.close();
-  }
-});
+  });
+}
 
-test('protocol: box actions are clipped to their bounds; what an env prints reaches the log, not the protocol', { skip: noNumpy }, () => {
-  const lines: string[] = [];
-  const b = fake(2, { box_actions: true, print_at: 1 }, {}, (l) => lines.push(l));
-  try {
-    assert.deepEqual(b.actionSpace, { type: 'box', shape: [2], low: [-1, -1], high: [1, 1] });
-    b.reset([0, 0]);
-    const s = b.step([[5, -0.25], [-9, -9]]);
-    assert.deepEqual(Array.from(s.reward), [1 - 0.25, -2 + 0.5]);
-    b.step([[0, 0], [0, 0]]);
-    assert.ok(lines.some((l) => l.includes('python: a line an env printed')), lines.join('\n'));
-    assert.ok(lines[0].includes('2 env copies'), lines[0]);
-  } finally {
-    b.close();
-  }
-});
+for (const transport of TRANSPORTS) {
+  test(`protocol (${transport}): box actions are clipped to their bounds; what an env prints reaches the log, not the protocol`, { skip: noNumpy }, () => {
+    const lines: string[] = [];
+    const b = fake(2, { box_actions: true, print_at: 1 }, {}, (l) => lines.push(l), transport);
+    try {
+      assert.deepEqual(b.actionSpace, { type: 'box', shape: [2], low: [-1, -1], high: [1, 1] });
+      b.reset([0, 0]);
+      const s = b.step([[5, -0.25], [-9, -9]]);
+      assert.deepEqual(Array.from(s.reward), [1 - 0.25, -2 + 0.5]);
+      b.step([[0, 0], [0, 0]]);
+      assert.ok(lines.some((l) => l.includes('python: a line an env printed')), lines.join('\n'));
+      assert.ok(lines[0].includes('2 env copies'), lines[0]);
+    } finally {
+      b.close();
+    }
+  });
+}
 
 test("rl's VectorEnv over the bridge: episodes, returns and final observations as for native envs", { skip: noNumpy }, () => {
   registerBatchEnvProvider('fake:', (env, num, opts) => new GymBatchEnv(env, num, { ...opts, factory: { name: 'fake_vec_env:make', path: HERE } }));
@@ -112,26 +119,30 @@ test("rl's VectorEnv over the bridge: episodes, returns and final observations a
   }
 });
 
-test('a Python exception in step fails with its message and traceback; the process is gone', { skip: noNumpy }, async () => {
-  const b = fake(1, { fail_at: 2 });
-  const pid = b.hello.pid;
-  b.reset([0]);
-  b.step([0]);
-  assert.throws(
-    () => b.step([0]),
-    (e: Error) => /Python raised in step: RuntimeError: fake env failed on purpose at call 2/.test(e.message) && /Traceback[\s\S]*fake_vec_env\.py/.test(e.message),
-  );
-  b.close();
-  assert.ok(await waitGone(pid), 'python exited after close');
-});
+for (const transport of TRANSPORTS) {
+  test(`a Python exception in step fails with its message and traceback; the process is gone (${transport})`, { skip: noNumpy }, async () => {
+    const b = fake(1, { fail_at: 2 }, {}, undefined, transport);
+    const pid = b.hello.pid;
+    b.reset([0]);
+    b.step([0]);
+    assert.throws(
+      () => b.step([0]),
+      (e: Error) => /Python raised in step: RuntimeError: fake env failed on purpose at call 2/.test(e.message) && /Traceback[\s\S]*fake_vec_env\.py/.test(e.message),
+    );
+    b.close();
+    assert.ok(await waitGone(pid), 'python exited after close');
+  });
 
-test('a hung env fails at the step time limit and its process is killed', { skip: noNumpy }, async () => {
-  const b = fake(1, { hang_at: 1 }, { stepTimeoutSeconds: 1 });
-  const pid = b.hello.pid;
-  b.reset([0]);
-  assert.throws(() => b.step([0]), /fake: step took longer than 1 s \(env.stepTimeoutSeconds\); the Python process was stopped/);
-  assert.ok(await waitGone(pid), 'the hung python was killed');
-});
+  test(`a hung env fails at the step time limit and its process is killed (${transport})`, { skip: noNumpy }, async () => {
+    const b = fake(1, { hang_at: 1 }, { stepTimeoutSeconds: 1 }, undefined, transport);
+    const pid = b.hello.pid;
+    b.reset([0]);
+    const t0 = Date.now();
+    assert.throws(() => b.step([0]), /fake: step took longer than 1 s \(env.stepTimeoutSeconds\); the Python process was stopped/);
+    assert.ok(Date.now() - t0 >= 1000, 'not stopped before its limit');
+    assert.ok(await waitGone(pid), 'the hung python was killed');
+  });
+}
 
 test('a missing interpreter fails with a message naming it and where it came from', () => {
   assert.throws(
@@ -144,12 +155,45 @@ test('an interpreter without gymnasium says so', { skip: !can('python3', 'import
   assert.throws(() => new GymBatchEnv({ id: 'gymnasium:CartPole-v1', python: 'python3' }, 1), /gymnasium is not installed for .*creditlab env setup-python/);
 });
 
-test('the bridge exits when its stdin and lifeline close (the host died)', { skip: noNumpy }, async () => {
-  // Simulates a killed host: the child's pipes close when the I/O thread that holds them is terminated.
+test('the bridge exits when its lifeline closes, with the host process still alive', { skip: noNumpy }, async () => {
+  // The lifeline is held by the channel's helper thread: dropping that thread closes it. (Over FIFOs the
+  // child's stdin never reaches end-of-file, so the lifeline is what tells it.)
   const b = fake(1);
   const pid = b.hello.pid;
   (b as unknown as { channel: { dispose(): void } }).channel.dispose();
-  assert.ok(await waitGone(pid), 'python exited on EOF');
+  assert.ok(await waitGone(pid), 'python exited when its lifeline closed');
+});
+
+for (const transport of TRANSPORTS) {
+  test(`kill -9 of the host leaves no Python behind (${transport})`, { skip: noNumpy }, async () => {
+    const host = spawn(process.execPath, ['--import', 'tsx', join(HERE, 'killed-host.ts'), transport], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const pid = await new Promise<number>((resolve, reject) => {
+      let out = '';
+      host.stdout.on('data', (d) => {
+        out += d;
+        if (out.includes('\n')) resolve(Number(out.trim()));
+      });
+      host.on('exit', (code) => reject(new Error(`the host exited (${code}) before printing the bridge's pid`)));
+    });
+    assert.ok(pid > 0 && running(pid), 'the bridge runs');
+    host.kill('SIGKILL');
+    assert.ok(await waitGone(pid), 'python exited after its host was killed');
+  });
+}
+
+test('probeGymFields: the info of a seeded reset and of one step, as the bridge sends them, without blocking', { skip: noNumpy }, async () => {
+  const fields = await probeGymFields({ id: 'fake', params: { episode_length: 5 } }, { factory: { name: 'fake_vec_env:make', path: HERE } });
+  assert.deepEqual(fields, { obsWidth: 2, resetInfo: { started: 1, t: 0 }, stepInfo: { t: 1, even: false } });
+  // A first step that terminates the episode: its info is not what later steps give.
+  const short = await probeGymFields({ id: 'fake', params: { episode_length: 1 } }, { factory: { name: 'fake_vec_env:make', path: HERE } });
+  assert.equal(short.stepInfo, null);
+  await assert.rejects(probeGymFields({ id: 'gymnasium:CartPole-v1', python: '/nonexistent/bin/python3' }), /gymnasium:CartPole-v1: Python interpreter "\/nonexistent\/bin\/python3" not found \(from env\.python\)/);
+  await assert.rejects(probeGymFields({ id: 'fake', params: { fail_at: 1 } }, { factory: { name: 'fake_vec_env:make', path: HERE } }), /fake: RuntimeError: fake env failed on purpose at call 1/);
+});
+
+test('gymnasium: probeGymFields on CartPole-v1 (no info fields) and an unknown id', { skip: noGym }, async () => {
+  assert.deepEqual(await probeGymFields({ id: 'gymnasium:CartPole-v1' }), { obsWidth: 4, resetInfo: {}, stepInfo: {} });
+  await assert.rejects(probeGymFields({ id: 'gymnasium:CartPole-v9' }), /unknown Gymnasium id "CartPole-v9"/);
 });
 
 test('gymnasium: an unknown id names it and suggests registered ones', { skip: noGym }, () => {

@@ -36,8 +36,29 @@ export interface UserRewardModule {
    * copies of one vector step). Throws like `reward`, naming the episode and step of the failing input.
    */
   rewardBatch?(inputs: readonly UserRewardInput[]): Float64Array;
+  /**
+   * Scores a stretch of a rollout (the transitions of several vector steps, in step order) in as few
+   * crossings as the time limit allows, for a pipeline whose final reward is the env reward (combine
+   * "add") or nothing ("replace") plus the user value, with no shaping or transforms: inputs whose
+   * `episode.return` is NaN take it from the copy's earlier transitions here, so every call sees what
+   * stepping one transition at a time would have shown it. Stops at the first failure or non-finite
+   * final reward instead of throwing (see RolloutScores).
+   */
+  rewardRollout?(inputs: readonly UserRewardInput[], combine: 'add' | 'replace'): RolloutScores;
   /** Calls the `potential(obs, info)` export. Throws RewardError like `reward`. */
   potential(obs: ArrayLike<number>, info: StepInfo, where: { copy: number; episode: number; step: number }): number;
+}
+
+export interface RolloutScores {
+  /** The user values; those from index `scored` on are not set. */
+  values: Float64Array;
+  /**
+   * How many inputs were scored. Less than the inputs' count when `error` is set (the failing input is
+   * at index `scored`), or when the final reward of input `scored - 1` is not finite (the pipeline's
+   * step reports that one).
+   */
+  scored: number;
+  error: Error | null;
 }
 
 export interface UserRewardInput extends Transition {

@@ -46,6 +46,20 @@ export interface RewardPipeline {
    * (`stepPipelines`); opens the episode if needed. Pass the function's value to `step` next.
    */
   userInput(tr: Transition): UserRewardInput;
+  /**
+   * Set when the final reward is the env reward ("add") or nothing ("replace") plus the user value, with
+   * no shaping or transforms: then user inputs can be computed ahead for a whole rollout (`lookahead`)
+   * and scored in one batch (`rewardRollout`), the sandbox keeping the episode returns. Null otherwise.
+   */
+  readonly rolloutCombine: 'add' | 'replace' | null;
+  /**
+   * Starts computing user inputs ahead from the pipeline's current state, without changing it: call the
+   * returned function on this copy's next transitions in order (`startsEpisode` when the caller will call
+   * startEpisode before stepping it). An input's `episode.return` is NaN where it depends on earlier
+   * user values (see UserRewardModule.rewardRollout). The inputs are exactly those `userInput` would give
+   * when the transitions are then stepped in order with their values.
+   */
+  lookahead(): (tr: Transition, startsEpisode: boolean) => UserRewardInput;
   /** The reward the algorithm learns from for this transition. Throws RewardError. `user`: see userInput. */
   step(tr: Transition, user?: number): number;
   /** Per-stage values of the last step, by metric key. */
@@ -169,6 +183,27 @@ export function createRewardPipeline(cfg: RewardPipelineConfig | undefined, opts
       }
     },
     usesUserReward: useUserReward,
+    rolloutCombine: useUserReward && shaping.length === 0 && transforms.length === 0 ? combine : null,
+    lookahead() {
+      // The bookkeeping of beginEpisode and step, on copies.
+      let ep = episode, isOpen = open, steps = t, env = envReturn;
+      let ret = totalReturn;
+      return (tr, startsEpisode) => {
+        if (startsEpisode || !isOpen) {
+          if (isOpen || steps > 0) ep++;
+          isOpen = true;
+          steps = 0;
+          env = 0;
+          ret = 0;
+        }
+        const input: UserRewardInput = { ...tr, envId: opts.envId, events: eventsOf(tr), copy, episode: { index: ep, return: ret, envReturn: env } };
+        env += tr.envReward;
+        steps++;
+        ret = NaN;
+        if (tr.terminated || tr.truncated) isOpen = false;
+        return input;
+      };
+    },
     userInput(tr) {
       if (!open) beginEpisode(null, null);
       return userInputOf(tr, eventsOf(tr));

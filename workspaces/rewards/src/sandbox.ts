@@ -23,7 +23,7 @@ import { createRequire, SourceMap } from 'node:module';
 import { transformSync, type Message } from 'esbuild';
 import type { StepInfo } from '@creditlab/envs/types';
 import { MAX_DETAIL_CHARS, RewardError, type RewardErrorKind } from './errors';
-import type { UserRewardInput, UserRewardModule } from './method';
+import type { RolloutScores, UserRewardInput, UserRewardModule } from './method';
 import { RewardWatchdog, timeoutError } from './watchdog';
 import { createRewardPipeline, type RewardPipeline, type RewardPipelineConfig, type RewardPipelineOptions } from './pipeline';
 
@@ -89,6 +89,13 @@ const MAX_STACK_CHARS = 8000;
  * loop is still stopped within a fraction of a second; an honest call is not failed by the scheduler.
  */
 const SCHEDULING_GRACE_MS = 200;
+/**
+ * A batch of transitions goes into the sandbox in calls of at most max(1, BATCH_BUDGET_MS / timeoutMs)
+ * transitions. The engine can only stop a whole call, at n × timeoutMs + grace, so this bounds how long
+ * an endless loop runs (about 1.2 s whatever the rollout's size); each transition inside a call is also
+ * held to timeoutMs + grace by the driver's own clock once it returns.
+ */
+export const BATCH_BUDGET_MS = 1000;
 /** The host's watchdog (a backstop) acts only this long after the isolate should have stopped a call. */
 const WATCHDOG_BACKSTOP_MS = 1000;
 
@@ -153,9 +160,10 @@ const DRIVER = String.raw`'use strict';
   }
   defineProperty(G, 'Function', { value: noEval, writable: false, configurable: false, enumerable: false });
   defineProperty(G, 'eval', { value: noEvalFn, writable: false, configurable: false, enumerable: false });
+  const now = Date.now;
   let io = new F64(0);
-  let rewardFn = null, potentialFn = null, envName = '';
-  const states = [], stateEp = [];
+  let rewardFn = null, potentialFn = null, envName = '', perCallMs = Infinity;
+  const states = [], stateEp = [], rets = [];
   const importErrors = new WeakSet();
   const describe = (v) => {
     if (v === undefined) return 'undefined';
@@ -193,6 +201,7 @@ const DRIVER = String.raw`'use strict';
   };
   const clip = (s, n) => (s.length > n ? apply(sliceStr, s, [0, n]) + '…' : s);
   const wrong = (v) => 'wrong-type\nreturned ' + describe(v) + ', expected a number\n';
+  const nonFinite = (v) => 'non-finite\nreturned ' + toStr(v) + ', expected a finite number\n';
   const arr = (off, n) => { const a = new F64(n); for (let i = 0; i < n; i++) a[i] = io[off + i]; return a; };
   const require = (name) => {
     const e = new ErrorCtor('imports are not available in reward code (tried to import ' + stringify(toStr(name)) + ')');
@@ -202,6 +211,7 @@ const DRIVER = String.raw`'use strict';
   return freeze({
     setIo(sab) { io = new F64(sab); return 0; },
     setEnv(e) { envName = e; return 0; },
+    setLimit(ms) { perCallMs = ms; return 0; },
     init(moduleFn) {
       try {
         const module = { exports: {} };
@@ -219,7 +229,14 @@ const DRIVER = String.raw`'use strict';
     // n transitions laid out from slot 0 (see the host's write()); results go to slots out..out+n-1 and
     // slot out+n holds the index of the transition being scored (for the host, should the call be stopped).
     // Returns -1, or 'index\n' + a failure.
-    batch(n, out, infoJson) {
+    //
+    // carry (1: combine "add", 2: "replace") scores a stretch of a rollout, in which a transition's
+    // episode return may be unknown to the host (NaN: it depends on the values of the copy's earlier
+    // transitions): it is the copy's running sum of final rewards, kept here exactly as the host's
+    // pipeline keeps it (final reward = base + (0 + value); no shaping or transforms). The batch stops at
+    // the first value, or final reward, that is not finite, as stepping one transition at a time would:
+    // -2 - i means "values up to i are written, the final reward of i is not finite".
+    batch(n, out, infoJson, carry) {
       const infos = parse(infoJson);
       let off = 0;
       for (let i = 0; i < n; i++) {
@@ -227,6 +244,10 @@ const DRIVER = String.raw`'use strict';
         const n0 = io[off + 8], n1 = io[off + 9], na = io[off + 10];
         const copy = io[off + 4], ep = io[off + 5];
         const t = io[off];
+        let ret = io[off + 6];
+        if (carry && ret !== ret) ret = rets[copy];
+        const started = now();
+        let v;
         try {
           if (stateEp[copy] !== ep) { states[copy] = {}; stateEp[copy] = ep; }
           const info = infos[i];
@@ -235,12 +256,21 @@ const DRIVER = String.raw`'use strict';
           const ctx = {
             env: envName, t, obs: arr(o, n0), action: na < 0 ? io[off + 11] : arr(o + n0 + n1, na),
             nextObs: arr(o + n0, n1), envReward: io[off + 1], terminated: io[off + 2] === 1, truncated: io[off + 3] === 1,
-            events, info, episode: { index: ep, return: io[off + 6], envReturn: io[off + 7] }, state: states[copy],
+            events, info, episode: { index: ep, return: ret, envReturn: io[off + 7] }, state: states[copy],
           };
-          const v = rewardFn(ctx);
+          v = rewardFn(ctx);
           if (typeof v !== 'number') return i + '\n' + wrong(v);
-          io[out + i] = v;
         } catch (e) { return i + '\n' + failure(e); }
+        // The engine stops the whole batch at n × the limit; this holds each call to its own limit.
+        const took = now() - started;
+        if (took > perCallMs) return i + '\nslow\n' + took + '\n';
+        io[out + i] = v;
+        if (carry) {
+          if (v - v !== 0) return i + '\n' + nonFinite(v);
+          const total = (carry === 2 ? 0 : io[off + 1]) + (0 + v);
+          if (total - total !== 0) return -2 - i;
+          rets[copy] = ret + total;
+        }
         off += ${HEADER} + n0 + n1 + (na < 0 ? 0 : na);
       }
       return -1;
@@ -342,13 +372,13 @@ export function compileRewardModule(source: { filename: string; code: string }, 
   };
 
   let context: ivm.Context;
-  let fns: { setIo: ivm.Reference; setEnv: ivm.Reference; init: ivm.Reference; batch: ivm.Reference; potential: ivm.Reference };
+  let fns: { setIo: ivm.Reference; setEnv: ivm.Reference; setLimit: ivm.Reference; init: ivm.Reference; batch: ivm.Reference; potential: ivm.Reference };
   let moduleFn: ivm.Reference;
   try {
     context = isolate.createContextSync();
     const driver = isolate.compileScriptSync(DRIVER, { filename: 'creditlab:sandbox' }).runSync(context, { reference: true }) as ivm.Reference;
     const get = (k: string) => driver.getSync(k, { reference: true }) as ivm.Reference;
-    fns = { setIo: get('setIo'), setEnv: get('setEnv'), init: get('init'), batch: get('batch'), potential: get('potential') };
+    fns = { setIo: get('setIo'), setEnv: get('setEnv'), setLimit: get('setLimit'), init: get('init'), batch: get('batch'), potential: get('potential') };
     // Compiling evaluates nothing of the user's: the script is one function expression.
     moduleFn = isolate
       .compileScriptSync(`(function (exports, require, module) {\n${js}\n})`, { filename, lineOffset: -1 })
@@ -376,6 +406,8 @@ export function compileRewardModule(source: { filename: string; code: string }, 
     dispose();
     throw fail(initRes, 'loading the module:', {});
   }
+  call(fns.setLimit, [timeoutMs + SCHEDULING_GRACE_MS], timeoutMs + SCHEDULING_GRACE_MS, { phase: 'reward', copy: 0, episode: 0, step: 0 });
+  const perCall = Math.max(1, Math.floor(BATCH_BUDGET_MS / timeoutMs));
   const hasReward = (initRes & 1) !== 0;
   const hasPotential = (initRes & 2) !== 0;
 
@@ -409,31 +441,85 @@ export function compileRewardModule(source: { filename: string; code: string }, 
     return r;
   };
 
-  const rewardBatch = (xs: readonly UserRewardInput[]): Float64Array => {
+  /** The transition a failed scoreCall stopped at (those before it are scored). */
+  let failedAt = 0;
+  const at = (x: UserRewardInput): Where => ({ phase: 'reward', copy: x.copy, episode: x.episode.index, step: x.t });
+  /**
+   * Scores xs[from..to) in one call, values into out. Returns the number scored (to - from unless a final
+   * reward of a carried stretch is not finite: then up to and including that transition); a failure
+   * throws, after `out` holds the values of the transitions before it.
+   */
+  const scoreCall = (xs: readonly UserRewardInput[], from: number, to: number, carry: 0 | 1 | 2, out: Float64Array): number => {
+    const n = to - from;
+    let total = n + 1;
+    for (let i = from; i < to; i++) total += size(xs[i]);
+    ensure(total);
+    let off = 0;
+    for (let i = from; i < to; i++) off = write(off, xs[i]);
+    let infos = '[';
+    for (let i = from; i < to; i++) infos += (i > from ? ',' : '') + (JSON.stringify(xs[i].info, typedToArray) ?? 'null');
+    infos += ']';
+    io[off + n] = 0;
+    const reached = () => Math.min(n - 1, Math.max(0, io[off + n] | 0));
+    let res: number | string;
+    try {
+      res = call(fns.batch, [n, off, infos, carry], timeoutMs * n + SCHEDULING_GRACE_MS, at(xs[from]), () => at(xs[from + reached()]));
+    } catch (e) {
+      failedAt = from + reached();
+      for (let i = from; i < failedAt; i++) out[i] = io[off + i - from];
+      throw e;
+    }
+    const done = typeof res === 'string' ? Number(res.slice(0, res.indexOf('\n'))) : res === -1 ? n : -1 - res;
+    for (let i = 0; i < done; i++) {
+      failedAt = from + i;
+      out[from + i] = finite(io[off + i], 'the reward function', { episode: xs[from + i].episode.index, step: xs[from + i].t });
+    }
+    failedAt = from + done;
+    if (typeof res === 'string') {
+      const x = xs[from + done];
+      const where = { episode: x.episode.index, step: x.t };
+      const body = res.slice(res.indexOf('\n') + 1);
+      if (body.startsWith('slow\n')) {
+        dead = timeoutError({ ...at(x), limitMs: timeoutMs, elapsedMs: Number(body.split('\n')[1]) }, filename);
+        dispose();
+        throw dead;
+      }
+      throw fail(body, 'the reward function', where);
+    }
+    return done;
+  };
+  /**
+   * Scores xs in order, in calls of at most `perCall` transitions (so the engine's limit for one call,
+   * perCall × timeoutMs, stays near BATCH_BUDGET_MS). Returns how many were scored (see scoreCall).
+   */
+  const scoreAll = (xs: readonly UserRewardInput[], carry: 0 | 1 | 2, out: Float64Array): number => {
     if (!hasReward) throw new RewardError('the module has no default export', { kind: 'config', filename });
     const n = xs.length;
-    const out = new Float64Array(n);
-    if (n === 0) return out;
+    if (n === 0) return 0;
     if (xs[0].envId !== envId) {
       envId = xs[0].envId;
       call(fns.setEnv, [envId], timeoutMs + SCHEDULING_GRACE_MS, { phase: 'reward', copy: 0, episode: 0, step: 0 });
     }
-    let total = n + 1;
-    for (const x of xs) total += size(x);
-    ensure(total);
-    let off = 0;
-    for (const x of xs) off = write(off, x);
-    const infos = '[' + xs.map((x) => JSON.stringify(x.info, typedToArray) ?? 'null').join(',') + ']';
-    const at = (x: UserRewardInput): Where => ({ phase: 'reward', copy: x.copy, episode: x.episode.index, step: x.t });
-    io[off + n] = 0;
-    const res = call(fns.batch, [n, off, infos], timeoutMs * n + SCHEDULING_GRACE_MS, at(xs[0]), () => at(xs[Math.min(n - 1, Math.max(0, io[off + n] | 0))]));
-    if (typeof res === 'string') {
-      const nl = res.indexOf('\n');
-      const x = xs[Number(res.slice(0, nl))];
-      throw fail(res.slice(nl + 1), 'the reward function', { episode: x.episode.index, step: x.t });
+    for (let from = 0; from < n; from += perCall) {
+      const to = Math.min(n, from + perCall);
+      const done = scoreCall(xs, from, to, carry, out);
+      if (done < to - from) return from + done;
     }
-    for (let i = 0; i < n; i++) out[i] = finite(io[off + i], 'the reward function', { episode: xs[i].episode.index, step: xs[i].t });
+    return n;
+  };
+  const rewardBatch = (xs: readonly UserRewardInput[]): Float64Array => {
+    const out = new Float64Array(xs.length);
+    scoreAll(xs, 0, out);
     return out;
+  };
+  const rewardRollout = (xs: readonly UserRewardInput[], combine: 'add' | 'replace'): RolloutScores => {
+    const values = new Float64Array(xs.length);
+    try {
+      return { values, scored: scoreAll(xs, combine === 'replace' ? 2 : 1, values), error: null };
+    } catch (e) {
+      const error = e instanceof RewardError ? e : new RewardError(`the sandbox failed: ${(e as Error).message}`, { kind: 'throw', filename });
+      return { values, scored: failedAt, error };
+    }
   };
 
   return {
@@ -444,6 +530,7 @@ export function compileRewardModule(source: { filename: string; code: string }, 
     hasReward,
     hasPotential,
     rewardBatch,
+    rewardRollout,
     reward: (x: UserRewardInput): number => rewardBatch([x])[0],
     potential(obs: ArrayLike<number>, info: StepInfo, where: { copy: number; episode: number; step: number }): number {
       if (!hasPotential) throw new RewardError('the module does not export potential(obs, info)', { kind: 'config', filename });

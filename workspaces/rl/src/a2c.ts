@@ -37,6 +37,7 @@ export async function trainA2c(ctx: RunContext, opts: TrainOptions = {}): Promis
     agent,
     rng: rng.fork('policy'),
     shapeRewards,
+    shapeRollout: opts.shapeRollout,
     gamma: args.gamma,
     bootstrapTruncated: args.bootstrapTruncated,
     globalStep: 0,

@@ -22,7 +22,7 @@ const _contract: Record<string, TrainFn> = ALGORITHMS;
 void _contract;
 
 export { initBackend, ensureBackend, liveTensors, parseBackendName, type BackendName, type BackendReport, type BackendAttempt } from './backend';
-export { batchShaper, identityReward, resolveShaper, type ShapeReward, type ShapeRewards, type Transition, type TrainOptions } from './shaping';
+export { batchShaper, identityReward, resolveShaper, type ShapeReward, type ShapeRewards, type ShapeRollout, type Transition, type TrainOptions } from './shaping';
 export { trainPpo, computeGae, ppoClipLoss, valueLoss } from './ppo';
 export { trainA2c } from './a2c';
 export { trainReinforce, discountedReturns } from './reinforce';

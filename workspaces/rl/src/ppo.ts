@@ -29,7 +29,7 @@ import type { PpoLossConfig, PpoMinibatch } from './fused';
 import { ensureBackend } from './backend';
 import { adamOptimizer, clipByGlobalNorm, exportVariables, explainedVariance, finiteMetrics, normalizeInPlace, type AdamConfig } from './nets';
 import { Evaluator } from './evaluate';
-import { batchShaper, resolveShaper, type ShapeRewards, type TrainOptions, type Transition } from './shaping';
+import { batchShaper, resolveShaper, type ShapeRewards, type ShapeRollout, type TrainOptions, type Transition } from './shaping';
 import { VectorEnv, transitionOf } from './vec-env';
 import { fromSnapshot, loadTfState, maybeSaveResume, restoreInto, resumeState, saveTfState, type TfState } from './resume';
 
@@ -164,6 +164,8 @@ export interface RolloutState {
   rng: Rng;
   /** Shapes one vector step's transitions (one per env copy) in one call. */
   shapeRewards: ShapeRewards;
+  /** When set, the whole rollout is shaped in one call after it is collected (see ShapeRollout). */
+  shapeRollout?: ShapeRollout;
   gamma: number;
   bootstrapTruncated: boolean;
   globalStep: number;
@@ -185,6 +187,10 @@ export function collectRollout(s: RolloutState, buf: RolloutBuffer): void {
   const envActions: (number | Float64Array)[] = new Array(N);
   const obs: Float64Array[] = new Array(N);
   const transitions: Transition[] = new Array(N);
+  // Deferred shaping keeps every transition (copies: env buffers may be reused by the next step) and
+  // each truncation bootstrap term, added to its shaped reward afterwards exactly as below.
+  const rollout: Transition[] | null = s.shapeRollout ? new Array(buf.numSteps * N) : null;
+  const bootstrap = rollout ? new Map<number, number>() : null;
   for (let t = 0; t < buf.numSteps; t++) {
     buf.obs.set(vec.obsBatch, t * N * D);
     const out = agent.evaluate(vec.obsBatch, N);
@@ -214,17 +220,34 @@ export function collectRollout(s: RolloutState, buf: RolloutBuffer): void {
         ctx.log(s.globalStep + e + 1, { 'charts/episodic_return': r.episode.return, 'charts/episodic_length': r.episode.length });
       }
     }
-    // All copies' rewards in one call: user reward code crosses its sandbox boundary once per vector step.
-    const shaped = s.shapeRewards(transitions);
-    for (let e = 0; e < N; e++) buf.rewards[t * N + e] = shaped[e];
+    if (rollout) {
+      for (let e = 0; e < N; e++) rollout[t * N + e] = copyTransition(transitions[e]);
+    } else {
+      // All copies' rewards in one call: user reward code crosses its sandbox boundary once per vector step.
+      const shaped = s.shapeRewards(transitions);
+      for (let e = 0; e < N; e++) buf.rewards[t * N + e] = shaped[e];
+    }
     s.globalStep += N;
     if (truncIdx.length > 0) {
       const v = agent.values(truncObs.subarray(0, truncIdx.length * D), truncIdx.length);
-      truncIdx.forEach((i, k) => (buf.rewards[i] += s.gamma * v[k]));
+      if (bootstrap) truncIdx.forEach((i, k) => bootstrap.set(i, s.gamma * v[k]));
+      else truncIdx.forEach((i, k) => (buf.rewards[i] += s.gamma * v[k]));
     }
+  }
+  if (rollout) {
+    const shaped = s.shapeRollout!(rollout);
+    for (let i = 0; i < rollout.length; i++) buf.rewards[i] = shaped[i];
+    for (const [i, b] of bootstrap!) buf.rewards[i] += b;
   }
   buf.lastValues.set(agent.values(vec.obsBatch, N));
 }
+
+const copyTransition = (t: Transition): Transition => ({
+  ...t,
+  obs: t.obs.slice(),
+  nextObs: t.nextObs.slice(),
+  action: typeof t.action === 'number' ? t.action : t.action.slice(),
+});
 
 /** Lets the host's timers and message handlers run between iterations. */
 export const yieldToEventLoop = (): Promise<void> =>
@@ -285,6 +308,7 @@ export async function trainPpo(ctx: RunContext, opts: TrainOptions = {}): Promis
     agent,
     rng: rng.fork('policy'),
     shapeRewards,
+    shapeRollout: opts.shapeRollout,
     gamma: args.gamma,
     bootstrapTruncated: args.bootstrapTruncated,
     globalStep: 0,

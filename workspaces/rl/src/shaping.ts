@@ -40,6 +40,16 @@ export type ShapeReward = (t: Transition) => number;
  */
 export type ShapeRewards = (ts: readonly Transition[]) => ArrayLike<number>;
 
+/**
+ * The rollout form, for on-policy trainers that store a whole rollout before learning from it: the
+ * transitions of every vector step of one rollout (step-major, copies in order within a step), shaped
+ * after the rollout was collected, so that user reward code crosses its sandbox boundary a few times per
+ * rollout. Must give the same values, and the same calls to user code in the same order, as
+ * ShapeRewards on each vector step in turn. Trainers that act on a reward before the next step
+ * (replay buffers filled per step, per-episode logs of the shaped return) do not use it.
+ */
+export type ShapeRollout = (ts: readonly Transition[]) => ArrayLike<number>;
+
 export const identityReward: ShapeReward = (t) => t.reward;
 
 export interface TrainOptions {
@@ -47,6 +57,8 @@ export interface TrainOptions {
   shapeReward?: ShapeReward;
   /** The batch form of shapeReward (trainers that step a vector env use it when given). */
   shapeRewards?: ShapeRewards;
+  /** The rollout form (PPO and A2C use it when given; see ShapeRollout). */
+  shapeRollout?: ShapeRollout;
   /** The shaper's own state (running statistics, episode sums), saved into and restored from resume checkpoints. */
   rewardState?: { save(): unknown; load(state: unknown): void };
 }

@@ -4,7 +4,7 @@
 // plus the first step at which it reached 0.9 (`charts/steps_to_success_0.9`).
 import type { ResolvedRun, RunContext } from '@creditlab/spec';
 import type { TrainOptions, Transition } from '@creditlab/rl';
-import { stepPipelines, type RewardPipeline } from '@creditlab/rewards';
+import { stepPipelines, type RewardPipeline, type UserRewardInput } from '@creditlab/rewards';
 import type { EpisodeRecord } from '@creditlab/api';
 import { fromSnapshot, restoreInto, snapshot, type Snapshot } from '@creditlab/common/snapshot';
 import { compileRewardModule, createSandboxedRewardPipeline, RewardWatchdog, type CompiledReward } from '@creditlab/rewards/sandbox';
@@ -111,7 +111,37 @@ export function rlTrainOptions(run: ResolvedRun, ctx: RunContext, watchdogBuffer
   const batchPipes: RewardPipeline[] = [];
   const batchTrs: ReturnType<typeof transition>[] = [];
   let batchOut = new Float64Array(0);
+  /**
+   * A whole rollout: the user inputs are computed ahead (each pipeline's lookahead), scored in a few
+   * calls into the sandbox, then every transition goes through before/step/after in order as the
+   * per-step path does, so metrics, recordings and the user code's calls are the same. On a failure,
+   * the transitions before it are stepped (their episode metrics logged) and the error thrown.
+   */
+  const shapeRollout = (ts: readonly Transition[]): Float64Array => {
+    const n = ts.length;
+    const out = new Float64Array(n);
+    const ahead = new Map<number, ReturnType<RewardPipeline['lookahead']>>();
+    const inputs: UserRewardInput[] = new Array(n);
+    for (let i = 0; i < n; i++) {
+      const t = ts[i];
+      let next = ahead.get(t.envIndex);
+      if (!next) ahead.set(t.envIndex, (next = pipeFor(t.envIndex).lookahead()));
+      inputs[i] = next(transition(t), t.episodeStep === 0);
+    }
+    const { values, scored, error } = compiled!.rewardRollout!(inputs, pipeFor(0).rolloutCombine!);
+    for (let i = 0; i < scored; i++) {
+      const p = pipeFor(ts[i].envIndex);
+      before(ts[i], p);
+      out[i] = p.step(transition(ts[i]), values[i]);
+      after(ts[i], p);
+    }
+    if (error) throw error;
+    if (scored < n) throw new Error(`internal: the rollout's reward stopped at transition ${scored} without an error`);
+    return out;
+  };
+  const rolloutOk = !!compiled?.rewardRollout && pipeFor(0).rolloutCombine !== null;
   return {
+    ...(rolloutOk ? { shapeRollout } : {}),
     rewardState: {
       // User reward code is a function of its transition (the reward API's contract), so only the
       // pipeline's own state, the shared counts and this glue's episode bookkeeping need saving.

@@ -1,8 +1,9 @@
-// A child process answered synchronously: the trainer's thread writes a request into shared memory and
-// blocks in Atomics.wait until the I/O thread (io-worker.mjs), which owns the child's pipes, has put the
-// reply there. Trainers step envs inside synchronous loops, so an env in another process has to look
-// like a function call; the wait has a time limit, which is how a hung env fails its run.
+// The channel over the child's stdio pipes (see channel.ts), for systems without FIFOs (Windows): the
+// caller's thread writes a request into shared memory and blocks in Atomics.wait until the I/O thread
+// (io-worker.mjs), which owns the child's pipes, has put the reply there. Each request crosses two threads
+// and the I/O thread's event loop, which costs tens of microseconds more than the FIFO channel.
 import { Worker } from 'node:worker_threads';
+import { ChannelTimeout, ChildGoneError, type Channel, type ChannelOptions, type ChildGone } from './channel';
 
 const REQ_SEQ = 0;
 const REQ_LEN = 1;
@@ -13,39 +14,18 @@ const ACK_SEQ = 5;
 const PID = 6;
 const CLOSING = 7;
 
-/** The child could not start, or has exited: what is known about it. */
-export interface ChildGone {
-  spawnError?: string;
-  code?: number | null;
-  signal?: string | null;
-  stderr: string;
-}
-
-export class ChannelTimeout extends Error {}
-
-export class ChildGoneError extends Error {
-  constructor(readonly gone: ChildGone) {
-    super(gone.spawnError ? `could not start: ${gone.spawnError}` : `exited (code ${gone.code}, signal ${gone.signal})`);
-  }
-}
-
-export interface SyncChannelOptions {
-  command: string;
-  args: string[];
-  env?: Record<string, string>;
-  /** Shared buffer for requests and reply chunks; replies larger than this arrive in several chunks. */
-  bufferBytes?: number;
-}
-
-export class SyncChannel {
+export class RelayChannel implements Channel {
   private readonly ctrl: Int32Array;
   private readonly data: Uint8Array;
   private readonly worker: Worker;
+  private readonly onStderr: (text: string) => void;
   private closed = false;
 
-  constructor(opts: SyncChannelOptions) {
+  constructor(opts: ChannelOptions) {
+    this.onStderr = opts.onStderr ?? (() => {});
     const ctrl = new SharedArrayBuffer(8 * 4);
-    const data = new SharedArrayBuffer(opts.bufferBytes ?? 1 << 20);
+    // Requests and reply chunks; replies larger than this arrive in several chunks.
+    const data = new SharedArrayBuffer(1 << 20);
     this.ctrl = new Int32Array(ctrl);
     this.data = new Uint8Array(data);
     this.worker = new Worker(new URL('./io-worker.mjs', import.meta.url), {
@@ -59,16 +39,24 @@ export class SyncChannel {
     this.worker.on('error', () => {});
   }
 
-  /** The child's pid (0 until it has spawned). */
   get pid(): number {
     return Atomics.load(this.ctrl, PID);
   }
 
-  /**
-   * Sends one request and blocks until its whole reply is in, or `timeoutMs` passes (ChannelTimeout).
-   * The reply starts with 'P' (stderr then the child's frame) or 'X' (the child is gone).
-   */
   request(payload: Uint8Array, timeoutMs: number): Uint8Array {
+    const reply = this.exchange(payload, timeoutMs);
+    if (reply[0] === 0x58 /* 'X' */) {
+      this.kill();
+      throw new ChildGoneError(JSON.parse(new TextDecoder().decode(reply.subarray(1))) as ChildGone);
+    }
+    // 'P': u32 stderr length, stderr, frame
+    const errLen = new DataView(reply.buffer, reply.byteOffset + 1, 4).getUint32(0, true);
+    if (errLen > 0) this.onStderr(new TextDecoder().decode(reply.subarray(5, 5 + errLen)));
+    return reply.subarray(5 + errLen);
+  }
+
+  /** The reply starts with 'P' (stderr then the child's frame) or 'X' (the child is gone). */
+  private exchange(payload: Uint8Array, timeoutMs: number): Uint8Array {
     if (this.closed) throw new Error('channel closed');
     if (payload.length > this.data.length) throw new Error(`request of ${payload.length} bytes exceeds the channel buffer`);
     this.data.set(payload, 0);
@@ -104,7 +92,6 @@ export class SyncChannel {
     return out;
   }
 
-  /** Kills the child at once (a hung env); the I/O thread reaps it and ends. */
   kill(): void {
     this.closed = true;
     Atomics.store(this.ctrl, CLOSING, 1);
@@ -118,7 +105,6 @@ export class SyncChannel {
     } else this.dispose();
   }
 
-  /** Asks the child to quit (its stdin and lifeline close; it is killed if it has not exited 5 s later). */
   close(): void {
     if (this.closed) return;
     Atomics.store(this.ctrl, CLOSING, 1);
@@ -129,7 +115,7 @@ export class SyncChannel {
     this.closed = true;
   }
 
-  private dispose(): void {
+  dispose(): void {
     this.closed = true;
     void this.worker.terminate();
   }
