@@ -5,8 +5,9 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EventMessage, frameRecord, planTensorboard } from '@creditlab/importers';
+import { EventMessage, frameRecord } from '@creditlab/importers';
 import { RunStore } from '@creditlab/store';
+import { runImport } from '../../src-main/host/import-service';
 
 export const IMPORT_TB = { runs: 100, tags: 5, points: 10_000 };
 
@@ -42,11 +43,12 @@ export async function measureImportTb(): Promise<{ oursSeconds: number; refSecon
     writeLogs(logs);
     const points = IMPORT_TB.runs * IMPORT_TB.tags * IMPORT_TB.points;
     const t0 = performance.now();
-    const plan = await planTensorboard(logs);
+    // `creditlab import tensorboard`'s path: runs are written while later folders are still being decoded.
     const store = RunStore.open(join(root, 'ws'));
-    const out = store.importRuns({ source: plan.source, name: 'bench', runs: plan.runs });
+    const { plan, result } = await runImport({ kind: 'tensorboard', path: logs, name: 'bench' }, () => store);
     store.close();
     const oursSeconds = (performance.now() - t0) / 1000;
+    const out = result ?? { pointsAdded: 0 };
     if (out.pointsAdded !== points || plan.problems.length) throw new Error(`import-tb: ${out.pointsAdded} of ${points} points imported; problems ${JSON.stringify(plan.problems.slice(0, 3))}`);
     const py = referencePython();
     if (!py) return { oursSeconds, refSeconds: null, points, refNote: 'reference not run: no python with the tensorboard package (set CREDITLAB_TB_PYTHON)' };

@@ -42,3 +42,31 @@ test('a gymnasium: run records Python, Gymnasium and numpy versions and gym.spec
   const text = spawnSync(process.execPath, [bin, 'show', run.id, '--workspace', dir], { encoding: 'utf8', timeout: 120_000 });
   assert.match(text.stdout, new RegExp(`environment: Python ${python.replace(/\./g, '\\.')} .*gymnasium ${gymnasium.replace(/\./g, '\\.')}`));
 });
+
+test('a potential reading an info field a Gymnasium env lacks is refused by validate and run before any run exists, naming field, entry and env', { skip: noGym }, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'creditlab-gymfields-'));
+  const f = join(dir, 'spec.json');
+  const spec = (field: string) => ({
+    version: 1,
+    name: 'gym-fields',
+    seeds: [0],
+    budget: { steps: 64 },
+    base: { kind: 'rl', env: { id: 'gymnasium:CartPole-v1', python: PY }, algo: { name: 'ppo', numSteps: 32, numEnvs: 1 } },
+    arms: [{ name: 'env' }, { name: 'phi', reward: { shaping: [{ type: 'potential', name: 'upright', terms: [{ field, weight: -1 }] }] } }],
+  });
+  writeFileSync(f, JSON.stringify(spec('distance')));
+  const expected = 'arms[1].reward.shaping[0].terms[0].field: potential shaping "upright" reads info field "distance", which env "gymnasium:CartPole-v1" does not provide (its info after reset: no numeric fields)';
+  const v = spawnSync(process.execPath, [bin, 'validate', f, '--workspace', dir], { encoding: 'utf8', timeout: 300_000 });
+  assert.equal(v.status, 2, v.stdout + v.stderr);
+  assert.ok(v.stderr.includes(expected), v.stderr);
+  const r = spawnSync(process.execPath, [bin, 'run', f, '--workspace', dir, '--json'], { encoding: 'utf8', timeout: 300_000 });
+  assert.equal(r.status, 2, r.stdout + r.stderr);
+  assert.ok(r.stderr.includes(expected), r.stderr);
+  const list = spawnSync(process.execPath, [bin, 'list', '--workspace', dir, '--json'], { encoding: 'utf8', timeout: 120_000 });
+  assert.equal(list.status, 0, list.stderr);
+  assert.deepEqual(JSON.parse(list.stdout), [], 'no experiment was created');
+  // An observation entry CartPole has is fine.
+  writeFileSync(f, JSON.stringify(spec('obs[2]')));
+  const ok = spawnSync(process.execPath, [bin, 'validate', f, '--workspace', dir], { encoding: 'utf8', timeout: 300_000 });
+  assert.equal(ok.status, 0, ok.stderr);
+});

@@ -26,7 +26,8 @@ import {
 } from '@creditlab/api';
 import { rewardApiDts } from './reward-api';
 import { detectElectron } from './electron-detect';
-import { planImport, previewImport, writeImport } from './import-service';
+import { planImport, previewImport, runImport, writeImport } from './import-service';
+import { assertGymFields, gymFieldCheck } from './gym-fields';
 import { preloadRewardFiles, rewardFileReader, type RewardFilePolicy, type RewardSource } from './reward-files';
 
 export const REPO_ROOT = resolve(dirname(new URL(import.meta.url).pathname), '../..');
@@ -310,13 +311,18 @@ export class Host implements CreditlabApi {
     return { specSchema: experimentJsonSchema(await this.envIds()), rewardApiDts: await rewardApiDts(), methods: methodCatalog() as RewardMethodInfo[] };
   }
 
+  /** The workspace's cache folder (its Python venv, SFT checkpoints). */
+  get cacheDir(): string {
+    return join(this.store.root, 'cache');
+  }
+
   private envIdsPromise: Promise<string[]> | null = null;
   /** Built-in env ids, then the registered Gymnasium ids if the bridge's Python has gymnasium (asked once). */
   private envIds(): Promise<string[]> {
     this.envIdsPromise ??= (async () => {
       const { ENVS } = await import('@creditlab/envs');
       const { probePythonAsync } = await import('@creditlab/gym/python');
-      const probe = await probePythonAsync({ cacheDir: join(this.store.root, 'cache'), ids: true, timeoutMs: 30000 });
+      const probe = await probePythonAsync({ cacheDir: this.cacheDir, ids: true, timeoutMs: 30000 });
       return [...Object.keys(ENVS), ...(probe.ids ?? []).map((id) => `gymnasium:${id}`)];
     })();
     return this.envIdsPromise;
@@ -327,6 +333,8 @@ export class Host implements CreditlabApi {
       // Specs from the UI have no folder of their own; the presets' folder stands in for it.
       const read = await this.preloadRewardFiles(spec, PRESETS_DIR);
       const { runs, spec: s } = resolveExperiment(spec, { readRewardFile: read });
+      const fields = await gymFieldCheck(spec, this.cacheDir, { maxAgeMs: 60_000 });
+      if (fields.errors.length) return { ok: false, errors: fields.errors };
       return { ok: true, runs: runs.length, arms: s.arms.map((a) => a.name) };
     } catch (e) {
       if (e instanceof SpecValidationError) return { ok: false, errors: e.errors };
@@ -337,6 +345,7 @@ export class Host implements CreditlabApi {
   async startExperiment(spec: unknown, opts: StartOptions = {}) {
     try {
       const read = await this.preloadRewardFiles(spec, PRESETS_DIR);
+      await assertGymFields(spec, this.cacheDir);
       const { experimentId, runIds } = this.launch(spec, { ...opts, readRewardFile: read });
       return { experimentId, runIds };
     } catch (e) {
@@ -510,7 +519,8 @@ export class Host implements CreditlabApi {
   }
 
   async importRuns(req: ImportRequest) {
-    const result = writeImport(this.store, await planImport(req), req.name);
+    const { plan, result: written } = await runImport(req, () => this.store);
+    const result = written ?? writeImport(this.store, plan, req.name);
     const summary = this.store.getExperimentSummary(result.experimentId);
     this.emit({ type: 'experiment', experiment: summary });
     return result;

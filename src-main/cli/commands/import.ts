@@ -7,7 +7,7 @@ import type { ImportRequest } from '@creditlab/api';
 import { UsageError, parseArgs } from '../args';
 import { EXIT, type CliIO } from '../io';
 import { table } from './common';
-import { planImport, previewImport, writeImport } from '../../host/import-service';
+import { planImport, previewImport, runImport } from '../../host/import-service';
 
 const USAGE = 'usage: creditlab import tensorboard LOGDIR | csv FILE [--name NAME] [--group REGEX] [--dry-run] [--json] [--workspace DIR]';
 
@@ -17,32 +17,35 @@ export async function importCommand(argv: string[], io: CliIO): Promise<number> 
   if (positional.length !== 2 || (kind !== 'tensorboard' && kind !== 'csv')) throw new UsageError(USAGE);
   const req: ImportRequest = { kind, path, group: flags.group as string | undefined, name: flags.name as string | undefined };
   if (req.name !== undefined && /[\u0000-\u001f\u007f]/.test(req.name)) throw new UsageError('--name must not hold control characters');
-  let plan;
+  // Without --dry-run runs are written while later ones are still being read; the workspace is opened
+  // at the first run, so a source with nothing to import leaves it untouched.
+  let store: RunStore | null = null;
   try {
-    plan = await planImport(req);
-  } catch (e) {
-    if (e instanceof GroupError) throw new UsageError(e.message);
-    if (e instanceof ImportSourceError) {
-      io.err(e.message);
-      return EXIT.usage;
+    let plan;
+    let result = null;
+    try {
+      if (flags['dry-run']) plan = await planImport(req);
+      else ({ plan, result } = await runImport(req, () => (store ??= RunStore.open(flags.workspace as string | undefined))));
+    } catch (e) {
+      if (e instanceof GroupError) throw new UsageError(e.message);
+      if (e instanceof ImportSourceError) {
+        io.err(e.message);
+        return EXIT.usage;
+      }
+      throw e;
     }
-    throw e;
-  }
-  const preview = previewImport(plan);
-  const skipped = preview.problems.some((p) => p.skipped);
-  if (flags['dry-run']) {
-    if (flags.json) io.out(JSON.stringify(preview));
-    else printPreview(preview, io);
-    return skipped ? EXIT.failed : EXIT.ok;
-  }
-  if (plan.runs.length === 0) {
-    if (!flags.json) printPreview(preview, io);
-    io.err(`no run with scalars found in ${path}; nothing imported`);
-    return EXIT.failed;
-  }
-  const store = RunStore.open(flags.workspace as string | undefined);
-  try {
-    const result = writeImport(store, plan, req.name);
+    const preview = previewImport(plan);
+    const skipped = preview.problems.some((p) => p.skipped);
+    if (flags['dry-run']) {
+      if (flags.json) io.out(JSON.stringify(preview));
+      else printPreview(preview, io);
+      return skipped ? EXIT.failed : EXIT.ok;
+    }
+    if (!result) {
+      if (!flags.json) printPreview(preview, io);
+      io.err(`no run with scalars found in ${path}; nothing imported`);
+      return EXIT.failed;
+    }
     if (flags.json) io.out(JSON.stringify({ ...result, arms: preview.arms, metrics: preview.metrics }));
     else {
       printPreview(preview, io);
@@ -54,7 +57,7 @@ export async function importCommand(argv: string[], io: CliIO): Promise<number> 
     }
     return skipped ? EXIT.failed : EXIT.ok;
   } finally {
-    store.close();
+    (store as RunStore | null)?.close();
   }
 }
 

@@ -2,6 +2,7 @@
 import { SpecValidationError, validateExperiment } from '@creditlab/spec';
 import { SlurmExecutor, validateSlurmOptions, type SlurmOptions } from '@creditlab/runner';
 import type { RunSummary } from '@creditlab/api';
+import { assertGymFields } from '../../host/gym-fields';
 import { Host } from '../../host/host';
 import { readWorkspaceConfig } from '../../host/workspace-config';
 import { parseArgs } from '../args';
@@ -67,7 +68,9 @@ export async function runCommand(argv: string[], io: CliIO): Promise<number> {
       executor = new SlurmExecutor(slurm);
     }
     host = new Host({ workspace: flags.workspace as string | undefined, workers, executor });
-    launched = host.launch(spec, { specDir, readRewardFile: await host.preloadRewardFiles(spec, specDir) });
+    const readRewardFile = await host.preloadRewardFiles(spec, specDir);
+    await assertGymFields(spec, host.cacheDir);
+    launched = host.launch(spec, { specDir, readRewardFile });
   } catch (e) {
     host?.store.close();
     if (e instanceof SpecValidationError) {

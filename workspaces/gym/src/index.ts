@@ -23,3 +23,4 @@ export function registerGymnasium(opts: { onStart?: (hello: Hello) => void } = {
 }
 
 export { GymBatchEnv, GYM_PREFIX, BRIDGE_SCRIPT, resolvePython, workspaceVenvPython, type GymEnvRef, type GymWrapper, type Hello } from './bridge';
+export { probeGymFields, type GymEnvFields } from './probe-fields';

@@ -66,7 +66,8 @@ export function probePythonAsync(opts: { python?: string; cacheDir?: string; ids
   });
 }
 
-function resolveWith(python: string | undefined, cacheDir: string | undefined): Pick<PythonProbe, 'python' | 'source'> {
+/** resolvePython, with the workspace venv of `cacheDir` when the environment names none. */
+export function resolveWith(python: string | undefined, cacheDir: string | undefined): Pick<PythonProbe, 'python' | 'source'> {
   const before = process.env.CREDITLAB_CACHE_DIR;
   if (cacheDir && !before) process.env.CREDITLAB_CACHE_DIR = cacheDir;
   try {

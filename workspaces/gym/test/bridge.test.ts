@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { registerBatchEnvProvider } from '@creditlab/envs';
 import { VectorEnv } from '@creditlab/rl/vec-env';
-import { GymBatchEnv, registerGymnasium, resolvePython } from '../src/index';
+import { GymBatchEnv, probeGymFields, registerGymnasium, resolvePython } from '../src/index';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
 const PY = resolvePython().python;
@@ -180,6 +180,21 @@ for (const transport of TRANSPORTS) {
     assert.ok(await waitGone(pid), 'python exited after its host was killed');
   });
 }
+
+test('probeGymFields: the info of a seeded reset and of one step, as the bridge sends them, without blocking', { skip: noNumpy }, async () => {
+  const fields = await probeGymFields({ id: 'fake', params: { episode_length: 5 } }, { factory: { name: 'fake_vec_env:make', path: HERE } });
+  assert.deepEqual(fields, { obsWidth: 2, resetInfo: { started: 1, t: 0 }, stepInfo: { t: 1, even: false } });
+  // A first step that terminates the episode: its info is not what later steps give.
+  const short = await probeGymFields({ id: 'fake', params: { episode_length: 1 } }, { factory: { name: 'fake_vec_env:make', path: HERE } });
+  assert.equal(short.stepInfo, null);
+  await assert.rejects(probeGymFields({ id: 'gymnasium:CartPole-v1', python: '/nonexistent/bin/python3' }), /gymnasium:CartPole-v1: Python interpreter "\/nonexistent\/bin\/python3" not found \(from env\.python\)/);
+  await assert.rejects(probeGymFields({ id: 'fake', params: { fail_at: 1 } }, { factory: { name: 'fake_vec_env:make', path: HERE } }), /fake: RuntimeError: fake env failed on purpose at call 1/);
+});
+
+test('gymnasium: probeGymFields on CartPole-v1 (no info fields) and an unknown id', { skip: noGym }, async () => {
+  assert.deepEqual(await probeGymFields({ id: 'gymnasium:CartPole-v1' }), { obsWidth: 4, resetInfo: {}, stepInfo: {} });
+  await assert.rejects(probeGymFields({ id: 'gymnasium:CartPole-v9' }), /unknown Gymnasium id "CartPole-v9"/);
+});
 
 test('gymnasium: an unknown id names it and suggests registered ones', { skip: noGym }, () => {
   assert.throws(() => new GymBatchEnv({ id: 'gymnasium:CartPole-v9' }, 1), /unknown Gymnasium id "CartPole-v9".*close registered ids: .*CartPole-v1/s);

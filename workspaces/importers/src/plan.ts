@@ -113,6 +113,50 @@ export interface Named {
   name: string;
 }
 
+/** What one run's name asks for, before other runs are known: its arm and seed (null: numbered later). */
+export interface Wanted {
+  key: string;
+  arm: string;
+  seed: number | null;
+}
+
+/**
+ * The arm and seed a run's name asks for (the first half of assignArmsAndSeeds); null when `group` does not
+ * match. Problems with the name itself are pushed to `problems`.
+ */
+export function wantedOf(n: Named, group: RegExp | null, problems: ImportProblem[]): Wanted | null {
+  if (group) {
+    const m = group.exec(n.key);
+    const arm = m?.groups?.arm !== undefined ? clean(m.groups.arm) : '';
+    if (!m || !arm) {
+      problems.push({ path: n.key, message: `does not match --group ${group.source} (no arm); left out`, skipped: true });
+      return null;
+    }
+    const s = m.groups?.seed;
+    const seed = s !== undefined && /^\d+$/.test(s) ? Number(s) : null;
+    if (s !== undefined && seed === null) problems.push({ path: n.key, message: `seed group matched "${s}", not an integer; numbered instead`, skipped: false });
+    return { key: n.key, arm, seed };
+  }
+  const t = /(\d+)$/.exec(n.name);
+  return { key: n.key, arm: clean(n.arm) || 'imported', seed: t ? Number(t[1]) : null };
+}
+
+/**
+ * Whether the run at `i` of `wanted` (in source order) keeps the seed it asks for, whichever of the
+ * other runs turn out to be runs: a safe-integer seed that no earlier run still in question (`present`
+ * not false) asks for in the same arm. Such a run's assignment is final as soon as it is known to be a
+ * run, so it can be written before the rest of the source is read.
+ */
+export function keepsItsSeed(wanted: readonly (Wanted | null)[], present: readonly (boolean | undefined)[], i: number): boolean {
+  const w = wanted[i];
+  if (!w || w.seed === null || !Number.isSafeInteger(w.seed)) return false;
+  for (let j = 0; j < i; j++) {
+    const o = wanted[j];
+    if (o && present[j] !== false && o.arm === w.arm && o.seed === w.seed) return false;
+  }
+  return true;
+}
+
 /**
  * Gives each run its arm and seed. With a group expression, its named groups decide (runs it does not
  * match are reported and left out); otherwise `named.arm` is the arm and the run name's trailing
@@ -121,23 +165,10 @@ export interface Named {
  */
 export function assignArmsAndSeeds(named: Named[], group: RegExp | null, problems: ImportProblem[]): Map<string, { arm: string; seed: number }> {
   const out = new Map<string, { arm: string; seed: number }>();
-  const wanted: { key: string; arm: string; seed: number | null }[] = [];
+  const wanted: Wanted[] = [];
   for (const n of named) {
-    if (group) {
-      const m = group.exec(n.key);
-      const arm = m?.groups?.arm !== undefined ? clean(m.groups.arm) : '';
-      if (!m || !arm) {
-        problems.push({ path: n.key, message: `does not match --group ${group.source} (no arm); left out`, skipped: true });
-        continue;
-      }
-      const s = m.groups?.seed;
-      const seed = s !== undefined && /^\d+$/.test(s) ? Number(s) : null;
-      if (s !== undefined && seed === null) problems.push({ path: n.key, message: `seed group matched "${s}", not an integer; numbered instead`, skipped: false });
-      wanted.push({ key: n.key, arm, seed });
-    } else {
-      const t = /(\d+)$/.exec(n.name);
-      wanted.push({ key: n.key, arm: clean(n.arm) || 'imported', seed: t ? Number(t[1]) : null });
-    }
+    const w = wantedOf(n, group, problems);
+    if (w) wanted.push(w);
   }
   const used = new Map<string, Set<number>>();
   const taken = (arm: string) => used.get(arm) ?? used.set(arm, new Set()).get(arm)!;

@@ -1,9 +1,9 @@
 // From a spec to resolved runs: validate, deep-merge each arm onto `base`, fill defaults,
 // inline the reward source, expand arms × seeds, hash.
 import { hashValue } from '@creditlab/common';
-import { ExperimentSpecSchema, RunConfigSchema, SPEC_VERSION, type ExperimentSpec, type ResolvedRun, type RunConfig } from './schema';
+import { ExperimentSpecSchema, GYMNASIUM_PREFIX, RunConfigSchema, SPEC_VERSION, type EnvConfig, type ExperimentSpec, type ResolvedRun, type RunConfig } from './schema';
 import { SpecValidationError, formatPath, toSpecErrors, type SpecError } from './errors';
-import { envNeedIssues } from './env-needs';
+import { envNeedIssues, fieldIssues, fieldNeeds, type EnvFields } from './env-needs';
 
 type Json = unknown;
 const isPlainObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
@@ -68,8 +68,7 @@ export function validateExperiment(input: unknown): ValidatedExperiment {
     const r = RunConfigSchema.safeParse(merged);
     if (r.success) {
       for (const issue of envNeedIssues(r.data)) {
-        const where = hasPath(overrides, issue.path) || hasPath(overrides, ['env']) ? ['arms', i] : ['base'];
-        const e = { path: formatPath([...where, ...issue.path]), message: issue.message };
+        const e = { path: needPath(overrides, i, issue.path), message: issue.message };
         if (!errors.some((x) => x.path === e.path && x.message === e.message)) errors.push(e);
       }
       armConfigs.push({ name, config: r.data });
@@ -85,6 +84,46 @@ export function validateExperiment(input: unknown): ValidatedExperiment {
   });
   if (errors.length) throw new SpecValidationError(errors);
   return { spec, armConfigs };
+}
+
+/** Where an arm's env-need issue belongs: the arm, when it sets that path or its own env; else base. */
+function needPath(arm: Record<string, unknown>, i: number, path: (string | number)[]): string {
+  const where = hasPath(arm, path) || hasPath(arm, ['env']) ? ['arms', i] : ['base'];
+  return formatPath([...where, ...path]);
+}
+
+export interface GymFieldCheck {
+  errors: SpecError[];
+  /** Envs whose Python could not be asked (not installed, unknown id, ...): their runs will say so. */
+  unchecked: { env: string; reason: string }[];
+}
+
+/**
+ * The fields a valid spec's shaping reads by name, checked against each Gymnasium env that `probe`
+ * asks (it starts the env's Python; each distinct env config is asked once). Built-in envs are checked
+ * by validateExperiment itself.
+ */
+export async function checkGymFields(input: unknown, probe: (env: EnvConfig) => Promise<EnvFields>): Promise<GymFieldCheck> {
+  const { spec, armConfigs } = validateExperiment(input);
+  const asked = new Map<string, Promise<EnvFields | Error>>();
+  const reported = new Set<string>();
+  const out: GymFieldCheck = { errors: [], unchecked: [] };
+  for (const [i, { config }] of armConfigs.entries()) {
+    if (config.kind !== 'rl' || !config.env.id.startsWith(GYMNASIUM_PREFIX) || fieldNeeds(config).length === 0) continue;
+    const key = JSON.stringify(config.env);
+    if (!asked.has(key)) asked.set(key, probe(config.env).catch((e: unknown) => (e instanceof Error ? e : new Error(String(e)))));
+    const fields = await asked.get(key)!;
+    if (fields instanceof Error) {
+      if (!reported.has(key)) out.unchecked.push({ env: config.env.id, reason: fields.message });
+      reported.add(key);
+      continue;
+    }
+    for (const issue of fieldIssues(config, fields)) {
+      const e = { path: needPath(spec.arms[i] as Record<string, unknown>, i, issue.path), message: issue.message };
+      if (!out.errors.some((x) => x.path === e.path && x.message === e.message)) out.errors.push(e);
+    }
+  }
+  return out;
 }
 
 export interface ResolveOptions {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { applySet, deepMerge, experimentJsonSchema, resolveCompute, resolveExperiment, SpecValidationError, validateExperiment } from '../src/index';
+import { applySet, deepMerge, experimentJsonSchema, fieldIssues, resolveCompute, resolveExperiment, RunConfigSchema, SpecValidationError, validateExperiment } from '../src/index';
 
 const base = {
   version: 1,
@@ -118,6 +118,34 @@ test('subgoal shaping on an env without subgoal events fails at validation, nami
     'arms[1].reward.shaping[0].type',
   ]);
   resolveExperiment(spec({ id: 'KeyDoor' }, [{ type: 'subgoal', subgoals: ['key_picked'] }]));
+});
+
+test('a built-in potential reading a field the env does not provide fails at validation, naming the field, the entry and the env', () => {
+  const spec = (env: Record<string, unknown>, terms: unknown[]) => ({
+    ...base,
+    base: { env, algo: { name: 'ppo' }, reward: { shaping: [{ type: 'count' }, { type: 'potential', name: 'phi', terms }] } },
+  });
+  assert.deepEqual(errorsOf(spec({ id: 'CartPole-v1' }, [{ field: 'obs[3]' }, { field: 'distance' }])), [
+    'base.reward.shaping[1].terms[1].field: potential shaping "phi" reads info field "distance", which env "CartPole-v1" does not provide (its info after reset: no numeric fields)',
+  ]);
+  assert.deepEqual(errorsOf(spec({ id: 'CartPole-v1' }, [{ field: 'obs[4]' }])), [
+    'base.reward.shaping[1].terms[0].field: potential shaping "phi" reads "obs[4]", and env "CartPole-v1" has 4 observation entries (obs[0]..obs[3])',
+  ]);
+  const keydoor = errorsOf(spec({ id: 'KeyDoor' }, [{ field: 'optimalStepsLeft' }, { field: 'optimalStepsLef' }]));
+  assert.equal(keydoor.length, 1);
+  assert.match(keydoor[0], /^base\.reward\.shaping\[1\]\.terms\[1\]\.field: .*"optimalStepsLef", which env "KeyDoor" does not provide \(its info after reset: .*"optimalStepsLeft"/);
+  // A Gymnasium env's fields are known only to its Python: checked by the callers that may start it.
+  resolveExperiment(spec({ id: 'gymnasium:CartPole-v1' }, [{ field: 'distance' }]));
+});
+
+test('EnvFields checks: a field given at reset but not after a step, nested dot paths, booleans', () => {
+  const config = RunConfigSchema.parse({ env: { id: 'gymnasium:X-v0' }, algo: { name: 'ppo' }, reward: { shaping: [{ type: 'potential', terms: [{ field: 'agent.x' }, { field: 'done_flag' }, { field: 'late' }] }] } });
+  const issues = fieldIssues(config, { obsWidth: 2, resetInfo: { agent: { x: 1 }, done_flag: false, late: 3, events: [] }, stepInfo: { agent: { x: 2 }, done_flag: true } });
+  assert.deepEqual(issues, [
+    { path: ['reward', 'shaping', 0, 'terms', 2, 'field'], message: 'potential shaping "potential" reads info field "late", which env "gymnasium:X-v0" gives at reset but not after a step (its info after a step: "agent.x", "done_flag")' },
+  ]);
+  // A first step that terminated says nothing about later steps' info.
+  assert.deepEqual(fieldIssues(config, { obsWidth: 2, resetInfo: { agent: { x: 1 }, done_flag: false, late: 3 }, stepInfo: null }), []);
 });
 
 test('the JSON Schema offers env ids as completions of base.env.id and arms[].env.id without constraining them', () => {

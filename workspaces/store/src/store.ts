@@ -483,8 +483,13 @@ export class RunStore {
   appendMetrics(runId: string, points: readonly MetricPoint[]): void {
     if (points.length === 0) return;
     const rid = this.rid(runId);
+    // OR FAIL: a multi-row INSERT that may abort half-way makes SQLite copy every page it touches to a
+    // statement journal first, so that it can undo its own rows; a batch's rows span several index pages
+    // (one per metric), and that copying cost about a third of the insert. With OR FAIL a failing row
+    // (a NULL step) keeps the statement's earlier rows, but the error still ends the batch's transaction,
+    // which rolls all of them back: a batch is stored whole or not at all either way.
     const st = (this.metricStatements ??= {
-      many: this.db.prepare(`INSERT INTO metrics (rid, mid, step, value, wall) VALUES ${Array(METRIC_ROWS_PER_INSERT).fill('(?, ?, ?, ?, ?)').join(', ')}`),
+      many: this.db.prepare(`INSERT OR FAIL INTO metrics (rid, mid, step, value, wall) VALUES ${Array(METRIC_ROWS_PER_INSERT).fill('(?, ?, ?, ?, ?)').join(', ')}`),
       one: this.db.prepare('INSERT INTO metrics (rid, mid, step, value, wall) VALUES (?, ?, ?, ?, ?)'),
       fin: this.db.prepare(
         `INSERT INTO final_metrics (rid, mid, step, value) VALUES (?, ?, ?, ?)
@@ -721,37 +726,53 @@ export class RunStore {
    * log folder again adds only what is new. Imported runs are `finished` and never executed.
    */
   importRuns(batch: ImportBatch): ImportOutcome {
+    const w = this.beginImport(batch.source, batch.name);
+    for (const run of batch.runs) w.add(run);
+    return w.finish();
+  }
+
+  /**
+   * importRuns one run at a time, for an importer that hands runs over while it is still reading the
+   * rest: `add` writes a run (its own transaction), `finish` returns what was written. The experiment
+   * is created or found at the first `add` (or at `finish` when there was none).
+   */
+  beginImport(source: ImportBatch['source'], name: string): { add(run: ImportBatch['runs'][number]): void; finish(): ImportOutcome } {
+    const batch = { source, name };
     const sourceKey = `${batch.source.kind}\u0000${batch.source.path}\u0000${batch.source.group ?? ''}`;
     const at = now();
     // The experiment first, in a transaction of its own; then one transaction per run, so that a long
     // import never holds the write lock for long (the host keeps writing live runs' metrics meanwhile)
     // and a kill leaves whole runs, which importing again completes.
-    const { experimentId, created } = this.db
-      .transaction(() => {
-        const found = this.db.prepare(`SELECT id, source_json FROM experiments WHERE json_extract(source_json, '$.key') = ?`).get(sourceKey) as
-          | { id: string; source_json: string }
-          | undefined;
-        if (found) {
-          const source = { ...(JSON.parse(found.source_json) as ImportedSource & { key: string }), lastImportAt: at };
-          this.db.prepare('UPDATE experiments SET source_json=? WHERE id=?').run(JSON.stringify(source), found.id);
-          return { experimentId: found.id, created: false };
-        }
-        const id = newId('e');
-        const source = { kind: batch.source.kind, path: batch.source.path, ...(batch.source.group ? { group: batch.source.group } : {}), importedAt: at, lastImportAt: at, key: sourceKey };
-        this.db
-          .prepare(`INSERT INTO experiments (id, name, description, spec_json, status, tags_json, created_at, source_json) VALUES (?, ?, ?, '{}', 'finished', '["imported"]', ?, ?)`)
-          .run(id, batch.name, `Imported from ${batch.source.kind === 'tensorboard' ? 'TensorBoard logs' : 'a CSV export'} at ${batch.source.path}`, at, JSON.stringify(source));
-        return { experimentId: id, created: true };
-      })
-      .immediate();
-    const outcome: ImportOutcome = { experimentId, created, runsAdded: 0, runsExtended: 0, pointsAdded: 0, pointsKnown: 0 };
-    const existing = new Map(
-      (this.db.prepare(`SELECT rid, arm, seed, json_extract(resolved_json, '$.config.key') AS key FROM runs WHERE experiment_id=?`).all(experimentId) as { rid: number; arm: string; seed: number; key: string }[]).map(
-        (r) => [r.key, r],
-      ),
-    );
-    const seedsTaken = new Map<string, Set<number>>();
-    for (const r of existing.values()) (seedsTaken.get(r.arm) ?? seedsTaken.set(r.arm, new Set()).get(r.arm)!).add(r.seed);
+    const open = () => {
+      const { experimentId, created } = this.db
+        .transaction(() => {
+          const found = this.db.prepare(`SELECT id, source_json FROM experiments WHERE json_extract(source_json, '$.key') = ?`).get(sourceKey) as
+            | { id: string; source_json: string }
+            | undefined;
+          if (found) {
+            const source = { ...(JSON.parse(found.source_json) as ImportedSource & { key: string }), lastImportAt: at };
+            this.db.prepare('UPDATE experiments SET source_json=? WHERE id=?').run(JSON.stringify(source), found.id);
+            return { experimentId: found.id, created: false };
+          }
+          const id = newId('e');
+          const source = { kind: batch.source.kind, path: batch.source.path, ...(batch.source.group ? { group: batch.source.group } : {}), importedAt: at, lastImportAt: at, key: sourceKey };
+          this.db
+            .prepare(`INSERT INTO experiments (id, name, description, spec_json, status, tags_json, created_at, source_json) VALUES (?, ?, ?, '{}', 'finished', '["imported"]', ?, ?)`)
+            .run(id, batch.name, `Imported from ${batch.source.kind === 'tensorboard' ? 'TensorBoard logs' : 'a CSV export'} at ${batch.source.path}`, at, JSON.stringify(source));
+          return { experimentId: id, created: true };
+        })
+        .immediate();
+      const outcome: ImportOutcome = { experimentId, created, runsAdded: 0, runsExtended: 0, pointsAdded: 0, pointsKnown: 0 };
+      const existing = new Map(
+        (this.db.prepare(`SELECT rid, arm, seed, json_extract(resolved_json, '$.config.key') AS key FROM runs WHERE experiment_id=?`).all(experimentId) as { rid: number; arm: string; seed: number; key: string }[]).map(
+          (r) => [r.key, r],
+        ),
+      );
+      const seedsTaken = new Map<string, Set<number>>();
+      for (const r of existing.values()) (seedsTaken.get(r.arm) ?? seedsTaken.set(r.arm, new Set()).get(r.arm)!).add(r.seed);
+      return { experimentId, outcome, existing, seedsTaken };
+    };
+    let state: ReturnType<typeof open> | null = null;
     const insertRun = this.db.prepare(
       `INSERT INTO runs (id, experiment_id, idx, arm, seed, hash, resolved_json, status, progress, total, started_at, ended_at, executor)
        VALUES (?, ?, ?, ?, ?, ?, ?, 'finished', ?, ?, ?, ?, 'import')`,
@@ -759,8 +780,9 @@ export class RunStore {
     // Rows go in as (step, value, wall) triples after the run and metric they share: 3 bound values a
     // row instead of 5, ROWS rows a statement.
     const ROWS = 256;
+    // OR FAIL, as in appendMetrics: no statement journal; the run's transaction is what makes it whole.
     const insertMany = this.db.prepare(
-      `INSERT INTO metrics (rid, mid, step, value, wall) SELECT ?, ?, column1, column2, column3 FROM (VALUES ${Array(ROWS).fill('(?, ?, ?)').join(', ')})`,
+      `INSERT OR FAIL INTO metrics (rid, mid, step, value, wall) SELECT ?, ?, column1, column2, column3 FROM (VALUES ${Array(ROWS).fill('(?, ?, ?)').join(', ')})`,
     );
     const insertOne = this.db.prepare('INSERT INTO metrics (rid, mid, step, value, wall) VALUES (?, ?, ?, ?, ?)');
     const known = this.db.prepare('SELECT step, wall FROM metrics WHERE rid=? AND mid=?');
@@ -772,6 +794,7 @@ export class RunStore {
     const finite = (x: number) => (Number.isFinite(x) ? x : null);
 
     const writeRun = this.db.transaction((run: ImportBatch['runs'][number]): { id: string; resolved: unknown } | null => {
+      const { experimentId, outcome, existing, seedsTaken } = state!;
       let lastStep = 0;
       let firstWall = Infinity;
       let lastWall = -Infinity;
@@ -856,19 +879,28 @@ export class RunStore {
       return written;
     });
 
-    for (const run of batch.runs) {
-      const w = writeRun.immediate(run);
-      if (w) {
-        mkdirSync(this.runDir(w.id), { recursive: true });
-        writeFileSync(join(this.runDir(w.id), 'run.json'), JSON.stringify(w.resolved, null, 2));
-      }
-    }
-    if (batch.runs.length === 0) this.db.transaction(() => this.updateImportedSpec(experimentId, batch)).immediate();
-    return outcome;
+    return {
+      add: (run) => {
+        state ??= open();
+        const w = writeRun.immediate(run);
+        if (w) {
+          mkdirSync(this.runDir(w.id), { recursive: true });
+          writeFileSync(join(this.runDir(w.id), 'run.json'), JSON.stringify(w.resolved, null, 2));
+        }
+      },
+      finish: () => {
+        if (!state) {
+          state = open();
+          const id = state.experimentId;
+          this.db.transaction(() => this.updateImportedSpec(id, batch)).immediate();
+        }
+        return state.outcome;
+      },
+    };
   }
 
   /** The spec of an imported experiment lists what is there: its arms and seeds, nothing to execute. */
-  private updateImportedSpec(experimentId: string, batch: ImportBatch): void {
+  private updateImportedSpec(experimentId: string, batch: Pick<ImportBatch, 'source' | 'name'>): void {
     const runs = this.db.prepare('SELECT arm, seed, total FROM runs WHERE experiment_id=? ORDER BY idx').all(experimentId) as { arm: string; seed: number; total: number }[];
     const spec = {
       version: 1,

@@ -97,6 +97,22 @@ test('a batch larger than one multi-row insert keeps every point, in logged orde
   store.close();
 });
 
+test('a batch with a row SQLite refuses is stored not at all: no rows of its multi-row inserts, no final values', () => {
+  const { store, experimentId, runIds } = fresh();
+  store.appendMetrics(runIds[0], [{ step: 1, metric: 'a', value: 1 }]);
+  // 250 points: two full multi-row inserts and a remainder; a NaN step becomes NULL, which the NOT NULL
+  // step column refuses, in the middle of the second statement.
+  const pts = Array.from({ length: 250 }, (_, i) => ({ step: i === 150 ? NaN : 10 + i, metric: i % 2 ? 'a' : 'b', value: i }));
+  assert.throws(() => store.appendMetrics(runIds[0], pts), /NOT NULL/);
+  assert.deepEqual(store.series(experimentId, 'a')[0].steps, [1]);
+  assert.deepEqual(store.series(experimentId, 'b')[0].steps, []);
+  assert.deepEqual(store.listRuns(experimentId)[0].final, { a: 1 });
+  // The store keeps working after the failed batch.
+  store.appendMetrics(runIds[0], pts.slice(0, 150));
+  assert.equal(store.series(experimentId, 'a')[0].steps.length, 1 + 75);
+  store.close();
+});
+
 test('CSV export has the fixed header and one row per logged point', () => {
   const { store, experimentId, runIds } = fresh();
   store.appendMetrics(runIds[3], [{ step: 5, metric: 'charts/episodic_return', value: 12.5 }]);
