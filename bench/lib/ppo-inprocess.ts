@@ -1,11 +1,12 @@
 // PPO on CartPole in this process, through the same trainer the worker runs (ALGORITHMS.ppo with a
 // RunContext that only counts), so the figure is the trainer's own speed without worker start-up or IPC.
 // The bench runs it as a script (one fresh process per round); also the way to profile:
-//   node --cpu-prof --import tsx bench/lib/ppo-inprocess.ts [steps] [seed] [env] [glue|sandbox]
+//   node --cpu-prof --import tsx bench/lib/ppo-inprocess.ts [steps] [seed] [env] [glue|sandbox|sandbox-quickjs]
 import { readFileSync } from 'node:fs';
 import { resolveExperiment, type RunContext } from '@creditlab/spec';
 import { ALGORITHMS, initBackend } from '@creditlab/rl';
 import { rlTrainOptions } from '@creditlab/runner/reward-glue';
+import { prepareSandbox } from '@creditlab/rewards/sandbox';
 
 export interface InProcessResult {
   steps: number;
@@ -71,6 +72,7 @@ export async function ppoCartpoleInProcess(
     sample() {},
     checkpoint() {},
   };
+  if (opts.userReward) await prepareSandbox();
   const trainOpts = opts.glue ? rlTrainOptions(runs[0], ctx) : undefined;
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
@@ -93,11 +95,13 @@ export async function ppoCartpoleInProcess(
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  // argv[4]: the env id; argv[5]: 'glue' (the reward seam, no user reward) or 'sandbox' (the seam with BENCH_USER_REWARD).
+  // argv[4]: the env id; argv[5]: 'glue' (the reward seam, no user reward), 'sandbox' (the seam with
+  // BENCH_USER_REWARD) or 'sandbox-quickjs' (the same, in the QuickJS engine).
   const mode = process.argv[5];
+  if (mode === 'sandbox-quickjs') process.env.CREDITLAB_SANDBOX = 'quickjs';
   const r = await ppoCartpoleInProcess(Number(process.argv[2] ?? 32768), Number(process.argv[3] ?? 0), process.argv[4], {
-    glue: mode === 'glue' || mode === 'sandbox',
-    userReward: mode === 'sandbox' ? BENCH_USER_REWARD : undefined,
+    glue: mode === 'glue' || mode === 'sandbox' || mode === 'sandbox-quickjs',
+    userReward: mode === 'sandbox' || mode === 'sandbox-quickjs' ? BENCH_USER_REWARD : undefined,
   });
   console.log(JSON.stringify(r));
 }
