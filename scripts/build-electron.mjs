@@ -3,7 +3,8 @@
 //   main.cjs    main process (host, store, runner pool, IPC); package.json "main"
 //   preload.cjs sandboxed preload; may require nothing but `electron` (checked below)
 //   worker.cjs  run worker thread of the local pool
-//   score-worker.cjs, tb-decode-worker.cjs  episode scoring; TensorBoard decoding during an import
+//   score-worker.cjs, tb-decode-worker.cjs, sqlite-checkpoint-worker.cjs  episode scoring; TensorBoard
+//               decoding and WAL checkpoints during an import
 //
 // Why the worker is bundled: in `creditlab serve`/CLI the pool starts
 // workspaces/runner/src/worker-boot.mjs, which registers tsx and imports TypeScript. A packaged app
@@ -27,6 +28,7 @@ const WORKER_LINES = {
   'workspaces/runner/src/local-pool.ts': ["new URL('./worker-boot.mjs', import.meta.url)", "__creditlabWorkerUrl('worker.cjs')"],
   'workspaces/runner/src/score-service.ts': ["new URL('./score-boot.mjs', import.meta.url)", "__creditlabWorkerUrl('score-worker.cjs')"],
   'workspaces/importers/src/decode-pool.ts': ["new URL('./decode-boot.mjs', import.meta.url)", "__creditlabWorkerUrl('tb-decode-worker.cjs')"],
+  'workspaces/store/src/checkpointer.ts': ["new URL('./checkpoint-worker.mjs', import.meta.url)", "__creditlabWorkerUrl('sqlite-checkpoint-worker.cjs')"],
 };
 
 // Native, wasm-carrying or binary-spawning packages stay in node_modules (unpacked where needed by
@@ -98,6 +100,7 @@ await Promise.all([
   build({ ...common, entryPoints: { worker: 'src-main/electron/worker.ts' }, outdir, banner: { js: banner }, plugins: [sourceUrls, missingWorkspaces] }),
   build({ ...common, entryPoints: { 'score-worker': 'src-main/electron/score-worker.ts' }, outdir, banner: { js: banner }, plugins: [sourceUrls, missingWorkspaces] }),
   build({ ...common, entryPoints: { 'tb-decode-worker': 'src-main/electron/tb-decode-worker.ts' }, outdir, banner: { js: banner }, plugins: [sourceUrls, missingWorkspaces] }),
+  build({ ...common, entryPoints: { 'sqlite-checkpoint-worker': 'workspaces/store/src/checkpoint-worker.mjs' }, outdir, banner: { js: banner }, plugins: [sourceUrls, missingWorkspaces] }),
   // The sandboxed preload cannot require anything but `electron`: bundle everything else in.
   build({ ...common, entryPoints: { preload: 'src-main/electron/preload.ts' }, outdir, external: ['electron'], sourcemap: false, target: 'chrome130' }),
 ]);
@@ -108,4 +111,4 @@ if (requires.length > 0 || /\bimport\(/.test(preload)) {
   console.error(`build-electron: the preload must require only "electron", found: ${[...new Set(requires)].join(', ') || 'import()'}`);
   process.exit(1);
 }
-console.log(`build-electron: ${relative(process.cwd(), outdir) || outdir}/{main,preload,worker,score-worker,tb-decode-worker}.cjs`);
+console.log(`build-electron: ${relative(process.cwd(), outdir) || outdir}/{main,preload,worker,score-worker,tb-decode-worker,sqlite-checkpoint-worker}.cjs`);
