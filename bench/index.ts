@@ -129,7 +129,7 @@ interface PyResult {
  * Our trainer in a fresh Node process per round, like the reference's fresh Python process: each side pays
  * its own JIT/library warm-up inside the timed region once per round, and neither inherits a warm heap.
  */
-function runOursFresh(seed: number, envId = 'CartPole-v1', mode?: 'glue' | 'sandbox', budgetSteps = ppoSteps): InProcessResult {
+function runOursFresh(seed: number, envId = 'CartPole-v1', mode?: 'glue' | 'sandbox' | 'sandbox-quickjs', budgetSteps = ppoSteps): InProcessResult {
   const script = new URL('./lib/ppo-inprocess.ts', import.meta.url).pathname;
   const r = spawnSync(process.execPath, ['--import', 'tsx', script, String(budgetSteps), String(seed), envId, ...(mode ? [mode] : [])], { encoding: 'utf8', env: process.env });
   if (r.status !== 0) throw new Error(`bench/lib/ppo-inprocess.ts failed (exit ${r.status}): ${r.stderr.slice(-2000)}`);
@@ -226,9 +226,16 @@ const BENCHES: Record<string, (backend: string) => Promise<BenchResult>> = {
     const bridged: number[] = [];
     const native: number[] = [];
     const ref: number[] = [];
+    // CPU seconds per env step, both processes of the bridged side: less at the mercy of other load than wall time.
+    const bridgedCpu: number[] = [];
+    const nativeCpu: number[] = [];
     for (let i = 0; i < rounds; i++) {
-      bridged.push(runOursFresh(i, 'gymnasium:CartPole-v1').sps);
-      native.push(runOursFresh(i).sps);
+      const b = runOursFresh(i, 'gymnasium:CartPole-v1');
+      const n = runOursFresh(i);
+      bridged.push(b.sps);
+      native.push(n.sps);
+      if (b.bridgeCpuSeconds !== undefined) bridgedCpu.push((b.cpuSeconds + b.bridgeCpuSeconds) / b.steps);
+      nativeCpu.push(n.cpuSeconds / n.steps);
       if (!missing) ref.push(runTorchReference(i, site).sps);
       log(`gym-bridge-cartpole round ${i + 1}/${rounds}: bridge ${bridged[i].toFixed(0)}, native ${native[i].toFixed(0)}${missing ? '' : `, pytorch+gymnasium ${ref[i].toFixed(0)}`} env-steps/s (load ${load()})`);
     }
@@ -240,6 +247,7 @@ const BENCHES: Record<string, (backend: string) => Promise<BenchResult>> = {
     const note =
       `${ppoSteps} steps, medians of ${rounds} rounds (bridge ${fmt(bridged)}, native ${fmt(native)}${missing ? `; reference not run: ${missing}` : `, pytorch ${fmt(ref)}`}); ` +
       `native/bridge wall-time ratio ${(median(native) / o).toFixed(2)} (goal ≤ 2); ` +
+      (bridgedCpu.length === rounds ? `CPU time per env step, bridged (Node + Python) / native ${(median(bridgedCpu) / median(nativeCpu)).toFixed(2)}; ` : '') +
       `vector step (4 copies) ${cost.bridgeUsPerStep.toFixed(0)} µs through the bridge vs ${cost.pythonUsPerStep.toFixed(0)} µs inside Python (overhead ${cost.overheadUsPerStep.toFixed(0)} µs); ` +
       `Python ${probe.version}, gymnasium ${probe.gymnasium}; load ${load()}`;
     return { name: 'gym-bridge-cartpole', ours: o, reference: r, ratio: r === null ? null : o / r, unit: 'env-steps/s', backend, note };
@@ -247,8 +255,11 @@ const BENCHES: Record<string, (backend: string) => Promise<BenchResult>> = {
   async 'reward-sandbox'(backend) {
     // Both sides train through the worker's reward seam; ours adds a user reward run in its isolate (the
     // rollout scored in calls of 20). The reward returns 0, so both learn identically (the returns must match).
+    // A third side, for the record: the same reward in the QuickJS (WebAssembly) engine, used where
+    // isolated-vm does not load; its ratio goes in the note, not in the headline figure.
     const ours: InProcessResult[] = [];
     const ref: InProcessResult[] = [];
+    const qjs: InProcessResult[] = [];
     for (let i = 0; i < rounds; i++) {
       const o = runOursFresh(i, 'CartPole-v1', 'sandbox');
       ours.push(o);
@@ -256,10 +267,14 @@ const BENCHES: Record<string, (backend: string) => Promise<BenchResult>> = {
       const r = runOursFresh(i, 'CartPole-v1', 'glue');
       ref.push(r);
       log(`reward-sandbox round ${i + 1}/${rounds}: no user reward ${r.sps.toFixed(0)} env-steps/s (load ${load()})`);
-      if (o.meanReturnLast20 !== r.meanReturnLast20) throw new Error(`reward-sandbox: the two sides learned differently (${o.meanReturnLast20} vs ${r.meanReturnLast20})`);
+      const q = runOursFresh(i, 'CartPole-v1', 'sandbox-quickjs');
+      qjs.push(q);
+      log(`reward-sandbox round ${i + 1}/${rounds}: user reward in QuickJS ${q.sps.toFixed(0)} env-steps/s (load ${load()})`);
+      for (const x of [o, q]) if (x.meanReturnLast20 !== r.meanReturnLast20) throw new Error(`reward-sandbox: the sides learned differently (${x.meanReturnLast20} vs ${r.meanReturnLast20})`);
     }
     const o = median(ours.map((x) => x.sps));
     const r = median(ref.map((x) => x.sps));
+    const q = median(qjs.map((x) => x.sps));
     const fmt = (xs: InProcessResult[]) => xs.map((x) => x.sps.toFixed(0)).join('/');
     return {
       name: 'reward-sandbox',
@@ -270,7 +285,8 @@ const BENCHES: Record<string, (backend: string) => Promise<BenchResult>> = {
       backend,
       note:
         `PPO CartPole ${ppoSteps} steps (4 envs), both through the reward seam (rlTrainOptions); ours with a user reward in its isolated-vm isolate, scored per rollout (calls of 20 transitions); ` +
-        `medians of ${rounds} alternating rounds (ours ${fmt(ours)}, no user reward ${fmt(ref)}); identical returns on both sides; load ${load()}`,
+        `medians of ${rounds} alternating rounds (ours ${fmt(ours)}, no user reward ${fmt(ref)}); identical returns on both sides; ` +
+        `the same reward in the QuickJS engine (CREDITLAB_SANDBOX=quickjs): ${q.toFixed(0)} env-steps/s (${fmt(qjs)}), ratio ${(q / r).toFixed(2)} to no user reward; load ${load()}`,
     };
   },
   async 'worker-startup'(backend) {

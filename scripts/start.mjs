@@ -71,12 +71,17 @@ if (electron.bin) {
   const sqlite = electronNativeBuild('better-sqlite3', 'build/Release/better_sqlite3.node');
   // The reward sandbox: isolated-vm's own loader picks out/isolated_vm.node from its package folder.
   const ivm = electronNativeBuild('isolated-vm', 'out/isolated_vm.node');
-  if (!sqlite || !ivm) {
-    console.error(`could not build ${sqlite ? 'isolated-vm' : 'better-sqlite3'} for Electron; serving the web UI instead (npm start -- --web)`);
+  if (!sqlite) {
+    console.error('could not build better-sqlite3 for Electron; serving the web UI instead (npm start -- --web)');
     process.exit(1);
   }
   process.env.CREDITLAB_SQLITE_BINDING = join(sqlite, 'build/Release/better_sqlite3.node');
-  process.env.CREDITLAB_ISOLATED_VM = ivm;
+  if (ivm) process.env.CREDITLAB_ISOLATED_VM = ivm;
+  else {
+    // The WebAssembly engine needs no build for Electron's ABI.
+    console.error('could not build isolated-vm for Electron: reward code runs in QuickJS (WebAssembly) instead');
+    process.env.CREDITLAB_SANDBOX ||= 'quickjs';
+  }
   const build = spawnSync(process.execPath, [join(root, 'scripts/build-electron.mjs')], { cwd: root, stdio: 'inherit' });
   if (build.status !== 0) process.exit(build.status ?? 1);
   const child = spawn(electron.bin, [root, ...args.filter((a) => a !== '--web')], { stdio: 'inherit' });

@@ -179,6 +179,10 @@ export class Host implements CreditlabApi {
         s.setCompute(runId, e.compute, e.backend);
         s.appendLog(runId, `compute ${e.compute} on ${e.backend} (${e.reason})`);
         break;
+      case 'sandbox':
+        s.setSandbox(runId, e.sandbox);
+        s.appendLog(runId, `reward code runs in ${e.sandbox} (${e.reason})`);
+        break;
       case 'metrics':
         s.appendMetrics(runId, e.points);
         this.emit({ type: 'metrics', run: runId, experiment: this.experimentIdOf(runId), time: Date.now() / 1000, points: e.points });

@@ -1,7 +1,7 @@
 // `creditlab doctor`: what this machine gives Creditlab. `--repair` rebuilds a damaged workspace index.
 import { join } from 'node:path';
 import { RunStore, WorkspaceIndexError, defaultWorkspace, repairWorkspace } from '@creditlab/store';
-import { nodeSnapshotDisabled } from '@creditlab/rewards/sandbox';
+import { nodeSnapshotDisabled, sandboxStatus } from '@creditlab/rewards/sandbox';
 import { Host } from '../../host/host';
 import { parseArgs } from '../args';
 import { EXIT, type CliIO } from '../io';
@@ -14,7 +14,7 @@ export async function doctorCommand(argv: string[], io: CliIO): Promise<number> 
     const d = await host.doctor();
     const { probePython } = await import('@creditlab/gym/python');
     const py = probePython({ cacheDir: join(d.workspace, 'cache') });
-    const sandbox = { nodeSnapshotDisabled: nodeSnapshotDisabled() };
+    const sandbox = { ...(await sandboxStatus()), nodeSnapshotDisabled: nodeSnapshotDisabled() };
     if (flags.json) {
       io.out(JSON.stringify({ ...d, python: py, sandbox }));
       return EXIT.ok;
@@ -22,9 +22,13 @@ export async function doctorCommand(argv: string[], io: CliIO): Promise<number> 
     io.out(`creditlab ${d.version}`);
     io.out(`node        ${d.node}`);
     io.out(`tfjs        ${d.backend}${d.backendsTried.filter((t) => t.error).map((t) => `  (${t.name} unavailable: ${t.error})`).join('')}`);
-    io.out(
-      `sandbox     isolated-vm${sandbox.nodeSnapshotDisabled ? '' : '  (WARNING: this Node was started without --no-node-snapshot, which isolated-vm needs on Node >= 20; run bin/creditlab.mjs directly or set NODE_OPTIONS=--no-node-snapshot)'}`,
-    );
+    const using = 'error' in sandbox.using ? `none: ${sandbox.using.error}` : `${sandbox.using.name} (${sandbox.using.reason})`;
+    const ivm = sandbox.isolatedVm.ok ? 'loads' : `does not load: ${sandbox.isolatedVm.error}`;
+    const snapshot =
+      sandbox.isolatedVm.ok && !sandbox.nodeSnapshotDisabled
+        ? '  (WARNING: this Node was started without --no-node-snapshot, which isolated-vm needs on Node >= 20; run bin/creditlab.mjs directly or set NODE_OPTIONS=--no-node-snapshot)'
+        : '';
+    io.out(`sandbox     ${using}; isolated-vm ${ivm}${snapshot}; quickjs ${sandbox.quickjs.ok ? 'loads' : `does not load: ${sandbox.quickjs.error}`}`);
     io.out(`electron    ${d.electron.installed ? 'installed' : `not available: ${d.electron.reason}`}`);
     io.out(`workspace   ${d.workspace}`);
     io.out(`workers     ${d.workers} (cores ${d.cores})`);

@@ -54,7 +54,7 @@ export async function showCommand(argv: string[], io: CliIO): Promise<number> {
       return EXIT.ok;
     }
     io.out(`run ${run.id}  experiment ${run.experimentId}  arm ${run.arm}  seed ${run.seed}  [${run.status}]`);
-    io.out(`progress ${run.progress}/${run.total}  compute ${run.compute ?? '-'}  backend ${run.backend ?? '-'}  executor ${run.executor}${run.externalId ? ` (${run.externalId})` : ''}`);
+    io.out(`progress ${run.progress}/${run.total}  compute ${run.compute ?? '-'}  backend ${run.backend ?? '-'}${run.sandbox ? `  sandbox ${run.sandbox}` : ''}  executor ${run.executor}${run.externalId ? ` (${run.externalId})` : ''}`);
     if (run.error) io.out(`failure: ${run.error}${run.errorLine ? ` (reward code line ${run.errorLine})` : ''}`);
     io.out(`folder: ${store.runDir(ref.id)}`);
     const environment = readEnvironment(store.runDir(ref.id));

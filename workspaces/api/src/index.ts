@@ -25,6 +25,8 @@ export interface RunSummary {
   backend: string | null;
   /** The compute path the run resolved at start ("fused" kernels or "tfjs" ops); null before it starts and for imported runs. */
   compute: Compute | null;
+  /** The engine the run's reward code ran in ("isolated-vm" or "quickjs"); null for runs without reward code, from before, imported. */
+  sandbox: string | null;
   error: string | null;
   /** 1-based line in the user's reward code, when the failure came from it. */
   errorLine: number | null;

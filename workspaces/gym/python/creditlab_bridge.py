@@ -43,6 +43,7 @@ import numpy as np
 
 PROTOCOL = 1
 MAX_JOINT_ACTIONS = 4096
+NO_INFO = struct.pack("<II", 0, 0)  # an "O" frame's info part with no new names and no columns
 
 
 def _exit_when_orphaned(ppid):
@@ -362,7 +363,8 @@ def make_gymnasium_vec(init, warnings):
         env_id,
         num_envs=init["num"],
         vectorization_mode=init.get("vector") or "sync",
-        vector_kwargs={"autoreset_mode": gym.vector.AutoresetMode.SAME_STEP},
+        # copy=False: observations are encoded before the next step overwrites the vector env's buffer.
+        vector_kwargs={"autoreset_mode": gym.vector.AutoresetMode.SAME_STEP, "copy": False},
         wrappers=wrappers or None,
         **(init.get("params") or {}),
     )
@@ -396,11 +398,16 @@ class Bridge:
         self.warnings = []
 
     def send(self, payload):
+        self.write(struct.pack("<I", len(payload)) + payload)
+
+    def write(self, data):
         # One write call per frame: the host reads whole frames, and a frame under the pipe's atomic size
         # arrives in one piece.
-        data = memoryview(struct.pack("<I", len(payload)) + payload)
-        while data:
-            data = data[os.write(self.out, data):]
+        n = os.write(self.out, data)
+        if n < len(data):
+            view = memoryview(data)[n:]
+            while view:
+                view = view[os.write(self.out, view):]
 
     def send_json(self, kind, obj):
         self.send(kind + json.dumps(obj).encode("utf-8"))
@@ -435,14 +442,16 @@ class Bridge:
 
     def frame(self, obs, reward, terminated, truncated, final_rows, columns):
         n, d = self.n, self.obs_codec.width
-        parts = [b"O", struct.pack("<II", n, d), np.ascontiguousarray(obs, "<f8").tobytes(),
+        parts = [b"", b"O", struct.pack("<II", n, d), np.ascontiguousarray(obs, "<f8").tobytes(),
                  np.ascontiguousarray(reward, "<f8").tobytes(), np.ascontiguousarray(terminated, np.uint8).tobytes(),
                  np.ascontiguousarray(truncated, np.uint8).tobytes(), struct.pack("<I", len(final_rows))]
         for i, row in final_rows:
             parts.append(struct.pack("<I", i))
             parts.append(np.ascontiguousarray(row, "<f8").tobytes())
-        parts.append(self.info_codec.encode(n, columns))
-        self.send(b"".join(parts))
+        parts.append(self.info_codec.encode(n, columns) if columns else NO_INFO)
+        # The length prefix goes in the same buffer, so the frame leaves in one write call.
+        parts[0] = struct.pack("<I", sum(len(p) for p in parts))
+        self.write(b"".join(parts))
 
     def reset(self, req):
         seeds = req.get("seeds")
@@ -465,7 +474,8 @@ class Bridge:
         done = terminated | truncated
         final_rows = []
         step_cols, skipped = {}, set()
-        _flatten_info(infos, "", n, step_cols, skipped)
+        if infos:
+            _flatten_info(infos, "", n, step_cols, skipped)
         columns = []
         if done.any():
             final_obs = infos.get("final_obs")
@@ -485,7 +495,8 @@ class Bridge:
                 columns.append((k, np.where(done, fv, sv), np.where(done, fp, sp & ~done), sb or fb, False))
         else:
             columns = [(k, v, p, b, False) for k, (v, p, b) in step_cols.items()]
-        self.info_codec.note_skipped(skipped)
+        if skipped:
+            self.info_codec.note_skipped(skipped)
         self.frame(self.obs_codec.batch(obs, n), np.asarray(reward, np.float64), terminated, truncated, final_rows, columns)
 
 

@@ -22,6 +22,7 @@ const TIMED_OUT = 5;
 const CLOSING = 6;
 const KILL = 7;
 const GONE_LEN = 8;
+const NAP = 9; // never written: Atomics.wait on it is a sleep
 const GONE_MARK = 0xffffffff;
 const STDERR_KEEP = 64 * 1024;
 /** The stderr file is emptied past this size, between requests (the child writes only while it works). */
@@ -36,6 +37,8 @@ export class FifoChannel implements Channel {
   private readonly ctrl: Int32Array;
   private readonly goneBytes: Uint8Array;
   private readonly reqFd: number;
+  /** The same FIFO, write-only and non-blocking: a full pipe to a child that died cannot block a write. */
+  private readonly reqWriteFd: number;
   private readonly respFd: number;
   private readonly errFd: number;
   private readonly worker: Worker;
@@ -61,6 +64,7 @@ export class FifoChannel implements Channel {
       // Read-write opens of a FIFO do not wait for the other end (Linux, macOS, the BSDs), and a reader
       // that also holds a write end never sees end-of-file: the supervisor's marker reports the child's end.
       this.reqFd = openSync(req, constants.O_RDWR);
+      this.reqWriteFd = openSync(req, constants.O_WRONLY | constants.O_NONBLOCK);
       this.respFd = openSync(resp, constants.O_RDWR);
       this.errFd = openSync(join(dir, 'stderr'), constants.O_RDWR | constants.O_CREAT | constants.O_APPEND, 0o600);
     } finally {
@@ -71,7 +75,7 @@ export class FifoChannel implements Channel {
     this.ctrl = new Int32Array(ctrl);
     this.goneBytes = new Uint8Array(gone);
     this.worker = new Worker(new URL('./fifo-supervisor.mjs', import.meta.url), {
-      workerData: { ctrl, gone, command: opts.command, args: opts.args, env: opts.env ?? {}, reqFd: this.reqFd, respFd: this.respFd, errFd: this.errFd },
+      workerData: { ctrl, gone, command: opts.command, args: opts.args, env: opts.env ?? {}, reqFd: this.reqFd, reqWriteFd: this.reqWriteFd, respFd: this.respFd, errFd: this.errFd },
       execArgv: [],
       stdout: false,
       stderr: false,
@@ -143,7 +147,11 @@ export class FifoChannel implements Channel {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    if (Atomics.load(this.ctrl, GONE) !== 1) this.send(Uint8Array.of(0x51)); // 'Q'
+    try {
+      if (Atomics.load(this.ctrl, GONE) !== 1) this.send(Uint8Array.of(0x51)); // 'Q'
+    } catch {
+      // gone meanwhile: nothing to ask
+    }
     Atomics.store(this.ctrl, CLOSING, 1);
   }
 
@@ -156,7 +164,16 @@ export class FifoChannel implements Channel {
     const head = Buffer.allocUnsafe(4);
     head.writeUInt32LE(payload.length, 0);
     const all = Buffer.concat([head, payload]);
-    for (let at = 0; at < all.length; ) at += writeSync(this.reqFd, all, at, all.length - at);
+    for (let at = 0; at < all.length; ) {
+      try {
+        at += writeSync(this.reqWriteFd, all, at, all.length - at);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw e;
+        // A request larger than the pipe holds: wait for the child to read, unless it is gone.
+        if (Atomics.load(this.ctrl, GONE) === 1) throw this.goneError();
+        Atomics.wait(this.ctrl, NAP, 0, 1);
+      }
+    }
   }
 
   private drainStderr(): string {

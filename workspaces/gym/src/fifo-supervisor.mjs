@@ -16,7 +16,7 @@ const QUIT_GRACE_MS = 5000;
 
 const ctrl = new Int32Array(workerData.ctrl);
 const goneBytes = new Uint8Array(workerData.gone);
-const { reqFd, respFd, errFd } = workerData;
+const { reqFd, reqWriteFd, respFd, errFd } = workerData;
 let exited = false;
 let watchedSeq = -1;
 let watchedSince = 0;
@@ -52,7 +52,7 @@ function gone(info) {
 
 function finish() {
   clearInterval(timer);
-  for (const fd of [reqFd, respFd, errFd]) {
+  for (const fd of [reqFd, reqWriteFd, respFd, errFd]) {
     try {
       closeSync(fd);
     } catch {

@@ -1,12 +1,14 @@
-// User reward code: compiled once per run with esbuild, run in a V8 isolate of its own (isolated-vm).
+// User reward code: compiled once per run with esbuild, run in a JavaScript engine instance of its own:
+// a V8 isolate (isolated-vm), or QuickJS compiled to WebAssembly where isolated-vm does not load or
+// CREDITLAB_SANDBOX=quickjs asks for it (see sandbox-engine.ts). Everything below holds for both.
 //
-// The boundary. The code runs in a separate V8 isolate, with its own heap, in which no object of the
-// host exists: nothing the code can reach leads to the host's Function, `process` or modules, and an
-// error, a stack trace or a getter in there can only run code of that isolate. The host passes values
-// in as copies (numbers, one JSON string per batch, and a SharedArrayBuffer of Float64 slots that both
-// sides read and write as plain numbers) and takes back only a number or a string. The host never holds
-// a reference to an object of the isolate except the driver's functions, which the driver froze before
-// any user code ran.
+// The boundary. The code runs in a separate engine instance, with its own heap, in which no object of
+// the host exists: nothing the code can reach leads to the host's Function, `process` or modules, and an
+// error, a stack trace or a getter in there can only run code of that instance. The host passes values
+// in as copies (numbers, one JSON string per batch, and an array of Float64 slots that both sides read
+// and write as plain numbers) and takes back only a number or a string. The host never holds a reference
+// to an object of the instance except the driver's functions, which the driver froze before any user
+// code ran.
 //
 // Every piece of user code runs inside a call the host makes with a time limit. What could run outside
 // one is removed before the user's module loads: promises and async functions (microtasks and unhandled
@@ -16,29 +18,24 @@
 // SharedArrayBuffer, Atomics and WebAssembly; and string code generation (eval, the Function
 // constructors), which could bring async functions back.
 //
-// Memory: the isolate's limit counts its heap and its array buffers (typed arrays included); going over
-// disposes the isolate and fails the run.
-import type IsolatedVM from 'isolated-vm';
-import { createRequire, SourceMap } from 'node:module';
+// Memory: the instance's limit counts its heap and its array buffers (typed arrays included); going over
+// disposes the instance and fails the run.
+import { SourceMap } from 'node:module';
 import { transformSync, type Message } from 'esbuild';
 import type { StepInfo } from '@creditlab/envs/types';
 import { MAX_DETAIL_CHARS, RewardError, type RewardErrorKind } from './errors';
 import type { RolloutScores, UserRewardInput, UserRewardModule } from './method';
 import { RewardWatchdog, timeoutError } from './watchdog';
 import { createRewardPipeline, type RewardPipeline, type RewardPipelineConfig, type RewardPipelineOptions } from './pipeline';
+import { EngineStop, sandboxChoice, type DriverFn, type EngineFactory, type IoUse, type SandboxEngine, type SandboxName } from './sandbox-engine';
+import { createIsolatedVmEngine } from './sandbox-ivm';
+import { createQuickJsEngine } from './sandbox-quickjs';
 
 export { RewardWatchdog, WATCHDOG_BACKSTOP_MS, timeoutError, type WatchdogTimeout, type WatchdogPhase } from './watchdog';
 export { REWARD_API_DTS } from './api-dts';
+export { SANDBOX_ENV, SANDBOX_NAMES, prepareSandbox, sandboxChoice, sandboxStatus, type SandboxChoice, type SandboxName } from './sandbox-engine';
 
-// Electron needs an isolated-vm built for its own ABI: `npm start` builds one and names its folder here
-// (the packaged app has it rebuilt in place).
-const ivm = createRequire(import.meta.url)(process.env.CREDITLAB_ISOLATED_VM ?? 'isolated-vm') as typeof IsolatedVM;
-declare namespace ivm {
-  type Reference<T = Record<string, unknown>> = IsolatedVM.Reference<T>;
-  type Dereference<T> = IsolatedVM.Dereference<T>;
-  type Copy<T> = IsolatedVM.Copy<T>;
-  type Context = IsolatedVM.Context;
-}
+const ENGINES: Record<SandboxName, EngineFactory> = { 'isolated-vm': createIsolatedVmEngine, quickjs: createQuickJsEngine };
 
 export const DEFAULT_MEMORY_LIMIT_MB = 512;
 
@@ -58,8 +55,10 @@ export interface CompileOptions {
   timeoutMs?: number;
   /** Limit for the module's top-level code. Default max(1000, timeoutMs). */
   initTimeoutMs?: number;
-  /** Memory the isolate may hold (heap and array buffers), MB. Default 512. */
+  /** Memory the engine instance may hold (heap and array buffers), MB. Default 512. */
   memoryLimitMb?: number;
+  /** The engine; default: sandboxChoice() (CREDITLAB_SANDBOX, else isolated-vm where it loads, else quickjs). */
+  sandbox?: SandboxName;
   /**
    * The host's watchdog (runs in workers): calls are stamped and the host terminates the worker when one
    * is overdue by more than its grace period. The isolate's own time limit stops user code first; the
@@ -71,7 +70,9 @@ export interface CompileOptions {
 export interface CompiledReward extends UserRewardModule {
   readonly timeoutMs: number;
   readonly memoryLimitMb: number;
-  /** Frees the isolate. Calls after this fail. */
+  /** The engine it runs in. */
+  readonly sandbox: SandboxName;
+  /** Frees the engine instance. Calls after this fail. */
   dispose(): void;
 }
 
@@ -178,8 +179,10 @@ const DRIVER = String.raw`'use strict';
     let kind = 'throw', msg, stack = '';
     try {
       if (importErrors.has(e)) kind = 'import';
-      // What V8 throws when the isolate's allocator refuses an array buffer over the memory limit.
+      // What V8 throws when the isolate's allocator refuses an array buffer over the memory limit, and
+      // what QuickJS throws when an allocation would go over its runtime's limit.
       if (e instanceof RangeErrorCtor && e.message === 'Array buffer allocation failed') kind = 'memory';
+      if (e instanceof ErrorCtor && e.name === 'InternalError' && e.message === 'out of memory') kind = 'memory';
       if (e !== null && (typeof e === 'object' || typeof e === 'function')) {
         const name = toStr(e.name ?? 'Error');
         msg = name + ': ' + toStr(e.message ?? '');
@@ -295,7 +298,7 @@ interface Where {
 
 const typedToArray = (_k: string, v: unknown) => (ArrayBuffer.isView(v) ? Array.from(v as unknown as ArrayLike<number>) : v);
 
-/** Compiles the user's module once, in its own isolate, and returns the functions the reward pipeline calls. */
+/** Compiles the user's module once, in its own engine instance, and returns the functions the reward pipeline calls. */
 export function compileRewardModule(source: { filename: string; code: string }, opts: CompileOptions = {}): CompiledReward {
   const { filename } = source;
   const timeoutMs = opts.timeoutMs ?? 50;
@@ -304,17 +307,23 @@ export function compileRewardModule(source: { filename: string; code: string }, 
   const { js, map } = transpileReward(filename, source.code);
   const wd = opts.watchdog;
 
-  const isolate = new ivm.Isolate({ memoryLimit: memoryLimitMb });
+  const sandbox = opts.sandbox ?? sandboxChoice().name;
+  let engine: SandboxEngine;
+  try {
+    engine = ENGINES[sandbox](DRIVER, { js, filename }, memoryLimitMb);
+  } catch (e) {
+    const m = (e as Error).message ?? String(e);
+    if (e instanceof SyntaxError) throw new RewardError(`syntax error: ${m}`, { kind: 'compile', filename });
+    throw new RewardError(`the sandbox could not start: ${m}`, { kind: 'throw', filename });
+  }
   let dead: RewardError | null = null;
-  const dispose = () => {
-    if (!isolate.isDisposed) isolate.dispose();
-  };
+  const dispose = () => engine.dispose();
   const locate = (stack: string): { line?: number; column?: number } => {
     const esc = filename.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
     const re = new RegExp(`${esc}:(\\d+):(\\d+)`, 'g');
     // The first frame that maps into the user's source (esbuild's helpers have no original position).
     for (let m = re.exec(stack); m; m = re.exec(stack)) {
-      const entry = map.findEntry(Number(m[1]) - 1, Number(m[2]) - 1) as { originalLine?: number; originalColumn?: number };
+      const entry = map.findEntry(Number(m[1]) - 1 - engine.moduleLineOffset, Number(m[2]) - 1) as { originalLine?: number; originalColumn?: number };
       if (entry.originalLine !== undefined) return { line: entry.originalLine + 1, column: (entry.originalColumn ?? 0) + 1 };
     }
     return {};
@@ -333,80 +342,58 @@ export function compileRewardModule(source: { filename: string; code: string }, 
     });
   };
 
-  // One call into the isolate. Only primitives come back; anything else means the driver was subverted,
-  // and is not touched. A timeout or the memory limit ends the module for good.
+  // One call into the engine. A timeout, the memory limit or a failure of the engine ends the module for good.
   const call = (
-    fn: ivm.Reference,
-    args: (string | number | ivm.Dereference<unknown> | ivm.Copy<unknown>)[],
+    fn: DriverFn | 'init',
+    args: (string | number)[],
     limit: number,
     start: Where,
     /** Where the call was when it was stopped (a batch reports the transition it had reached). */
     reached: () => Where = () => start,
+    ioUse?: IoUse,
   ): number | string => {
     if (dead) throw dead;
     wd?.begin(limit + WATCHDOG_BACKSTOP_MS, start.phase, start.copy, start.episode, start.step);
-    let r: unknown;
     try {
-      r = fn.applySync(undefined, args as never[], { timeout: limit });
+      return fn === 'init' ? engine.init(limit) : engine.call(fn, args, limit, ioUse);
     } catch (e) {
-      const message = e instanceof Error ? e.message : String(e);
+      const stop = e instanceof EngineStop ? e : new EngineStop('failed', (e as Error).message ?? String(e));
       const where = reached();
       const at = where.phase === 'init' ? {} : { episode: where.episode, step: where.step };
-      if (/timed out/i.test(message)) {
+      if (stop.why === 'timeout') {
         const limitMs = where.phase === 'init' ? initTimeoutMs : timeoutMs;
         dead = timeoutError({ phase: where.phase, copy: where.copy, episode: where.episode, step: where.step, limitMs, elapsedMs: limit }, filename);
-      } else if (/memory limit|disposed/i.test(message)) {
+      } else if (stop.why === 'memory') {
         dead = memoryError(at);
       } else {
-        dead = new RewardError(`the sandbox failed: ${message}`, { kind: 'throw', filename, ...at });
+        dead = new RewardError(`the sandbox failed: ${stop.message}`, { kind: 'throw', filename, ...at });
       }
       dispose();
       throw dead;
     } finally {
       wd?.end();
     }
-    if (typeof r === 'number' || typeof r === 'string') return r;
-    dead = new RewardError('internal: the sandbox returned a non-primitive', { kind: 'throw', filename });
-    dispose();
-    throw dead;
   };
 
-  let context: ivm.Context;
-  let fns: { setIo: ivm.Reference; setEnv: ivm.Reference; setLimit: ivm.Reference; init: ivm.Reference; batch: ivm.Reference; potential: ivm.Reference };
-  let moduleFn: ivm.Reference;
+  let io: Float64Array = engine.io;
+  const ensure = (n: number) => {
+    if (io.length >= n) return;
+    engine.ensureIo(n, timeoutMs + SCHEDULING_GRACE_MS);
+    io = engine.io;
+  };
   try {
-    context = isolate.createContextSync();
-    const driver = isolate.compileScriptSync(DRIVER, { filename: 'creditlab:sandbox' }).runSync(context, { reference: true }) as ivm.Reference;
-    const get = (k: string) => driver.getSync(k, { reference: true }) as ivm.Reference;
-    fns = { setIo: get('setIo'), setEnv: get('setEnv'), setLimit: get('setLimit'), init: get('init'), batch: get('batch'), potential: get('potential') };
-    // Compiling evaluates nothing of the user's: the script is one function expression.
-    moduleFn = isolate
-      .compileScriptSync(`(function (exports, require, module) {\n${js}\n})`, { filename, lineOffset: -1 })
-      .runSync(context, { reference: true }) as ivm.Reference;
+    ensure(256);
   } catch (e) {
     dispose();
-    const m = (e as Error).message ?? String(e);
-    if (e instanceof SyntaxError || /SyntaxError/.test(m)) throw new RewardError(`syntax error: ${m}`, { kind: 'compile', filename });
-    throw new RewardError(`the sandbox could not start: ${m}`, { kind: 'throw', filename });
+    throw new RewardError(`the sandbox could not start: ${(e as Error).message}`, { kind: 'throw', filename });
   }
 
-  let cap = 0;
-  let io: Float64Array<ArrayBufferLike> = new Float64Array(0);
-  const ensure = (n: number) => {
-    if (cap >= n) return;
-    cap = Math.max(n, cap * 2, 256);
-    const sab = new SharedArrayBuffer(cap * 8);
-    io = new Float64Array(sab);
-    call(fns.setIo, [new ivm.ExternalCopy(sab).copyInto({ release: true })], timeoutMs + SCHEDULING_GRACE_MS, { phase: 'reward', copy: 0, episode: 0, step: 0 });
-  };
-  ensure(256);
-
-  const initRes = call(fns.init, [moduleFn.derefInto({ release: true })], initTimeoutMs + SCHEDULING_GRACE_MS, { phase: 'init', copy: 0, episode: 0, step: 0 });
+  const initRes = call('init', [], initTimeoutMs + SCHEDULING_GRACE_MS, { phase: 'init', copy: 0, episode: 0, step: 0 });
   if (typeof initRes === 'string') {
     dispose();
     throw fail(initRes, 'loading the module:', {});
   }
-  call(fns.setLimit, [timeoutMs + SCHEDULING_GRACE_MS], timeoutMs + SCHEDULING_GRACE_MS, { phase: 'reward', copy: 0, episode: 0, step: 0 });
+  call('setLimit', [timeoutMs + SCHEDULING_GRACE_MS], timeoutMs + SCHEDULING_GRACE_MS, { phase: 'reward', copy: 0, episode: 0, step: 0 });
   const perCall = Math.max(1, Math.floor(BATCH_BUDGET_MS / timeoutMs));
   const hasReward = (initRes & 1) !== 0;
   const hasPotential = (initRes & 2) !== 0;
@@ -463,7 +450,11 @@ export function compileRewardModule(source: { filename: string; code: string }, 
     const reached = () => Math.min(n - 1, Math.max(0, io[off + n] | 0));
     let res: number | string;
     try {
-      res = call(fns.batch, [n, off, infos, carry], timeoutMs * n + SCHEDULING_GRACE_MS, at(xs[from]), () => at(xs[from + reached()]));
+      res = call('batch', [n, off, infos, carry], timeoutMs * n + SCHEDULING_GRACE_MS, at(xs[from]), () => at(xs[from + reached()]), {
+        send: off + n + 1,
+        recvFrom: off,
+        recvTo: off + n + 1,
+      });
     } catch (e) {
       failedAt = from + reached();
       for (let i = from; i < failedAt; i++) out[i] = io[off + i - from];
@@ -498,7 +489,7 @@ export function compileRewardModule(source: { filename: string; code: string }, 
     if (n === 0) return 0;
     if (xs[0].envId !== envId) {
       envId = xs[0].envId;
-      call(fns.setEnv, [envId], timeoutMs + SCHEDULING_GRACE_MS, { phase: 'reward', copy: 0, episode: 0, step: 0 });
+      call('setEnv', [envId], timeoutMs + SCHEDULING_GRACE_MS, { phase: 'reward', copy: 0, episode: 0, step: 0 });
     }
     for (let from = 0; from < n; from += perCall) {
       const to = Math.min(n, from + perCall);
@@ -526,6 +517,7 @@ export function compileRewardModule(source: { filename: string; code: string }, 
     filename,
     timeoutMs,
     memoryLimitMb,
+    sandbox,
     dispose,
     hasReward,
     hasPotential,
@@ -538,7 +530,11 @@ export function compileRewardModule(source: { filename: string; code: string }, 
       io[8] = obs.length;
       put(HEADER, obs);
       const out = HEADER + obs.length;
-      const res = call(fns.potential, [JSON.stringify(info, typedToArray) ?? 'null', out], timeoutMs + SCHEDULING_GRACE_MS, { phase: 'potential', ...where });
+      const res = call('potential', [JSON.stringify(info, typedToArray) ?? 'null', out], timeoutMs + SCHEDULING_GRACE_MS, { phase: 'potential', ...where }, undefined, {
+        send: out,
+        recvFrom: out,
+        recvTo: out + 1,
+      });
       if (typeof res === 'string') throw fail(res, 'potential()', { episode: where.episode, step: where.step });
       return finite(io[out], 'potential()', { episode: where.episode, step: where.step });
     },
@@ -552,13 +548,13 @@ export function compileRewardModule(source: { filename: string; code: string }, 
  */
 export function createSandboxedRewardPipeline(
   cfg: (RewardPipelineConfig & { timeoutMs?: number; memoryLimitMb?: number }) | undefined,
-  opts: Omit<RewardPipelineOptions, 'user'> & { compiled?: CompiledReward; watchdog?: RewardWatchdog },
+  opts: Omit<RewardPipelineOptions, 'user'> & { compiled?: CompiledReward; watchdog?: RewardWatchdog; sandbox?: SandboxName },
 ): RewardPipeline {
   let user = opts.compiled;
   if (!user && cfg) {
     const source = cfg.source ?? (cfg.code ? { filename: 'reward.ts', code: cfg.code } : undefined);
     if (cfg.file && !source) throw new RewardError(`reward file ${cfg.file} was not inlined into the resolved run`, { kind: 'config' });
-    if (source) user = compileRewardModule(source, { timeoutMs: cfg.timeoutMs, memoryLimitMb: cfg.memoryLimitMb, watchdog: opts.watchdog });
+    if (source) user = compileRewardModule(source, { timeoutMs: cfg.timeoutMs, memoryLimitMb: cfg.memoryLimitMb, watchdog: opts.watchdog, sandbox: opts.sandbox });
   }
   return createRewardPipeline(cfg, { ...opts, user });
 }

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Worker } from 'node:worker_threads';
-import { compileRewardModule, createSandboxedRewardPipeline, DEFAULT_MEMORY_LIMIT_MB, RewardWatchdog, timeoutError, REWARD_API_DTS } from '../src/sandbox';
+import { compileRewardModule, createSandboxedRewardPipeline, DEFAULT_MEMORY_LIMIT_MB, RewardWatchdog, timeoutError, REWARD_API_DTS, SANDBOX_NAMES, prepareSandbox, type SandboxName } from '../src/sandbox';
 import { createRewardPipeline, RewardError, stepPipelines, type UserRewardInput } from '../src/index';
 
 const input = (over: Partial<UserRewardInput> = {}): UserRewardInput => ({
@@ -19,8 +19,6 @@ const input = (over: Partial<UserRewardInput> = {}): UserRewardInput => ({
   episode: { index: 2, return: 1.5, envReturn: 1 },
   ...over,
 });
-// A per-call limit far above any honest call, so a loaded machine never trips it; the timeout tests pass their own.
-const compile = (code: string, timeoutMs = 2000) => compileRewardModule({ filename: 'arm.reward.ts', code }, { timeoutMs });
 const fails = (f: () => unknown, check: (e: RewardError) => void) =>
   assert.throws(f, (e: unknown) => {
     assert.ok(e instanceof RewardError, String(e));
@@ -28,188 +26,11 @@ const fails = (f: () => unknown, check: (e: RewardError) => void) =>
     return true;
   });
 
-test('the context the code sees: every documented field, fresh arrays, per-episode state', () => {
-  const m = compile(`
-    export default function (ctx: any): number {
-      ctx.state.n = ((ctx.state.n as number) ?? 0) + 1;
-      const ok = ctx.env === 'KeyDoor-v0' && ctx.t === 4 && ctx.obs instanceof Float64Array && ctx.obs[0] === 0.5 && ctx.nextObs[1] === 2
-        && ctx.action === 1 && ctx.envReward === 0 && !ctx.terminated && !ctx.truncated && ctx.events[0] === 'key_picked'
-        && ctx.info.distance === 3 && ctx.info.pos[1] === 2 && ctx.episode.index === 2 && ctx.episode.return === 1.5 && ctx.episode.envReturn === 1;
-      return ok ? ctx.state.n : -1;
-    }
-    export function potential(obs: Float64Array, info: any) { return obs[0] * 10 + info.distance; }`);
-  assert.equal(m.reward(input()), 1);
-  assert.equal(m.reward(input()), 2);
-  assert.equal(m.reward(input({ episode: { index: 3, return: 0, envReturn: 0 } })), -1, 'new episode: a fresh state object');
-  assert.equal(m.reward(input({ action: [0.25, 2], episode: { index: 4, return: 1.5, envReturn: 1 } })), -1);
-  assert.equal(m.potential([0.5], { distance: 3 }, { copy: 0, episode: 0, step: 0 }), 8);
-  assert.ok(m.hasReward && m.hasPotential);
-  assert.match(REWARD_API_DTS, /interface RewardContext[\s\S]*state: Record<string, unknown>/);
-});
-
-test('a compile error names line:column', () => {
-  fails(() => compile('const a = 1;\nconst b: number = ;\nexport default () => b;'), (e) => {
-    assert.equal(e.kind, 'compile');
-    assert.equal(e.line, 2);
-    assert.equal(e.column, 19);
-    assert.match(e.message, /^arm\.reward\.ts:2:19: syntax error/);
-  });
-});
-
-test('a throw names the user line and column, and the episode/step', () => {
-  const m = compile(`const limit = 3;\n\nexport default (ctx: { t: number }) => {\n  if (ctx.t > limit) throw new RangeError('too late');\n  return 0;\n};`);
-  fails(() => m.reward(input()), (e) => {
-    assert.equal(e.kind, 'throw');
-    assert.deepEqual([e.line, e.column, e.episode, e.step], [4, 28, 2, 4]);
-    assert.match(e.message, /^arm\.reward\.ts:4:28: the reward function threw RangeError: too late \(episode 2, step 4\)$/);
-  });
-});
-
-test('error text from user code is capped, kept on one line and shown with its control characters escaped', () => {
-  // A 32 MB message with terminal escapes (clear screen, set the clipboard), a carriage return and a
-  // forged stack frame on a line of its own; a stack of 64 MB; a thrown string with a C1 escape.
-  const m = compile(`export default (ctx: { t: number }) => {
-  if (ctx.t === 4) {
-    Error.prepareStackTrace = () => 'y'.repeat(2 ** 26);
-    throw new Error('\\x1b[2J\\x1b]52;c;ZWNobyBwd25lZA==\\x07\\rrun r1: done\\n    at arm.reward.ts:99:1' + 'x'.repeat(2 ** 25));
-  }
-  throw '\\u009b31m';
-};`);
-  fails(() => m.reward(input()), (e) => {
-    assert.ok(e.message.length < 2200, `${e.message.length} characters`);
-    assert.doesNotMatch(e.message, /[\u0000-\u001f\u007f-\u009f]/);
-    assert.match(e.message, /threw Error: \\u001b\[2J\\u001b\]52;c;ZWNobyBwd25lZA==\\u0007\\rrun r1: done\\n    at arm\.reward\.ts:99:1xxx/);
-    assert.notEqual(e.line, 99, 'a frame forged in the message is not taken for the location');
-  });
-  fails(() => m.reward(input({ t: 5 })), (e) => assert.match(e.message, /threw a string "\\u009b31m"/));
-});
-
-test('NaN, Infinity and non-numbers are rejected, naming the value', () => {
-  fails(() => compile('export default () => NaN').reward(input()), (e) => assert.ok(e.kind === 'non-finite' && /returned NaN/.test(e.message)));
-  fails(() => compile('export default () => 1 / 0').reward(input()), (e) => assert.match(e.message, /returned Infinity/));
-  fails(() => compile('export default () => "1"').reward(input()), (e) => assert.ok(e.kind === 'wrong-type' && /a string "1"/.test(e.message)));
-  fails(() => compile('export default () => undefined').reward(input()), (e) => assert.match(e.message, /returned undefined/));
-  fails(() => compile('export default async () => 1').reward(input()), (e) => assert.match(e.message, /promises and async functions are not available/));
-  fails(() => compile('export default 3'), (e) => assert.match(e.message, /default export is a number 3/));
-});
-
-test('an endless loop is stopped by the time limit', () => {
-  const t0 = performance.now();
-  fails(() => compile('export default () => { while (true) {} }', 20).reward(input()), (e) => assert.ok(e.kind === 'timeout' && /20 ms/.test(e.message) && e.step === 4));
-  fails(() => compileRewardModule({ filename: 'top.ts', code: 'while (true) {}\nexport default () => 1;' }, { timeoutMs: 10, initTimeoutMs: 20 }), (e) => assert.match(e.message, /top-level code ran longer than 20 ms/));
-  assert.ok(performance.now() - t0 < 2000);
-});
-
-test('no process, require, imports, timers, eval; host objects are unreachable through constructors and stacks', () => {
-  const probe = compile(`export default (ctx: any) => {
-    const g: any = globalThis;
-    const realm = (function () {}).constructor;
-    const sameRealm = [ctx, ctx.obs, ctx.info, ctx.state, ctx.events, g].every((v) => v.constructor.constructor === realm);
-    let stackRealm = true;
-    (Error as any).prepareStackTrace = (_e: any, frames: any[]) => frames;
-    const frames: any = new Error().stack;
-    if (Array.isArray(frames)) for (const f of frames) { const fn = f.getFunction?.(); if (fn && fn.constructor !== realm) stackRealm = false; }
-    let evalBlocked = false;
-    try { realm('return process')(); } catch { evalBlocked = true; }
-    const absent = [g.process, g.require, g.module, g.setTimeout, g.setImmediate, g.queueMicrotask, g.console, g.SharedArrayBuffer, g.fetch, g.Buffer].every((x) => x === undefined);
-    return sameRealm && stackRealm && evalBlocked && absent ? 1 : 0;
-  }`);
-  assert.equal(probe.reward(input()), 1);
-  fails(() => compile(`import fs from 'node:fs';\nexport default () => 1;`), (e) => assert.ok(e.kind === 'import' && e.line === 1 && /"node:fs"/.test(e.message)));
-  fails(() => compile(`export default () => (require as any)('fs').readFileSync('/etc/passwd').length;`).reward(input()), (e) => assert.equal(e.kind, 'import'));
-  fails(() => compile(`export default () => (globalThis as any).process.exit(1);`).reward(input()), (e) => assert.match(e.message, /TypeError/));
-});
-
-test('the sandboxed pipeline compiles the spec source once and feeds the user reward into the pipeline', () => {
-  const p = createSandboxedRewardPipeline(
-    { source: { filename: 'a.ts', code: 'export default (c: any) => c.events.length * 0.5' }, shaping: [{ type: 'subgoal', bonus: 1 }] },
-    { envId: 'x' },
-  );
-  assert.equal(p.step({ ...input(), t: 0 }), 1.5);
-});
-
-test('promises, async code, finalizers and weak references are not available: nothing runs outside a timed call', () => {
-  const cases = [
-    "export default () => {\n  Promise.reject(new Error('nope'));\n  return 1;\n};",
-    'export default () => { (async () => { throw new Error("later"); })(); return 1; }',
-    'export default () => { new FinalizationRegistry(() => { for (;;) {} }).register({}, 1); return 1; }',
-    'export default () => { new WeakRef({}); return 1; }',
-    'export default () => { (async function* () {})().next(); return 1; }',
-  ];
-  const messages = cases.map((code) => {
-    let message = '';
-    fails(() => compile(code).reward(input()), (e) => void (message = e.message));
-    return message;
-  });
-  assert.match(messages[0], /^arm\.reward\.ts:2:\d+: the reward function threw Error: promises and async functions are not available/);
-  assert.match(messages[1], /promises and async functions are not available/);
-  assert.match(messages[2], /FinalizationRegistry is not defined/);
-  assert.match(messages[3], /WeakRef is not defined/);
-  assert.match(messages[4], /promises and async functions are not available|is not defined/);
-});
-
-test('host objects are unreachable: error stacks and prepareStackTrace stay inside the isolate', () => {
-  const m = compile(`export default (ctx: any) => {
-    let host = 'none';
-    (Error as any).prepareStackTrace = (_e: any, trace: any[]) => {
-      try { host = typeof trace.constructor.constructor('return process')(); } catch (e) { host = 'blocked: ' + (e as Error).name; }
-      return 'formatted';
-    };
-    const s = new Error('x').stack;
-    return s === 'formatted' && host.startsWith('blocked') ? 1 : 0;
-  }`);
-  assert.equal(m.reward(input()), 1);
-});
-
-test('batched calls: the same values as one call per input, in order, and a failure names its own input', () => {
-  const code = `let calls = 0;
-export default (ctx: any) => { calls++; ctx.state.k = (ctx.state.k ?? 0) + 1; if (ctx.t === 99) throw new Error('at 99'); return calls * 10 + ctx.state.k; };`;
-  const xs = [0, 1, 2].map((copy) => input({ copy }));
-  const one = compile(code);
-  const singly = [...xs, ...xs].map((x) => one.reward(x));
-  const batched = compile(code);
-  assert.deepEqual([...batched.rewardBatch!(xs), ...batched.rewardBatch!(xs)], singly);
-  fails(() => batched.rewardBatch!([input({ copy: 0 }), input({ copy: 1, t: 99, episode: { index: 7, return: 0, envReturn: 0 } })]), (e) => {
-    assert.deepEqual([e.line, e.episode, e.step], [2, 7, 99]);
-  });
-  // A call that never returns is stopped under the batch's limit, and the error names the transition it was in.
-  const loops = compile('export default (ctx: any) => { if (ctx.t === 5) for (;;) {} return 0; }', 20);
-  fails(() => loops.rewardBatch!([input({ copy: 0 }), input({ copy: 1 }), input({ copy: 2, t: 5, episode: { index: 9, return: 0, envReturn: 0 } })]), (e) => {
-    assert.equal(e.kind, 'timeout');
-    assert.deepEqual([e.episode, e.step], [9, 5]);
-    assert.match(e.message, /ran longer than 20 ms/);
-  });
-  // episode.return is each copy's own running total (env reward + user reward so far).
-  const user = compile('export default (ctx: any) => ctx.episode.return + 1');
-  const a = [0, 1].map((copy) => createRewardPipeline({ code: 'x' }, { envId: 'x', copy, user }));
-  const out = new Float64Array(2);
-  const trs = [0, 1].map((envReward) => ({ ...input(), t: 0, envReward }));
-  stepPipelines(a, trs, user, out);
-  assert.deepEqual([...out], [1, 2]);
-  stepPipelines(a, trs, user, out);
-  assert.deepEqual([...out], [2, 4]);
-});
-
-test('memory: typed arrays count against the limit, which defaults to 512 MB and is settable', () => {
-  assert.equal(DEFAULT_MEMORY_LIMIT_MB, 512);
-  const bomb = 'const keep: Float64Array[] = [];\nexport default () => { for (;;) keep.push(new Float64Array(12_500_000)); };';
-  // A generous time limit: on a loaded machine zero-filling the arrays alone can take longer than 50 ms.
-  fails(() => compileRewardModule({ filename: 'bomb.ts', code: bomb }, { memoryLimitMb: 64, timeoutMs: 20_000 }).reward(input()), (e) => {
-    assert.equal(e.kind, 'memory');
-    assert.match(e.message, /^bomb\.ts: the reward code used more than its memory limit of 64 MB \(reward\.memoryLimitMb\) \(episode 2, step 4\)$/);
-  });
-  // 5 GB of Float64Array under the default limit.
-  fails(() => compileRewardModule({ filename: 'bomb.ts', code: bomb }, { timeoutMs: 20_000 }).reward(input()), (e) => assert.match(e.message, /memory limit of 512 MB/));
-  // A module that stays under its limit keeps working.
-  const ok = compileRewardModule({ filename: 'ok.ts', code: 'const a = new Float64Array(1e6);\nexport default () => a.length;' }, { memoryLimitMb: 64 });
-  assert.equal(ok.reward(input()), 1e6);
-});
-
 type WorkerEnd = { sum: number } | string;
 /** Runs reward code in a worker (stamping the watchdog, which nobody watches here); resolves with how it ended. */
-function runWorker(code: string, steps: number, wd = new RewardWatchdog(), timeoutMs = 50): Promise<WorkerEnd> {
+function runWorker(sandbox: SandboxName, code: string, steps: number, wd = new RewardWatchdog(), timeoutMs = 50): Promise<WorkerEnd> {
   const worker = new Worker(new URL('./fixtures/reward-worker-boot.mjs', import.meta.url), {
-    workerData: { buffer: wd.buffer, code, steps, timeoutMs },
+    workerData: { buffer: wd.buffer, code, steps, timeoutMs, sandbox },
     resourceLimits: { maxOldGenerationSizeMb: 48 },
   });
   return new Promise((resolve) => {
@@ -222,16 +43,206 @@ function runWorker(code: string, steps: number, wd = new RewardWatchdog(), timeo
   });
 }
 
-test('in a worker: a hung call is stopped by the isolate with its step; the memory limit holds under a small worker heap', async () => {
-  const [hang, oom, ok] = await Promise.all([
-    runWorker('export default (ctx: any) => { if (ctx.episode.index === 3 && ctx.t === 7) { while (true) {} } return 1; }', 1000),
-    runWorker('const keep: number[][] = [];\nexport default () => { for (;;) keep.push(new Array(1e6).fill(1)); };', 1, undefined, 10_000),
-    runWorker('export default () => 1;', 300),
-  ]);
-  assert.match(String(hang), /^w\.reward\.ts: the reward function ran longer than 50 ms .*\(episode 3, step 7\)$/);
-  assert.match(String(oom), /memory limit of 64 MB/);
-  assert.deepEqual(ok, { sum: 300 });
-});
+// Every test below runs against each engine: isolated-vm and QuickJS (WebAssembly).
+for (const sandbox of SANDBOX_NAMES) {
+  // A per-call limit far above any honest call, so a loaded machine never trips it; the timeout tests pass their own.
+  const compile = (code: string, timeoutMs = 2000) => compileRewardModule({ filename: 'arm.reward.ts', code }, { timeoutMs, sandbox });
+  test(`the ${sandbox} engine loads`, async () => {
+    await prepareSandbox(sandbox);
+  });
+
+  test(`the context the code sees: every documented field, fresh arrays, per-episode state [${sandbox}]`, () => {
+    const m = compile(`
+      export default function (ctx: any): number {
+        ctx.state.n = ((ctx.state.n as number) ?? 0) + 1;
+        const ok = ctx.env === 'KeyDoor-v0' && ctx.t === 4 && ctx.obs instanceof Float64Array && ctx.obs[0] === 0.5 && ctx.nextObs[1] === 2
+          && ctx.action === 1 && ctx.envReward === 0 && !ctx.terminated && !ctx.truncated && ctx.events[0] === 'key_picked'
+          && ctx.info.distance === 3 && ctx.info.pos[1] === 2 && ctx.episode.index === 2 && ctx.episode.return === 1.5 && ctx.episode.envReturn === 1;
+        return ok ? ctx.state.n : -1;
+      }
+      export function potential(obs: Float64Array, info: any) { return obs[0] * 10 + info.distance; }`);
+    assert.equal(m.reward(input()), 1);
+    assert.equal(m.reward(input()), 2);
+    assert.equal(m.reward(input({ episode: { index: 3, return: 0, envReturn: 0 } })), -1, 'new episode: a fresh state object');
+    assert.equal(m.reward(input({ action: [0.25, 2], episode: { index: 4, return: 1.5, envReturn: 1 } })), -1);
+    assert.equal(m.potential([0.5], { distance: 3 }, { copy: 0, episode: 0, step: 0 }), 8);
+    assert.ok(m.hasReward && m.hasPotential);
+    assert.match(REWARD_API_DTS, /interface RewardContext[\s\S]*state: Record<string, unknown>/);
+  });
+
+  test(`a compile error names line:column [${sandbox}]`, () => {
+    fails(() => compile('const a = 1;\nconst b: number = ;\nexport default () => b;'), (e) => {
+      assert.equal(e.kind, 'compile');
+      assert.equal(e.line, 2);
+      assert.equal(e.column, 19);
+      assert.match(e.message, /^arm\.reward\.ts:2:19: syntax error/);
+    });
+  });
+
+  test(`a throw names the user line and column, and the episode/step [${sandbox}]`, () => {
+    const m = compile(`const limit = 3;\n\nexport default (ctx: { t: number }) => {\n  if (ctx.t > limit) throw new RangeError('too late');\n  return 0;\n};`);
+    fails(() => m.reward(input()), (e) => {
+      assert.equal(e.kind, 'throw');
+      // V8 places the error at `new`, QuickJS at the constructor's name.
+      const column = sandbox === 'isolated-vm' ? 28 : 32;
+      assert.deepEqual([e.line, e.column, e.episode, e.step], [4, column, 2, 4]);
+      assert.equal(e.message, `arm.reward.ts:4:${column}: the reward function threw RangeError: too late (episode 2, step 4)`);
+    });
+  });
+
+  test(`error text from user code is capped, kept on one line and shown with its control characters escaped [${sandbox}]`, () => {
+    // A 32 MB message with terminal escapes (clear screen, set the clipboard), a carriage return and a
+    // forged stack frame on a line of its own; a stack of 64 MB; a thrown string with a C1 escape.
+    const m = compile(`export default (ctx: { t: number }) => {
+    if (ctx.t === 4) {
+      Error.prepareStackTrace = () => 'y'.repeat(2 ** 26);
+      throw new Error('\\x1b[2J\\x1b]52;c;ZWNobyBwd25lZA==\\x07\\rrun r1: done\\n    at arm.reward.ts:99:1' + 'x'.repeat(2 ** 25));
+    }
+    throw '\\u009b31m';
+  };`);
+    fails(() => m.reward(input()), (e) => {
+      assert.ok(e.message.length < 2200, `${e.message.length} characters`);
+      assert.doesNotMatch(e.message, /[\u0000-\u001f\u007f-\u009f]/);
+      assert.match(e.message, /threw Error: \\u001b\[2J\\u001b\]52;c;ZWNobyBwd25lZA==\\u0007\\rrun r1: done\\n    at arm\.reward\.ts:99:1xxx/);
+      assert.notEqual(e.line, 99, 'a frame forged in the message is not taken for the location');
+    });
+    fails(() => m.reward(input({ t: 5 })), (e) => assert.match(e.message, /threw a string "\\u009b31m"/));
+  });
+
+  test(`NaN, Infinity and non-numbers are rejected, naming the value [${sandbox}]`, () => {
+    fails(() => compile('export default () => NaN').reward(input()), (e) => assert.ok(e.kind === 'non-finite' && /returned NaN/.test(e.message)));
+    fails(() => compile('export default () => 1 / 0').reward(input()), (e) => assert.match(e.message, /returned Infinity/));
+    fails(() => compile('export default () => "1"').reward(input()), (e) => assert.ok(e.kind === 'wrong-type' && /a string "1"/.test(e.message)));
+    fails(() => compile('export default () => undefined').reward(input()), (e) => assert.match(e.message, /returned undefined/));
+    fails(() => compile('export default async () => 1').reward(input()), (e) => assert.match(e.message, /promises and async functions are not available/));
+    fails(() => compile('export default 3'), (e) => assert.match(e.message, /default export is a number 3/));
+  });
+
+  test(`an endless loop is stopped by the time limit [${sandbox}]`, () => {
+    const t0 = performance.now();
+    fails(() => compile('export default () => { while (true) {} }', 20).reward(input()), (e) => assert.ok(e.kind === 'timeout' && /20 ms/.test(e.message) && e.step === 4));
+    fails(() => compileRewardModule({ filename: 'top.ts', code: 'while (true) {}\nexport default () => 1;' }, { timeoutMs: 10, initTimeoutMs: 20, sandbox }), (e) => assert.match(e.message, /top-level code ran longer than 20 ms/));
+    assert.ok(performance.now() - t0 < 2000);
+  });
+
+  test(`no process, require, imports, timers, eval; host objects are unreachable through constructors and stacks [${sandbox}]`, () => {
+    const probe = compile(`export default (ctx: any) => {
+      const g: any = globalThis;
+      const realm = (function () {}).constructor;
+      const sameRealm = [ctx, ctx.obs, ctx.info, ctx.state, ctx.events, g].every((v) => v.constructor.constructor === realm);
+      let stackRealm = true;
+      (Error as any).prepareStackTrace = (_e: any, frames: any[]) => frames;
+      const frames: any = new Error().stack;
+      if (Array.isArray(frames)) for (const f of frames) { const fn = f.getFunction?.(); if (fn && fn.constructor !== realm) stackRealm = false; }
+      let evalBlocked = false;
+      try { realm('return process')(); } catch { evalBlocked = true; }
+      const absent = [g.process, g.require, g.module, g.setTimeout, g.setImmediate, g.queueMicrotask, g.console, g.SharedArrayBuffer, g.fetch, g.Buffer].every((x) => x === undefined);
+      return sameRealm && stackRealm && evalBlocked && absent ? 1 : 0;
+    }`);
+    assert.equal(probe.reward(input()), 1);
+    fails(() => compile(`import fs from 'node:fs';\nexport default () => 1;`), (e) => assert.ok(e.kind === 'import' && e.line === 1 && /"node:fs"/.test(e.message)));
+    fails(() => compile(`export default () => (require as any)('fs').readFileSync('/etc/passwd').length;`).reward(input()), (e) => assert.equal(e.kind, 'import'));
+    fails(() => compile(`export default () => (globalThis as any).process.exit(1);`).reward(input()), (e) => assert.match(e.message, /TypeError/));
+  });
+
+  test(`the sandboxed pipeline compiles the spec source once and feeds the user reward into the pipeline [${sandbox}]`, () => {
+    const p = createSandboxedRewardPipeline(
+      { source: { filename: 'a.ts', code: 'export default (c: any) => c.events.length * 0.5' }, shaping: [{ type: 'subgoal', bonus: 1 }] },
+      { envId: 'x', sandbox },
+    );
+    assert.equal(p.step({ ...input(), t: 0 }), 1.5);
+  });
+
+  test(`promises, async code, finalizers and weak references are not available: nothing runs outside a timed call [${sandbox}]`, () => {
+    const cases = [
+      "export default () => {\n  Promise.reject(new Error('nope'));\n  return 1;\n};",
+      'export default () => { (async () => { throw new Error("later"); })(); return 1; }',
+      'export default () => { new FinalizationRegistry(() => { for (;;) {} }).register({}, 1); return 1; }',
+      'export default () => { new WeakRef({}); return 1; }',
+      'export default () => { (async function* () {})().next(); return 1; }',
+    ];
+    const messages = cases.map((code) => {
+      let message = '';
+      fails(() => compile(code).reward(input()), (e) => void (message = e.message));
+      return message;
+    });
+    assert.match(messages[0], /^arm\.reward\.ts:2:\d+: the reward function threw Error: promises and async functions are not available/);
+    assert.match(messages[1], /promises and async functions are not available/);
+    // QuickJS quotes the name.
+    assert.match(messages[2], /'?FinalizationRegistry'? is not defined/);
+    assert.match(messages[3], /'?WeakRef'? is not defined/);
+    assert.match(messages[4], /promises and async functions are not available|is not defined/);
+  });
+
+  test(`host objects are unreachable: error stacks and prepareStackTrace stay inside the isolate [${sandbox}]`, () => {
+    const m = compile(`export default (ctx: any) => {
+      let host = 'none';
+      (Error as any).prepareStackTrace = (_e: any, trace: any[]) => {
+        try { host = typeof trace.constructor.constructor('return process')(); } catch (e) { host = 'blocked: ' + (e as Error).name; }
+        return 'formatted';
+      };
+      const s = new Error('x').stack;
+      // V8 calls prepareStackTrace (and the host must stay out of reach); QuickJS never does.
+      return s === 'formatted' ? (host.startsWith('blocked') ? 1 : 0) : host === 'none' ? 2 : 0;
+    }`);
+    assert.equal(m.reward(input()), sandbox === 'isolated-vm' ? 1 : 2);
+  });
+
+  test(`batched calls: the same values as one call per input, in order, and a failure names its own input [${sandbox}]`, () => {
+    const code = `let calls = 0;
+  export default (ctx: any) => { calls++; ctx.state.k = (ctx.state.k ?? 0) + 1; if (ctx.t === 99) throw new Error('at 99'); return calls * 10 + ctx.state.k; };`;
+    const xs = [0, 1, 2].map((copy) => input({ copy }));
+    const one = compile(code);
+    const singly = [...xs, ...xs].map((x) => one.reward(x));
+    const batched = compile(code);
+    assert.deepEqual([...batched.rewardBatch!(xs), ...batched.rewardBatch!(xs)], singly);
+    fails(() => batched.rewardBatch!([input({ copy: 0 }), input({ copy: 1, t: 99, episode: { index: 7, return: 0, envReturn: 0 } })]), (e) => {
+      assert.deepEqual([e.line, e.episode, e.step], [2, 7, 99]);
+    });
+    // A call that never returns is stopped under the batch's limit, and the error names the transition it was in.
+    const loops = compile('export default (ctx: any) => { if (ctx.t === 5) for (;;) {} return 0; }', 20);
+    fails(() => loops.rewardBatch!([input({ copy: 0 }), input({ copy: 1 }), input({ copy: 2, t: 5, episode: { index: 9, return: 0, envReturn: 0 } })]), (e) => {
+      assert.equal(e.kind, 'timeout');
+      assert.deepEqual([e.episode, e.step], [9, 5]);
+      assert.match(e.message, /ran longer than 20 ms/);
+    });
+    // episode.return is each copy's own running total (env reward + user reward so far).
+    const user = compile('export default (ctx: any) => ctx.episode.return + 1');
+    const a = [0, 1].map((copy) => createRewardPipeline({ code: 'x' }, { envId: 'x', copy, user }));
+    const out = new Float64Array(2);
+    const trs = [0, 1].map((envReward) => ({ ...input(), t: 0, envReward }));
+    stepPipelines(a, trs, user, out);
+    assert.deepEqual([...out], [1, 2]);
+    stepPipelines(a, trs, user, out);
+    assert.deepEqual([...out], [2, 4]);
+  });
+
+  test(`memory: typed arrays count against the limit, which defaults to 512 MB and is settable [${sandbox}]`, () => {
+    assert.equal(DEFAULT_MEMORY_LIMIT_MB, 512);
+    const bomb = 'const keep: Float64Array[] = [];\nexport default () => { for (;;) keep.push(new Float64Array(12_500_000)); };';
+    // A generous time limit: on a loaded machine zero-filling the arrays alone can take longer than 50 ms.
+    fails(() => compileRewardModule({ filename: 'bomb.ts', code: bomb }, { memoryLimitMb: 64, timeoutMs: 20_000, sandbox }).reward(input()), (e) => {
+      assert.equal(e.kind, 'memory');
+      assert.match(e.message, /^bomb\.ts: the reward code used more than its memory limit of 64 MB \(reward\.memoryLimitMb\) \(episode 2, step 4\)$/);
+    });
+    // 5 GB of Float64Array under the default limit.
+    fails(() => compileRewardModule({ filename: 'bomb.ts', code: bomb }, { timeoutMs: 20_000, sandbox }).reward(input()), (e) => assert.match(e.message, /memory limit of 512 MB/));
+    // A module that stays under its limit keeps working.
+    const ok = compileRewardModule({ filename: 'ok.ts', code: 'const a = new Float64Array(1e6);\nexport default () => a.length;' }, { memoryLimitMb: 64, sandbox });
+    assert.equal(ok.reward(input()), 1e6);
+  });
+
+  test(`in a worker: a hung call is stopped by the isolate with its step; the memory limit holds under a small worker heap [${sandbox}]`, async () => {
+    const [hang, oom, ok] = await Promise.all([
+      runWorker(sandbox, 'export default (ctx: any) => { if (ctx.episode.index === 3 && ctx.t === 7) { while (true) {} } return 1; }', 1000),
+      runWorker(sandbox, 'const keep: number[][] = [];\nexport default () => { for (;;) keep.push(new Array(1e6).fill(1)); };', 1, undefined, 10_000),
+      runWorker(sandbox, 'export default () => 1;', 300),
+    ]);
+    assert.match(String(hang), /^w\.reward\.ts: the reward function ran longer than 50 ms .*\(episode 3, step 7\)$/);
+    assert.match(String(oom), /memory limit of 64 MB/);
+    assert.deepEqual(ok, { sum: 300 });
+  });
+}
 
 test('the watchdog reports an overdue stamp to the host', () => {
   const wd = new RewardWatchdog();

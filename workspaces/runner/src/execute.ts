@@ -108,7 +108,8 @@ export async function warmUp(opts: { trainerModule?: string; backend?: string } 
     const { initBackend } = await import('@creditlab/rl');
     await initBackend(opts.backend ?? process.env.CREDITLAB_BACKEND);
     await import('./reward-glue');
-    const { compileRewardModule } = await import('@creditlab/rewards/sandbox');
+    const { compileRewardModule, prepareSandbox } = await import('@creditlab/rewards/sandbox');
+    await prepareSandbox();
     compileRewardModule({ filename: 'warm-up.ts', code: 'export default (ctx: RewardContext) => ctx.envReward;' }).dispose();
   } catch {
     /* reported by the run that needs it */
@@ -214,6 +215,10 @@ export async function executeRun(opts: ExecuteOptions): Promise<void> {
     if (resumeFrom) ctx.info(`resuming from the checkpoint at step ${resumeFrom.step}`);
     if (run.config.kind === 'rl' && !opts.trainerModule) {
       const { rlTrainOptions } = await import('./reward-glue');
+      if (run.config.reward?.source) {
+        const sandbox = await (await import('@creditlab/rewards/sandbox')).prepareSandbox();
+        emit({ type: 'sandbox', sandbox: sandbox.name, reason: sandbox.reason });
+      }
       const trainOpts = rlTrainOptions(run, ctx, opts.watchdogBuffer);
       try {
         await train(ctx, trainOpts);

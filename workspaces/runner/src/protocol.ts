@@ -13,6 +13,8 @@ export type WorkerEvent =
   | { type: 'started'; backend: string; pid: number; thread?: number; externalId?: string }
   /** The run's resolved compute path, what does its arithmetic (replaces `started`'s backend) and why. */
   | { type: 'compute'; compute: Compute; backend: string; reason: string }
+  /** The engine the run's reward code runs in (runs with reward code only). */
+  | { type: 'sandbox'; sandbox: string; reason: string }
   | { type: 'metrics'; points: MetricPointMsg[] }
   | { type: 'progress'; step: number; sps: number | null }
   | { type: 'log'; line: string }

@@ -4,6 +4,9 @@
 // header names, the siblings must finish, and nothing may be written outside the workspace: a module
 // that reaches the host writes a marker file, whose absence is checked.
 //
+// Both engines run the whole corpus: isolated-vm and QuickJS (CREDITLAB_SANDBOX, which the pool's and
+// the scoring service's processes inherit).
+//
 // Header lines of a fixture: `// expect: <regex>` (the run's failure message), `// backend: wasm` (the
 // tfjs backend its route needs; default cpu), `// timeoutMs: N` (the reward's time limit; default 250, more
 // for the memory bombs, whose allocations alone can take that long on a loaded machine),
@@ -18,6 +21,7 @@ import { resolveExperiment } from '@creditlab/spec';
 import type { EpisodeRecord } from '@creditlab/api';
 import { ProcessPool, type WorkerEvent } from '../src/index';
 import { ScoreService } from '../src/score-service';
+import { SANDBOX_ENV, SANDBOX_NAMES, type SandboxName } from '@creditlab/rewards/sandbox';
 
 const dir = new URL('./hostile/', import.meta.url).pathname;
 const markers = mkdtempSync(join(tmpdir(), 'creditlab-hostile-'));
@@ -59,7 +63,19 @@ function escaped(): string[] {
   return fixtures.filter((f) => existsSync(f.marker)).map((f) => `${f.name}: ${readFileSync(f.marker, 'utf8')}`);
 }
 
-async function trainAll(backend: string, group: Fixture[]): Promise<Map<string, WorkerEvent>> {
+/** Runs `body` with CREDITLAB_SANDBOX set, for the processes it starts. */
+async function withSandbox<T>(sandbox: SandboxName, body: () => Promise<T>): Promise<T> {
+  const before = process.env[SANDBOX_ENV];
+  process.env[SANDBOX_ENV] = sandbox;
+  try {
+    return await body();
+  } finally {
+    if (before === undefined) delete process.env[SANDBOX_ENV];
+    else process.env[SANDBOX_ENV] = before;
+  }
+}
+
+async function trainAll(backend: string, group: Fixture[], sandboxes = new Map<string, string>()): Promise<Map<string, WorkerEvent>> {
   const spec = {
     version: 1,
     name: `hostile-${backend}`,
@@ -79,53 +95,62 @@ async function trainAll(backend: string, group: Fixture[]): Promise<Map<string, 
     runs.map((run) => ({ runId: run.arm, run, runDir: '' })),
     (id, e) => {
       if (e.type === 'done' || e.type === 'failed') ends.set(id, e);
+      if (e.type === 'sandbox') sandboxes.set(id, e.sandbox);
     },
   );
   await pool.idle();
   return ends;
 }
 
-test('hostile reward code fails only its own training run, and reaches nothing outside the sandbox', async () => {
-  assert.ok(fixtures.length >= 15, `the corpus has ${fixtures.length} modules`);
-  const backends = [...new Set(fixtures.map((f) => f.backend))];
-  for (const backend of backends) {
-    const group = fixtures.filter((f) => f.backend === backend);
-    const ends = await trainAll(backend, group);
-    assert.deepEqual(ends.get('honest-first'), { type: 'done', cancelled: false }, `honest sibling on ${backend}`);
-    assert.deepEqual(ends.get('honest-last'), { type: 'done', cancelled: false }, `honest sibling on ${backend}`);
-    for (const f of group) {
-      const e = ends.get(f.name);
-      assert.equal(e?.type, 'failed', `${f.name} should fail its run, got ${JSON.stringify(e)}`);
-      assert.match((e as { message: string }).message, f.expect, f.name);
+for (const sandbox of SANDBOX_NAMES) {
+  test(`hostile reward code fails only its own training run, and reaches nothing outside the sandbox [${sandbox}]`, () => withSandbox(sandbox, async () => {
+    assert.ok(fixtures.length >= 15, `the corpus has ${fixtures.length} modules`);
+    const backends = [...new Set(fixtures.map((f) => f.backend))];
+    for (const backend of backends) {
+      const group = fixtures.filter((f) => f.backend === backend);
+      const ran = new Map<string, string>();
+      const ends = await trainAll(backend, group, ran);
+      assert.deepEqual(new Set(ran.values()), new Set([sandbox]), 'the engine the runs report');
+      assert.deepEqual(ends.get('honest-first'), { type: 'done', cancelled: false }, `honest sibling on ${backend}`);
+      assert.deepEqual(ends.get('honest-last'), { type: 'done', cancelled: false }, `honest sibling on ${backend}`);
+      for (const f of group) {
+        const e = ends.get(f.name);
+        assert.equal(e?.type, 'failed', `${f.name} should fail its run, got ${JSON.stringify(e)}`);
+        assert.match((e as { message: string }).message, f.expect, f.name);
+      }
     }
-  }
-  assert.deepEqual(escaped(), []);
-});
-
-test('hostile reward code fails only its own re-scoring, in the process that serves the UI', async () => {
-  const steps = Array.from({ length: 60 }, (_, i) => ({
-    obs: [i * 0.01, 0, 0, 0],
-    action: i % 2,
-    nextObs: [(i + 1) * 0.01, 0, 0, 0],
-    envReward: 1,
-    terminated: false,
-    truncated: i === 59,
-    info: {},
+    assert.deepEqual(escaped(), []);
   }));
-  const episode: EpisodeRecord = { env: 'CartPole-v1', envParams: {}, steps, resetInfo: {}, envReturn: 60 };
-  const service = new ScoreService();
-  try {
-    for (const f of fixtures) {
-      const r = await service.score({ code: f.code, filename: `${f.name}.js`, timeoutMs: f.timeoutMs, memoryLimitMb: f.memoryLimitMb }, episode);
-      assert.ok(r.error, `${f.name} should fail its re-scoring`);
-      assert.match(r.error.message, f.expect, f.name);
-      const ok = await service.score({ code: honest, filename: 'honest.js' }, episode);
-      assert.equal(ok.error, null, `an honest draft after ${f.name}: ${ok.error?.message}`);
-      assert.equal(ok.totals['reward/user'], 30);
+
+  test(`hostile reward code fails only its own re-scoring, in the process that serves the UI [${sandbox}]`, () => withSandbox(sandbox, async () => {
+    const steps = Array.from({ length: 60 }, (_, i) => ({
+      obs: [i * 0.01, 0, 0, 0],
+      action: i % 2,
+      nextObs: [(i + 1) * 0.01, 0, 0, 0],
+      envReward: 1,
+      terminated: false,
+      truncated: i === 59,
+      info: {},
+    }));
+    const episode: EpisodeRecord = { env: 'CartPole-v1', envParams: {}, steps, resetInfo: {}, envReturn: 60 };
+    const service = new ScoreService();
+    try {
+      // QuickJS has an InternalError global, V8 does not: the service runs drafts in the engine asked for.
+      const probe = await service.score({ code: 'export default () => (typeof InternalError === "function" ? 2 : 1);', filename: 'probe.js' }, episode);
+      assert.equal(probe.totals['reward/user'], sandbox === 'quickjs' ? 120 : 60, probe.error?.message);
+      for (const f of fixtures) {
+        const r = await service.score({ code: f.code, filename: `${f.name}.js`, timeoutMs: f.timeoutMs, memoryLimitMb: f.memoryLimitMb }, episode);
+        assert.ok(r.error, `${f.name} should fail its re-scoring`);
+        assert.match(r.error.message, f.expect, f.name);
+        const ok = await service.score({ code: honest, filename: 'honest.js' }, episode);
+        assert.equal(ok.error, null, `an honest draft after ${f.name}: ${ok.error?.message}`);
+        assert.equal(ok.totals['reward/user'], 30);
+      }
+    } finally {
+      await service.close();
     }
-  } finally {
-    await service.close();
-  }
-  assert.deepEqual(escaped(), []);
-  rmSync(markers, { recursive: true, force: true });
-});
+    assert.deepEqual(escaped(), []);
+  }));
+}
+
+test('the markers folder is removed', () => rmSync(markers, { recursive: true, force: true }));

@@ -83,4 +83,9 @@ export const MIGRATIONS: { version: number; sql: string }[] = [
     // The compute path a run resolved at start ('fused' | 'tfjs'); NULL for runs from before, imported runs.
     sql: `ALTER TABLE runs ADD COLUMN compute TEXT;`,
   },
+  {
+    version: 6,
+    // The engine a run's reward code ran in ('isolated-vm' | 'quickjs'); NULL for runs without reward code, from before, imported runs.
+    sql: `ALTER TABLE runs ADD COLUMN sandbox TEXT;`,
+  },
 ];

@@ -96,6 +96,7 @@ interface RunRow {
   sps: number | null;
   backend: string | null;
   compute: Compute | null;
+  sandbox: string | null;
   error: string | null;
   error_line: number | null;
   started_at: string | null;
@@ -385,6 +386,11 @@ export class RunStore {
     this.db.prepare('UPDATE runs SET compute=?, backend=? WHERE id=?').run(compute, backend, runId);
   }
 
+  /** The engine the run's reward code runs in. */
+  setSandbox(runId: string, sandbox: string): void {
+    this.db.prepare('UPDATE runs SET sandbox=? WHERE id=?').run(sandbox, runId);
+  }
+
   markRunning(runId: string, info: { backend?: string; externalId?: string } = {}): void {
     this.db
       .prepare(
@@ -600,6 +606,7 @@ export class RunStore {
       etaSeconds: r.status === 'running' && r.sps && r.sps > 0 ? remaining / r.sps : null,
       backend: r.backend,
       compute: r.compute,
+      sandbox: r.sandbox,
       error: r.error,
       errorLine: r.error_line,
       startedAt: r.started_at,

@@ -25,7 +25,7 @@ export interface IngestState {
   final?: WorkerEvent | null;
 }
 
-const KNOWN = new Set(['started', 'compute', 'metrics', 'progress', 'log', 'sample', 'heartbeat', 'done', 'failed']);
+const KNOWN = new Set(['started', 'compute', 'sandbox', 'metrics', 'progress', 'log', 'sample', 'heartbeat', 'done', 'failed']);
 /** Bounds the memory of one read; the rest comes on the next read. */
 const CHUNK = 8 * 1024 * 1024;
 

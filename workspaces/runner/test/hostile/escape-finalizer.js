@@ -1,4 +1,4 @@
-// expect: FinalizationRegistry is not defined
+// expect: '?FinalizationRegistry'? is not defined
 // Route (b): a FinalizationRegistry callback that throws outside any reward call; the host formats
 // the error's .stack with the sandbox's Error.prepareStackTrace.
 const own = (trace) => {

@@ -1,4 +1,4 @@
-// expect: FinalizationRegistry is not defined
+// expect: '?FinalizationRegistry'? is not defined
 // A FinalizationRegistry callback that never returns; it runs whenever the garbage collector decides.
 let registry = null;
 export default () => {

@@ -1,4 +1,4 @@
-// expect: memory limit|Invalid string length
+// expect: memory limit|Invalid string length|string too long
 // timeoutMs: 10000
 // Builds ever larger strings and keeps them.
 const keep = [];

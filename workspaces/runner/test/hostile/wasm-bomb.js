@@ -1,4 +1,4 @@
-// expect: WebAssembly is not defined
+// expect: '?WebAssembly'? is not defined
 // Reserves the largest WebAssembly memories it can and runs a wasm endless loop.
 export default () => {
   const keep = [];

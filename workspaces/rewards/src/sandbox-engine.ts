@@ -1,0 +1,161 @@
+// The JavaScript engines user reward code can run in, behind one interface, and which one a process uses.
+//
+// `isolated-vm` (a V8 isolate of its own; a native addon that must be built for the Node or Electron ABI
+// that loads it) is the default. `quickjs` (QuickJS compiled to WebAssembly, shipped in the
+// quickjs-emscripten package: nothing to build, loads under any ABI) is used when isolated-vm does not
+// load, or when CREDITLAB_SANDBOX=quickjs asks for it. QuickJS interprets the reward several times
+// slower than V8, so it costs more per transition; the isolation is the same (see sandbox.ts).
+//
+// An engine runs the driver (sandbox.ts's DRIVER) and the user's module in a heap of its own; the host
+// talks to the driver through a few named functions that take and return only numbers and strings, plus
+// `io`, an array of float64 slots both sides read and write (transitions in, rewards out).
+import { createRequire } from 'node:module';
+import type IsolatedVM from 'isolated-vm';
+import type { QuickJSWASMModule } from 'quickjs-emscripten';
+
+export type SandboxName = 'isolated-vm' | 'quickjs';
+export const SANDBOX_NAMES: readonly SandboxName[] = ['isolated-vm', 'quickjs'];
+/** The environment variable that forces an engine. */
+export const SANDBOX_ENV = 'CREDITLAB_SANDBOX';
+
+/** Why a call into the engine did not return: over its time limit, over its memory limit, or anything else. */
+export class EngineStop extends Error {
+  constructor(
+    readonly why: 'timeout' | 'memory' | 'failed',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The driver's functions the host calls. */
+export type DriverFn = 'setEnv' | 'setLimit' | 'batch' | 'potential';
+
+/** Which io slots a call reads (the first `send`) and which it writes (`recvFrom` up to `recvTo`). */
+export interface IoUse {
+  send: number;
+  recvFrom: number;
+  recvTo: number;
+}
+
+export interface SandboxEngine {
+  readonly name: SandboxName;
+  /** Lines the engine puts before the user's module: stack positions are this much too far down. */
+  readonly moduleLineOffset: number;
+  /** The io slots as the host reads and writes them (replaced by ensureIo). */
+  readonly io: Float64Array;
+  /** Makes io hold at least `slots` slots. */
+  ensureIo(slots: number, limitMs: number): void;
+  /** Runs the driver's `init` on the user's module (its top-level code). */
+  init(limitMs: number): number | string;
+  /** Calls a driver function; returns its number or string. Throws EngineStop. */
+  call(fn: DriverFn, args: readonly (number | string)[], limitMs: number, io?: IoUse): number | string;
+  dispose(): void;
+}
+
+/** Builds an engine with the driver run and the user's module compiled (not run). Throws SyntaxError for the module. */
+export type EngineFactory = (driver: string, module: { js: string; filename: string }, memoryLimitMb: number) => SandboxEngine;
+
+// ---------------------------------------------------------------------------------------------------------
+// Which engine
+
+const loaded = new Map<string, { ivm: typeof IsolatedVM } | { error: string }>();
+
+/**
+ * isolated-vm, or why it does not load here (an addon built for another ABI, say Electron's without a
+ * rebuild). Electron needs an isolated-vm built for its own ABI: `npm start` builds one and names its
+ * folder in CREDITLAB_ISOLATED_VM (the packaged app has it rebuilt in place).
+ */
+export function loadIsolatedVm(): { ivm: typeof IsolatedVM } | { error: string } {
+  const spec = process.env.CREDITLAB_ISOLATED_VM || 'isolated-vm';
+  let r = loaded.get(spec);
+  if (!r) {
+    try {
+      r = { ivm: createRequire(import.meta.url)(spec) as typeof IsolatedVM };
+    } catch (e) {
+      r = { error: ((e as Error).message ?? String(e)).split('\n')[0] };
+    }
+    loaded.set(spec, r);
+  }
+  return r;
+}
+
+let quickjs: QuickJSWASMModule | null = null;
+let quickjsLoading: Promise<QuickJSWASMModule> | null = null;
+let quickjsError: string | null = null;
+
+/** Loads QuickJS's WebAssembly module (once per process). */
+export async function loadQuickJs(): Promise<QuickJSWASMModule | { error: string }> {
+  if (quickjs) return quickjs;
+  if (quickjsError !== null) return { error: quickjsError };
+  try {
+    quickjsLoading ??= import('quickjs-emscripten').then((m) => m.newQuickJSWASMModule(m.RELEASE_SYNC));
+    quickjs = await quickjsLoading;
+    return quickjs;
+  } catch (e) {
+    quickjsError = ((e as Error).message ?? String(e)).split('\n')[0];
+    return { error: quickjsError };
+  }
+}
+
+export const loadedQuickJs = (): QuickJSWASMModule | null => quickjs;
+
+/**
+ * After the WebAssembly instance itself failed (a trap, the host stack exhausted in its frames, a runtime
+ * that would not free): later modules get a fresh instance from the next prepareSandbox().
+ */
+export function discardQuickJs(): void {
+  quickjs = null;
+  quickjsLoading = null;
+}
+
+export interface SandboxChoice {
+  name: SandboxName;
+  /** Why this engine: forced by the variable, the default, or why isolated-vm is not used. */
+  reason: string;
+}
+
+/** The engine this process uses for new reward modules. Throws on a bad CREDITLAB_SANDBOX. */
+export function sandboxChoice(): SandboxChoice {
+  const forced = process.env[SANDBOX_ENV];
+  if (forced) {
+    if (!(SANDBOX_NAMES as readonly string[]).includes(forced)) {
+      throw new Error(`${SANDBOX_ENV} must be one of ${SANDBOX_NAMES.join(', ')} (got ${JSON.stringify(forced.slice(0, 40))})`);
+    }
+    return { name: forced as SandboxName, reason: `${SANDBOX_ENV}=${forced}` };
+  }
+  const ivm = loadIsolatedVm();
+  if ('ivm' in ivm) return { name: 'isolated-vm', reason: 'default' };
+  return { name: 'quickjs', reason: `isolated-vm does not load here: ${ivm.error}` };
+}
+
+/**
+ * Call before compiling reward modules in a process (the runner and the scoring service do): loads
+ * QuickJS when it is the engine (or `name` asks for it), since its WebAssembly loads asynchronously.
+ * Returns the choice.
+ */
+export async function prepareSandbox(name?: SandboxName): Promise<SandboxChoice> {
+  const choice = name ? { name, reason: 'requested' } : sandboxChoice();
+  if (choice.name === 'quickjs') {
+    const q = await loadQuickJs();
+    if ('error' in q) throw new Error(`the QuickJS sandbox does not load: ${q.error}`);
+  }
+  return choice;
+}
+
+/** What `creditlab doctor` shows: the engine in use and whether each one loads here. */
+export async function sandboxStatus(): Promise<{ using: SandboxChoice | { error: string }; isolatedVm: { ok: boolean; error?: string }; quickjs: { ok: boolean; error?: string } }> {
+  let using: SandboxChoice | { error: string };
+  try {
+    using = sandboxChoice();
+  } catch (e) {
+    using = { error: (e as Error).message };
+  }
+  const ivm = loadIsolatedVm();
+  const q = await loadQuickJs();
+  return {
+    using,
+    isolatedVm: 'ivm' in ivm ? { ok: true } : { ok: false, error: ivm.error },
+    quickjs: 'error' in q ? { ok: false, error: q.error } : { ok: true },
+  };
+}

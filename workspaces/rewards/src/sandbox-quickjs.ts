@@ -1,0 +1,168 @@
+// The QuickJS engine: QuickJS compiled to WebAssembly (quickjs-emscripten), one runtime per reward
+// module. Its heap lives in the WebAssembly instance's linear memory, where no object of the host
+// exists, and the host gives it no functions: the code can reach nothing but the driver and itself.
+//
+// Limits: the runtime's memory limit counts every allocation (objects, strings, array buffers), and its
+// interrupt handler, which QuickJS polls while it interprets, stops a call at its deadline, inside
+// getters, toString and everything else user code runs in (promise jobs are never run: the driver
+// removes promises, and the host never executes pending jobs). QuickJS's own stack limit is set below
+// what the host thread's stack holds, since WebAssembly frames use the host thread's stack.
+//
+// io is copied: the slots a call reads go in as a fresh ArrayBuffer, and the slots it writes come back.
+import type { QuickJSHandle } from 'quickjs-emscripten';
+import { EngineStop, discardQuickJs, loadedQuickJs, type EngineFactory, type SandboxEngine } from './sandbox-engine';
+
+/** QuickJS's stack limit. 512 KB overflowed Node's main-thread stack first (about 1 MB) in WebAssembly frames. */
+const STACK_BYTES = 256 * 1024;
+/** How long reading an error's name and message may take (they are QuickJS's own errors; a bound anyway). */
+const DESCRIBE_MS = 100;
+
+export const createQuickJsEngine: EngineFactory = (driver, module, memoryLimitMb) => {
+  const mod = loadedQuickJs();
+  if (!mod) throw new Error('internal: the QuickJS sandbox is not loaded (prepareSandbox() must run first)');
+  const rt = mod.newRuntime();
+  rt.setMemoryLimit(memoryLimitMb * 1024 * 1024);
+  rt.setMaxStackSize(STACK_BYTES);
+  let deadline = Infinity;
+  rt.setInterruptHandler(() => Date.now() > deadline);
+  const vm = rt.newContext();
+  const owned: QuickJSHandle[] = [];
+  let disposed = false;
+  const dispose = () => {
+    if (disposed) return;
+    disposed = true;
+    try {
+      for (const h of owned) if (h.alive) h.dispose();
+      vm.dispose();
+      rt.dispose();
+    } catch {
+      // A runtime stopped half-way may not free cleanly; this process's QuickJS instance is not reused.
+      discardQuickJs();
+    }
+  };
+
+  /** An exception's "name: message", read with a deadline and without calling toString. */
+  const describe = (err: QuickJSHandle): { why: EngineStop['why']; text: string } => {
+    deadline = Date.now() + DESCRIBE_MS;
+    try {
+      // An allocation that fails while QuickJS builds the error object leaves null as the exception.
+      if (vm.sameValue(err, vm.null)) return { why: 'memory', text: 'out of memory' };
+      if (vm.typeof(err) !== 'object') return { why: 'failed', text: `threw a ${vm.typeof(err)}` };
+      const str = (k: string) => {
+        const h = vm.getProp(err, k);
+        try {
+          return vm.typeof(h) === 'string' ? vm.getString(h) : '';
+        } finally {
+          h.dispose();
+        }
+      };
+      const name = str('name');
+      const message = str('message');
+      if (name === 'InternalError' && message === 'interrupted') return { why: 'timeout', text: 'interrupted' };
+      if (name === 'InternalError' && message === 'out of memory') return { why: 'memory', text: message };
+      return { why: 'failed', text: `${name}: ${message}` };
+    } catch (e) {
+      return { why: 'failed', text: (e as Error).message };
+    } finally {
+      deadline = Infinity;
+    }
+  };
+  const settle = (r: ReturnType<typeof vm.callFunction>): QuickJSHandle => {
+    if (r.error) {
+      const { why, text } = describe(r.error);
+      r.error.dispose();
+      throw new EngineStop(why, text);
+    }
+    return r.value;
+  };
+  /** Runs `body` with the deadline set; a failure of the WebAssembly instance itself ends its use in this process. */
+  const guarded = <T>(limitMs: number, body: () => T): T => {
+    deadline = Date.now() + limitMs;
+    try {
+      return body();
+    } catch (e) {
+      if (e instanceof EngineStop) throw e;
+      discardQuickJs();
+      throw new EngineStop('failed', (e as Error).message ?? String(e));
+    } finally {
+      deadline = Infinity;
+    }
+  };
+  const primitive = (h: QuickJSHandle): number | string => {
+    try {
+      const t = vm.typeof(h);
+      if (t === 'number') return vm.getNumber(h);
+      if (t === 'string') return vm.getString(h);
+      throw new EngineStop('failed', 'internal: the sandbox returned a non-primitive');
+    } finally {
+      h.dispose();
+    }
+  };
+
+  let fns: Record<'setIo' | 'setEnv' | 'setLimit' | 'init' | 'batch' | 'potential', QuickJSHandle>;
+  let moduleFn: QuickJSHandle;
+  try {
+    const d = guarded(5000, () => settle(vm.evalCode(driver, 'creditlab:sandbox')));
+    owned.push(d);
+    const get = (k: string) => {
+      const h = vm.getProp(d, k);
+      owned.push(h);
+      return h;
+    };
+    fns = { setIo: get('setIo'), setEnv: get('setEnv'), setLimit: get('setLimit'), init: get('init'), batch: get('batch'), potential: get('potential') };
+    // Evaluating one function expression runs nothing of the user's.
+    const r = guarded(5000, () => vm.evalCode(`(function (exports, require, module) {\n${module.js}\n})`, module.filename));
+    if (r.error) {
+      const { text } = describe(r.error);
+      r.error.dispose();
+      throw new SyntaxError(text.replace(/^SyntaxError: /, ''));
+    }
+    moduleFn = r.value;
+    owned.push(moduleFn);
+  } catch (e) {
+    dispose();
+    throw e;
+  }
+
+  const engine: SandboxEngine & { io: Float64Array } = {
+    name: 'quickjs',
+    moduleLineOffset: 1,
+    io: new Float64Array(0),
+    ensureIo(slots) {
+      if (engine.io.length >= slots) return;
+      const next = new Float64Array(Math.max(slots, engine.io.length * 2, 256));
+      next.set(engine.io);
+      engine.io = next;
+    },
+    init: (limitMs) => guarded(limitMs, () => primitive(settle(vm.callFunction(fns.init, vm.undefined, moduleFn)))),
+    call(fn, args, limitMs, io) {
+      if (disposed) throw new EngineStop('failed', 'the sandbox was disposed');
+      return guarded(limitMs, () => {
+        const handles = args.map((a) => (typeof a === 'number' ? vm.newNumber(a) : vm.newString(a)));
+        let buf: QuickJSHandle | null = null;
+        try {
+          if (io) {
+            buf = vm.newArrayBuffer(engine.io.buffer.slice(0, Math.max(io.send, io.recvTo) * 8));
+            settle(vm.callFunction(fns.setIo, vm.undefined, buf)).dispose();
+          }
+          return primitive(settle(vm.callFunction(fns[fn], vm.undefined, ...handles)));
+        } finally {
+          if (buf && io) {
+            // Also after a stopped call: the host reads how far a batch got.
+            try {
+              const out = vm.getArrayBuffer(buf);
+              new Uint8Array(engine.io.buffer).set(out.value.subarray(io.recvFrom * 8, io.recvTo * 8), io.recvFrom * 8);
+              out.dispose();
+            } catch {
+              /* no memory left to copy it out: the host takes the batch's first transition */
+            }
+            buf.dispose();
+          }
+          for (const h of handles) h.dispose();
+        }
+      });
+    },
+    dispose,
+  };
+  return engine;
+};
