@@ -3,7 +3,8 @@
 //   main.cjs    main process (host, store, runner pool, IPC); package.json "main"
 //   preload.cjs sandboxed preload; may require nothing but `electron` (checked below)
 //   worker.cjs  run worker thread of the local pool
-//   score-worker.cjs, tb-decode-worker.cjs  episode scoring; TensorBoard decoding during an import
+//   score-worker.cjs, tb-decode-worker.cjs, sqlite-checkpoint-worker.cjs  episode scoring; TensorBoard
+//               decoding and WAL checkpoints during an import
 //
 // Why the worker is bundled: a packaged app keeps its files inside app.asar, where neither the tsx
 // loader hook nor an ESM entry is a safe bet in a worker thread, so the app's pool starts these plain CJS
@@ -25,6 +26,7 @@ await Promise.all([
   build({ ...common, entryPoints: { worker: 'src-main/electron/worker.ts' } }),
   build({ ...common, entryPoints: { 'score-worker': 'src-main/electron/score-worker.ts' } }),
   build({ ...common, entryPoints: { 'tb-decode-worker': 'src-main/electron/tb-decode-worker.ts' } }),
+  build({ ...common, entryPoints: { 'sqlite-checkpoint-worker': 'workspaces/store/src/checkpoint-worker.mjs' } }),
   // The sandboxed preload cannot require anything but `electron`: bundle everything else in.
   build({ ...common, entryPoints: { preload: 'src-main/electron/preload.ts' }, external: ['electron'], sourcemap: false, target: 'chrome130', banner: undefined, plugins: [] }),
 ]);
@@ -35,4 +37,4 @@ if (requires.length > 0 || /\bimport\(/.test(preload)) {
   console.error(`build-electron: the preload must require only "electron", found: ${[...new Set(requires)].join(', ') || 'import()'}`);
   process.exit(1);
 }
-console.log(`build-electron: ${relative(process.cwd(), outdir) || outdir}/{main,preload,worker,score-worker,tb-decode-worker}.cjs`);
+console.log(`build-electron: ${relative(process.cwd(), outdir) || outdir}/{main,preload,worker,score-worker,tb-decode-worker,sqlite-checkpoint-worker}.cjs`);

@@ -16,6 +16,7 @@ export const WORKER_LINES = {
   'workspaces/runner/src/local-pool.ts': ["new URL('./worker-boot.mjs', import.meta.url)", "__creditlabWorkerUrl('worker.cjs')"],
   'workspaces/runner/src/score-service.ts': ["new URL('./score-boot.mjs', import.meta.url)", "__creditlabWorkerUrl('score-worker.cjs')"],
   'workspaces/importers/src/decode-pool.ts': ["new URL('./decode-boot.mjs', import.meta.url)", "__creditlabWorkerUrl('tb-decode-worker.cjs')"],
+  'workspaces/store/src/checkpointer.ts': ["new URL('./checkpoint-worker.mjs', import.meta.url)", "__creditlabWorkerUrl('sqlite-checkpoint-worker.cjs')"],
 };
 
 // Native, wasm-carrying or binary-spawning packages stay in node_modules (unpacked where needed by
