@@ -17,7 +17,7 @@ const ENTRIES = {
   worker: 'workspaces/runner/src/worker-entry.ts',
   'score-process': 'workspaces/runner/src/score-process.ts',
   'score-worker': 'workspaces/runner/src/score-entry.ts',
-  // Bundled above in case a bundle opens a store (its WAL checkpoints run in this worker).
+  // A store opened inside one of these processes runs its WAL checkpoints in this worker.
   'sqlite-checkpoint-worker': 'workspaces/store/src/checkpoint-worker.mjs',
 };
 
