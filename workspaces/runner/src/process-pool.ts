@@ -7,6 +7,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { bundleFor } from './bundles';
 import type { EventSink, Executor, RunJob } from './executor';
 import { DEFAULT_IDLE_MS, type LocalPoolOptions } from './local-pool';
 import type { WorkerEvent } from './protocol';
@@ -101,7 +102,9 @@ export class ProcessPool implements Executor {
   }
 
   private spawn(): Proc {
-    const child = fork(fileURLToPath(new URL('./run-process-boot.mjs', import.meta.url)), [], {
+    // A trainer module given by path (tests, the store bench) is TypeScript only tsx can load.
+    const entry = (!this.opts.trainerModule && bundleFor('run-process')) || fileURLToPath(new URL('./run-process-boot.mjs', import.meta.url));
+    const child = fork(entry, [], {
       execArgv: ['--no-node-snapshot'],
       serialization: 'advanced',
       // V8's abort report (heap statistics) is for developers; the run's failure says what happened.
