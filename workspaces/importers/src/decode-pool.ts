@@ -106,6 +106,7 @@ export async function readFolders(
       alive = true;
       w.on('message', (m: WireRead | { failed: number }) => {
         started = true;
+        if (failure) return; // nothing more is handed over once a hand-over failed
         // A folder the worker could not read is read again here, where its error is thrown.
         if (!('failed' in m)) {
           try {

@@ -89,3 +89,22 @@ test('with --group, runs it does not match are never handed over', async () => {
   assert.ok(!handed.some((h) => h.startsWith('sac') || h.startsWith('ppo-clip')));
   assert.ok(handed.includes('dqn/7') && handed.includes('dqn/3'));
 });
+
+for (const worker of [false, 'all'] as const) {
+  test(`a hand-over that throws stops the reading: the error comes back and nothing more is handed over (worker: ${worker})`, async () => {
+    const dir = logdir();
+    const folders = ['ppo/seed_0', 'ppo/seed_1', 'ppo/seed_2', 'ppo/seed_3', 'dqn/run7', 'dqn/zz3'];
+    const tasks = folders.map((f) => {
+      const folder = join(dir, f);
+      return { folder, files: readdirSync(folder).filter((n) => n.startsWith('events.out.tfevents.')).map((n) => join(folder, n)) };
+    });
+    let calls = 0;
+    await assert.rejects(
+      readFolders(dir, tasks, () => {
+        if (++calls === 2) throw new Error('disk full');
+      }, { worker }),
+      /disk full/,
+    );
+    assert.equal(calls, 2);
+  });
+}

@@ -10,6 +10,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Compute, ExperimentSpec, ResolvedRun } from '@creditlab/spec';
 import type { ExperimentStatus, ExperimentSummary, ImportedSource, ImportOutcome, RunStatus, RunSummary, SampleRecord, Series } from '@creditlab/api';
 import { MIGRATIONS } from './migrations';
+import { BackgroundCheckpointer } from './checkpointer';
 import { safeFileName } from '@creditlab/common';
 import { EXPERIMENT_FILE, INDEX_FILE, WorkspaceIndexError, checkIndexBeforeOpen, isCorruptionError, recoverRuns, setIndexAside, type ExperimentRecord } from './repair';
 
@@ -115,6 +116,9 @@ export type CancelOutcome =
   | 'requested' // another live process holds it: asked through the index
   | 'cancelled' // nobody holds it (interrupted, or its lease expired): marked cancelled now
   | 'ended'; // already finished, failed or cancelled
+
+/** An import this large checkpoints on a thread of its own (smaller ones are not worth starting it). */
+const IMPORT_CHECKPOINTER_POINTS = 200_000;
 
 /** appendMetrics inserts this many rows per statement (5 parameters each, well under SQLite's 32766). */
 const METRIC_ROWS_PER_INSERT = 100;
@@ -741,9 +745,16 @@ export class RunStore {
   /**
    * importRuns one run at a time, for an importer that hands runs over while it is still reading the
    * rest: `add` writes a run (its own transaction), `finish` returns what was written. The experiment
-   * is created or found at the first `add` (or at `finish` when there was none).
+   * is created or found at the first `add` (or at `finish` when there was none). Once the import has
+   * written IMPORT_CHECKPOINTER_POINTS points (or from the start with `opts.checkpointer`), WAL
+   * checkpoints run on a thread of their own (checkpointer.ts) until `finish` or `end`; an importer
+   * that gives up half-way calls `end`.
    */
-  beginImport(source: ImportBatch['source'], name: string): { add(run: ImportBatch['runs'][number]): void; finish(): ImportOutcome } {
+  beginImport(
+    source: ImportBatch['source'],
+    name: string,
+    opts: { checkpointer?: boolean } = {},
+  ): { add(run: ImportBatch['runs'][number]): void; finish(): ImportOutcome; end(): void } {
     const batch = { source, name };
     const sourceKey = `${batch.source.kind}\u0000${batch.source.path}\u0000${batch.source.group ?? ''}`;
     const at = now();
@@ -886,6 +897,12 @@ export class RunStore {
       return written;
     });
 
+    let checkpointer: BackgroundCheckpointer | null = null;
+    let tried = false;
+    const end = () => {
+      if (checkpointer) this.stopCheckpointer(checkpointer);
+      checkpointer = null;
+    };
     return {
       add: (run) => {
         state ??= open();
@@ -894,8 +911,15 @@ export class RunStore {
           mkdirSync(this.runDir(w.id), { recursive: true });
           writeFileSync(join(this.runDir(w.id), 'run.json'), JSON.stringify(w.resolved, null, 2));
         }
+        if (!tried && (opts.checkpointer ?? state.outcome.pointsAdded >= IMPORT_CHECKPOINTER_POINTS)) {
+          tried = true;
+          checkpointer = this.startCheckpointer();
+        }
+        checkpointer?.poke();
       },
+      end,
       finish: () => {
+        end();
         if (!state) {
           state = open();
           const id = state.experimentId;
@@ -904,6 +928,25 @@ export class RunStore {
         return state.outcome;
       },
     };
+  }
+
+  /** Background checkpointers running (imports in progress that use one), and the autocheckpoint to restore after the last. */
+  private checkpointers = 0;
+  private autocheckpoint = 1000;
+
+  private startCheckpointer(): BackgroundCheckpointer | null {
+    const c = BackgroundCheckpointer.start(this.db.name, process.env.CREDITLAB_SQLITE_BINDING);
+    if (!c) return null;
+    if (this.checkpointers++ === 0) {
+      this.autocheckpoint = this.db.pragma('wal_autocheckpoint', { simple: true }) as number;
+      this.db.pragma('wal_autocheckpoint = 0');
+    }
+    return c;
+  }
+
+  private stopCheckpointer(c: BackgroundCheckpointer): void {
+    if (--this.checkpointers === 0 && this.db.open) this.db.pragma(`wal_autocheckpoint = ${this.autocheckpoint}`);
+    c.stop();
   }
 
   /** The spec of an imported experiment lists what is there: its arms and seeds, nothing to execute. */
