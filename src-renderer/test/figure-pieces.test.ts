@@ -2,7 +2,7 @@
 // show (frame, axes, legend), and the last piece is the figure itself.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildFigure, figurePieces, spanTrace, type FigureInput } from '../src/views/comparison/figure';
+import { autoranges, buildFigure, figurePieces, spanTrace, type FigureInput } from '../src/views/comparison/figure';
 import type { GroupCurves } from '../src/views/comparison/comparison-stats';
 
 const curve = (steps: number[], estimate: number[], low: number[], high: number[]) => ({ steps, estimate, low, high, n: steps.map(() => 3) });
@@ -42,20 +42,36 @@ test('the span runs from the lowest to the highest finite point of every trace, 
   assert.equal(spanTrace([{ x: [1], y: [NaN] }], false), null);
 });
 
-test('a fresh element gets the frame, then the final axes, then the legend, then the whole figure', () => {
+test('a fresh element gets the frame, the x axis, ranged axes, autoranged axes, the legend, then the whole figure', () => {
   const fig = buildFigure(input(curves));
   const pieces = figurePieces(fig, false, { layout: false, traces: 0 });
-  assert.equal(pieces.length, 4);
-  const [bare, axes, legend, whole] = pieces;
+  assert.equal(pieces.length, 6);
+  const [bare, xOnly, ranged, span, legend, whole] = pieces;
+  const axis = (f: { layout: Record<string, unknown> }, a: 'xaxis' | 'yaxis') => f.layout[a] as { visible?: boolean; range?: number[]; autorange?: boolean };
   assert.deepEqual(bare.data, []);
-  assert.equal((bare.layout.xaxis as { visible: boolean }).visible, false);
-  assert.equal((bare.layout.yaxis as { visible: boolean }).visible, false);
-  assert.notEqual((fig.layout.xaxis as { visible?: boolean }).visible, false, 'the figure itself keeps its axes');
-  assert.equal(axes.layout, fig.layout);
-  assert.equal(axes.data.length, 1);
+  assert.deepEqual([axis(bare, 'xaxis').visible, axis(bare, 'yaxis').visible], [false, false]);
+  assert.deepEqual([axis(xOnly, 'xaxis').visible, axis(xOnly, 'yaxis').visible], [undefined, false]);
+  assert.notEqual(axis(fig, 'xaxis').visible, false, 'the figure itself keeps its axes');
+  assert.deepEqual(ranged.data, []);
+  assert.deepEqual(axis(ranged, 'xaxis').range, [0, 30]);
+  // 13 units of data take the middle 90% of the axis: 13 / 0.9 * 0.05 free at either end.
+  const pad = (13 * 0.05) / 0.9;
+  assert.deepEqual(axis(ranged, 'yaxis').range, [-4 - pad, 9 + pad]);
+  assert.equal(axis(ranged, 'yaxis').autorange, false);
+  assert.equal(span.layout, fig.layout, 'from the span on, the axes autorange as the figure does');
+  assert.equal(span.data.length, 1);
   assert.deepEqual(legend.data.slice(1).map((d) => d.name), ['a (n=3)', 'b (n=3)']);
   assert.ok(legend.data.slice(1).every((d) => fig.data.includes(d)), 'the legend piece draws the figure\'s own aggregate lines');
   assert.equal(whole, fig);
+});
+
+test('autoranges: y padded in decades on a log axis; a single value is left to Plotly', () => {
+  const r = autoranges({ x: [1, 5], y: [1, 1000] }, true)!;
+  assert.deepEqual(r.x, [1, 5]);
+  const pad = (3 * 0.05) / 0.9;
+  assert.ok(Math.abs(r.y[0] + pad) < 1e-12 && Math.abs(r.y[1] - (3 + pad)) < 1e-12, `${r.y}`);
+  assert.equal(autoranges({ x: [1, 5], y: [2, 2] }, false), null);
+  assert.equal(autoranges({ x: [3, 3], y: [1, 2] }, false), null);
 });
 
 test('an element that shows traces is updated in one call; an empty figure needs no span', () => {
@@ -63,8 +79,8 @@ test('an element that shows traces is updated in one call; an empty figure needs
   assert.deepEqual(figurePieces(fig, false, { layout: true, traces: 5 }), [fig]);
   const empty = buildFigure(input([]));
   assert.deepEqual(figurePieces(empty, false, { layout: true, traces: 0 }), [empty]);
-  assert.equal(figurePieces(empty, false, { layout: false, traces: 0 }).length, 2);
+  assert.equal(figurePieces(empty, false, { layout: false, traces: 0 }).length, 3);
   // Without a band or unsmoothed curve the aggregate lines are the whole figure: no separate legend piece.
   const plain = buildFigure(input(curves.map((c) => ({ ...c, raw: null })), { band: 'none', smoothing: 0 }));
-  assert.equal(figurePieces(plain, false, { layout: true, traces: 0 }).length, 2);
+  assert.equal(figurePieces(plain, false, { layout: true, traces: 0 }).length, 3);
 });

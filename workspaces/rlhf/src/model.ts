@@ -77,7 +77,8 @@ export class GruModel {
   ) {
     const { vocab: V, hidden: H, embedding: E } = cfg;
     const rng = new Rng(seed).fork('gru-init');
-    const mk = (_name: string, shape: number[], data: Float32Array) => tf.variable(tf.tensor(data, shape), trainable);
+    // tf.variable shares its initial tensor's data and leaves that tensor alive: tidy disposes it.
+    const mk = (_name: string, shape: number[], data: Float32Array) => tf.tidy(() => tf.variable(tf.tensor(data, shape), trainable));
     this.vars = {
       emb: mk('emb', [V, E], glorot(rng, V, E)),
       wx: mk('wx', [E, 3 * H], glorot(rng, E, 3 * H)),
@@ -359,7 +360,7 @@ export class GruModel {
       const src = w[k];
       if (!src) continue; // e.g. a value head absent from an SFT checkpoint keeps its initialisation
       if (src.shape.join() !== v.shape.join()) throw new Error(`weight ${k}: shape ${src.shape} ≠ ${v.shape}`);
-      v.assign(tf.tensor(src.data, src.shape));
+      tf.tidy(() => v.assign(tf.tensor(src.data, src.shape)));
     }
   }
 
@@ -432,7 +433,10 @@ export class PolicyGradientStep {
       const { vars, cfg } = this.model;
       const params = Object.fromEntries(GRU_PARAM_NAMES.map((k) => [k, Float64Array.from(vars[k].dataSync())])) as unknown as GruParams;
       const out = this.fused.step(params, { V: cfg.vocab, E: cfg.embedding, H: cfg.hidden }, { prompts, responses, adv }, this.maxNorm);
-      for (const k of GRU_PARAM_NAMES) vars[k].assign(tf.tensor(Float32Array.from(params[k]), vars[k].shape));
+      // assign() keeps the handle of the tensor it was given alive: tidy frees it.
+      tf.tidy(() => {
+        for (const k of GRU_PARAM_NAMES) vars[k].assign(tf.tensor(Float32Array.from(params[k]), vars[k].shape));
+      });
       return out;
     }
     this.opt ??= tf.train.adam(this.lr);
