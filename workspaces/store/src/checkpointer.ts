@@ -9,6 +9,7 @@
 import { Worker } from 'node:worker_threads';
 
 export class BackgroundCheckpointer {
+  /** The thread's state: 0 starting, 2 ready, 1 finished (or gone). */
   private readonly done = new Int32Array(new SharedArrayBuffer(4));
   private readonly worker: Worker;
   private stopped = false;
@@ -31,18 +32,21 @@ export class BackgroundCheckpointer {
 
   /** After commits: copy what is committed so far. False when the thread is gone (the writer must checkpoint itself again). */
   poke(): boolean {
-    if (this.stopped || Atomics.load(this.done, 0) !== 0) return false;
+    if (this.stopped || Atomics.load(this.done, 0) === 1) return false;
     this.worker.postMessage('checkpoint');
     return true;
   }
 
-  /** Waits (at most `timeoutMs`) for the thread's last checkpoint, so the index is left as the writer alone would have left it. */
-  stop(timeoutMs = 30_000): void {
+  /**
+   * Asks for a last checkpoint and waits for it (at most `timeoutMs`), so the index is left as the writer
+   * alone would have left it. A thread that never got ready (it could not load or open the index) is not
+   * waited for: it does that checkpoint if it ever starts.
+   */
+  stop(timeoutMs = 10_000): void {
     if (this.stopped) return;
     this.stopped = true;
-    if (Atomics.load(this.done, 0) === 0) {
-      this.worker.postMessage('close');
-      Atomics.wait(this.done, 0, 0, timeoutMs);
-    }
+    if (Atomics.load(this.done, 0) === 1) return;
+    this.worker.postMessage('close');
+    Atomics.wait(this.done, 0, 2, timeoutMs);
   }
 }

@@ -149,3 +149,14 @@ test('kill -9 during live ingest with the background checkpointer keeps every co
   series[0].steps.forEach((s, i) => assert.equal(s, i));
   store.close();
 });
+
+test('a checkpointer thread that cannot open the index ends by itself: pokes report it gone, stop does not wait', async () => {
+  const { BackgroundCheckpointer } = await import('../src/checkpointer');
+  const c = BackgroundCheckpointer.start(join(mkdtempSync(join(tmpdir(), 'creditlab-ckpt-bad-')), 'missing', 'index.sqlite'))!;
+  assert.ok(c);
+  for (const deadline = Date.now() + 60_000; c.poke() && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 20));
+  assert.equal(c.poke(), false);
+  const t0 = Date.now();
+  c.stop();
+  assert.ok(Date.now() - t0 < 5_000);
+});
