@@ -24,7 +24,7 @@ export interface MetricPoint {
 export interface ImportBatch {
   source: { kind: ImportedSource['kind']; path: string; group?: string };
   name: string;
-  runs: { key: string; arm: string; seed: number; files: string[]; metrics: Map<string, { steps: number[]; values: number[]; walls: number[] }> }[];
+  runs: { key: string; arm: string; seed: number; files: string[]; metrics: Map<string, { steps: ArrayLike<number>; values: ArrayLike<number>; walls: ArrayLike<number> }> }[];
 }
 
 export const TERMINAL: readonly RunStatus[] = ['finished', 'failed', 'cancelled', 'interrupted'];
