@@ -34,6 +34,7 @@ const COMPUTE: Record<string, (backend: string) => string> = {
   'reward-sandbox': ppoCompute,
   'ppo-cartpole-1-worker': ppoCompute,
   'worker-startup': ppoCompute,
+  'run-process-start': () => 'none (module loading and tfjs start-up)',
   scaling: ppoCompute,
   store: () => 'none (a trainer that only logs metrics; host and SQLite)',
   'ui-plot': () => 'Chromium (statistics in a Web Worker, Plotly)',
@@ -341,6 +342,42 @@ const BENCHES: Record<string, (backend: string) => Promise<BenchResult>> = {
         `${steps}-step PPO CartPole run through Host + LocalPool (1 prewarmed worker, launch to stored end) vs the same trainer in a fresh process (timed around training); ` +
         `medians of ${rounds} alternating rounds (host ${fmt(first)}, in-process ${fmt(ref)}; same seeds, same returns); ` +
         `second run on the reused worker ${fmt(again)} (ratio ${(median(again) / r).toFixed(2)}); cold (fresh Host, no prewarm, start-up included) ${cold.toFixed(0)}; load ${load()}`,
+    };
+  },
+  async 'run-process-start'(backend) {
+    // A run process of the CLI and `serve` from fork until its worker is warm: from the bundles (ours)
+    // vs the TypeScript through tsx (reference), alternating fresh processes, medians.
+    const script = new URL('./lib/run-process-start.ts', import.meta.url).pathname;
+    const once = (runtime: 'bundle' | 'tsx') => {
+      const env = { ...process.env };
+      if (runtime === 'tsx') env.CREDITLAB_WORKER_RUNTIME = 'tsx';
+      else delete env.CREDITLAB_WORKER_RUNTIME;
+      const r = spawnSync(process.execPath, ['--import', 'tsx', script], { encoding: 'utf8', env });
+      if (r.status !== 0) throw new Error(`bench/lib/run-process-start.ts failed (exit ${r.status}): ${r.stderr.slice(-2000)}`);
+      return JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { seconds: number; cpu: number | null };
+    };
+    once('bundle'); // builds the bundles if the sources changed, outside the timing
+    const ours: { seconds: number; cpu: number | null }[] = [];
+    const ref: { seconds: number; cpu: number | null }[] = [];
+    const before = load();
+    for (let i = 0; i < Math.max(3, rounds); i++) {
+      ours.push(once('bundle'));
+      ref.push(once('tsx'));
+    }
+    const med = (xs: { seconds: number; cpu: number | null }[], k: 'seconds' | 'cpu') => (xs.every((x) => x[k] !== null) ? median(xs.map((x) => x[k] as number)) : null);
+    const o = med(ours, 'seconds')!;
+    const r = med(ref, 'seconds')!;
+    const f = (x: number | null) => (x === null ? 'n/a' : x.toFixed(2));
+    return {
+      name: 'run-process-start',
+      ours: o,
+      reference: r,
+      ratio: r / o,
+      unit: 's',
+      backend,
+      note:
+        `fork to a warm worker, ${ours.length} alternating rounds, medians; child CPU seconds bundle ${f(med(ours, 'cpu'))} vs tsx ${f(med(ref, 'cpu'))}; ` +
+        `per round bundle ${ours.map((x) => x.seconds.toFixed(2)).join('/')} s, tsx ${ref.map((x) => x.seconds.toFixed(2)).join('/')} s; load before ${before}, after ${load()}`,
     };
   },
   async 'ppo-cartpole-1-worker'(backend) {

@@ -8,7 +8,7 @@
 // By default the embedding, input projection and recurrence run as one fused op (gru-kernel.ts) and sampling
 // runs in plain JS; the tfjs-op path stays as the reference they are tested against (test/gru-kernel.test.ts).
 import * as tf from '@tensorflow/tfjs';
-import { Rng } from '@creditlab/common';
+import { Rng, hash128 } from '@creditlab/common';
 import { gemmKernel } from '@creditlab/common/gemm';
 import { resolveCompute, type Compute } from '@creditlab/spec/compute';
 import type { RlhfRunConfig } from '@creditlab/spec/rlhf';
@@ -16,7 +16,7 @@ import type { RunContext } from '@creditlab/spec/run-context';
 import { PAD, TOK } from './task';
 import { gruForward, gruBackward, gruStep, inputTable, inputTableBackward, recurrentWeights, type GruRecurrent } from './gru-kernel';
 import { gemmNT32 as gemmNT } from '@creditlab/common/gemm';
-import { FusedPgUpdater, GRU_PARAM_NAMES, type GruParams } from './fused-update';
+import { FusedPgUpdater, GRU_PARAM_NAMES, type FusedAdamState, type GruParams } from './fused-update';
 import { pgLoss } from './losses';
 
 /**
@@ -364,6 +364,15 @@ export class GruModel {
     }
   }
 
+  /** A digest of every weight's float32 bytes: a resumed run checks its rebuilt frozen models against it. */
+  weightsDigest(): string {
+    const parts = Object.entries(this.vars).map(([k, v]) => {
+      const d = v.dataSync() as Float32Array;
+      return `${k}[${v.shape}]:${Buffer.from(d.buffer, d.byteOffset, d.byteLength).toString('base64')}`;
+    });
+    return hash128(parts.join(';'));
+  }
+
   /** A copy with the same weights; frozen (not trainable) unless asked. */
   clone(opts: { trainable?: boolean; valueHead?: boolean; seed?: number } = {}): GruModel {
     const m = new GruModel({ ...this.cfg, valueHead: opts.valueHead ?? this.cfg.valueHead }, opts.seed ?? 0, opts.trainable ?? false);
@@ -452,6 +461,21 @@ export class PolicyGradientStep {
     } finally {
       tf.dispose([tokens, mask, advT]);
     }
+  }
+
+  /**
+   * Adam's state for a resume checkpoint (the weights live in the model). Only the fused path's: on the
+   * tfjs path the caller owns an optimiser it saves itself, so this one refuses rather than save half a state.
+   */
+  saveState(): { fusedAdam: FusedAdamState | null } {
+    if (this.opt) throw new Error('PolicyGradientStep: the tfjs path does not save its optimiser state');
+    return { fusedAdam: this.fused?.adam.saveState() ?? null };
+  }
+
+  loadState(s: { fusedAdam: FusedAdamState | null }): void {
+    if (this.model.impl !== 'fused') throw new Error('PolicyGradientStep: only the fused path restores its optimiser state');
+    this.fused = new FusedPgUpdater(this.lr);
+    if (s.fusedAdam) this.fused.adam.loadState(s.fusedAdam);
   }
 
   dispose(): void {
