@@ -31,9 +31,10 @@ const DEFAULT_IMPL: GruImpl = gruImplOf(resolveCompute({ requested: 'auto', kind
  * projection and recurrence run in gru-kernel.ts (forward and backward; products on the float32 WebAssembly
  * SIMD kernel, else JS), plain policy-gradient updates run whole in fused-update.ts, and the rest (other
  * algorithms' heads, losses and Adam) stays tfjs ops on `backend`; on the tfjs path everything is tfjs ops.
+ * A resumed run keeps the path its checkpoint was written by (`resumed`): the paths keep different state.
  */
-export function recordCompute(ctx: RunContext, cfg: RlhfRunConfig, backend: string): Compute {
-  const choice = resolveCompute({ requested: cfg.compute, kind: 'rlhf', fusedUnavailable: null });
+export function recordCompute(ctx: RunContext, cfg: RlhfRunConfig, backend: string, resumed: Compute | null = null): Compute {
+  const choice = resolveCompute({ requested: cfg.compute, kind: 'rlhf', fusedUnavailable: null, resumed });
   const engine = choice.compute === 'fused' ? `${gemmKernel('f32') === 'simd' ? 'js+simd' : 'js'} / ${backend}` : backend;
   ctx.reportCompute?.({ ...choice, backend: engine });
   return choice.compute;

@@ -10,6 +10,7 @@ let db = null;
 try {
   db = new Database(workerData.path, workerData.nativeBinding ? { nativeBinding: workerData.nativeBinding } : {});
   db.pragma('busy_timeout = 5000');
+  Atomics.store(done, 0, 2); // ready: the writer may wait for this thread's last checkpoint
 } catch {
   db = null; // the writer's own checkpoints take over (see checkpointer.ts)
 }

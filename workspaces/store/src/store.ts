@@ -24,7 +24,7 @@ export interface MetricPoint {
 export interface ImportBatch {
   source: { kind: ImportedSource['kind']; path: string; group?: string };
   name: string;
-  runs: { key: string; arm: string; seed: number; files: string[]; metrics: Map<string, { steps: number[]; values: number[]; walls: number[] }> }[];
+  runs: { key: string; arm: string; seed: number; files: string[]; metrics: Map<string, { steps: ArrayLike<number>; values: ArrayLike<number>; walls: ArrayLike<number> }> }[];
 }
 
 export const TERMINAL: readonly RunStatus[] = ['finished', 'failed', 'cancelled', 'interrupted'];
@@ -119,6 +119,12 @@ export type CancelOutcome =
 
 /** An import this large checkpoints on a thread of its own (smaller ones are not worth starting it). */
 const IMPORT_CHECKPOINTER_POINTS = 200_000;
+/** Live ingest does once a store has written this many points through appendMetrics... */
+const LIVE_CHECKPOINTER_POINTS = 100_000;
+/** ...asking for a checkpoint every this many points (about 2 MB of pages)... */
+const CHECKPOINT_EVERY_POINTS = 50_000;
+/** ...until no batch came for this long. */
+const CHECKPOINTER_IDLE_MS = 3_000;
 
 /** appendMetrics inserts this many rows per statement (5 parameters each, well under SQLite's 32766). */
 const METRIC_ROWS_PER_INSERT = 100;
@@ -220,6 +226,11 @@ export class RunStore {
   }
 
   close(): void {
+    if (this.live.idle) clearTimeout(this.live.idle);
+    this.live.idle = null;
+    for (const h of [...this.bgHolds]) this.releaseCheckpointer(h, true);
+    this.bg?.stop();
+    this.bg = null;
     this.db.close();
   }
 
@@ -535,6 +546,7 @@ export class RunStore {
       for (let i = 0; i < k; i += 5) st.one.run(args[i], args[i + 1], args[i + 2], args[i + 3], args[i + 4]);
       for (const [m, p] of last) st.fin.run(rid, m, p.step, p.value);
     })();
+    this.afterLiveBatch(points.length);
   }
 
   addSample(runId: string, step: number, kind: string, data: unknown): void {
@@ -897,11 +909,11 @@ export class RunStore {
       return written;
     });
 
-    let checkpointer: BackgroundCheckpointer | null = null;
+    let hold: symbol | null = null;
     let tried = false;
     const end = () => {
-      if (checkpointer) this.stopCheckpointer(checkpointer);
-      checkpointer = null;
+      this.releaseCheckpointer(hold, true);
+      hold = null;
     };
     return {
       add: (run) => {
@@ -913,9 +925,9 @@ export class RunStore {
         }
         if (!tried && (opts.checkpointer ?? state.outcome.pointsAdded >= IMPORT_CHECKPOINTER_POINTS)) {
           tried = true;
-          checkpointer = this.startCheckpointer();
+          hold = this.holdCheckpointer();
         }
-        checkpointer?.poke();
+        if (hold) this.pokeCheckpointer();
       },
       end,
       finish: () => {
@@ -930,23 +942,77 @@ export class RunStore {
     };
   }
 
-  /** Background checkpointers running (imports in progress that use one), and the autocheckpoint to restore after the last. */
-  private checkpointers = 0;
+  /** The background checkpointer (checkpointer.ts), its holders, and the autocheckpoint to restore when none is left. */
+  private bg: BackgroundCheckpointer | null = null;
+  private readonly bgHolds = new Set<symbol>();
   private autocheckpoint = 1000;
 
-  private startCheckpointer(): BackgroundCheckpointer | null {
-    const c = BackgroundCheckpointer.start(this.db.name, process.env.CREDITLAB_SQLITE_BINDING);
-    if (!c) return null;
-    if (this.checkpointers++ === 0) {
+  /** A hold on the background checkpointer, started if needed; null if it cannot run (the store then checkpoints itself). */
+  private holdCheckpointer(): symbol | null {
+    if (!this.db.open) return null;
+    this.bg ??= BackgroundCheckpointer.start(this.db.name, process.env.CREDITLAB_SQLITE_BINDING);
+    if (!this.bg) return null;
+    if (this.bgHolds.size === 0) {
       this.autocheckpoint = this.db.pragma('wal_autocheckpoint', { simple: true }) as number;
       this.db.pragma('wal_autocheckpoint = 0');
     }
-    return c;
+    const h = Symbol('checkpointer hold');
+    this.bgHolds.add(h);
+    return h;
   }
 
-  private stopCheckpointer(c: BackgroundCheckpointer): void {
-    if (--this.checkpointers === 0 && this.db.open) this.db.pragma(`wal_autocheckpoint = ${this.autocheckpoint}`);
-    c.stop();
+  /**
+   * Gives a hold back. With none left the store checkpoints itself again and the thread copies what is
+   * still in the WAL; `wait` waits for that copy and ends the thread.
+   */
+  private releaseCheckpointer(h: symbol | null, wait: boolean): void {
+    if (!h || !this.bgHolds.delete(h) || this.bgHolds.size > 0) return;
+    if (this.db.open) this.db.pragma(`wal_autocheckpoint = ${this.autocheckpoint}`);
+    if (wait) {
+      this.bg?.stop();
+      this.bg = null;
+    } else if (this.bg && !this.bg.poke()) this.bg = null;
+  }
+
+  /** After commits: have them copied on the checkpointer's thread; if that thread is gone, checkpoint here again. */
+  private pokeCheckpointer(): void {
+    if (!this.bg || this.bg.poke()) return;
+    this.bg = null;
+    if (this.bgHolds.size > 0 && this.db.open) this.db.pragma(`wal_autocheckpoint = ${this.autocheckpoint}`);
+    this.bgHolds.clear();
+  }
+
+  /**
+   * Live ingest (appendMetrics) holds the checkpointer once this store has written LIVE_CHECKPOINTER_POINTS
+   * points, pokes it every CHECKPOINT_EVERY_POINTS, and gives the hold back after CHECKPOINTER_IDLE_MS
+   * without a batch, so an idle store checkpoints itself as before.
+   */
+  private live = { points: 0, sincePoke: 0, hold: null as symbol | null, tried: false, idle: null as NodeJS.Timeout | null };
+
+  private afterLiveBatch(n: number): void {
+    const l = this.live;
+    l.points += n;
+    if (l.points < LIVE_CHECKPOINTER_POINTS) return;
+    if (!l.hold && !l.tried) {
+      l.tried = true;
+      l.hold = this.holdCheckpointer();
+      if (!l.hold) return;
+    }
+    if (!l.hold) return;
+    if ((l.sincePoke += n) >= CHECKPOINT_EVERY_POINTS) {
+      l.sincePoke = 0;
+      this.pokeCheckpointer();
+    }
+    if (l.idle) l.idle.refresh();
+    else {
+      l.idle = setTimeout(() => {
+        this.releaseCheckpointer(l.hold, false);
+        l.hold = null;
+        l.tried = false;
+        l.idle = null;
+      }, CHECKPOINTER_IDLE_MS);
+      l.idle.unref();
+    }
   }
 
   /** The spec of an imported experiment lists what is there: its arms and seeds, nothing to execute. */
