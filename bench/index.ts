@@ -34,6 +34,7 @@ const COMPUTE: Record<string, (backend: string) => string> = {
   'reward-sandbox': ppoCompute,
   'ppo-cartpole-1-worker': ppoCompute,
   'worker-startup': ppoCompute,
+  'run-process-start': () => 'none (module loading and tfjs start-up)',
   scaling: ppoCompute,
   store: () => 'none (a trainer that only logs metrics; host and SQLite)',
   'ui-plot': () => 'Chromium (statistics in a Web Worker, Plotly)',
@@ -343,6 +344,42 @@ const BENCHES: Record<string, (backend: string) => Promise<BenchResult>> = {
         `second run on the reused worker ${fmt(again)} (ratio ${(median(again) / r).toFixed(2)}); cold (fresh Host, no prewarm, start-up included) ${cold.toFixed(0)}; load ${load()}`,
     };
   },
+  async 'run-process-start'(backend) {
+    // A run process of the CLI and `serve` from fork until its worker is warm: from the bundles (ours)
+    // vs the TypeScript through tsx (reference), alternating fresh processes, medians.
+    const script = new URL('./lib/run-process-start.ts', import.meta.url).pathname;
+    const once = (runtime: 'bundle' | 'tsx') => {
+      const env = { ...process.env };
+      if (runtime === 'tsx') env.CREDITLAB_WORKER_RUNTIME = 'tsx';
+      else delete env.CREDITLAB_WORKER_RUNTIME;
+      const r = spawnSync(process.execPath, ['--import', 'tsx', script], { encoding: 'utf8', env });
+      if (r.status !== 0) throw new Error(`bench/lib/run-process-start.ts failed (exit ${r.status}): ${r.stderr.slice(-2000)}`);
+      return JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { seconds: number; cpu: number | null };
+    };
+    once('bundle'); // builds the bundles if the sources changed, outside the timing
+    const ours: { seconds: number; cpu: number | null }[] = [];
+    const ref: { seconds: number; cpu: number | null }[] = [];
+    const before = load();
+    for (let i = 0; i < Math.max(3, rounds); i++) {
+      ours.push(once('bundle'));
+      ref.push(once('tsx'));
+    }
+    const med = (xs: { seconds: number; cpu: number | null }[], k: 'seconds' | 'cpu') => (xs.every((x) => x[k] !== null) ? median(xs.map((x) => x[k] as number)) : null);
+    const o = med(ours, 'seconds')!;
+    const r = med(ref, 'seconds')!;
+    const f = (x: number | null) => (x === null ? 'n/a' : x.toFixed(2));
+    return {
+      name: 'run-process-start',
+      ours: o,
+      reference: r,
+      ratio: r / o,
+      unit: 's',
+      backend,
+      note:
+        `fork to a warm worker, ${ours.length} alternating rounds, medians; child CPU seconds bundle ${f(med(ours, 'cpu'))} vs tsx ${f(med(ref, 'cpu'))}; ` +
+        `per round bundle ${ours.map((x) => x.seconds.toFixed(2)).join('/')} s, tsx ${ref.map((x) => x.seconds.toFixed(2)).join('/')} s; load before ${before}, after ${load()}`,
+    };
+  },
   async 'ppo-cartpole-1-worker'(backend) {
     const sps = await experimentSps([0], 1);
     return { name: 'ppo-cartpole-1-worker', ours: sps, reference: null, ratio: null, unit: 'env-steps/s', backend, note: `${steps} steps, CleanRL hyperparameters, incl. worker start-up; load ${load()}` };
@@ -446,8 +483,9 @@ const BENCHES: Record<string, (backend: string) => Promise<BenchResult>> = {
       note:
         `longest main-thread block while rendering 40 runs × 10,000 points (4 arms × 10 seeds) with the statistics in the worker (goal < 50 ms: ${m.blockingMs < 50 ? 'met' : 'not met'} at this load); ` +
         `reference = the same with the statistics computed on the page's thread, ratio = reference/ours; ` +
-        `worker path: painted figure after ${ms(m.totalMs)} ms (empty figure ${ms(m.emptyMs)} ms, request ${ms(m.requestMs)} ms, worker result at ${ms(m.statsMs)} ms, figure + Plotly.react + paint ${ms(m.plotMs)} ms), ` +
-        `long tasks >= 50 ms ${m.longTasks.length ? m.longTasks.map(ms).join('/') : 'none'}, result identical to the page-thread computation: ${all.every((a) => a.identical)}; ` +
+        `worker path: painted figure after ${ms(m.totalMs)} ms (empty figure ${ms(m.emptyMs)} ms, request ${ms(m.requestMs)} ms, worker result at ${ms(m.statsMs)} ms, figure drawn in pieces + paint ${ms(m.plotMs)} ms), ` +
+        `long tasks >= 50 ms ${m.longTasks.length ? m.longTasks.map(ms).join('/') : 'none'}, longest task in the trace ${ms(m.longestTask.wallMs)} ms of which ${ms(m.longestTask.cpuMs)} ms thread CPU ` +
+        `(per page ${per('worker', (a) => a.longestTask.cpuMs)} ms CPU vs reference ${per('sync', (a) => a.longestTask.cpuMs)}), result identical to the page-thread computation: ${all.every((a) => a.identical)}; ` +
         `reference path: painted after ${ms(ref.totalMs)} ms; ` +
         `not in the render: JSON.parse of these series as getSeries returns them ${ms(m.parseMs)} ms; ` +
         `medians by block of ${all.length / 2} alternating pages each (block ${per('worker', (a) => a.blockingMs)} vs ${per('sync', (a) => a.blockingMs)}; painted ${per('worker', (a) => a.totalMs)} vs ${per('sync', (a) => a.totalMs)}); load ${load()}`,

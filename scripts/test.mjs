@@ -53,6 +53,9 @@ if (files.some(needsBrowser)) {
     files = files.filter((f) => !needsBrowser(f));
   } else console.log(`\ne2e browser: ${found.path} (${found.source})`);
 }
+// The run processes start from bundles of the sources (workspaces/runner/src/bundles.ts): build them once
+// here rather than in whichever test files happen to start a pool first.
+run(process.execPath, ['scripts/worker-bundles.mjs']);
 if (files.length === 0) {
   console.error('no test files matched');
   process.exit(1);

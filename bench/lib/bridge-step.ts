@@ -1,5 +1,6 @@
 // The Gymnasium bridge's cost per vector step: CartPole-v1 × 4 stepped through GymBatchEnv from this
-// process, against the same vector env stepped in a loop inside Python (what the env itself costs).
+// process, against the same vector env (the bridge's settings) stepped in a loop inside Python (what the
+// env itself costs).
 //   node --import tsx bench/lib/bridge-step.ts [steps]   → one JSON line
 import { spawnSync } from 'node:child_process';
 import { GymBatchEnv, resolvePython } from '@creditlab/gym';
@@ -15,7 +16,7 @@ export interface BridgeStepResult {
 const IN_PYTHON = `
 import sys, time, numpy as np, gymnasium as gym
 n = int(sys.argv[1])
-v = gym.make_vec("CartPole-v1", num_envs=4, vectorization_mode="sync", vector_kwargs={"autoreset_mode": gym.vector.AutoresetMode.SAME_STEP})
+v = gym.make_vec("CartPole-v1", num_envs=4, vectorization_mode="sync", vector_kwargs={"autoreset_mode": gym.vector.AutoresetMode.SAME_STEP, "copy": False})
 v.reset(seed=[0, 1, 2, 3])
 rng = np.random.default_rng(0)
 acts = rng.integers(0, 2, size=(n, 4))

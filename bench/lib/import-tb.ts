@@ -12,7 +12,7 @@ import { runImport } from '../../src-main/host/import-service';
 export const IMPORT_TB = { runs: 100, tags: 5, points: 10_000 };
 
 /** Writes the logs the way TensorBoard writers do: one event per tag per step, v1 simple_value scalars. */
-function writeLogs(dir: string): void {
+export function writeLogs(dir: string): void {
   const { runs, tags, points } = IMPORT_TB;
   for (let r = 0; r < runs; r++) {
     const chunks: Uint8Array[] = [frameRecord(EventMessage.encode(EventMessage.fromObject({ wallTime: 1.7e9, fileVersion: 'brain.Event:2' })).finish())];

@@ -2,18 +2,18 @@
 // Comparison view's own modules with the view's defaults (IQM over seeds, 95% bootstrap band of 500
 // replicates, EMA smoothing 0.6 plus the unsmoothed aggregate, per-seed lines hidden): the runs are
 // grouped and copied into the request on this thread, the statistics worker (its own bundle) computes,
-// and the figure is built and drawn with Plotly.react, all without React.
+// and the figure is built and drawn by the view's drawer (`draw-figure.ts`), all without React.
 //
 // While it renders, the page watches its own main thread two ways: a timer heartbeat (the longest gap
 // between its ticks bounds the longest task, whatever its length) and the browser's long-task entries
-// (tasks of 50 ms and more, as a cross-check).
+// (tasks of 50 ms and more, as a cross-check); run.ts adds the longest task's thread CPU time from the
+// browser's trace, between the two marks the page sets.
 import type { ExperimentDetail, Series as ApiSeries } from '@creditlab/api';
 import { computeComparisonStats, type StatsResult } from '../../src-renderer/src/views/comparison/comparison-stats';
+import { figureDrawer } from '../../src-renderer/src/views/comparison/draw-figure';
 import { buildFigure, type FigureInput } from '../../src-renderer/src/views/comparison/figure';
 import { statsRequest, type Source } from '../../src-renderer/src/views/comparison/grouping';
 import { StatsClient, type StatsWorkerLike } from '../../src-renderer/src/views/comparison/stats-client';
-
-declare const Plotly: { react(el: HTMLElement, data: unknown[], layout: unknown, config?: unknown): Promise<HTMLElement> };
 
 const ARMS = 4;
 const SEEDS = 10;
@@ -68,7 +68,6 @@ function heartbeat(): { stop(): number } {
 }
 
 const CURVE = { stat: 'iqm', band: 'ci', smoothing: 0.6, xAxis: 'step' } as const;
-const PLOT_CONFIG = { displaylogo: false, responsive: true, modeBarButtonsToRemove: ['select2d', 'lasso2d', 'toImage'] };
 
 /** The view's on-screen figure with its defaults. */
 function figureInput(curves: StatsResult['curves']): FigureInput {
@@ -98,6 +97,7 @@ const same = (a: StatsResult, b: StatsResult) => JSON.stringify(a) === JSON.stri
 (window as unknown as { runBench: (mode: 'worker' | 'sync') => Promise<unknown> }).runBench = async (mode) => {
   const source = makeSource();
   const el = document.getElementById('plot')!;
+  const drawer = figureDrawer(el);
   const client = new StatsClient(() => new Worker('stats-worker.js', { name: 'comparison-stats' }) as unknown as StatsWorkerLike);
   const curve = CURVE;
   // The worker is started (and its script loaded) as the view does it: on its first job, inside the timing.
@@ -107,19 +107,22 @@ const same = (a: StatsResult, b: StatsResult) => JSON.stringify(a) === JSON.stri
   await nextPaint();
   const beat = heartbeat();
   const t0 = performance.now();
+  // Where the render starts and ends in the browser's trace (run.ts reads its tasks from it).
+  performance.mark('ui-plot:start');
   // The view draws its empty figure (axes, titles) when it mounts, while the series load.
   const empty = buildFigure(figureInput([]));
-  await Plotly.react(el, empty.data, empty.layout, PLOT_CONFIG);
+  await drawer.draw(empty, false);
   const tEmpty = performance.now();
   const request = statsRequest([source], { by: 'arm', multi: false, resolved: new Map() }, { curve, seedLines: false, scores: { paired: true, vs: null } });
   const tPosted = performance.now();
   const result = mode === 'worker' ? await client.compute(request) : computeComparisonStats(request);
   const t1 = performance.now();
   const fig = buildFigure(figureInput(result.curves));
-  await Plotly.react(el, fig.data, fig.layout, PLOT_CONFIG);
-  // react() resolves once the SVG is built; two frames later it has been laid out and painted.
+  await drawer.draw(fig, false);
+  // The drawer resolves once the SVG is built; two frames later it has been laid out and painted.
   await nextPaint();
   const t2 = performance.now();
+  performance.mark('ui-plot:end');
   const blockingMs = beat.stop();
   // Let the observer deliver the last entries before reading them.
   await nextPaint();

@@ -1,6 +1,7 @@
 // Resume end to end, in child processes: `creditlab run` is killed with SIGKILL once it has a resume
 // checkpoint, `creditlab resume` continues it, and the run ends with exactly the metrics (every series,
 // step by step, so nothing is logged twice or lost) of the same run left alone. Deterministic CPU backend.
+// Wall-clock speed (charts/SPS, RLHF's perf/*) is the one thing allowed to differ.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
@@ -17,7 +18,7 @@ function cli(args: string[]) {
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-const spec = {
+const rlSpec = {
   version: 1,
   name: 'resume-kill9',
   description: 'PPO on CartPole with potential shaping and running reward normalisation, killed and resumed',
@@ -33,17 +34,41 @@ const spec = {
   arms: [{ name: 'ppo' }],
 };
 
-/** Every series of the workspace's only run, as (metric, step, value) rows in order; wall-clock speed left out. */
+const rlhfSpec = {
+  version: 1,
+  name: 'resume-kill9-rlhf',
+  description: 'RLOO with a noisy step oracle and Clip-Delta process rewards, killed and resumed',
+  seeds: [3],
+  budget: { steps: 40 },
+  base: {
+    kind: 'rlhf',
+    model: { hidden: 32, embedding: 8 },
+    sft: { iterations: 40, batchSize: 16 },
+    rewardModel: { type: 'oracle', noise: 0.1 },
+    algo: { type: 'rloo', promptsPerBatch: 8, samplesPerPrompt: 4 },
+    reward: { type: 'clip-delta' },
+    evaluation: { every: 5, problems: 16, samples: 1 },
+  },
+  arms: [{ name: 'rloo' }],
+};
+
+const wallClock = (metric: string) => metric === 'charts/SPS' || metric.startsWith('perf/');
+
+/** Every series of the workspace's only run, as (metric, step, value) rows in order (wall-clock speed left out), then its samples. */
 function allSeries(ws: string): string[] {
   const db = new Database(join(ws, 'index.sqlite'), { readonly: true });
   const rows = db
-    .prepare(`SELECT n.name AS metric, m.step, m.value FROM metrics m JOIN metric_names n ON n.mid=m.mid WHERE n.name <> 'charts/SPS' ORDER BY n.name, m.step, m.value`)
+    .prepare(`SELECT n.name AS metric, m.step, m.value FROM metrics m JOIN metric_names n ON n.mid=m.mid ORDER BY n.name, m.step, m.value`)
     .all() as { metric: string; step: number; value: number | null }[];
+  // Generated samples (RLHF's greedy solutions with their per-token credit) too.
+  const samples = db.prepare(`SELECT step, kind, data_json FROM samples ORDER BY step, kind, data_json`).all() as { step: number; kind: string; data_json: string }[];
   db.close();
-  return rows.map((r) => `${r.metric} ${r.step} ${r.value}`);
+  return [...rows.filter((r) => !wallClock(r.metric)).map((r) => `${r.metric} ${r.step} ${r.value}`), ...samples.map((x) => `sample ${x.step} ${x.kind} ${x.data_json}`)];
 }
 
-test('a run killed with SIGKILL and resumed ends with the same metrics as the run left alone', async () => {
+const comparableFinal = (final: Record<string, number>) => Object.fromEntries(Object.entries(final).filter(([k]) => !wallClock(k)));
+
+async function killAndResume(spec: { name: string; budget: { steps: number } }) {
   const dir = mkdtempSync(join(tmpdir(), 'creditlab-resume-'));
   const f = join(dir, 'spec.json');
   writeFileSync(f, JSON.stringify(spec));
@@ -65,25 +90,31 @@ test('a run killed with SIGKILL and resumed ends with the same metrics as the ru
     const c = runs.map((r) => join(killed, 'runs', r, 'checkpoints', 'resume.json')).find((p) => existsSync(p));
     if (c) ckpt = c;
   }
-  assert.ok(ckpt, 'a resume checkpoint appeared before the run ended');
+  assert.ok(ckpt, `${spec.name}: a resume checkpoint appeared before the run ended`);
   child.kill('SIGKILL');
   await new Promise((r) => (exited ? r(null) : child.once('exit', r)));
   const step = (JSON.parse(readFileSync(ckpt!, 'utf8')) as { step: number }).step;
-  assert.ok(step > 0 && step < spec.budget.steps, `checkpoint at step ${step}`);
+  assert.ok(step > 0 && step < spec.budget.steps, `${spec.name}: checkpoint at step ${step}`);
 
   const [exp] = JSON.parse(cli(['list', '--workspace', killed, '--json']).stdout);
-  assert.equal(exp.status, 'interrupted', 'the killed run is interrupted, not finished');
+  assert.equal(exp.status, 'interrupted', `${spec.name}: the killed run is interrupted, not finished`);
 
   const r = cli(['resume', exp.id, '--workspace', killed, '--workers', '1', '--json']);
   assert.equal(r.code, 0, r.stderr);
   const out = JSON.parse(r.stdout.trim().split('\n').pop()!);
-  assert.equal(out.resumed.length, 1);
+  assert.equal(out.resumed.length, 1, `${spec.name}: resumed, not restarted: ${JSON.stringify(out.restarted)}`);
   assert.ok(out.resumed[0].fromStep >= step, `resumed after step ${out.resumed[0].fromStep}`);
   const resumedRun = out.runs[0];
   assert.equal(resumedRun.status, 'finished');
 
-  const { 'charts/SPS': _a, ...aloneFinal } = aloneRun.final;
-  const { 'charts/SPS': _b, ...resumedFinal } = resumedRun.final;
-  assert.deepEqual(resumedFinal, aloneFinal);
-  assert.deepEqual(allSeries(killed), allSeries(alone), 'every series matches point for point');
+  assert.deepEqual(comparableFinal(resumedRun.final), comparableFinal(aloneRun.final));
+  assert.deepEqual(allSeries(killed), allSeries(alone), `${spec.name}: every series matches point for point`);
+}
+
+test('a run killed with SIGKILL and resumed ends with the same metrics as the run left alone', async () => {
+  await killAndResume(rlSpec);
+});
+
+test('an RLHF run killed with SIGKILL and resumed ends with the same metrics as the run left alone', async () => {
+  await killAndResume(rlhfSpec);
 });

@@ -29,8 +29,12 @@ export function writeImport(store: RunStore, plan: ImportPlan, name?: string): I
 export async function runImport(req: ImportRequest, store: () => RunStore): Promise<{ plan: ImportPlan; result: ImportResult | null }> {
   let writer: ReturnType<RunStore['beginImport']> | null = null;
   const add = (run: ImportPlan['runs'][number], source: ImportSource) => (writer ??= store().beginImport(source, importName(source, req.name))).add(run);
-  const plan = req.kind === 'tensorboard' ? await planTensorboard(req.path, { group: req.group }, add) : await planCsv(req.path, { group: req.group });
-  if (req.kind !== 'tensorboard') for (const run of plan.runs) add(run, plan.source);
-  const w = writer as ReturnType<RunStore['beginImport']> | null;
-  return { plan, result: w ? { ...w.finish(), problems: plan.problems } : null };
+  try {
+    const plan = req.kind === 'tensorboard' ? await planTensorboard(req.path, { group: req.group }, add) : await planCsv(req.path, { group: req.group });
+    if (req.kind !== 'tensorboard') for (const run of plan.runs) add(run, plan.source);
+    const w = writer as ReturnType<RunStore['beginImport']> | null;
+    return { plan, result: w ? { ...w.finish(), problems: plan.problems } : null };
+  } finally {
+    (writer as ReturnType<RunStore['beginImport']> | null)?.end();
+  }
 }

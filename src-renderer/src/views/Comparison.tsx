@@ -11,6 +11,7 @@ import { cssVar, useTheme } from '../lib/theme';
 import { CURVE_REPS, NO_SCORES, type CurveSettings, type GroupCurves } from './comparison/comparison-stats';
 import { ComparisonControls } from './comparison/ComparisonControls';
 import { curveCsv, exportAllFigures, figureBaseName, saveCurveCsv, saveExperiment, saveFigureImage, type ImageSize } from './comparison/exporters';
+import { figureDrawer, type FigureDrawer } from './comparison/draw-figure';
 import { buildFigure, STAT_LABEL, type FigureInput } from './comparison/figure';
 import { statsRequest, type Grouping } from './comparison/grouping';
 import { alarmWindows, AlarmBadges, AlarmPanel, armAlarms } from './comparison/HackingAlarm';
@@ -25,8 +26,6 @@ interface JobMeta {
   groupBy: string;
   curve: CurveSettings;
 }
-
-const PLOT_CONFIG = { displaylogo: false, responsive: true, modeBarButtonsToRemove: ['select2d', 'lasso2d', 'toImage'] };
 
 function parseSize(size: string, scale: number): ImageSize {
   const [width, height] = size.split('x').map(Number);
@@ -43,6 +42,7 @@ export function Comparison({ experiment, compact = false, hacking }: { experimen
   const [s, set] = usePlotSettings(() => defaultSettings(preferred, compact));
   const [wantConfigs, setWantConfigs] = useState(false);
   const plotEl = useRef<HTMLDivElement>(null);
+  const drawer = useRef<FigureDrawer | null>(null);
 
   // Early in a run only auxiliary metrics may exist; move to the return once it appears unless the user chose.
   const userPicked = useRef(false);
@@ -103,14 +103,15 @@ export function Comparison({ experiment, compact = false, hacking }: { experimen
     const el = plotEl.current;
     if (!el) return;
     const fig = buildFigure(figureOf({ curves }, shownMeta, false));
-    // react() diffs against the previous figure and keeps zoom (uirevision), so live updates do not jump.
-    void Plotly.react(el, fig.data, fig.layout, PLOT_CONFIG);
+    drawer.current ??= figureDrawer(el);
+    void drawer.current.draw(fig, s.logY);
     // The figure depends on exactly these; figureOf is rebuilt every render.
   }, [shown, s.showSeeds, s.logY, windows, dark, stepLabel, experiment.id, experiment.name, s.extraIds.join(',')]);
 
   useEffect(() => {
     const el = plotEl.current;
     return () => {
+      drawer.current?.cancel();
       if (el) Plotly.purge(el);
     };
   }, []);

@@ -65,6 +65,8 @@ export interface Hello {
   actionSpace: WireSpace;
   warnings: string[];
   pid: number;
+  /** "copies": a SyncVectorEnv stepped copy by copy by the bridge (same calls, less batching); "vector": the vector env's own step. */
+  stepping?: 'copies' | 'vector';
   [module: string]: unknown;
 }
 
@@ -129,7 +131,7 @@ export class GymBatchEnv implements BatchEnv {
     const versions = [`Python ${h.python}`, h.gymnasium ? `gymnasium ${h.gymnasium}` : null, `numpy ${h.numpy}`, h.mujoco ? `mujoco ${h.mujoco}` : null]
       .filter(Boolean)
       .join(', ');
-    this.log(`${env.id}: ${num} env copies (${env.vector ?? 'sync'} vector) in ${h.executable} (pid ${h.pid}; ${versions})`);
+    this.log(`${env.id}: ${num} env copies (${env.vector ?? 'sync'} vector${h.stepping === 'copies' ? ', stepped copy by copy' : ''}) in ${h.executable} (pid ${h.pid}; ${versions})`);
     if (h.spec) this.log(`${env.id}: gym.spec ${JSON.stringify(h.spec)}`);
     if (h.actionSpace.type === 'discrete' && h.actionSpace.joint) {
       this.log(`${env.id}: the ${h.actionSpace.joint.join('×')} action space is learned as one discrete action over its ${h.actionSpace.n} joint values`);

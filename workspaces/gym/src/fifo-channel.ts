@@ -135,7 +135,8 @@ export class FifoChannel implements Channel {
     Atomics.store(this.ctrl, KILL, 1);
     Atomics.store(this.ctrl, CLOSING, 1);
     const pid = this.pid;
-    if (pid > 0) {
+    // Once the child has exited (and been reaped) its pid may belong to another process.
+    if (pid > 0 && Atomics.load(this.ctrl, GONE) !== 1) {
       try {
         process.kill(pid, 'SIGKILL');
       } catch {

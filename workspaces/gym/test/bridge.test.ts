@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { registerBatchEnvProvider } from '@creditlab/envs';
-import { VectorEnv } from '@creditlab/rl/vec-env';
+import { VectorEnv } from '@creditlab/rl';
 import { GymBatchEnv, probeGymFields, registerGymnasium, resolvePython } from '../src/index';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
@@ -228,6 +228,37 @@ test('gymnasium: CartPole-v1 with a time limit from gym.make kwargs truncates wi
   } finally {
     vec.close();
     twin.close();
+  }
+});
+
+test('gymnasium: the sync vector env stepped copy by copy gives what Gymnasium\'s own batching gives (async), infos and episode ends included', { skip: noGym }, () => {
+  process.env.PYTHONPATH = [HERE, process.env.PYTHONPATH].filter(Boolean).join(':');
+  const make = (vector: 'sync' | 'async', log?: (l: string) => void) =>
+    new GymBatchEnv({ id: 'gymnasium:CartPole-v1', params: { max_episode_steps: 7 }, wrappers: [{ name: 'info_wrapper.Infos' }], vector }, 3, { log });
+  const logs: string[] = [];
+  const sync = make('sync', (l) => logs.push(l));
+  const batched = make('async');
+  try {
+    assert.equal(sync.hello.stepping, 'copies');
+    assert.equal(batched.hello.stepping, 'vector');
+    assert.deepEqual(sync.reset([4, 5, 6]), batched.reset([4, 5, 6]));
+    let ends = 0;
+    for (let t = 0; t < 60; t++) {
+      const actions = [0, 1, 2].map((i) => (t * 5 + i * 3 + (t >> 2)) % 2);
+      const a = sync.step(actions);
+      const b = batched.step(actions);
+      assert.deepEqual(a, b, `step ${t}`);
+      ends += a.finalObs.filter(Boolean).length;
+    }
+    assert.ok(ends >= 10, `${ends} episode ends`);
+    const s = sync.step([0, 0, 0]);
+    assert.equal(typeof s.info[0].t, 'number');
+    assert.equal(typeof s.info[0].even, 'boolean');
+    assert.equal(typeof (s.info[0].where as { x: number }).x, 'number');
+    assert.ok(logs.some((l) => /info entries not sent \(not one number per env\): label, pair/.test(l)), logs.join('\n'));
+  } finally {
+    sync.close();
+    batched.close();
   }
 });
 

@@ -143,9 +143,3 @@ export function defineTransform<S extends z.ZodType>(m: Omit<TransformMethod<S>,
   return { ...m, kind: 'transform' };
 }
 
-/** Every entry may carry a `name`: it keys the per-term log (`reward/shaping/<name>`). */
-export const entryName = z
-  .string()
-  .regex(/^[\w.\-]+$/, 'letters, digits and _ . - only')
-  .optional()
-  .describe('log name of this term (default: its type; repeated types get a suffix)');

@@ -1,18 +1,11 @@
-// Spec schemas built from the registry: `shaping` and `transforms` entries are discriminated unions on
-// `type`, so a bad entry is reported at its own path (e.g. `transforms[0].eta`).
+// The registry: every reward method by its spec `type`. The entries' schemas are the spec's
+// (@creditlab/spec's reward-methods.ts); a test checks that the two lists name the same methods in the
+// same order, each with the spec's own schema object.
 import { z } from 'zod';
 import type { MethodMeta, RewardMethod, ShapingMethod, TransformMethod } from './method';
 import { SHAPING_METHODS, TRANSFORM_METHODS } from './methods/index';
 
-type Schemas<T extends readonly { schema: z.ZodType }[]> = { -readonly [K in keyof T]: T[K]['schema'] };
-const schemasOf = <T extends readonly { schema: z.ZodType }[]>(ms: T) => ms.map((m) => m.schema) as unknown as Schemas<T>;
-
-export const ShapingEntrySchema = z.discriminatedUnion('type', schemasOf(SHAPING_METHODS));
-export const TransformEntrySchema = z.discriminatedUnion('type', schemasOf(TRANSFORM_METHODS));
-export type ShapingEntry = z.output<typeof ShapingEntrySchema>;
-export type TransformEntry = z.output<typeof TransformEntrySchema>;
-export type ShapingEntryInput = z.input<typeof ShapingEntrySchema>;
-export type TransformEntryInput = z.input<typeof TransformEntrySchema>;
+export { ShapingEntrySchema, TransformEntrySchema, type ShapingEntry, type TransformEntry, type ShapingEntryInput, type TransformEntryInput } from '@creditlab/spec';
 
 export const REWARD_METHODS: readonly RewardMethod[] = [...(SHAPING_METHODS as readonly ShapingMethod[]), ...(TRANSFORM_METHODS as readonly TransformMethod[])];
 

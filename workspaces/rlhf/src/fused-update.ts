@@ -316,6 +316,28 @@ export class FusedAdam {
     this.accBeta1 *= beta1;
     this.accBeta2 *= beta2;
   }
+
+  /** Moments and running β powers, exactly (float64), for a resume checkpoint. */
+  saveState(): FusedAdamState {
+    const copy = (m: Map<string, Float64Array>) => new Map([...m].map(([k, x]) => [k, Float64Array.from(x)]));
+    return { m: copy(this.m), v: copy(this.v), accBeta1: this.accBeta1, accBeta2: this.accBeta2 };
+  }
+
+  loadState(s: FusedAdamState): void {
+    if (!(s.m instanceof Map) || !(s.v instanceof Map) || typeof s.accBeta1 !== 'number' || typeof s.accBeta2 !== 'number') throw new Error('checkpoint: malformed fused Adam state');
+    for (const [k, x] of s.m) if (!(x instanceof Float64Array) || !(s.v.get(k) instanceof Float64Array)) throw new Error(`checkpoint: fused Adam moments of "${k}" are not float64`);
+    this.m = new Map(s.m);
+    this.v = new Map(s.v);
+    this.accBeta1 = s.accBeta1;
+    this.accBeta2 = s.accBeta2;
+  }
+}
+
+export interface FusedAdamState {
+  m: Map<string, Float64Array>;
+  v: Map<string, Float64Array>;
+  accBeta1: number;
+  accBeta2: number;
 }
 
 /** Everything one fused update keeps between calls: Adam's state and the scratch buffers. */

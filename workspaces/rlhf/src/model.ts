@@ -8,15 +8,13 @@
 // By default the embedding, input projection and recurrence run as one fused op (gru-kernel.ts) and sampling
 // runs in plain JS; the tfjs-op path stays as the reference they are tested against (test/gru-kernel.test.ts).
 import * as tf from '@tensorflow/tfjs';
-import { Rng } from '@creditlab/common';
+import { Rng, hash128 } from '@creditlab/common';
 import { gemmKernel } from '@creditlab/common/gemm';
-import { resolveCompute, type Compute } from '@creditlab/spec/compute';
-import type { RlhfRunConfig } from '@creditlab/spec/rlhf';
-import type { RunContext } from '@creditlab/spec/run-context';
+import { resolveCompute, type Compute, type RlhfRunConfig, type RunContext } from '@creditlab/spec';
 import { PAD, TOK } from './task';
 import { gruForward, gruBackward, gruStep, inputTable, inputTableBackward, recurrentWeights, type GruRecurrent } from './gru-kernel';
 import { gemmNT32 as gemmNT } from '@creditlab/common/gemm';
-import { FusedPgUpdater, GRU_PARAM_NAMES, type GruParams } from './fused-update';
+import { FusedPgUpdater, GRU_PARAM_NAMES, type FusedAdamState, type GruParams } from './fused-update';
 import { pgLoss } from './losses';
 
 /**
@@ -33,9 +31,10 @@ const DEFAULT_IMPL: GruImpl = gruImplOf(resolveCompute({ requested: 'auto', kind
  * projection and recurrence run in gru-kernel.ts (forward and backward; products on the float32 WebAssembly
  * SIMD kernel, else JS), plain policy-gradient updates run whole in fused-update.ts, and the rest (other
  * algorithms' heads, losses and Adam) stays tfjs ops on `backend`; on the tfjs path everything is tfjs ops.
+ * A resumed run keeps the path its checkpoint was written by (`resumed`): the paths keep different state.
  */
-export function recordCompute(ctx: RunContext, cfg: RlhfRunConfig, backend: string): Compute {
-  const choice = resolveCompute({ requested: cfg.compute, kind: 'rlhf', fusedUnavailable: null });
+export function recordCompute(ctx: RunContext, cfg: RlhfRunConfig, backend: string, resumed: Compute | null = null): Compute {
+  const choice = resolveCompute({ requested: cfg.compute, kind: 'rlhf', fusedUnavailable: null, resumed });
   const engine = choice.compute === 'fused' ? `${gemmKernel('f32') === 'simd' ? 'js+simd' : 'js'} / ${backend}` : backend;
   ctx.reportCompute?.({ ...choice, backend: engine });
   return choice.compute;
@@ -77,7 +76,8 @@ export class GruModel {
   ) {
     const { vocab: V, hidden: H, embedding: E } = cfg;
     const rng = new Rng(seed).fork('gru-init');
-    const mk = (_name: string, shape: number[], data: Float32Array) => tf.variable(tf.tensor(data, shape), trainable);
+    // tf.variable shares its initial tensor's data and leaves that tensor alive: tidy disposes it.
+    const mk = (_name: string, shape: number[], data: Float32Array) => tf.tidy(() => tf.variable(tf.tensor(data, shape), trainable));
     this.vars = {
       emb: mk('emb', [V, E], glorot(rng, V, E)),
       wx: mk('wx', [E, 3 * H], glorot(rng, E, 3 * H)),
@@ -359,8 +359,17 @@ export class GruModel {
       const src = w[k];
       if (!src) continue; // e.g. a value head absent from an SFT checkpoint keeps its initialisation
       if (src.shape.join() !== v.shape.join()) throw new Error(`weight ${k}: shape ${src.shape} ≠ ${v.shape}`);
-      v.assign(tf.tensor(src.data, src.shape));
+      tf.tidy(() => v.assign(tf.tensor(src.data, src.shape)));
     }
+  }
+
+  /** A digest of every weight's float32 bytes: a resumed run checks its rebuilt frozen models against it. */
+  weightsDigest(): string {
+    const parts = Object.entries(this.vars).map(([k, v]) => {
+      const d = v.dataSync() as Float32Array;
+      return `${k}[${v.shape}]:${Buffer.from(d.buffer, d.byteOffset, d.byteLength).toString('base64')}`;
+    });
+    return hash128(parts.join(';'));
   }
 
   /** A copy with the same weights; frozen (not trainable) unless asked. */
@@ -432,7 +441,10 @@ export class PolicyGradientStep {
       const { vars, cfg } = this.model;
       const params = Object.fromEntries(GRU_PARAM_NAMES.map((k) => [k, Float64Array.from(vars[k].dataSync())])) as unknown as GruParams;
       const out = this.fused.step(params, { V: cfg.vocab, E: cfg.embedding, H: cfg.hidden }, { prompts, responses, adv }, this.maxNorm);
-      for (const k of GRU_PARAM_NAMES) vars[k].assign(tf.tensor(Float32Array.from(params[k]), vars[k].shape));
+      // assign() keeps the handle of the tensor it was given alive: tidy frees it.
+      tf.tidy(() => {
+        for (const k of GRU_PARAM_NAMES) vars[k].assign(tf.tensor(Float32Array.from(params[k]), vars[k].shape));
+      });
       return out;
     }
     this.opt ??= tf.train.adam(this.lr);
@@ -448,6 +460,21 @@ export class PolicyGradientStep {
     } finally {
       tf.dispose([tokens, mask, advT]);
     }
+  }
+
+  /**
+   * Adam's state for a resume checkpoint (the weights live in the model). Only the fused path's: on the
+   * tfjs path the caller owns an optimiser it saves itself, so this one refuses rather than save half a state.
+   */
+  saveState(): { fusedAdam: FusedAdamState | null } {
+    if (this.opt) throw new Error('PolicyGradientStep: the tfjs path does not save its optimiser state');
+    return { fusedAdam: this.fused?.adam.saveState() ?? null };
+  }
+
+  loadState(s: { fusedAdam: FusedAdamState | null }): void {
+    if (this.model.impl !== 'fused') throw new Error('PolicyGradientStep: only the fused path restores its optimiser state');
+    this.fused = new FusedPgUpdater(this.lr);
+    if (s.fusedAdam) this.fused.adam.loadState(s.fusedAdam);
   }
 
   dispose(): void {

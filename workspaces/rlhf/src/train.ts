@@ -5,13 +5,13 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Rng, hashValue } from '@creditlab/common';
-import { RlhfRunConfigSchema, type RlhfRunConfig } from '@creditlab/spec/rlhf';
-import type { RunContext, TrainFn } from '@creditlab/spec/run-context';
+import { RlhfRunConfigSchema, type Compute, type RlhfRunConfig, type RunContext, type TrainFn } from '@creditlab/spec';
 import { ensureBackend } from '@creditlab/rl/backend';
+import { fromSnapshot, loadTfState, maybeSaveResume, restoreInto, resumeState, saveTfState, type TfState } from '@creditlab/rl/resume';
 import { GruModel, PolicyGradientStep, batchTensors, clippedStep, gruImplOf, recordCompute, type Weights } from './model';
 import { trainSft } from './sft';
 import { collectMcLabels, prmScores, trainPrm } from './prm';
-import { logSigmoid, quantile } from '@creditlab/rewards/methods/lsc';
+import { logSigmoid, quantile } from '@creditlab/rewards';
 import { delimiterMacros, fixedMacros, macroGae, perplexityMacros } from './macro';
 import { evaluatePolicy } from './evaluate';
 import { checkSolution, decode, DEFAULT_TASK, encodePrompt, promptOf, promptWidth, splitProblems, TOK, VOCAB_SIZE, type Problem, type SolutionCheck, type TaskConfig } from './task';
@@ -82,9 +82,9 @@ export function oracleScorer(noise: number, flip: number, rng: Rng): StepScorer 
     );
 }
 
-async function buildScorer(cfg: RlhfRunConfig, sft: GruModel, train: Problem[], W: number, maxTokens: number, rng: Rng, ctx: RunContext): Promise<{ scorer: StepScorer; dispose(): void }> {
+async function buildScorer(cfg: RlhfRunConfig, sft: GruModel, train: Problem[], W: number, maxTokens: number, rng: Rng, ctx: RunContext): Promise<{ scorer: StepScorer; digest(): string | null; dispose(): void }> {
   const rm = cfg.rewardModel;
-  if (rm.type === 'oracle') return { scorer: oracleScorer(rm.noise, rm.flip, rng), dispose() {} };
+  if (rm.type === 'oracle') return { scorer: oracleScorer(rm.noise, rm.flip, rng), digest: () => null, dispose() {} };
   const prm = sft.clone({ trainable: true, valueHead: true, seed: cfg.sft.seed + 1 });
   const file = join(cacheDir(), `rlhf-prm-${hashValue({ v: 1, sft: sftCacheKey(cfg), rm })}.json`);
   if (cfg.sft.cache && existsSync(file)) {
@@ -105,6 +105,7 @@ async function buildScorer(cfg: RlhfRunConfig, sft: GruModel, train: Problem[], 
   return {
     scorer: (problems, responses, checks) =>
       prmScores(prm, problems.map((p) => encodePrompt(p, W)), responses, checks.map((c) => c.steps.map((s) => s.end)), W),
+    digest: () => prm.weightsDigest(),
     dispose: () => prm.dispose(),
   };
 }
@@ -160,7 +161,9 @@ const toMatrix = (rows: number[][], L: number) => {
 export const trainRlhf: TrainFn = async (ctx) => {
   const cfg = RlhfRunConfigSchema.parse(ctx.run.config);
   const backend = await ensureBackend(ctx.backend);
-  cfg.compute = recordCompute(ctx, cfg, backend);
+  const algoKey = `rlhf-${cfg.algo.type}`;
+  const saved = resumeState(ctx, algoKey);
+  cfg.compute = recordCompute(ctx, cfg, backend, saved ? (fromSnapshot(saved.compute) as Compute) : null);
   const task = taskConfigOf(cfg);
   const { train, heldOut } = splitProblems(task);
   const W = promptWidth(task);
@@ -313,9 +316,37 @@ export const trainRlhf: TrainFn = async (ctx) => {
     return problems.map((p) => lscTable.get(promptOf(p))!);
   };
 
-  evaluate(0);
   let sampleSecs = 0, updateSecs = 0, tokensDone = 0;
-  for (let it = 0; it < iterations && !ctx.cancelled(); it++) {
+  // Resume: the policy's weights and its optimiser's state, every generator, the log-sigmoid reference
+  // table and the iteration. The SFT reference, the learned PRM and T-REG's conditioned model are rebuilt
+  // (from the cache or by the same deterministic training); their digests prove they are the same models.
+  const rngs = { sample: sampleRng, prompts: promptRng, rewardModel: rmRng, lsc: lscRng };
+  const frozen = { ref: ref.weightsDigest(), rewardModel: rmHandle?.digest() ?? null, conditioned: cond?.weightsDigest() ?? null };
+  const saveState = async (iteration: number) => ({
+    algo: algoKey,
+    compute: cfg.compute,
+    iteration,
+    frozen,
+    rngs,
+    lsc: lscTable,
+    tf: await saveTfState(policy.trainableVars(), pgStep ? null : opt),
+    pg: pgStep ? pgStep.saveState() : null,
+    tokensDone,
+  });
+  let start = 0;
+  if (saved) {
+    const was = fromSnapshot(saved.frozen) as typeof frozen;
+    for (const k of Object.keys(frozen) as (keyof typeof frozen)[])
+      if (was[k] !== frozen[k]) throw new Error(`cannot resume: the ${k === 'ref' ? 'SFT reference' : k === 'rewardModel' ? 'learned reward' : 'T-REG conditioned'} model rebuilt for this run differs from the one its checkpoint was trained with`);
+    if ((saved.pg === null) !== (pgStep === null)) throw new Error('cannot resume: the checkpoint was written by a different policy-gradient update path');
+    restoreInto(rngs, saved.rngs);
+    restoreInto(lscTable, saved.lsc);
+    await loadTfState(policy.trainableVars(), pgStep ? null : opt, fromSnapshot(saved.tf) as TfState);
+    if (pgStep) pgStep.loadState(fromSnapshot(saved.pg) as Parameters<PolicyGradientStep['loadState']>[0]);
+    tokensDone = fromSnapshot(saved.tokensDone) as number;
+    start = fromSnapshot(saved.iteration) as number;
+  } else evaluate(0);
+  for (let it = start; it < iterations && !ctx.cancelled(); it++) {
     // ---- rollouts
     const t0 = performance.now();
     const problems: Problem[] = [];
@@ -536,6 +567,7 @@ export const trainRlhf: TrainFn = async (ctx) => {
     ctx.log(it + 1, metrics);
     ctx.progress(it + 1);
     if ((it + 1) % cfg.evaluation.every === 0 && it + 1 < iterations) evaluate(it + 1);
+    await maybeSaveResume(ctx, it + 1, it + 1 >= iterations, () => saveState(it + 1));
   }
   const done = ctx.cancelled() ? undefined : evaluate(iterations);
   ctx.info(

@@ -8,10 +8,10 @@
 // check that it left nothing behind (worker-entry.ts). A worker whose run failed, that the pool had to
 // terminate (cancel grace, time limit, reward watchdog) or that crashed is never given another run.
 import { Worker } from 'node:worker_threads';
-import { availableParallelism } from 'node:os';
-import type { EventSink, Executor, RunJob } from './executor';
+import type { EventSink, RunJob } from './executor';
 import { RewardWatchdog, WATCHDOG_BACKSTOP_MS, timeoutError } from '@creditlab/rewards/sandbox';
 import type { PoolToWorker, WorkerBoot, WorkerEvent, WorkerInit, WorkerToPool } from './protocol';
+import { RunQueue, type ActiveRun } from './run-queue';
 
 export interface LocalPoolOptions {
   workers?: number;
@@ -42,48 +42,23 @@ interface Slot {
   unfit: boolean;
 }
 
-interface Active {
-  job: RunJob;
-  sink: EventSink;
+interface Active extends ActiveRun {
   slot: Slot;
   cancelFlag: Int32Array;
-  ended: boolean;
-  cancelRequested: boolean;
-  timers: NodeJS.Timeout[];
   stopWatch?: () => void;
 }
 
 /** What happens to a run's worker when the run ends: it checks itself for reuse, it is terminated, or it is already dying. */
 type After = 'check' | 'terminate' | 'gone';
 
-export class LocalPool implements Executor {
-  readonly name = 'local';
-  readonly size: number;
-  private queue: { job: RunJob; sink: EventSink }[] = [];
-  private active = new Map<string, Active>();
+export class LocalPool extends RunQueue<Slot, Active> {
   private slots = new Set<Slot>();
-  private idleWaiters: (() => void)[] = [];
 
   constructor(private opts: LocalPoolOptions = {}) {
-    this.size = Math.max(1, opts.workers ?? availableParallelism());
+    super(opts.workers);
   }
 
-  submit(jobs: RunJob[], sink: EventSink): void {
-    for (const job of jobs) this.queue.push({ job, sink });
-    this.pump();
-  }
-
-  cancel(runId: string): void {
-    const qi = this.queue.findIndex((q) => q.job.runId === runId);
-    if (qi >= 0) {
-      const [q] = this.queue.splice(qi, 1);
-      q.sink(runId, { type: 'done', cancelled: true });
-      this.checkIdle();
-      return;
-    }
-    const a = this.active.get(runId);
-    if (!a || a.cancelRequested) return;
-    a.cancelRequested = true;
+  protected cancelRunning(a: Active): void {
     Atomics.store(a.cancelFlag, 0, 1);
     // A run stuck in user code never looks at the flag: terminate it after a grace period.
     a.timers.push(
@@ -91,11 +66,6 @@ export class LocalPool implements Executor {
         if (!a.ended) void this.end(a, { type: 'done', cancelled: true }, 'terminate');
       }, this.opts.cancelGraceMs ?? 5000),
     );
-  }
-
-  idle(): Promise<void> {
-    if (this.queue.length === 0 && this.active.size === 0) return Promise.resolve();
-    return new Promise((r) => this.idleWaiters.push(r));
   }
 
   /**
@@ -113,23 +83,13 @@ export class LocalPool implements Executor {
   }
 
   async shutdown(): Promise<void> {
-    for (const q of this.queue.splice(0)) q.sink(q.job.runId, { type: 'done', cancelled: true });
+    this.dropQueued();
     await Promise.all([...this.active.values()].map((a) => this.end(a, { type: 'done', cancelled: true }, 'terminate')));
     await Promise.all([...this.slots].map((s) => this.stop(s)));
   }
 
-  private pump(): void {
-    while (this.active.size < this.size && this.queue.length > 0) {
-      const slot = this.freeSlot();
-      if (!slot) break;
-      const { job, sink } = this.queue.shift()!;
-      this.start(job, sink, slot);
-    }
-    this.checkIdle();
-  }
-
   /** An idle worker, else a new one if the pool has room; null while workers are still checking or stopping. */
-  private freeSlot(): Slot | null {
+  protected claimSlot(): Slot | null {
     for (const s of this.slots) if (s.state === 'idle') return s;
     return this.slots.size < this.size ? this.spawn() : null;
   }
@@ -208,7 +168,7 @@ export class LocalPool implements Executor {
     this.slots.delete(slot);
   }
 
-  private start(job: RunJob, sink: EventSink, slot: Slot): void {
+  protected start(job: RunJob, sink: EventSink, slot: Slot): void {
     if (slot.idleTimer) clearTimeout(slot.idleTimer);
     slot.state = 'busy';
     slot.worker.ref();
@@ -229,23 +189,13 @@ export class LocalPool implements Executor {
       }, 10);
       a.stopWatch = () => clearInterval(timer);
     }
-    const limit = job.run.budget.timeLimitSeconds;
-    if (limit) {
-      a.timers.push(
-        setTimeout(() => {
-          if (!a.ended) void this.end(a, { type: 'failed', message: `time limit exceeded: the run took longer than budget.timeLimitSeconds = ${limit}` }, 'terminate');
-        }, limit * 1000),
-      );
-    }
+    this.armTimeLimit(a, 0, (message) => void this.end(a, { type: 'failed', message }, 'terminate'));
     slot.worker.postMessage({ type: 'run', init } satisfies PoolToWorker);
   }
 
   private async end(a: Active, final: WorkerEvent, after: After): Promise<void> {
-    if (a.ended) return;
-    a.ended = true;
-    for (const t of a.timers) clearTimeout(t);
+    if (!this.finish(a)) return;
     a.stopWatch?.();
-    this.active.delete(a.job.runId);
     const slot = a.slot;
     slot.run = null;
     // Until the worker says whether it may be reused (or is gone), it holds its place in the pool.
@@ -255,7 +205,4 @@ export class LocalPool implements Executor {
     this.pump();
   }
 
-  private checkIdle(): void {
-    if (this.queue.length === 0 && this.active.size === 0) for (const w of this.idleWaiters.splice(0)) w();
-  }
 }

@@ -5,12 +5,13 @@
 // terminating a thread while it is inside an isolate call can abort it too. Inside one process that
 // took every run and the host down; here it ends one run's process, and the host fails that run.
 import { fork, type ChildProcess } from 'node:child_process';
-import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import type { EventSink, Executor, RunJob } from './executor';
+import { bundleFor } from './bundles';
+import type { EventSink, RunJob } from './executor';
 import { DEFAULT_IDLE_MS, type LocalPoolOptions } from './local-pool';
 import type { WorkerEvent } from './protocol';
 import type { FromRunProcess, ToRunProcess } from './run-process';
+import { RunQueue, type ActiveRun } from './run-queue';
 
 /** Past the in-process limits (cancel grace, time limit), how long before the host kills the process. */
 const BACKSTOP_MS = 5000;
@@ -22,54 +23,24 @@ interface Proc {
   ready: Promise<void>;
 }
 
-interface Active {
-  job: RunJob;
-  sink: EventSink;
+interface Active extends ActiveRun {
   proc: Proc;
-  ended: boolean;
-  cancelRequested: boolean;
-  timers: NodeJS.Timeout[];
 }
 
-export class ProcessPool implements Executor {
-  readonly name = 'local';
-  readonly size: number;
-  private queue: { job: RunJob; sink: EventSink }[] = [];
-  private active = new Map<string, Active>();
+export class ProcessPool extends RunQueue<Proc, Active> {
   private procs = new Set<Proc>();
-  private idleWaiters: (() => void)[] = [];
 
   constructor(private opts: LocalPoolOptions = {}) {
-    this.size = Math.max(1, opts.workers ?? availableParallelism());
+    super(opts.workers);
   }
 
-  submit(jobs: RunJob[], sink: EventSink): void {
-    for (const job of jobs) this.queue.push({ job, sink });
-    this.pump();
-  }
-
-  cancel(runId: string): void {
-    const qi = this.queue.findIndex((q) => q.job.runId === runId);
-    if (qi >= 0) {
-      const [q] = this.queue.splice(qi, 1);
-      q.sink(runId, { type: 'done', cancelled: true });
-      this.checkIdle();
-      return;
-    }
-    const a = this.active.get(runId);
-    if (!a || a.cancelRequested) return;
-    a.cancelRequested = true;
-    this.send(a.proc, { type: 'cancel', runId });
+  protected cancelRunning(a: Active): void {
+    this.send(a.proc, { type: 'cancel', runId: a.job.runId });
     a.timers.push(
       setTimeout(() => {
         if (!a.ended) this.end(a, { type: 'done', cancelled: true }, true);
       }, (this.opts.cancelGraceMs ?? 5000) + BACKSTOP_MS),
     );
-  }
-
-  idle(): Promise<void> {
-    if (this.queue.length === 0 && this.active.size === 0) return Promise.resolve();
-    return new Promise((r) => this.idleWaiters.push(r));
   }
 
   /** Starts processes up to `count` ahead of any run and resolves once their workers have warmed up. */
@@ -79,7 +50,7 @@ export class ProcessPool implements Executor {
   }
 
   async shutdown(): Promise<void> {
-    for (const q of this.queue.splice(0)) q.sink(q.job.runId, { type: 'done', cancelled: true });
+    this.dropQueued();
     for (const a of [...this.active.values()]) this.end(a, { type: 'done', cancelled: true }, false);
     await Promise.all([...this.procs].map((p) => this.kill(p)));
   }
@@ -88,20 +59,16 @@ export class ProcessPool implements Executor {
     if (p.child.connected) p.child.send(m);
   }
 
-  private pump(): void {
-    while (this.queue.length > 0) {
-      let proc: Proc | null = null;
-      for (const p of this.procs) if (!p.run) proc = p;
-      if (!proc && this.procs.size < this.size) proc = this.spawn();
-      if (!proc) break;
-      const { job, sink } = this.queue.shift()!;
-      this.start(job, sink, proc);
-    }
-    this.checkIdle();
+  /** An idle process, else a new one if the pool has room. */
+  protected claimSlot(): Proc | null {
+    for (const p of this.procs) if (!p.run) return p;
+    return this.procs.size < this.size ? this.spawn() : null;
   }
 
   private spawn(): Proc {
-    const child = fork(fileURLToPath(new URL('./run-process-boot.mjs', import.meta.url)), [], {
+    // A trainer module given by path (tests, the store bench) is TypeScript only tsx can load.
+    const entry = (!this.opts.trainerModule && bundleFor('run-process')) || fileURLToPath(new URL('./run-process-boot.mjs', import.meta.url));
+    const child = fork(entry, [], {
       execArgv: ['--no-node-snapshot'],
       serialization: 'advanced',
       // V8's abort report (heap statistics) is for developers; the run's failure says what happened.
@@ -157,7 +124,7 @@ export class ProcessPool implements Executor {
     await exited;
   }
 
-  private start(job: RunJob, sink: EventSink, p: Proc): void {
+  protected start(job: RunJob, sink: EventSink, p: Proc): void {
     if (p.idleTimer) clearTimeout(p.idleTimer);
     p.child.ref();
     p.child.channel?.ref();
@@ -165,22 +132,12 @@ export class ProcessPool implements Executor {
     p.run = a;
     this.active.set(job.runId, a);
     // The process's own pool enforces the time limit; this is the backstop should the process not answer.
-    const limit = job.run.budget.timeLimitSeconds;
-    if (limit) {
-      a.timers.push(
-        setTimeout(() => {
-          if (!a.ended) this.end(a, { type: 'failed', message: `time limit exceeded: the run took longer than budget.timeLimitSeconds = ${limit}` }, true);
-        }, limit * 1000 + BACKSTOP_MS),
-      );
-    }
+    this.armTimeLimit(a, BACKSTOP_MS, (message) => this.end(a, { type: 'failed', message }, true));
     this.send(p, { type: 'start', job });
   }
 
   private end(a: Active, final: WorkerEvent, kill: boolean): void {
-    if (a.ended) return;
-    a.ended = true;
-    for (const t of a.timers) clearTimeout(t);
-    this.active.delete(a.job.runId);
+    if (!this.finish(a)) return;
     const p = a.proc;
     a.sink(a.job.runId, final);
     if (kill) {
@@ -194,7 +151,4 @@ export class ProcessPool implements Executor {
     this.pump();
   }
 
-  private checkIdle(): void {
-    if (this.queue.length === 0 && this.active.size === 0) for (const w of this.idleWaiters.splice(0)) w();
-  }
 }

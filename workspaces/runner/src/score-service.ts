@@ -5,6 +5,7 @@
 import { Worker } from 'node:worker_threads';
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { bundleFor } from './bundles';
 import { RewardWatchdog, WATCHDOG_BACKSTOP_MS, timeoutError } from '@creditlab/rewards/sandbox';
 import type { EpisodeRecord, EpisodeScore, RewardDraft } from '@creditlab/api';
 import type { FromScoreProcess, ToScoreProcess } from './score-process';
@@ -71,7 +72,7 @@ export class ScoreService {
   }
 
   private spawnProcess(): ChildProcess {
-    const child = fork(fileURLToPath(new URL('./score-process-boot.mjs', import.meta.url)), [], {
+    const child = fork(bundleFor('score-process') ?? fileURLToPath(new URL('./score-process-boot.mjs', import.meta.url)), [], {
       execArgv: ['--no-node-snapshot'],
       serialization: 'advanced',
       stdio: ['ignore', 'ignore', 'ignore', 'ipc'],

@@ -3,6 +3,7 @@ export * from './errors';
 export * from './resolve';
 export * from './algos';
 export * from './reward';
+export * from './reward-methods';
 export * from './rlhf';
 export * from './run-context';
 export * from './json-schema';

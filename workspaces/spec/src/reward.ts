@@ -1,7 +1,7 @@
 // The reward section of an RL run: user code, then shaping terms, then transforms.
-// Method schemas come from @creditlab/rewards (one registry entry per method); this file composes them.
+// The methods' entry schemas are in reward-methods.ts; this file composes them.
 import { z } from 'zod';
-import { ShapingEntrySchema, TransformEntrySchema } from '@creditlab/rewards';
+import { ShapingEntrySchema, TransformEntrySchema } from './reward-methods';
 
 export const RewardConfigSchema = z
   .object({

@@ -10,6 +10,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Compute, ExperimentSpec, ResolvedRun } from '@creditlab/spec';
 import type { ExperimentStatus, ExperimentSummary, ImportedSource, ImportOutcome, RunStatus, RunSummary, SampleRecord, Series } from '@creditlab/api';
 import { MIGRATIONS } from './migrations';
+import { BackgroundCheckpointer } from './checkpointer';
 import { safeFileName } from '@creditlab/common';
 import { EXPERIMENT_FILE, INDEX_FILE, WorkspaceIndexError, checkIndexBeforeOpen, isCorruptionError, recoverRuns, setIndexAside, type ExperimentRecord } from './repair';
 
@@ -23,7 +24,7 @@ export interface MetricPoint {
 export interface ImportBatch {
   source: { kind: ImportedSource['kind']; path: string; group?: string };
   name: string;
-  runs: { key: string; arm: string; seed: number; files: string[]; metrics: Map<string, { steps: number[]; values: number[]; walls: number[] }> }[];
+  runs: { key: string; arm: string; seed: number; files: string[]; metrics: Map<string, { steps: ArrayLike<number>; values: ArrayLike<number>; walls: ArrayLike<number> }> }[];
 }
 
 export const TERMINAL: readonly RunStatus[] = ['finished', 'failed', 'cancelled', 'interrupted'];
@@ -115,6 +116,15 @@ export type CancelOutcome =
   | 'requested' // another live process holds it: asked through the index
   | 'cancelled' // nobody holds it (interrupted, or its lease expired): marked cancelled now
   | 'ended'; // already finished, failed or cancelled
+
+/** An import this large checkpoints on a thread of its own (smaller ones are not worth starting it). */
+const IMPORT_CHECKPOINTER_POINTS = 200_000;
+/** Live ingest does once a store has written this many points through appendMetrics... */
+const LIVE_CHECKPOINTER_POINTS = 100_000;
+/** ...asking for a checkpoint every this many points (about 2 MB of pages)... */
+const CHECKPOINT_EVERY_POINTS = 50_000;
+/** ...until no batch came for this long. */
+const CHECKPOINTER_IDLE_MS = 3_000;
 
 /** appendMetrics inserts this many rows per statement (5 parameters each, well under SQLite's 32766). */
 const METRIC_ROWS_PER_INSERT = 100;
@@ -216,6 +226,11 @@ export class RunStore {
   }
 
   close(): void {
+    if (this.live.idle) clearTimeout(this.live.idle);
+    this.live.idle = null;
+    for (const h of [...this.bgHolds]) this.releaseCheckpointer(h, true);
+    this.bg?.stop();
+    this.bg = null;
     this.db.close();
   }
 
@@ -531,6 +546,7 @@ export class RunStore {
       for (let i = 0; i < k; i += 5) st.one.run(args[i], args[i + 1], args[i + 2], args[i + 3], args[i + 4]);
       for (const [m, p] of last) st.fin.run(rid, m, p.step, p.value);
     })();
+    this.afterLiveBatch(points.length);
   }
 
   addSample(runId: string, step: number, kind: string, data: unknown): void {
@@ -741,9 +757,16 @@ export class RunStore {
   /**
    * importRuns one run at a time, for an importer that hands runs over while it is still reading the
    * rest: `add` writes a run (its own transaction), `finish` returns what was written. The experiment
-   * is created or found at the first `add` (or at `finish` when there was none).
+   * is created or found at the first `add` (or at `finish` when there was none). Once the import has
+   * written IMPORT_CHECKPOINTER_POINTS points (or from the start with `opts.checkpointer`), WAL
+   * checkpoints run on a thread of their own (checkpointer.ts) until `finish` or `end`; an importer
+   * that gives up half-way calls `end`.
    */
-  beginImport(source: ImportBatch['source'], name: string): { add(run: ImportBatch['runs'][number]): void; finish(): ImportOutcome } {
+  beginImport(
+    source: ImportBatch['source'],
+    name: string,
+    opts: { checkpointer?: boolean } = {},
+  ): { add(run: ImportBatch['runs'][number]): void; finish(): ImportOutcome; end(): void } {
     const batch = { source, name };
     const sourceKey = `${batch.source.kind}\u0000${batch.source.path}\u0000${batch.source.group ?? ''}`;
     const at = now();
@@ -886,6 +909,12 @@ export class RunStore {
       return written;
     });
 
+    let hold: symbol | null = null;
+    let tried = false;
+    const end = () => {
+      this.releaseCheckpointer(hold, true);
+      hold = null;
+    };
     return {
       add: (run) => {
         state ??= open();
@@ -894,8 +923,15 @@ export class RunStore {
           mkdirSync(this.runDir(w.id), { recursive: true });
           writeFileSync(join(this.runDir(w.id), 'run.json'), JSON.stringify(w.resolved, null, 2));
         }
+        if (!tried && (opts.checkpointer ?? state.outcome.pointsAdded >= IMPORT_CHECKPOINTER_POINTS)) {
+          tried = true;
+          hold = this.holdCheckpointer();
+        }
+        if (hold) this.pokeCheckpointer();
       },
+      end,
       finish: () => {
+        end();
         if (!state) {
           state = open();
           const id = state.experimentId;
@@ -904,6 +940,79 @@ export class RunStore {
         return state.outcome;
       },
     };
+  }
+
+  /** The background checkpointer (checkpointer.ts), its holders, and the autocheckpoint to restore when none is left. */
+  private bg: BackgroundCheckpointer | null = null;
+  private readonly bgHolds = new Set<symbol>();
+  private autocheckpoint = 1000;
+
+  /** A hold on the background checkpointer, started if needed; null if it cannot run (the store then checkpoints itself). */
+  private holdCheckpointer(): symbol | null {
+    if (!this.db.open) return null;
+    this.bg ??= BackgroundCheckpointer.start(this.db.name, process.env.CREDITLAB_SQLITE_BINDING);
+    if (!this.bg) return null;
+    if (this.bgHolds.size === 0) {
+      this.autocheckpoint = this.db.pragma('wal_autocheckpoint', { simple: true }) as number;
+      this.db.pragma('wal_autocheckpoint = 0');
+    }
+    const h = Symbol('checkpointer hold');
+    this.bgHolds.add(h);
+    return h;
+  }
+
+  /**
+   * Gives a hold back. With none left the store checkpoints itself again and the thread copies what is
+   * still in the WAL; `wait` waits for that copy and ends the thread.
+   */
+  private releaseCheckpointer(h: symbol | null, wait: boolean): void {
+    if (!h || !this.bgHolds.delete(h) || this.bgHolds.size > 0) return;
+    if (this.db.open) this.db.pragma(`wal_autocheckpoint = ${this.autocheckpoint}`);
+    if (wait) {
+      this.bg?.stop();
+      this.bg = null;
+    } else if (this.bg && !this.bg.poke()) this.bg = null;
+  }
+
+  /** After commits: have them copied on the checkpointer's thread; if that thread is gone, checkpoint here again. */
+  private pokeCheckpointer(): void {
+    if (!this.bg || this.bg.poke()) return;
+    this.bg = null;
+    if (this.bgHolds.size > 0 && this.db.open) this.db.pragma(`wal_autocheckpoint = ${this.autocheckpoint}`);
+    this.bgHolds.clear();
+  }
+
+  /**
+   * Live ingest (appendMetrics) holds the checkpointer once this store has written LIVE_CHECKPOINTER_POINTS
+   * points, pokes it every CHECKPOINT_EVERY_POINTS, and gives the hold back after CHECKPOINTER_IDLE_MS
+   * without a batch, so an idle store checkpoints itself as before.
+   */
+  private live = { points: 0, sincePoke: 0, hold: null as symbol | null, tried: false, idle: null as NodeJS.Timeout | null };
+
+  private afterLiveBatch(n: number): void {
+    const l = this.live;
+    l.points += n;
+    if (l.points < LIVE_CHECKPOINTER_POINTS) return;
+    if (!l.hold && !l.tried) {
+      l.tried = true;
+      l.hold = this.holdCheckpointer();
+      if (!l.hold) return;
+    }
+    if (!l.hold) return;
+    if ((l.sincePoke += n) >= CHECKPOINT_EVERY_POINTS) {
+      l.sincePoke = 0;
+      this.pokeCheckpointer();
+    }
+    if (l.idle) l.idle.refresh();
+    else {
+      l.idle = setTimeout(() => {
+        this.releaseCheckpointer(l.hold, false);
+        l.hold = null;
+        l.tried = false;
+        l.idle = null;
+      }, CHECKPOINTER_IDLE_MS);
+      l.idle.unref();
+    }
   }
 
   /** The spec of an imported experiment lists what is there: its arms and seeds, nothing to execute. */

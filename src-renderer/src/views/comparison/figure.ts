@@ -135,6 +135,9 @@ export function buildFigure(f: FigureInput): Figure {
     tickcolor: pub ? '#1a1a1a' : grid,
     tickfont: { color: muted },
     automargin: true,
+    // Plotly's default hides a tick label that would stick out of the plot's div, which costs a forced
+    // layout per label on every draw; on screen the margins leave room for the labels anyway.
+    ...(pub ? {} : { ticklabeloverflow: 'allow' }),
   };
   const yTitle = `${f.metric}${f.smoothing > 0 ? ` (EMA ${f.smoothing.toFixed(2)})` : ''}`;
   const layout: Layout = {
@@ -181,4 +184,91 @@ export function buildFigure(f: FigureInput): Figure {
     }));
   }
   return { data, layout };
+}
+
+/** What the element already shows, as far as choosing the pieces goes. */
+export interface Drawn {
+  /** Plotly has drawn into the element before (its frame, modebar and styles exist). */
+  layout: boolean;
+  /** Traces it shows now. */
+  traces: number;
+}
+
+/**
+ * The figures to draw one after another, in separate tasks, ending with `fig` itself. Plotly draws a
+ * figure in one synchronous call, and its first calls into an element are its slowest ones (first runs
+ * of its code, and a second pass whenever tick labels or the legend change the margins), long enough to
+ * stall the page. Drawn in steps, each call does a part of that work:
+ *
+ * 1. into a fresh element: the layout with both axes hidden (frame, modebar, styles), then with the x axis;
+ * 2. when no trace is drawn yet: the axes with the ranges Plotly's autorange will give them, set
+ *    explicitly (tick labels and margins settle without any trace); then the same axes autoranged from one
+ *    invisible trace (zero line width) from the lowest to the highest point of all traces; then that trace
+ *    and the aggregate lines, so the legend takes its place;
+ * 3. the whole figure (bands, unsmoothed curves, seed lines).
+ *
+ * Later draws into an element that shows traces are one call: Plotly.react then only updates.
+ */
+export function figurePieces(fig: Figure, logY: boolean, drawn: Drawn): Figure[] {
+  const pieces: Figure[] = [];
+  const xaxis = fig.layout.xaxis as Record<string, unknown>;
+  const yaxis = fig.layout.yaxis as Record<string, unknown>;
+  if (!drawn.layout) {
+    pieces.push({ data: [], layout: { ...fig.layout, xaxis: { ...xaxis, visible: false }, yaxis: { ...yaxis, visible: false } } });
+    pieces.push({ data: [], layout: { ...fig.layout, yaxis: { ...yaxis, visible: false } } });
+  }
+  if (drawn.traces === 0 && fig.data.length > 0) {
+    const span = spanTrace(fig.data, logY);
+    if (span) {
+      const ranges = autoranges(span, logY);
+      if (ranges) pieces.push({ data: [], layout: { ...fig.layout, xaxis: { ...xaxis, range: ranges.x, autorange: false }, yaxis: { ...yaxis, range: ranges.y, autorange: false } } });
+      pieces.push({ data: [span], layout: fig.layout });
+    }
+    const lines = fig.data.filter((d) => d.showlegend !== false);
+    if (lines.length > 0 && lines.length < fig.data.length) pieces.push({ data: span ? [span, ...lines] : lines, layout: fig.layout });
+  }
+  pieces.push(fig);
+  return pieces;
+}
+
+/**
+ * The ranges Plotly's autorange gives a figure of line traces (no markers) spanning `span`: x exactly the
+ * data's, y with 5% of the axis length free at either end (on a log axis in decades). Null when a span is
+ * a single value, which Plotly widens by rules of its own. Should they ever differ from Plotly's own, the
+ * next piece autoranges anyway: the cost is one more pass over the margins, not a different figure.
+ */
+export function autoranges(span: Datum, logY: boolean): { x: [number, number]; y: [number, number] } | null {
+  const [x0, x1] = span.x as number[];
+  const [y0, y1] = (span.y as number[]).map((v) => (logY ? Math.log10(v) : v));
+  if (!(x1 > x0 && y1 > y0)) return null;
+  const pad = ((y1 - y0) * 0.05) / 0.9;
+  return { x: [x0, x1], y: [y0 - pad, y1 + pad] };
+}
+
+/**
+ * A trace of zero line width from the lowest to the highest x and y of `data`, or null when no point is
+ * finite. It is a line trace without markers like the figure's, so Plotly pads its range exactly as it pads
+ * theirs and autoranges the axes to the same ranges.
+ */
+export function spanTrace(data: readonly Datum[], logY: boolean): Datum | null {
+  let x0 = Infinity;
+  let x1 = -Infinity;
+  let y0 = Infinity;
+  let y1 = -Infinity;
+  for (const d of data) {
+    const xs = d.x as ArrayLike<number>;
+    const ys = d.y as ArrayLike<number>;
+    for (let i = 0; i < ys.length; i++) {
+      const x = xs[i];
+      const y = ys[i];
+      // A log axis leaves values <= 0 out of its range, so the span does too.
+      if (!Number.isFinite(x) || !Number.isFinite(y) || (logY && y <= 0)) continue;
+      if (x < x0) x0 = x;
+      if (x > x1) x1 = x;
+      if (y < y0) y0 = y;
+      if (y > y1) y1 = y;
+    }
+  }
+  if (!(x0 <= x1 && y0 <= y1)) return null;
+  return { type: 'scatter', mode: 'lines', x: [x0, x1], y: [y0, y1], showlegend: false, hoverinfo: 'skip', line: { width: 0 } };
 }

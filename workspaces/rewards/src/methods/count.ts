@@ -3,8 +3,8 @@
 // M. L. Littman, J. Comput. Syst. Sci. 2008 (the β/√n bonus, MBIE-EB); in deep RL via "#Exploration: A Study
 // of Count-Based Exploration for Deep Reinforcement Learning", H. Tang et al., arXiv:1611.04717.
 // Not potential-based: the bonus fades as counts grow, so it biases early behaviour, not the limit.
-import { z } from 'zod';
-import { defineShaping, entryName } from '../method';
+import { defineShaping } from '../method';
+import { countSchema } from '@creditlab/spec';
 
 /** The cell of an observation: each entry floored to a multiple of `cell`. */
 export function cellKey(obs: ArrayLike<number>, cell: number): string {
@@ -31,14 +31,7 @@ export const countShaping = defineShaping({
     'Adds β/√N(s′), where N counts visits to the next state\'s cell (each observation entry floored to a multiple of "cell"). ' +
     'Counts persist across episodes and are shared by the env copies of a run. Not potential-based.',
   template: 'shaping/count',
-  schema: z
-    .object({
-      type: z.literal('count'),
-      name: entryName,
-      beta: z.number().min(0).default(0.1).describe('β, the bonus for a first visit'),
-      cell: z.number().positive().default(1).describe('cell width per observation entry (1 suits integer grid observations)'),
-    })
-    .strict(),
+  schema: countSchema,
   create(p, ctx) {
     const key = `count:${ctx.name}`;
     let counts = ctx.shared.get(key) as Map<string, number> | undefined;

@@ -3,9 +3,9 @@
 // J. Berant, J. Eisenstein, A. D'Amour, S. Koyejo, V. Veitch, ICML 2024, arXiv:2402.00742. docs/methods.md §3.
 // u = log σ(r − r_ref) is log P(output beats the reference) under Bradley–Terry; summing u over properties
 // is log P(good on all of them), so one property's surplus cannot hide another's failure.
-import { z } from 'zod';
 import { RewardError } from '../errors';
-import { defineTransform, entryName } from '../method';
+import { defineTransform } from '../method';
+import { lscSchema, lscAndSchema } from '@creditlab/spec';
 
 /** log σ(x), without overflow for large |x|. */
 export function logSigmoid(x: number): number {
@@ -55,7 +55,7 @@ export const lscTransform = defineTransform({
   paper: PAPER,
   doc: 'Replaces the reward r by log σ(r − ref): saturating above ref, so gains go to poorly-scored behaviour. Always < 0.',
   template: 'transform/lsc',
-  schema: z.object({ type: z.literal('lsc'), name: entryName, ref: z.number().default(0).describe('r_ref, the reference reward (σ(0) = ½ there)') }).strict(),
+  schema: lscSchema,
   create: (p) => ({ apply: (v) => ({ outcome: 0, dense: lsc(v.outcome + v.dense, p.ref) }) }),
 });
 
@@ -67,15 +67,7 @@ export const lscAndTransform = defineTransform({
     'Replaces the reward by Σ log σ(r_i − ref_i) over named components of this step: "env", "user", or a shaping term\'s name. ' +
     'The sum is the log-probability of being good on all of them.',
   template: 'transform/lsc-and',
-  schema: z
-    .object({
-      type: z.literal('lsc-and'),
-      name: entryName,
-      components: z
-        .array(z.object({ of: z.string().min(1).describe('"env", "user" or a shaping term name'), ref: z.number().default(0) }).strict())
-        .min(1),
-    })
-    .strict(),
+  schema: lscAndSchema,
   create(p) {
     return {
       apply(_v, _s, parts) {

@@ -4,8 +4,8 @@
 // baselines' VecNormalize and Gymnasium's NormalizeReward).
 // Statistics are updated with the value first, then used (so the first value is divided by √ε-ish, not 0);
 // parallel Welford update, so the mean/var are exact for any number of samples.
-import { z } from 'zod';
-import { defineTransform, entryName } from '../method';
+import { defineTransform } from '../method';
+import { normalizeSchema } from '@creditlab/spec';
 
 export interface RunningStats {
   count: number;
@@ -65,16 +65,7 @@ export const normalizeTransform = defineTransform({
     'Divides the reward by the running std of the discounted return (target "return", as Gymnasium\'s NormalizeReward) or of the reward itself; ' +
     'optionally subtracts the running mean. Statistics are per env copy and include the current step.',
   template: 'transform/normalize',
-  schema: z
-    .object({
-      type: z.literal('normalize'),
-      name: entryName,
-      target: z.enum(['return', 'reward']).default('return').describe('whose running std divides the reward'),
-      gamma: z.number().min(0).max(1).default(0.99).describe('discount of the running return (target "return")'),
-      center: z.boolean().default(false).describe('also subtract the running mean'),
-      epsilon: z.number().positive().default(1e-8).describe('added to the variance before the square root'),
-    })
-    .strict(),
+  schema: normalizeSchema,
   create(p) {
     let n: Normalizer = { stats: emptyStats(), ret: 0 };
     return {

@@ -3,10 +3,10 @@
 // A. Y. Ng, D. Harada, S. Russell, ICML 1999 (not on arXiv). docs/methods.md §6.
 // F(s, a, s') = γΦ(s') − Φ(s) with Φ(absorbing terminal) = 0 keeps every optimal policy, provided γ is
 // the agent's own discount: that is why γ defaults to the algorithm's.
-import { z } from 'zod';
 import type { StepInfo } from '@creditlab/envs/types';
 import { RewardError } from '../errors';
-import { defineShaping, entryName } from '../method';
+import { defineShaping } from '../method';
+import { potentialSchema, type PotentialTerm } from '@creditlab/spec';
 
 /** One shaping step. On termination s' is absorbing, so its potential counts as 0; on truncation it is not. */
 export function pbrsTerm(phiS: number, phiNext: number, gamma: number, terminated: boolean): number {
@@ -23,16 +23,7 @@ export function pbrsShaping(phis: readonly number[], gamma: number, terminated: 
   return out;
 }
 
-const Term = z
-  .object({
-    field: z
-      .string()
-      .min(1)
-      .describe('an info field (dot path for nested fields, e.g. "distance" or "agent.x") or an observation entry "obs[i]"'),
-    weight: z.number().default(1).describe('Φ adds weight × value; booleans count as 0/1'),
-  })
-  .strict();
-export type PotentialTerm = z.output<typeof Term>;
+export type { PotentialTerm };
 
 /** Φ(s) = Σ weight × value(field): a built-in potential needing no code (e.g. KeyDoor: −0.1 × distance + 1 × hasKey). */
 export function linearPotential(terms: readonly PotentialTerm[], obs: ArrayLike<number>, info: StepInfo): number {
@@ -66,14 +57,7 @@ export const potentialShaping = defineShaping({
     'Φ is either a weighted sum of info/observation fields ("terms") or, without terms, the `potential(obs, info)` export of your reward module. ' +
     'Keep γ equal to the algorithm\'s discount (the default).',
   template: 'shaping/potential',
-  schema: z
-    .object({
-      type: z.literal('potential'),
-      name: entryName,
-      gamma: z.number().min(0).max(1).optional().describe("discount in F; default: the algorithm's γ"),
-      terms: z.array(Term).min(1).optional().describe('built-in Φ = Σ weight × field; omit to use the `potential` export of your reward code'),
-    })
-    .strict(),
+  schema: potentialSchema,
   create(p, ctx) {
     const gamma = p.gamma ?? ctx.gamma;
     const user = ctx.user;

@@ -3,8 +3,8 @@
 // arXiv:2410.15115. Formulas and fixtures: docs/methods.md §1; placement: §11.
 // Arrays are 0-based here: scores[i] is r_p of step i+1 in the paper's numbering, K = scores.length.
 // Nothing here assumes an RL env, so the RLHF suite uses the same functions on reasoning steps.
-import { z } from 'zod';
-import { defineTransform, entryName, type Channels } from '../method';
+import { defineTransform, type Channels } from '../method';
+import { processClipSchema, processDeltaSchema, processClipDeltaSchema, type Placement } from '@creditlab/spec';
 
 export type ProcessMethod = 'pr' | 'clip' | 'delta' | 'clip-delta';
 /**
@@ -18,7 +18,7 @@ export type ProcessMethod = 'pr' | 'clip' | 'delta' | 'clip-delta';
  * Neither is the 'own-step' reading (each step's tokens see their own step's score), which the RLHF suite
  * builds on its own (workspaces/rlhf/README.md has the table).
  */
-export type Placement = 'step-k' | 'step-k+1';
+export type { Placement } from '@creditlab/spec';
 
 /** Clip: r_k = min(r_p(k) − η, 0). No step reward is positive, so no return exceeds the outcome reward. */
 export function processClip(scores: readonly number[], eta: number): number[] {
@@ -118,20 +118,6 @@ export class OnlineProcessRefiner {
   }
 }
 
-const alpha = z.number().min(0).default(1).describe('α, weight of the process reward');
-const eta = z.number().default(0).describe('η, Clip threshold: steps scoring below η are penalised, none rewarded');
-const placement = z
-  .enum(['step-k', 'step-k+1'])
-  .describe('where r_k is paid: "step-k" (as written; Delta then looks one step ahead) or "step-k+1" (when computable)');
-const onlineOnly = (v: { placement: Placement }, ctx: z.RefinementCtx) => {
-  if (v.placement === 'step-k')
-    ctx.addIssue({
-      code: 'custom',
-      path: ['placement'],
-      message: 'Delta pays r_p(k) − r_p(k+1), which an RL learner cannot know at step k; use "step-k+1" (see "the placement pitfall")',
-    });
-};
-
 const PAPER = 'Gao et al., "On Designing Effective RL Reward at Training Time for LLM Reasoning", arXiv:2410.15115';
 // The stream refined is `dense` (user reward and shaping terms), like the PRM reward; the env reward
 // plays the success reward and passes through.
@@ -148,7 +134,7 @@ export const processClipTransform = defineTransform({
   paper: PAPER,
   doc: 'Replaces each step\'s dense reward r by α·min(r − η, 0): the dense reward can only penalise, so repeating good steps earns nothing. The env reward is kept.',
   template: 'transform/process',
-  schema: z.object({ type: z.literal('process-clip'), name: entryName, alpha, eta, placement: placement.default('step-k') }).strict(),
+  schema: processClipSchema,
   create: (p) => refineDense(new OnlineProcessRefiner({ method: 'clip', alpha: p.alpha, eta: p.eta, placement: p.placement })),
 });
 
@@ -160,7 +146,7 @@ export const processDeltaTransform = defineTransform({
     'Pays α·(r_k − r_{k+1}) for the dense rewards, at the end of step k+1; the episode\'s last dense reward is dropped. ' +
     'Returns-to-go telescope to α·r_t, so farming repeated steps earns nothing. The env reward is kept.',
   template: 'transform/process',
-  schema: z.object({ type: z.literal('process-delta'), name: entryName, alpha, placement: placement.default('step-k+1') }).strict().superRefine(onlineOnly),
+  schema: processDeltaSchema,
   create: (p) => refineDense(new OnlineProcessRefiner({ method: 'delta', alpha: p.alpha, placement: p.placement })),
 });
 
@@ -170,9 +156,6 @@ export const processClipDeltaTransform = defineTransform({
   paper: PAPER,
   doc: 'Clip, then Delta: every return-to-go of the dense part is α·min(r_t − η, 0) ≤ 0, so no trajectory beats the env reward alone.',
   template: 'transform/process',
-  schema: z
-    .object({ type: z.literal('process-clip-delta'), name: entryName, alpha, eta, placement: placement.default('step-k+1') })
-    .strict()
-    .superRefine(onlineOnly),
+  schema: processClipDeltaSchema,
   create: (p) => refineDense(new OnlineProcessRefiner({ method: 'clip-delta', alpha: p.alpha, eta: p.eta, placement: p.placement })),
 });

@@ -3,8 +3,8 @@
 // E. Pignatelli et al., 2024, arXiv:2409.12798. docs/methods.md §7.
 // CALM's LLM judge is replaced here by the env's own subgoal events (info.events); the bonus size and the
 // once-per-subgoal rule are not given by the paper (UNVERIFIED there), so both are parameters.
-import { z } from 'zod';
-import { defineShaping, entryName } from '../method';
+import { defineShaping } from '../method';
+import { subgoalSchema, subgoalPotentialSchema } from '@creditlab/spec';
 import { pbrsTerm } from './pbrs';
 
 export type SubgoalMode = 'every' | 'once';
@@ -62,9 +62,6 @@ export function subgoalPotentialShaping(
   });
 }
 
-const subgoals = z.array(z.string().min(1)).min(1).optional().describe('event names that count (default: every subgoal event of the env)');
-const bonus = z.number().default(1).describe('λ, the bonus per subgoal');
-
 export const subgoalShaping = defineShaping({
   type: 'subgoal',
   title: 'Subgoal bonus (CALM)',
@@ -73,15 +70,7 @@ export const subgoalShaping = defineShaping({
     'Adds λ on the step a subgoal event fires (info.events, e.g. key_picked). Mode "once" (default) pays each subgoal once per episode, ' +
     '"every" pays every time it fires. Not potential-based: it can change the optimal policy (use "subgoal-potential" for the invariant form).',
   template: 'shaping/subgoal',
-  schema: z
-    .object({
-      type: z.literal('subgoal'),
-      name: entryName,
-      subgoals,
-      bonus,
-      mode: z.enum(['once', 'every']).default('once').describe('"once": each subgoal pays once per episode; "every": each time it fires'),
-    })
-    .strict(),
+  schema: subgoalSchema,
   create(p) {
     let counter = subgoalCounter(p);
     return {
@@ -109,15 +98,7 @@ export const subgoalPotential = defineShaping({
     'Potential-based shaping with Φ = λ × (distinct subgoals reached this episode). With γ = 1 it pays λ on each new subgoal, ' +
     'like "subgoal" in mode "once", and takes the bonus back when the episode terminates, so the optimal policy is unchanged.',
   template: 'shaping/subgoal',
-  schema: z
-    .object({
-      type: z.literal('subgoal-potential'),
-      name: entryName,
-      subgoals,
-      bonus,
-      gamma: z.number().min(0).max(1).default(1).describe('γ in F = γΦ(s′) − Φ(s); 1 makes F exactly the once-per-subgoal bonus'),
-    })
-    .strict(),
+  schema: subgoalPotentialSchema,
   create(p) {
     let count = subgoalCounter({ subgoals: p.subgoals, bonus: 1, mode: 'once' });
     let reached = 0;
