@@ -10,9 +10,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { Rng, hash128 } from '@creditlab/common';
 import { gemmKernel } from '@creditlab/common/gemm';
-import { resolveCompute, type Compute } from '@creditlab/spec/compute';
-import type { RlhfRunConfig } from '@creditlab/spec/rlhf';
-import type { RunContext } from '@creditlab/spec/run-context';
+import { resolveCompute, type Compute, type RlhfRunConfig, type RunContext } from '@creditlab/spec';
 import { PAD, TOK } from './task';
 import { gruForward, gruBackward, gruStep, inputTable, inputTableBackward, recurrentWeights, type GruRecurrent } from './gru-kernel';
 import { gemmNT32 as gemmNT } from '@creditlab/common/gemm';

@@ -5,15 +5,13 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Rng, hashValue } from '@creditlab/common';
-import { RlhfRunConfigSchema, type RlhfRunConfig } from '@creditlab/spec/rlhf';
-import type { RunContext, TrainFn } from '@creditlab/spec/run-context';
-import type { Compute } from '@creditlab/spec/compute';
+import { RlhfRunConfigSchema, type Compute, type RlhfRunConfig, type RunContext, type TrainFn } from '@creditlab/spec';
 import { ensureBackend } from '@creditlab/rl/backend';
 import { fromSnapshot, loadTfState, maybeSaveResume, restoreInto, resumeState, saveTfState, type TfState } from '@creditlab/rl/resume';
 import { GruModel, PolicyGradientStep, batchTensors, clippedStep, gruImplOf, recordCompute, type Weights } from './model';
 import { trainSft } from './sft';
 import { collectMcLabels, prmScores, trainPrm } from './prm';
-import { logSigmoid, quantile } from '@creditlab/rewards/methods/lsc';
+import { logSigmoid, quantile } from '@creditlab/rewards';
 import { delimiterMacros, fixedMacros, macroGae, perplexityMacros } from './macro';
 import { evaluatePolicy } from './evaluate';
 import { checkSolution, decode, DEFAULT_TASK, encodePrompt, promptOf, promptWidth, splitProblems, TOK, VOCAB_SIZE, type Problem, type SolutionCheck, type TaskConfig } from './task';

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { RlhfRunConfigSchema } from '@creditlab/spec/rlhf';
+import { RlhfRunConfigSchema } from '@creditlab/spec';
 import { trainRlhf } from '../src/train';
 import { fakeContext } from './helpers';
 
