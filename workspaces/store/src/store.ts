@@ -631,6 +631,12 @@ export class RunStore {
     };
   }
 
+  /** Runs handed to `executor` that have not ended (queued or running), with their experiments. */
+  unfinishedRuns(executor: string): { id: string; experimentId: string }[] {
+    const rows = this.db.prepare(`SELECT id, experiment_id FROM runs WHERE executor=? AND status IN ('queued','running') ORDER BY rid`).all(executor) as { id: string; experiment_id: string }[];
+    return rows.map((r) => ({ id: r.id, experimentId: r.experiment_id }));
+  }
+
   listRuns(experimentId: string): RunSummary[] {
     const rows = this.db.prepare('SELECT * FROM runs WHERE experiment_id=? ORDER BY idx').all(experimentId) as RunRow[];
     return rows.map((r) => this.toSummary(r));
