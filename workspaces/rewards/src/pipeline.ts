@@ -196,7 +196,21 @@ export function createRewardPipeline(cfg: RewardPipelineConfig | undefined, opts
           env = 0;
           ret = 0;
         }
-        const input: UserRewardInput = { ...tr, envId: opts.envId, events: eventsOf(tr), copy, episode: { index: ep, return: ret, envReturn: env } };
+        // Spelled out rather than spread: this runs for every transition of a rollout.
+        const input: UserRewardInput = {
+          obs: tr.obs,
+          action: tr.action,
+          nextObs: tr.nextObs,
+          envReward: tr.envReward,
+          terminated: tr.terminated,
+          truncated: tr.truncated,
+          info: tr.info,
+          t: tr.t,
+          envId: opts.envId,
+          events: eventsOf(tr),
+          copy,
+          episode: { index: ep, return: ret, envReturn: env },
+        };
         env += tr.envReward;
         steps++;
         ret = NaN;

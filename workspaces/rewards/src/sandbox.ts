@@ -297,6 +297,18 @@ interface Where {
 }
 
 const typedToArray = (_k: string, v: unknown) => (ArrayBuffer.isView(v) ? Array.from(v as unknown as ArrayLike<number>) : v);
+/** An info as JSON; most envs' infos are empty, which skips the stringifier. */
+const infoJson = (info: object | null | undefined): string => {
+  if (info !== null && typeof info === 'object' && Object.getPrototypeOf(info) === Object.prototype) {
+    let empty = true;
+    for (const _ in info) {
+      empty = false;
+      break;
+    }
+    if (empty) return '{}';
+  }
+  return JSON.stringify(info, typedToArray) ?? 'null';
+};
 
 /** Compiles the user's module once, in its own engine instance, and returns the functions the reward pipeline calls. */
 export function compileRewardModule(source: { filename: string; code: string }, opts: CompileOptions = {}): CompiledReward {
@@ -444,7 +456,7 @@ export function compileRewardModule(source: { filename: string; code: string }, 
     let off = 0;
     for (let i = from; i < to; i++) off = write(off, xs[i]);
     let infos = '[';
-    for (let i = from; i < to; i++) infos += (i > from ? ',' : '') + (JSON.stringify(xs[i].info, typedToArray) ?? 'null');
+    for (let i = from; i < to; i++) infos += (i > from ? ',' : '') + infoJson(xs[i].info);
     infos += ']';
     io[off + n] = 0;
     const reached = () => Math.min(n - 1, Math.max(0, io[off + n] | 0));

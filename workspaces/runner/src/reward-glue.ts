@@ -122,17 +122,19 @@ export function rlTrainOptions(run: ResolvedRun, ctx: RunContext, watchdogBuffer
     const out = new Float64Array(n);
     const ahead = new Map<number, ReturnType<RewardPipeline['lookahead']>>();
     const inputs: UserRewardInput[] = new Array(n);
+    const trs: ReturnType<typeof transition>[] = new Array(n);
     for (let i = 0; i < n; i++) {
       const t = ts[i];
       let next = ahead.get(t.envIndex);
       if (!next) ahead.set(t.envIndex, (next = pipeFor(t.envIndex).lookahead()));
-      inputs[i] = next(transition(t), t.episodeStep === 0);
+      trs[i] = transition(t);
+      inputs[i] = next(trs[i], t.episodeStep === 0);
     }
     const { values, scored, error } = compiled!.rewardRollout!(inputs, pipeFor(0).rolloutCombine!);
     for (let i = 0; i < scored; i++) {
       const p = pipeFor(ts[i].envIndex);
       before(ts[i], p);
-      out[i] = p.step(transition(ts[i]), values[i]);
+      out[i] = p.step(trs[i], values[i]);
       after(ts[i], p);
     }
     if (error) throw error;
