@@ -53,6 +53,13 @@ module.exports = {
       to: { path: '^src-renderer/' },
     },
     {
+      name: 'workspace-relative-import',
+      comment: 'a workspace package reaches another one only by its package name, through the entry points its package.json exports (src-main/packages.test.ts checks those)',
+      severity: 'error',
+      from: { path: '^workspaces/([^/]+)/' },
+      to: { path: '^workspaces/[^/]+/', pathNot: '^workspaces/$1/', dependencyTypesNot: ['aliased-workspace'] },
+    },
+    {
       name: 'spec-to-rewards',
       comment: 'the spec describes runs, including the reward methods\' parameters (reward-methods.ts); the methods in rewards depend on the spec, never the reverse',
       severity: 'error',

@@ -43,6 +43,16 @@ test('a workspace importing src-main and the renderer importing node:fs are both
   ]);
 });
 
+test('a workspace package reaching into another one by a relative path is reported', async () => {
+  const dir = tree({
+    'workspaces/stats/src/index.ts': 'export const x = 1;\n',
+    'workspaces/rl/src/index.ts': "import { x } from '../../stats/src/index';\nexport const y = x;\n",
+    'src-main/host.ts': 'export const host = 1;\n',
+    'src-renderer/src/ok.ts': 'export const z = 1;\n',
+  });
+  assert.deepEqual(await violations(dir), ['workspace-relative-import: workspaces/rl/src/index.ts -> workspaces/stats/src/index.ts']);
+});
+
 test('the same tree without those imports passes (a type-only import of host types is allowed)', async () => {
   const dir = tree({
     'src-main/host.ts': "import { readFileSync } from 'node:fs';\nexport const host = readFileSync;\n",

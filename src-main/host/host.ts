@@ -109,9 +109,9 @@ export class Host implements CreditlabApi {
   /** Slurm runs outlive the process that submitted them: watch the ones still queued or running again. */
   private reattachSlurm(): void {
     if (!(this.executor instanceof SlurmExecutor)) return;
-    const rows = this.store.db.prepare(`SELECT id, experiment_id FROM runs WHERE executor='slurm' AND status IN ('queued','running')`).all() as { id: string; experiment_id: string }[];
+    const rows = this.store.unfinishedRuns('slurm');
     if (rows.length === 0) return;
-    rows.forEach((r) => this.runExperiment.set(r.id, r.experiment_id));
+    rows.forEach((r) => this.runExperiment.set(r.id, r.experimentId));
     for (const id of this.store.claimLeases(rows.map((r) => r.id))) this.held.add(id);
     const { missing } = this.executor.attach(
       rows.map((r) => ({ runId: r.id, run: this.store.getResolved(r.id), runDir: this.store.runDir(r.id) })),

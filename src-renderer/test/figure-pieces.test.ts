@@ -42,15 +42,17 @@ test('the span runs from the lowest to the highest finite point of every trace, 
   assert.equal(spanTrace([{ x: [1], y: [NaN] }], false), null);
 });
 
-test('a fresh element gets the frame, the x axis, ranged axes, autoranged axes, the legend, then the whole figure', () => {
+test('a fresh element gets the frame, the x axis, the y axis unlabelled, ranged axes, autoranged axes, the legend, then the whole figure', () => {
   const fig = buildFigure(input(curves));
   const pieces = figurePieces(fig, false, { layout: false, traces: 0 });
-  assert.equal(pieces.length, 6);
-  const [bare, xOnly, ranged, span, legend, whole] = pieces;
+  assert.equal(pieces.length, 7);
+  const [bare, xOnly, yBare, ranged, span, legend, whole] = pieces;
   const axis = (f: { layout: Record<string, unknown> }, a: 'xaxis' | 'yaxis') => f.layout[a] as { visible?: boolean; range?: number[]; autorange?: boolean };
   assert.deepEqual(bare.data, []);
   assert.deepEqual([axis(bare, 'xaxis').visible, axis(bare, 'yaxis').visible], [false, false]);
   assert.deepEqual([axis(xOnly, 'xaxis').visible, axis(xOnly, 'yaxis').visible], [undefined, false]);
+  assert.deepEqual([yBare.data, (yBare.layout.yaxis as { showticklabels: boolean }).showticklabels, (yBare.layout.yaxis as { title: { text: string } }).title.text], [[], false, '']);
+  assert.equal(yBare.layout.xaxis, fig.layout.xaxis);
   assert.notEqual(axis(fig, 'xaxis').visible, false, 'the figure itself keeps its axes');
   assert.deepEqual(ranged.data, []);
   assert.deepEqual(axis(ranged, 'xaxis').range, [0, 30]);
@@ -79,7 +81,7 @@ test('an element that shows traces is updated in one call; an empty figure needs
   assert.deepEqual(figurePieces(fig, false, { layout: true, traces: 5 }), [fig]);
   const empty = buildFigure(input([]));
   assert.deepEqual(figurePieces(empty, false, { layout: true, traces: 0 }), [empty]);
-  assert.equal(figurePieces(empty, false, { layout: false, traces: 0 }).length, 3);
+  assert.equal(figurePieces(empty, false, { layout: false, traces: 0 }).length, 4);
   // Without a band or unsmoothed curve the aggregate lines are the whole figure: no separate legend piece.
   const plain = buildFigure(input(curves.map((c) => ({ ...c, raw: null })), { band: 'none', smoothing: 0 }));
   assert.equal(figurePieces(plain, false, { layout: true, traces: 0 }).length, 3);

@@ -3,7 +3,7 @@
 import { join, resolve } from 'node:path';
 import { ENVS } from '@creditlab/envs';
 import { probePython, setupPython, SETUP_PACKAGES } from '@creditlab/gym/python';
-import { defaultWorkspace } from '@creditlab/store/store';
+import { defaultWorkspace } from '@creditlab/store';
 import { parseArgs } from '../args';
 import { EXIT, type CliIO } from '../io';
 

@@ -1,7 +1,7 @@
 // `creditlab env verify FILE.json [--json]`: replays recorded trajectories (the format of
 // workspaces/envs/test/fixtures/gymnasium) through our envs and checks them against the reference tolerances.
 import { readFile } from 'node:fs/promises';
-import { verifyTrajectories, TrajectoryFormatError, type FieldReport, type VerifyReport, type VerifyOptions } from '@creditlab/envs/verify';
+import { verifyTrajectories, TrajectoryFormatError, type FieldReport, type VerifyReport, type VerifyOptions } from '@creditlab/envs';
 import { EXIT, type CliIO } from '../io';
 
 const USAGE = 'usage: creditlab env verify FILE.json [--json]';

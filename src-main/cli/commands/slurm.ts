@@ -1,6 +1,6 @@
 // `creditlab slurm doctor`: whether experiments can be sent to the Slurm cluster from this machine.
 import { defaultWorkspace } from '@creditlab/store';
-import { slurmDoctor, type DoctorCheck } from '@creditlab/runner/slurm/index';
+import { slurmDoctor, type DoctorCheck } from '@creditlab/runner';
 import { parseArgs } from '../args';
 import { EXIT, type CliIO } from '../io';
 

@@ -2,7 +2,7 @@
 import { useEffect, useMemo, useState } from 'react';
 import type { RunSummary, Series } from '@creditlab/api';
 import { api } from '../api';
-import { detectHacking, hackingPair, type HackingVerdict } from '@creditlab/stats/hacking';
+import { detectHacking, hackingPair, type HackingVerdict } from '@creditlab/stats';
 
 const LIVE_REFRESH_MS = 10_000;
 

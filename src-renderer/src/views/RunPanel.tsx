@@ -4,7 +4,7 @@ import type { RunDetail } from '@creditlab/api';
 import { api } from '../api';
 import { desktop } from '../lib/desktop';
 import { fmtValue } from '../lib/format';
-import { explainVerdict, type HackingVerdict } from '@creditlab/stats/hacking';
+import { explainVerdict, type HackingVerdict } from '@creditlab/stats';
 import { patchRun } from '../lib/live';
 import { CreditView } from './CreditView';
 

@@ -4,7 +4,7 @@ import type { RunSummary } from '@creditlab/api';
 import { api } from '../api';
 import { armColor } from '../lib/colors';
 import { elapsedSeconds, fmtCount, fmtDuration, fmtValue } from '../lib/format';
-import { explainVerdict, type HackingVerdict } from '@creditlab/stats/hacking';
+import { explainVerdict, type HackingVerdict } from '@creditlab/stats';
 import { useNow } from '../lib/hooks';
 import { patchRun } from '../lib/live';
 

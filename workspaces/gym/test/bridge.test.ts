@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { registerBatchEnvProvider } from '@creditlab/envs';
-import { VectorEnv } from '@creditlab/rl/vec-env';
+import { VectorEnv } from '@creditlab/rl';
 import { GymBatchEnv, probeGymFields, registerGymnasium, resolvePython } from '../src/index';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));

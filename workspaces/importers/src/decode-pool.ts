@@ -6,7 +6,7 @@
 import { statSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { readRunFolder, type FolderRead } from './tensorboard';
-import type { Points } from './plan';
+import type { Series } from './plan';
 
 export interface FolderTask {
   folder: string;
@@ -38,14 +38,8 @@ export function toWire(i: number, r: FolderRead): { msg: WireRead; transfer: Arr
   return { msg: { i, metrics, files: r.files, problems: r.problems }, transfer };
 }
 
-const toArray = (a: Float64Array): number[] => {
-  const out = new Array<number>(a.length);
-  for (let i = 0; i < a.length; i++) out[i] = a[i];
-  return out;
-};
-
 function fromWire(m: WireRead): FolderRead {
-  const metrics = m.metrics ? new Map<string, Points>(m.metrics.map((s) => [s.tag, { steps: toArray(s.steps), values: toArray(s.values), walls: toArray(s.walls) }])) : null;
+  const metrics = m.metrics ? new Map<string, Series>(m.metrics.map((s) => [s.tag, { steps: s.steps, values: s.values, walls: s.walls }])) : null;
   return { metrics, files: m.files, problems: m.problems };
 }
 

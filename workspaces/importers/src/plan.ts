@@ -19,12 +19,22 @@ export interface Points {
   walls: number[];
 }
 
+/**
+ * A run's series as the store reads them: Points, or the Float64Arrays a folder decoded on the worker
+ * thread arrives as (decode-pool.ts; not copied back into arrays).
+ */
+export interface Series {
+  steps: number[] | Float64Array;
+  values: number[] | Float64Array;
+  walls: number[] | Float64Array;
+}
+
 export interface PlannedRun {
   /** Stable identity inside the source (a folder path relative to the log folder, or a CSV run name). */
   key: string;
   arm: string;
   seed: number;
-  metrics: Map<string, Points>;
+  metrics: Map<string, Series>;
   files: string[];
 }
 

@@ -9,7 +9,7 @@ import protobuf from 'protobufjs';
 import { scanRecords } from './tfrecord';
 import { TENSORBOARD_PROTO } from './tensorboard-proto';
 import { ScalarDecoder } from './event-scalars';
-import { appendPoints, assignArmsAndSeeds, compileGroup, keepsItsSeed, wantedOf, type ImportPlan, type ImportProblem, type ImportSource, type Named, type PlannedRun, type Points } from './plan';
+import { appendPoints, assignArmsAndSeeds, compileGroup, keepsItsSeed, wantedOf, type ImportPlan, type ImportProblem, type ImportSource, type Named, type PlannedRun, type Points, type Series } from './plan';
 import { readFolders } from './decode-pool';
 
 // The schema's generated codec: test fixtures and the benchmark write events with it, and the tests
@@ -69,7 +69,7 @@ export class ImportSourceError extends Error {}
 
 /** One run folder read: its scalars (null when it holds none), the files used, and what was left out. */
 export interface FolderRead {
-  metrics: Map<string, Points> | null;
+  metrics: Map<string, Series> | null;
   files: string[];
   problems: ImportProblem[];
 }

@@ -61,8 +61,8 @@ export interface CompileOptions {
   sandbox?: SandboxName;
   /**
    * The host's watchdog (runs in workers): calls are stamped and the host terminates the worker when one
-   * is overdue by more than its grace period. The isolate's own time limit stops user code first; the
-   * watchdog is the backstop should a call ever fail to return.
+   * is overdue by more than its grace period. The engine's own time limit stops user code first; the
+   * watchdog is the backstop should a call ever fail to return (a builtin neither engine interrupts).
    */
   watchdog?: RewardWatchdog;
 }
@@ -97,7 +97,7 @@ const SCHEDULING_GRACE_MS = 200;
  * held to timeoutMs + grace by the driver's own clock once it returns.
  */
 export const BATCH_BUDGET_MS = 1000;
-/** The host's watchdog (a backstop) acts only this long after the isolate should have stopped a call. */
+/** The host's watchdog (a backstop) acts only this long after the engine should have stopped a call. */
 const WATCHDOG_BACKSTOP_MS = 1000;
 
 /** TypeScript/JavaScript → CommonJS. A syntax error becomes a RewardError at file:line:column. */
@@ -134,7 +134,7 @@ export function transpileReward(filename: string, code: string): Transpiled {
   return { js: out.code, map: new SourceMap(JSON.parse(out.map)) };
 }
 
-// The driver runs inside the isolate. It captures the intrinsics it needs and removes what could run
+// The driver runs inside the engine. It captures the intrinsics it needs and removes what could run
 // user code outside a timed call before any user code runs, so user code that replaces globals or
 // prototypes only affects itself.
 const DRIVER = String.raw`'use strict';
@@ -149,7 +149,7 @@ const DRIVER = String.raw`'use strict';
   for (const k of ['console', 'SharedArrayBuffer', 'Atomics', 'WebAssembly', 'FinalizationRegistry', 'WeakRef']) delete G[k];
   delete Array.fromAsync;
   defineProperty(G, 'Promise', { value: freeze(noPromise), writable: false, configurable: false, enumerable: false });
-  // isolated-vm lets isolates compile strings; new code could bring back async functions, so every way
+  // Both engines let their code compile strings; new code could bring back async functions, so every way
   // to the function constructors and eval leads to a stub.
   const EvalErrorCtor = EvalError;
   const NO_EVAL = 'code generation from strings is not available in reward code';

@@ -3,10 +3,9 @@
 // Usage: node --import tsx workspaces/rlhf/scripts/run-preset.ts presets/prm-hacking.json
 //          [--arms a,b] [--seeds 0,1] [--set key.path=value]... [--out results.json]
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { applySet, resolveExperiment } from '@creditlab/spec/resolve';
+import { applySet, resolveExperiment, type RunContext } from '@creditlab/spec';
 import { ensureBackend } from '@creditlab/rl/backend';
 import { trainRlhf } from '../src/train';
-import type { RunContext } from '@creditlab/spec/run-context';
 
 const args = process.argv.slice(2);
 const file = args[0];

@@ -10,9 +10,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { Rng, hash128 } from '@creditlab/common';
 import { gemmKernel } from '@creditlab/common/gemm';
-import { resolveCompute, type Compute } from '@creditlab/spec/compute';
-import type { RlhfRunConfig } from '@creditlab/spec/rlhf';
-import type { RunContext } from '@creditlab/spec/run-context';
+import { resolveCompute, type Compute, type RlhfRunConfig, type RunContext } from '@creditlab/spec';
 import { PAD, TOK } from './task';
 import { gruForward, gruBackward, gruStep, inputTable, inputTableBackward, recurrentWeights, type GruRecurrent } from './gru-kernel';
 import { gemmNT32 as gemmNT } from '@creditlab/common/gemm';
@@ -33,9 +31,10 @@ const DEFAULT_IMPL: GruImpl = gruImplOf(resolveCompute({ requested: 'auto', kind
  * projection and recurrence run in gru-kernel.ts (forward and backward; products on the float32 WebAssembly
  * SIMD kernel, else JS), plain policy-gradient updates run whole in fused-update.ts, and the rest (other
  * algorithms' heads, losses and Adam) stays tfjs ops on `backend`; on the tfjs path everything is tfjs ops.
+ * A resumed run keeps the path its checkpoint was written by (`resumed`): the paths keep different state.
  */
-export function recordCompute(ctx: RunContext, cfg: RlhfRunConfig, backend: string): Compute {
-  const choice = resolveCompute({ requested: cfg.compute, kind: 'rlhf', fusedUnavailable: null });
+export function recordCompute(ctx: RunContext, cfg: RlhfRunConfig, backend: string, resumed: Compute | null = null): Compute {
+  const choice = resolveCompute({ requested: cfg.compute, kind: 'rlhf', fusedUnavailable: null, resumed });
   const engine = choice.compute === 'fused' ? `${gemmKernel('f32') === 'simd' ? 'js+simd' : 'js'} / ${backend}` : backend;
   ctx.reportCompute?.({ ...choice, backend: engine });
   return choice.compute;

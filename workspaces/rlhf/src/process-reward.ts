@@ -31,7 +31,7 @@
 // step j sees α·Σ_{k ≥ j} r_k + Correct (for PR a sum of future scores: the hack). 'auto' is 'own-step' for
 // Delta and Clip-Delta and 'literal' otherwise.
 
-import { processClip, processDelta } from '@creditlab/rewards/methods/process';
+import { processClip, processDelta } from '@creditlab/rewards';
 
 export type ProcessRewardType = 'success' | 'pr' | 'clip' | 'delta' | 'clip-delta' | 'first-step';
 export type Placement = 'literal' | 'lagged' | 'own-step';

@@ -5,14 +5,13 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Rng, hashValue } from '@creditlab/common';
-import { RlhfRunConfigSchema, type RlhfRunConfig } from '@creditlab/spec/rlhf';
-import type { RunContext, TrainFn } from '@creditlab/spec/run-context';
+import { RlhfRunConfigSchema, type Compute, type RlhfRunConfig, type RunContext, type TrainFn } from '@creditlab/spec';
 import { ensureBackend } from '@creditlab/rl/backend';
 import { fromSnapshot, loadTfState, maybeSaveResume, restoreInto, resumeState, saveTfState, type TfState } from '@creditlab/rl/resume';
 import { GruModel, PolicyGradientStep, batchTensors, clippedStep, gruImplOf, recordCompute, type Weights } from './model';
 import { trainSft } from './sft';
 import { collectMcLabels, prmScores, trainPrm } from './prm';
-import { logSigmoid, quantile } from '@creditlab/rewards/methods/lsc';
+import { logSigmoid, quantile } from '@creditlab/rewards';
 import { delimiterMacros, fixedMacros, macroGae, perplexityMacros } from './macro';
 import { evaluatePolicy } from './evaluate';
 import { checkSolution, decode, DEFAULT_TASK, encodePrompt, promptOf, promptWidth, splitProblems, TOK, VOCAB_SIZE, type Problem, type SolutionCheck, type TaskConfig } from './task';
@@ -162,7 +161,9 @@ const toMatrix = (rows: number[][], L: number) => {
 export const trainRlhf: TrainFn = async (ctx) => {
   const cfg = RlhfRunConfigSchema.parse(ctx.run.config);
   const backend = await ensureBackend(ctx.backend);
-  cfg.compute = recordCompute(ctx, cfg, backend);
+  const algoKey = `rlhf-${cfg.algo.type}`;
+  const saved = resumeState(ctx, algoKey);
+  cfg.compute = recordCompute(ctx, cfg, backend, saved ? (fromSnapshot(saved.compute) as Compute) : null);
   const task = taskConfigOf(cfg);
   const { train, heldOut } = splitProblems(task);
   const W = promptWidth(task);
@@ -319,11 +320,11 @@ export const trainRlhf: TrainFn = async (ctx) => {
   // Resume: the policy's weights and its optimiser's state, every generator, the log-sigmoid reference
   // table and the iteration. The SFT reference, the learned PRM and T-REG's conditioned model are rebuilt
   // (from the cache or by the same deterministic training); their digests prove they are the same models.
-  const algoKey = `rlhf-${a.type}`;
   const rngs = { sample: sampleRng, prompts: promptRng, rewardModel: rmRng, lsc: lscRng };
   const frozen = { ref: ref.weightsDigest(), rewardModel: rmHandle?.digest() ?? null, conditioned: cond?.weightsDigest() ?? null };
   const saveState = async (iteration: number) => ({
     algo: algoKey,
+    compute: cfg.compute,
     iteration,
     frozen,
     rngs,
@@ -333,11 +334,11 @@ export const trainRlhf: TrainFn = async (ctx) => {
     tokensDone,
   });
   let start = 0;
-  const saved = resumeState(ctx, algoKey);
   if (saved) {
     const was = fromSnapshot(saved.frozen) as typeof frozen;
     for (const k of Object.keys(frozen) as (keyof typeof frozen)[])
       if (was[k] !== frozen[k]) throw new Error(`cannot resume: the ${k === 'ref' ? 'SFT reference' : k === 'rewardModel' ? 'learned reward' : 'T-REG conditioned'} model rebuilt for this run differs from the one its checkpoint was trained with`);
+    if ((saved.pg === null) !== (pgStep === null)) throw new Error('cannot resume: the checkpoint was written by a different policy-gradient update path');
     restoreInto(rngs, saved.rngs);
     restoreInto(lscTable, saved.lsc);
     await loadTfState(policy.trainableVars(), pgStep ? null : opt, fromSnapshot(saved.tf) as TfState);

@@ -7,9 +7,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { resolveExperiment, validateExperiment } from '@creditlab/spec/resolve';
-import { SpecValidationError } from '@creditlab/spec/errors';
-import { RlhfRunConfigSchema } from '@creditlab/spec/rlhf';
+import { resolveExperiment, validateExperiment, SpecValidationError, RlhfRunConfigSchema } from '@creditlab/spec';
 
 const dir = join(dirname(fileURLToPath(import.meta.url)), '../../../presets');
 const presets = readdirSync(dir)

@@ -1,5 +1,4 @@
-import type { RunContext } from '@creditlab/spec/run-context';
-import type { ResolvedRun } from '@creditlab/spec/schema';
+import type { RunContext, ResolvedRun } from '@creditlab/spec';
 
 export interface FakeContext extends RunContext {
   logs: { step: number; metrics: Record<string, number> }[];

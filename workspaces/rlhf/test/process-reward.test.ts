@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng } from '@creditlab/common';
-import { RlhfRewardMethodSchema } from '@creditlab/spec/rlhf';
+import { RlhfRewardMethodSchema } from '@creditlab/spec';
 import { resolvePlacement, returnsToGo, stepPayments, tokenRewards, type Placement, type ProcessRewardType } from '../src/process-reward';
 
 const near = (a: number, b: number, msg = '') => assert.ok(Math.abs(a - b) < 1e-12, `${a} vs ${b} ${msg}`);

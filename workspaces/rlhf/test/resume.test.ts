@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { RlhfRunConfigSchema } from '@creditlab/spec/rlhf';
+import { RlhfRunConfigSchema } from '@creditlab/spec';
 import { trainRlhf } from '../src/train';
 import { fakeContext } from './helpers';
 
@@ -102,6 +102,22 @@ test('RLOO with a learned Monte-Carlo PRM resumes exactly (the PRM retrained wit
     sft: { iterations: 20, batchSize: 16, cache: false },
     rewardModel: { type: 'mc-prm', problems: 8, completions: 2, iterations: 5 },
   });
+});
+
+test('a resumed run keeps the compute path its checkpoint was written by (auto, then CREDITLAB_GRU=tf)', async () => {
+  freshCache();
+  const cfg = config({ compute: 'auto' });
+  const full = await train(cfg, null);
+  assert.equal(full.ctx.computes[0]?.compute, 'fused');
+  const c = full.checkpoints[1];
+  process.env.CREDITLAB_GRU = 'tf';
+  try {
+    const resumed = await train(cfg, { step: c.step, state: JSON.parse(c.json) });
+    assert.equal(resumed.ctx.computes[0]?.compute, 'fused', resumed.ctx.computes[0]?.reason);
+    assert.deepEqual(comparable(resumed.ctx.logs), comparable(full.ctx.logs.filter((l) => l.step > c.step)));
+  } finally {
+    delete process.env.CREDITLAB_GRU;
+  }
 });
 
 test('a checkpoint is refused when a rebuilt frozen model differs from the one it was trained with', async () => {

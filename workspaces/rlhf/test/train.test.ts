@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { RlhfRunConfigSchema } from '@creditlab/spec/rlhf';
-import { hackingPair } from '@creditlab/stats/hacking';
+import { RlhfRunConfigSchema } from '@creditlab/spec';
+import { hackingPair } from '@creditlab/stats';
 import { trainRlhf } from '../src/train';
 import { GruModel } from '../src/model';
 import { fakeContext } from './helpers';

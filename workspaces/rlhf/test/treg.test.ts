@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '@creditlab/common';
-import { deepMerge, resolveExperiment } from '@creditlab/spec/resolve';
+import { deepMerge, resolveExperiment, RlhfRunConfigSchema } from '@creditlab/spec';
 import { ensureBackend } from '@creditlab/rl/backend';
 import { GruModel, batchTensors, clippedStep } from '../src/model';
 import { dpoPairLoss } from '../src/losses';
@@ -12,7 +12,6 @@ import { nllLoss } from '../src/sft';
 import { CONTROL, confidenceTokenRewards, contrastiveTokenRewards, controlPrompt, oracleTokenRewards, tregPairLoss } from '../src/treg';
 import { checkSolution, encode, encodePrompt, splitProblems, DEFAULT_TASK, promptWidth, VOCAB_SIZE } from '../src/task';
 import { trainRlhf } from '../src/train';
-import { RlhfRunConfigSchema } from '@creditlab/spec/rlhf';
 import { fakeContext } from './helpers';
 
 const { train } = splitProblems(DEFAULT_TASK);

@@ -24,7 +24,7 @@ export interface MetricPoint {
 export interface ImportBatch {
   source: { kind: ImportedSource['kind']; path: string; group?: string };
   name: string;
-  runs: { key: string; arm: string; seed: number; files: string[]; metrics: Map<string, { steps: number[]; values: number[]; walls: number[] }> }[];
+  runs: { key: string; arm: string; seed: number; files: string[]; metrics: Map<string, { steps: ArrayLike<number>; values: ArrayLike<number>; walls: ArrayLike<number> }> }[];
 }
 
 export const TERMINAL: readonly RunStatus[] = ['finished', 'failed', 'cancelled', 'interrupted'];
@@ -629,6 +629,12 @@ export class RunStore {
       executor: r.executor,
       externalId: r.external_id,
     };
+  }
+
+  /** Runs handed to `executor` that have not ended (queued or running), with their experiments. */
+  unfinishedRuns(executor: string): { id: string; experimentId: string }[] {
+    const rows = this.db.prepare(`SELECT id, experiment_id FROM runs WHERE executor=? AND status IN ('queued','running') ORDER BY rid`).all(executor) as { id: string; experiment_id: string }[];
+    return rows.map((r) => ({ id: r.id, experimentId: r.experiment_id }));
   }
 
   listRuns(experimentId: string): RunSummary[] {

@@ -1,6 +1,6 @@
 // The reward-hacking alarm of a comparison: which arms' runs were flagged, as badges, an explanation
 // panel, and the judged step ranges for the figure.
-import { explainVerdict, HACKING_RULE, type HackingVerdict } from '@creditlab/stats/hacking';
+import { explainVerdict, HACKING_RULE, type HackingVerdict } from '@creditlab/stats';
 import type { RunSummary } from '@creditlab/api';
 import { armColor } from '../../lib/colors';
 import type { HackingState } from '../../lib/use-hacking';

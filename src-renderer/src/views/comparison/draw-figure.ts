@@ -24,11 +24,11 @@ export function figureDrawer(el: PlotElement): FigureDrawer {
     async draw(fig, logY) {
       const mine = ++generation;
       const pieces = figurePieces(fig, logY, { layout: el._fullLayout !== undefined, traces: el.data?.length ?? 0 });
-      for (const [i, piece] of pieces.entries()) {
-        if (i > 0) {
-          await afterPaint();
-          if (mine !== generation) return;
-        }
+      for (const piece of pieces) {
+        // Every piece in a task of its own, the first one too: the caller's task (a worker's message, a
+        // React commit) has done work of its own already.
+        await afterPaint();
+        if (mine !== generation) return;
         // react() diffs against what is drawn and keeps zoom and pan (uirevision).
         await Plotly.react(el, piece.data, piece.layout, PLOT_CONFIG);
       }

@@ -200,7 +200,8 @@ export interface Drawn {
  * of its code, and a second pass whenever tick labels or the legend change the margins), long enough to
  * stall the page. Drawn in steps, each call does a part of that work:
  *
- * 1. into a fresh element: the layout with both axes hidden (frame, modebar, styles), then with the x axis;
+ * 1. into a fresh element: the layout with both axes hidden (frame, modebar, styles), then with the x axis,
+ *    then with the y axis' lines and grid but not its labels and title (the empty figure ends there);
  * 2. when no trace is drawn yet: the axes with the ranges Plotly's autorange will give them, set
  *    explicitly (tick labels and margins settle without any trace); then the same axes autoranged from one
  *    invisible trace (zero line width) from the lowest to the highest point of all traces; then that trace
@@ -216,6 +217,7 @@ export function figurePieces(fig: Figure, logY: boolean, drawn: Drawn): Figure[]
   if (!drawn.layout) {
     pieces.push({ data: [], layout: { ...fig.layout, xaxis: { ...xaxis, visible: false }, yaxis: { ...yaxis, visible: false } } });
     pieces.push({ data: [], layout: { ...fig.layout, yaxis: { ...yaxis, visible: false } } });
+    pieces.push({ data: [], layout: { ...fig.layout, yaxis: { ...yaxis, showticklabels: false, title: { text: '' } } } });
   }
   if (drawn.traces === 0 && fig.data.length > 0) {
     const span = spanTrace(fig.data, logY);
