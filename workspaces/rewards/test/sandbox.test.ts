@@ -27,20 +27,20 @@ const fails = (f: () => unknown, check: (e: RewardError) => void) =>
   });
 
 type WorkerEnd = { sum: number } | string;
-/** Runs reward code in a worker (stamping the watchdog, which nobody watches here); resolves with how it ended. */
+/**
+ * Runs reward code in a worker (stamping the watchdog, which nobody watches here); resolves with how it
+ * ended once the worker has exited by itself (terminating a thread that holds an isolated-vm isolate can
+ * abort the process).
+ */
 function runWorker(sandbox: SandboxName, code: string, steps: number, wd = new RewardWatchdog(), timeoutMs = 50): Promise<WorkerEnd> {
   const worker = new Worker(new URL('./fixtures/reward-worker-boot.mjs', import.meta.url), {
     workerData: { buffer: wd.buffer, code, steps, timeoutMs, sandbox },
     resourceLimits: { maxOldGenerationSizeMb: 48 },
   });
-  return new Promise((resolve) => {
-    const finish = (end: WorkerEnd) => {
-      void worker.terminate();
-      resolve(end);
-    };
-    worker.on('message', (m: { sum: number } | { error: string }) => finish('error' in m ? m.error : m));
-    worker.on('error', (e: Error & { code?: string }) => finish(e.code ?? e.message));
-  });
+  let end: WorkerEnd = 'the worker exited without an answer';
+  worker.on('message', (m: { sum: number } | { error: string }) => (end = 'error' in m ? m.error : m));
+  worker.on('error', (e: Error & { code?: string }) => (end = e.code ?? e.message));
+  return new Promise((resolve) => worker.on('exit', () => resolve(end)));
 }
 
 // Every test below runs against each engine: isolated-vm and QuickJS (WebAssembly).
