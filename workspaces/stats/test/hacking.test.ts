@@ -53,7 +53,7 @@ describe('reward-hacking rule', () => {
   });
 });
 
-// The metrics the RLHF trainer logs every iteration and at each evaluation (workspaces/rlhf/src/train.ts;
+// The metrics the RLHF trainer logs every iteration and at each evaluation (workspaces/rlhf/src/diagnostics.ts;
 // workspaces/rlhf/test/train.test.ts checks the trainer really logs the pair every iteration).
 const RLHF_LOGGED = ['train/reward', 'objective/scores', 'objective/process_return', 'train/success', 'train/steps_per_solution', 'eval/accuracy', 'eval/steps_per_solution'];
 const rlhfPair = { proxy: 'objective/process_return', truth: 'train/success' };
