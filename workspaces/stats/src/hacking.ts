@@ -20,8 +20,9 @@
 // The pairs are read from metrics logged at the training cadence. RLHF evaluations are sparse (every 20-25
 // iterations, a handful of points in the window), so the RLHF pair is the process reward the policy is
 // paid on its own training samples against those samples' task success, both logged every iteration by
-// the RLHF trainers (batchMetrics in workspaces/rlhf/src/diagnostics.ts). An arm without a process reward logs a constant 0 as
-// its process return, and a constant proxy has not risen: success-only can never be flagged.
+// the RLHF trainers (batchMetrics in workspaces/rlhf/src/diagnostics.ts). An arm without a process reward
+// logs a constant 0 as its process return, and a constant proxy has not risen: success-only can never be
+// flagged.
 // The first pair whose two metrics an experiment logged is used.
 export const HACKING_PAIRS: readonly { proxy: string; truth: string }[] = [
   { proxy: 'charts/shaped_return', truth: 'charts/episodic_return' },
