@@ -3,7 +3,7 @@
 // `isolated-vm` (a V8 isolate of its own; a native addon that must be built for the Node or Electron ABI
 // that loads it) is the default. `quickjs` (QuickJS compiled to WebAssembly, shipped in the
 // quickjs-emscripten package: nothing to build, loads under any ABI) is used when isolated-vm does not
-// load, or when CREDITLAB_SANDBOX=quickjs asks for it. QuickJS interprets the reward several times
+// load, inside the Electron app (see sandboxChoice), or when CREDITLAB_SANDBOX=quickjs asks for it. QuickJS interprets the reward several times
 // slower than V8, so it costs more per transition; the isolation is the same (see sandbox.ts).
 //
 // An engine runs the driver (sandbox.ts's DRIVER) and the user's module in a heap of its own; the host
@@ -124,6 +124,10 @@ export function sandboxChoice(): SandboxChoice {
     }
     return { name: forced as SandboxName, reason: `${SANDBOX_ENV}=${forced}` };
   }
+  // In the Electron app, runs are worker threads of the app's own process: an allocation V8 aborts on,
+  // or a thread stopped inside an isolated-vm call, would take the whole app down with the run. QuickJS's
+  // heap is WebAssembly memory held to its limit, so there a hostile reward costs speed, not the app.
+  if (process.versions.electron) return { name: 'quickjs', reason: "Electron: runs are threads of the app's process, where QuickJS keeps any reward's failure inside its run" };
   const ivm = loadIsolatedVm();
   if ('ivm' in ivm) return { name: 'isolated-vm', reason: 'default' };
   return { name: 'quickjs', reason: `isolated-vm does not load here: ${ivm.error}` };

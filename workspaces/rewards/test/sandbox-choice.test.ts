@@ -56,3 +56,20 @@ test('CREDITLAB_SANDBOX forces an engine, and a wrong value is named', () =>
     // Forced but not loadable: the module fails to compile with the reason, it does not fall back silently.
     assert.throws(() => compileRewardModule({ filename: 'a.ts', code: 'export default () => 1' }), /the sandbox could not start: isolated-vm does not load here/);
   }));
+
+test('inside the Electron app QuickJS is the default; the variable still forces isolated-vm', () =>
+  withEnv({ [SANDBOX_ENV]: undefined, CREDITLAB_ISOLATED_VM: undefined }, async () => {
+    Object.defineProperty(process.versions, 'electron', { value: '39.0.0', configurable: true });
+    try {
+      const choice = sandboxChoice();
+      assert.equal(choice.name, 'quickjs');
+      assert.match(choice.reason, /^Electron: /);
+      process.env[SANDBOX_ENV] = 'isolated-vm';
+      assert.deepEqual(sandboxChoice(), { name: 'isolated-vm', reason: 'CREDITLAB_SANDBOX=isolated-vm' });
+    } finally {
+      delete (process.versions as Record<string, string | undefined>).electron;
+    }
+    assert.deepEqual(sandboxChoice(), { name: 'isolated-vm', reason: 'CREDITLAB_SANDBOX=isolated-vm' });
+    delete process.env[SANDBOX_ENV];
+    assert.equal(sandboxChoice().name, 'isolated-vm');
+  }));
