@@ -1,9 +1,11 @@
 // User reward code that throws, loops, returns NaN or reaches for the host fails its own run with a
-// message naming the file and line; the other runs of the experiment finish.
+// message naming the file and line; the other runs of the experiment finish. Through the executor the CLI
+// and `serve` use (a process per run): a worker thread stopped while it holds an isolated-vm isolate can
+// abort its process, which must be the run's, not this test's.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { resolveExperiment } from '@creditlab/spec';
-import { LocalPool, type WorkerEvent } from '../src/index';
+import { ProcessPool, type WorkerEvent } from '../src/index';
 
 const rewards: Record<string, string> = {
   ok: 'export default (ctx) => ctx.envReward * 0.5;',
@@ -24,7 +26,7 @@ test('reward code failures fail only their own run, naming file and line', async
     arms: Object.entries(rewards).map(([name, code]) => ({ name, reward: { code, timeoutMs: 200 } })),
   };
   const { runs } = resolveExperiment(spec);
-  const pool = new LocalPool({ workers: 2 });
+  const pool = new ProcessPool({ workers: 2 });
   const ends = new Map<string, WorkerEvent>();
   pool.submit(
     runs.map((run) => ({ runId: run.arm, run, runDir: '' })),
@@ -33,6 +35,7 @@ test('reward code failures fail only their own run, naming file and line', async
     },
   );
   await pool.idle();
+  await pool.shutdown();
   const msg = (arm: string) => {
     const e = ends.get(arm);
     assert.equal(e?.type, 'failed', `${arm}: ${JSON.stringify(e)}`);
