@@ -9,8 +9,11 @@ import type { RlhfRun } from './setup';
 import type { LscCentring } from './rollout';
 
 export interface Checkpointer {
-  /** Restores a saved run and returns the iteration to continue from; null for a fresh run. */
-  restore(): Promise<number | null>;
+  /**
+   * The iteration to run first: a resumed run's, after restoring its state; else 0, after `fresh()` (the
+   * initial evaluation, which a resumed run logged before its checkpoint).
+   */
+  start(fresh: () => void): Promise<number>;
   /** Saves after iteration it+1 when the run's resume policy asks for it. */
   maybeSave(it: number): Promise<void>;
 }
@@ -32,8 +35,11 @@ export function checkpointer(run: RlhfRun, lsc: LscCentring, opt: tf.AdamOptimiz
     tokensDone: run.tally.tokens,
   });
   return {
-    async restore() {
-      if (!saved) return null;
+    async start(fresh) {
+      if (!saved) {
+        fresh();
+        return 0;
+      }
       const was = fromSnapshot(saved.frozen) as typeof frozen;
       for (const k of Object.keys(frozen) as (keyof typeof frozen)[])
         if (was[k] !== frozen[k]) throw new Error(`cannot resume: the ${k === 'ref' ? 'SFT reference' : k === 'rewardModel' ? 'learned reward' : 'T-REG conditioned'} model rebuilt for this run differs from the one its checkpoint was trained with`);

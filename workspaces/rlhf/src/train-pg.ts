@@ -36,11 +36,7 @@ export async function trainPolicyGradient(ctx: RunContext, cfg: RlhfRunConfig): 
   const lsc = lscCentring(run);
   const ckpt = checkpointer(run, lsc, opt, pgStep);
 
-  let start = await ckpt.restore();
-  if (start === null) {
-    start = 0;
-    evaluate(0);
-  }
+  const start = await ckpt.start(() => evaluate(0));
   for (let it = start; it < run.iterations && !ctx.cancelled(); it++) {
     const roll = rollout(run, lsc);
     const B = roll.problems.length;

@@ -30,11 +30,7 @@ export async function trainPpo(ctx: RunContext, cfg: RlhfRunConfig): Promise<voi
   const lsc = lscCentring(run);
   const ckpt = checkpointer(run, lsc, opt, null);
 
-  let start = await ckpt.restore();
-  if (start === null) {
-    start = 0;
-    evaluate(0);
-  }
+  const start = await ckpt.start(() => evaluate(0));
   for (let it = start; it < run.iterations && !ctx.cancelled(); it++) {
     const roll = rollout(run, lsc);
     const B = roll.problems.length;
