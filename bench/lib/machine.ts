@@ -65,3 +65,17 @@ export function ppoCompute(backend: string): string {
 export function rlhfCompute(backend: string): string {
   return process.env.CREDITLAB_GRU === 'tf' ? `tfjs (${backend})` : `fused (sampling and the whole update in JS, ${products('f32')}; no tfjs ops)`;
 }
+
+/** A process's parent and CPU time (utime + stime, seconds) from /proc (Linux); undefined where that cannot be read. */
+export function procStat(pid: number): { ppid: number; cpuSeconds: number } | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { ppid: Number(fields[1]), cpuSeconds: (Number(fields[11]) + Number(fields[12])) / 100 }; // clock ticks; USER_HZ is 100 on Linux
+  } catch {
+    return undefined;
+  }
+}
+
+/** utime + stime of a process, in seconds; undefined where /proc cannot be read. */
+export const procCpuSeconds = (pid: number): number | undefined => procStat(pid)?.cpuSeconds;

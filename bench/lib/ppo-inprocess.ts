@@ -2,7 +2,7 @@
 // RunContext that only counts), so the figure is the trainer's own speed without worker start-up or IPC.
 // The bench runs it as a script (one fresh process per round); also the way to profile:
 //   node --cpu-prof --import tsx bench/lib/ppo-inprocess.ts [steps] [seed] [env] [glue|sandbox|sandbox-quickjs]
-import { readFileSync } from 'node:fs';
+import { procCpuSeconds } from './machine';
 import { resolveExperiment, type RunContext } from '@creditlab/spec';
 import { ALGORITHMS, initBackend } from '@creditlab/rl';
 import { rlTrainOptions } from '@creditlab/runner/reward-glue';
@@ -17,17 +17,6 @@ export interface InProcessResult {
   cpuSeconds: number;
   /** gymnasium: ids on Linux: CPU time of the bridge's Python, read at the last metric it logged (the tail after it is not counted). */
   bridgeCpuSeconds?: number;
-}
-
-/** utime + stime of a process from /proc (Linux), in seconds; undefined where that cannot be read. */
-function procCpuSeconds(pid: number): number | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100; // clock ticks; USER_HZ is 100 on Linux
-  } catch {
-    return undefined;
-  }
 }
 
 /** reward-sandbox: a user reward that reads the transition and returns 0, so both sides learn identically. */

@@ -2,30 +2,24 @@
 // prints the seconds from fork to a worker ready for a run, and the CPU seconds the child used to get
 // there (Linux: read from /proc before it exits; null elsewhere). CREDITLAB_WORKER_RUNTIME picks the
 // runtime: unset for the bundles, `tsx` for the TypeScript through tsx.
-import { readFileSync, readdirSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { ProcessPool } from '@creditlab/runner';
+import { procStat } from './machine';
 
-/** CPU seconds (user + system) of this process's children still alive, from /proc. */
+/** CPU seconds (user + system) of this process's children still alive (Linux /proc; null elsewhere). */
 function childCpuSeconds(): number | null {
+  let dirs: string[];
   try {
-    const hz = 100; // USER_HZ on Linux
-    let ticks = 0;
-    for (const d of readdirSync('/proc')) {
-      if (!/^\d+$/.test(d)) continue;
-      let stat: string;
-      try {
-        stat = readFileSync(`/proc/${d}/stat`, 'utf8');
-      } catch {
-        continue;
-      }
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (Number(f[1]) !== process.pid) continue;
-      ticks += Number(f[11]) + Number(f[12]);
-    }
-    return ticks / hz;
+    dirs = readdirSync('/proc').filter((d) => /^\d+$/.test(d));
   } catch {
     return null;
   }
+  let total = 0;
+  for (const d of dirs) {
+    const st = procStat(Number(d));
+    if (st?.ppid === process.pid) total += st.cpuSeconds;
+  }
+  return total;
 }
 
 const keepAlive = setInterval(() => {}, 1000);
