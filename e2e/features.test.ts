@@ -270,6 +270,50 @@ describe('workbench features', { skip: NO_BROWSER, timeout: SUITE_TIMEOUT }, () 
     assert.equal(typeof back[0][2], 'number', 'coming back to a metric asks only for steps after the cached ones');
   });
 
+  test('comparison: an arm\'s band and unsmoothed curve go with its line: hidden by a legend click, still hidden after a redraw', async () => {
+    const { page } = s;
+    await page.goto(s.host.url + `#/exp/${expId}/compare`);
+    const plot = page.getByTestId('comparison-plot');
+    type Drawn = { lines: [string, unknown][]; seeds: [string, unknown][]; shapes: [string, unknown][]; painted: number };
+    // What Plotly shows: each arm's line (the legend's traces) and each curve shape, with their visibility,
+    // and how many shape paths are on the page.
+    const drawn = () =>
+      plot.evaluate((el) => {
+        const p = el as HTMLElement & { _fullData: { name?: string; uid: string; legendgroup: string; showlegend?: boolean; visible: unknown }[]; _fullLayout: { shapes: { type: string; legendgroup: string; visible: unknown }[] } };
+        return {
+          lines: p._fullData.filter((d) => d.showlegend !== false).map((d) => [String(d.name).split(' ')[0], d.visible]),
+          shapes: p._fullLayout.shapes.filter((x) => x.type === 'path').map((x) => [x.legendgroup, x.visible]),
+          seeds: p._fullData.filter((d) => d.uid.startsWith('seed:')).map((d) => [d.legendgroup, d.visible]),
+          painted: el.querySelectorAll('.shapelayer path').length,
+        };
+      }) as Promise<Drawn>;
+    // Both arms' bands and unsmoothed curves (IQM with a band and smoothing are the defaults).
+    await until(async () => (await drawn()).painted === 4, 'four curve shapes on the page');
+    const before = await drawn();
+    assert.deepEqual(before.shapes.map(([g]) => g).sort(), ['baseline', 'baseline', 'shaped', 'shaped']);
+    await plot.locator('.legend .traces', { hasText: 'baseline' }).click();
+    await until(async () => (await drawn()).painted === 2, 'the baseline arm\'s shapes gone from the page');
+    const hidden = await drawn();
+    assert.deepEqual(hidden.lines, [['baseline', 'legendonly'], ['shaped', true]]);
+    assert.deepEqual(hidden.shapes.filter(([g]) => g === 'baseline').map(([, v]) => v), ['legendonly', 'legendonly']);
+    await shot(page, '16b-compare-legend-hidden');
+    // A new figure for the same metric and axis (seed lines switched on) keeps the arm hidden: its line,
+    // its band and unsmoothed curve, and its new seed lines.
+    await page.getByRole('checkbox', { name: 'Seeds' }).check();
+    await until(async () => {
+      const d = await drawn();
+      return d.seeds.length === 4 && d.shapes.length === 4 && d.painted === 2;
+    }, 'the redrawn figure with seed lines, the baseline arm still hidden');
+    const after = await drawn();
+    assert.deepEqual(after.lines, [['baseline', 'legendonly'], ['shaped', true]]);
+    assert.deepEqual(after.shapes.filter(([g]) => g === 'baseline').map(([, v]) => v), ['legendonly', 'legendonly']);
+    assert.deepEqual(after.seeds.map(([g, v]) => `${g}:${v}`).sort(), ['baseline:legendonly', 'baseline:legendonly', 'shaped:true', 'shaped:true']);
+    await shot(page, '16c-compare-legend-hidden-seeds');
+    await plot.locator('.legend .traces', { hasText: 'baseline' }).click();
+    await until(async () => (await drawn()).painted === 4, 'the baseline arm shown again, band and curve too');
+    await page.getByRole('checkbox', { name: 'Seeds' }).uncheck();
+  });
+
   test('reward-hacking alarm: badge, shaded window and explanation when the proxy rises and the true return falls', async () => {
     const { page } = s;
     // Reshape the real series of the "shaped" arm only: the other arm must stay unflagged.
@@ -297,7 +341,8 @@ describe('workbench features', { skip: NO_BROWSER, timeout: SUITE_TIMEOUT }, () 
       assert.match(await alarm.innerText(), /shaped: reward hacking\? \(2\/2\)/);
       assert.doesNotMatch(await alarm.innerText(), /baseline:/);
       assert.match(await alarm.innerText(), /Spearman/);
-      await page.getByTestId('comparison-plot').locator('.shapelayer path').first().waitFor();
+      // The alarm's shaded window and its note (the other shapes are the curves' bands).
+      await page.getByTestId('comparison-plot').locator('.annotation-text', { hasText: 'shaped: proxy' }).waitFor();
       await shot(page, '17-hacking-alarm');
       await page.getByRole('tab', { name: /^Runs/ }).click();
       await page.locator(`tr.run-row[data-run="${runIds[2]}"] [data-testid="hack-flag"]`).waitFor();

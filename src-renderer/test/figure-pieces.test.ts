@@ -2,7 +2,7 @@
 // show (frame, axes, legend), and the last piece is the figure itself.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { autoranges, buildFigure, figurePieces, spanTrace, type FigureInput } from '../src/views/comparison/figure';
+import { autoranges, buildFigure, figurePieces, hideGroups, linePath, SPAN_UID, spanTrace, type FigureInput } from '../src/views/comparison/figure';
 import type { GroupCurves } from '../src/views/comparison/comparison-stats';
 
 const curve = (steps: number[], estimate: number[], low: number[], high: number[]) => ({ steps, estimate, low, high, n: steps.map(() => 3) });
@@ -29,29 +29,59 @@ const input = (c: GroupCurves[], extra: Partial<FigureInput> = {}): FigureInput 
   ...extra,
 });
 
-test('the span runs from the lowest to the highest finite point of every trace, drawn with no width', () => {
+test('one span per arm, from its lowest to its highest finite point of every trace and shape, drawn with no width', () => {
   const fig = buildFigure(input(curves));
-  const span = spanTrace(fig.data, false)!;
-  // x from 0 (a) to 30 (b); y from the raw curve's -4 to a's upper bound 9; NaN points are skipped.
-  assert.deepEqual([span.x, span.y], [[0, 30], [-4, 9]]);
-  assert.deepEqual(span.line, { width: 0 });
-  assert.equal(span.showlegend, false);
-  assert.equal(span.hoverinfo, 'skip');
+  const [spanA, spanB] = fig.data;
+  assert.deepEqual([spanA.uid, spanB.uid], [`${SPAN_UID}:a`, `${SPAN_UID}:b`], 'the spans are the first traces');
+  // a: x 0..20, y from its raw curve's -4 (a shape) to its upper bound 9 (a band); b: its NaN point skipped.
+  assert.deepEqual([spanA.x, spanA.y, spanB.x, spanB.y], [[0, 20], [-4, 9], [5, 30], [1, 5]]);
+  assert.deepEqual([spanA.legendgroup, spanB.legendgroup], ['a', 'b'], 'hiding an arm hides its span, so the axes fit the rest');
+  assert.deepEqual(spanA.line, { width: 0 });
+  assert.equal(spanA.showlegend, false);
+  assert.equal(spanA.hoverinfo, 'skip');
   // On a log axis values <= 0 do not count, as Plotly leaves them out of its range.
-  assert.deepEqual(spanTrace(fig.data, true)!.y, [0.5, 9]);
-  assert.equal(spanTrace([{ x: [1], y: [NaN] }], false), null);
+  assert.deepEqual(buildFigure(input(curves, { logY: true })).data[0].y, [0.5, 9]);
+  assert.equal(spanTrace([{ x: [1], y: [NaN] }], false, 'a'), null);
+  assert.deepEqual(buildFigure(input([])).data, [], 'nothing to span, no span');
 });
 
-test('a fresh element gets the frame, the x axis, the y axis unlabelled, ranged axes, autoranged axes, the legend, then the whole figure', () => {
+test('bands and unsmoothed curves are path shapes in their arm\'s legend group, bands first; the lines are traces', () => {
+  const fig = buildFigure(input(curves));
+  assert.deepEqual(fig.data.slice(2).map((d) => d.name), ['a (n=3)', 'b (n=3)']);
+  const shapes = fig.layout.shapes as Record<string, unknown>[];
+  assert.deepEqual(shapes.map((s) => [s.type, s.legendgroup, s.fillcolor === undefined ? 'line' : 'band']), [
+    ['path', 'a', 'band'],
+    ['path', 'b', 'band'],
+    ['path', 'a', 'line'],
+  ]);
+  assert.ok(shapes.every((s) => s.xref === 'x' && s.yref === 'y' && s.layer === 'below'));
+  // a's band: upper bounds out, lower bounds back, closed; b's skips its uncovered middle point.
+  assert.equal(shapes[0].path, 'M0,1.5 L10,2.5 L20,9 L20,2.5 L10,1.5 L0,0.5 Z');
+  assert.equal(shapes[1].path, 'M5,3 L30,5 L30,3 L5,1 Z');
+  assert.equal(shapes[2].path, 'M0,1 L10,-4 L20,3');
+  // An alarm window stays a rect, before the curves.
+  const alarmed = buildFigure(input(curves, { alarms: [{ arm: 'a', color: '#1f77b4', x0: 10, x1: 20 }] }));
+  assert.deepEqual((alarmed.layout.shapes as Record<string, unknown>[]).map((s) => s.type), ['rect', 'path', 'path', 'path']);
+});
+
+test('linePath: data units, a new subpath after a gap, and on a log axis after a value <= 0', () => {
+  assert.equal(linePath([1, 2, 3, 4, 5], [1, NaN, 3, 4, 0.5], false), 'M1,1 M3,3 L4,4 L5,0.5');
+  assert.equal(linePath([1, 2, 3, 4], [10, -1, 100, 1000], true), 'M1,10 M3,100 L4,1000');
+  assert.equal(linePath([], [], false), '');
+});
+
+test('a fresh element: the frame, the x axis in two steps, the y axis unlabelled, ranged axes, the span, the lines, their legend, the bands, the whole figure', () => {
   const fig = buildFigure(input(curves));
   const pieces = figurePieces(fig, false, { layout: false, traces: 0 });
-  assert.equal(pieces.length, 7);
-  const [bare, xOnly, yBare, ranged, span, legend, whole] = pieces;
-  const axis = (f: { layout: Record<string, unknown> }, a: 'xaxis' | 'yaxis') => f.layout[a] as { visible?: boolean; range?: number[]; autorange?: boolean };
+  assert.equal(pieces.length, 10);
+  const [bare, xLines, xOnly, yBare, ranged, span, lines, legend, bands, whole] = pieces;
+  const axis = (f: { layout: Record<string, unknown> }, a: 'xaxis' | 'yaxis') => f.layout[a] as { visible?: boolean; range?: number[]; autorange?: boolean; showticklabels?: boolean };
+  const shapeCount = (f: { layout: Record<string, unknown> }) => (f.layout.shapes as unknown[]).length;
   assert.deepEqual(bare.data, []);
   assert.deepEqual([axis(bare, 'xaxis').visible, axis(bare, 'yaxis').visible], [false, false]);
-  assert.deepEqual([axis(xOnly, 'xaxis').visible, axis(xOnly, 'yaxis').visible], [undefined, false]);
-  assert.deepEqual([yBare.data, (yBare.layout.yaxis as { showticklabels: boolean }).showticklabels, (yBare.layout.yaxis as { title: { text: string } }).title.text], [[], false, '']);
+  assert.deepEqual([axis(xLines, 'xaxis').showticklabels, axis(xLines, 'yaxis').visible], [false, false]);
+  assert.deepEqual([axis(xOnly, 'xaxis').visible, axis(xOnly, 'xaxis').showticklabels, axis(xOnly, 'yaxis').visible], [undefined, undefined, false]);
+  assert.deepEqual([yBare.data, axis(yBare, 'yaxis').showticklabels, (yBare.layout.yaxis as { title: { text: string } }).title.text], [[], false, '']);
   assert.equal(yBare.layout.xaxis, fig.layout.xaxis);
   assert.notEqual(axis(fig, 'xaxis').visible, false, 'the figure itself keeps its axes');
   assert.deepEqual(ranged.data, []);
@@ -60,29 +90,55 @@ test('a fresh element gets the frame, the x axis, the y axis unlabelled, ranged 
   const pad = (13 * 0.05) / 0.9;
   assert.deepEqual(axis(ranged, 'yaxis').range, [-4 - pad, 9 + pad]);
   assert.equal(axis(ranged, 'yaxis').autorange, false);
-  assert.equal(span.layout, fig.layout, 'from the span on, the axes autorange as the figure does');
-  assert.equal(span.data.length, 1);
-  assert.deepEqual(legend.data.slice(1).map((d) => d.name), ['a (n=3)', 'b (n=3)']);
-  assert.ok(legend.data.slice(1).every((d) => fig.data.includes(d)), 'the legend piece draws the figure\'s own aggregate lines');
+  assert.deepEqual(span.data, fig.data.slice(0, 2));
+  assert.equal(span.layout.yaxis, fig.layout.yaxis, 'from the span on, the axes autorange as the figure does');
+  assert.deepEqual(lines.data.slice(2).map((d) => [d.name, d.showlegend]), [['a (n=3)', false], ['b (n=3)', false]]);
+  assert.deepEqual(legend.data, fig.data, 'then the figure\'s own traces, legend and all');
+  // No curve shape is drawn before the traces are all there: adding shapes then redraws nothing else.
+  assert.deepEqual([bare, xLines, xOnly, yBare, ranged, span, lines, legend].map(shapeCount), [0, 0, 0, 0, 0, 0, 0, 0]);
+  assert.deepEqual(bands.data, fig.data);
+  assert.deepEqual((bands.layout.shapes as Record<string, unknown>[]).map((s) => s.fillcolor !== undefined), [true, true]);
   assert.equal(whole, fig);
 });
 
-test('autoranges: y padded in decades on a log axis; a single value is left to Plotly', () => {
-  const r = autoranges({ x: [1, 5], y: [1, 1000] }, true)!;
+test('autoranges: the union of the spans, y padded in decades on a log axis; a single value is left to Plotly', () => {
+  const r = autoranges([{ x: [1, 4], y: [10, 1000] }, { x: [2, 5], y: [1, 100] }], true)!;
   assert.deepEqual(r.x, [1, 5]);
   const pad = (3 * 0.05) / 0.9;
   assert.ok(Math.abs(r.y[0] + pad) < 1e-12 && Math.abs(r.y[1] - (3 + pad)) < 1e-12, `${r.y}`);
-  assert.equal(autoranges({ x: [1, 5], y: [2, 2] }, false), null);
-  assert.equal(autoranges({ x: [3, 3], y: [1, 2] }, false), null);
+  assert.equal(autoranges([{ x: [1, 5], y: [2, 2] }], false), null);
+  assert.equal(autoranges([{ x: [3, 3], y: [1, 2] }], false), null);
 });
 
-test('an element that shows traces is updated in one call; an empty figure needs no span', () => {
+test('an element that shows traces gets its traces, then the bands, then the rest; an empty figure needs no span', () => {
   const fig = buildFigure(input(curves));
-  assert.deepEqual(figurePieces(fig, false, { layout: true, traces: 5 }), [fig]);
+  const later = figurePieces(fig, false, { layout: true, traces: 3 });
+  assert.deepEqual(later.map((p) => [p.data === fig.data, (p.layout.shapes as unknown[]).length]), [[true, 0], [true, 2], [true, 3]]);
   const empty = buildFigure(input([]));
   assert.deepEqual(figurePieces(empty, false, { layout: true, traces: 0 }), [empty]);
-  assert.equal(figurePieces(empty, false, { layout: false, traces: 0 }).length, 4);
-  // Without a band or unsmoothed curve the aggregate lines are the whole figure: no separate legend piece.
+  assert.equal(figurePieces(empty, false, { layout: false, traces: 0 }).length, 5);
+  // Without a band or unsmoothed curve the aggregate lines are the whole figure: ranged axes, the span,
+  // the lines without their legend, then the figure.
   const plain = buildFigure(input(curves.map((c) => ({ ...c, raw: null })), { band: 'none', smoothing: 0 }));
-  assert.equal(figurePieces(plain, false, { layout: true, traces: 0 }).length, 3);
+  assert.equal(figurePieces(plain, false, { layout: true, traces: 0 }).length, 4);
+  assert.deepEqual(figurePieces(plain, false, { layout: true, traces: 3 }), [plain]);
+});
+
+test('hideGroups: everything of the legend groups the user hid stays hidden when the figure is drawn again', () => {
+  const fig = buildFigure(input(curves.map((c) => ({ ...c, lines: [{ seed: 0, x: [0, 10], y: [1, 2] }] })), { showSeeds: true }));
+  const hidden = hideGroups(fig, new Set(['a']));
+  assert.deepEqual(hidden.data.map((d) => [d.uid, d.visible]), [
+    [`${SPAN_UID}:a`, 'legendonly'],
+    [`${SPAN_UID}:b`, undefined],
+    ['seed:a:0', 'legendonly'],
+    ['line:a', 'legendonly'],
+    ['seed:b:0', undefined],
+    ['line:b', undefined],
+  ]);
+  assert.deepEqual((hidden.layout.shapes as Record<string, unknown>[]).map((s) => [s.legendgroup, s.visible]), [
+    ['a', 'legendonly'],
+    ['b', undefined],
+    ['a', 'legendonly'],
+  ]);
+  assert.equal(hideGroups(fig, new Set()), fig);
 });

@@ -1,7 +1,7 @@
 // Puts the comparison's figure on screen with Plotly, in the pieces figurePieces chooses, one task each
 // with a painted frame between them, so no single task keeps the page's thread for long.
 import { Plotly, type Figure } from '../../lib/plotly';
-import { figurePieces } from './figure';
+import { figurePieces, hideGroups } from './figure';
 
 export const PLOT_CONFIG = { displaylogo: false, responsive: true, modeBarButtonsToRemove: ['select2d', 'lasso2d', 'toImage'] };
 
@@ -16,14 +16,25 @@ export interface FigureDrawer {
 }
 
 /** What Plotly keeps on the element it draws into. */
-type PlotElement = HTMLElement & { data?: unknown[]; _fullLayout?: unknown };
+type PlotElement = HTMLElement & {
+  data?: unknown[];
+  layout?: { uirevision?: unknown };
+  _fullLayout?: unknown;
+  _fullData?: { visible?: unknown; legendgroup?: string }[];
+};
+
+/** Legend groups whose traces the user hid with a legend click, while the figure keeps its uirevision. */
+function hiddenGroups(el: PlotElement, fig: Figure): Set<string> {
+  if (el.layout?.uirevision !== fig.layout.uirevision) return new Set();
+  return new Set((el._fullData ?? []).flatMap((d) => (d.visible === 'legendonly' && d.legendgroup ? [d.legendgroup] : [])));
+}
 
 export function figureDrawer(el: PlotElement): FigureDrawer {
   let generation = 0;
   return {
     async draw(fig, logY) {
       const mine = ++generation;
-      const pieces = figurePieces(fig, logY, { layout: el._fullLayout !== undefined, traces: el.data?.length ?? 0 });
+      const pieces = figurePieces(hideGroups(fig, hiddenGroups(el, fig)), logY, { layout: el._fullLayout !== undefined, traces: el.data?.length ?? 0 });
       for (const piece of pieces) {
         // Every piece in a task of its own, the first one too: the caller's task (a worker's message, a
         // React commit) has done work of its own already.

@@ -54,8 +54,8 @@ export function bandRunsLabel(curves: readonly GroupCurves[]): string {
 }
 
 /** The outline of a band: upper bounds left to right, then lower bounds right to left; uncovered points are skipped. */
-export function bandPolygon(steps: readonly number[], low: readonly number[], high: readonly number[]): { x: number[]; y: number[] } {
-  const keep = steps.flatMap((_, i) => (Number.isFinite(low[i]) && Number.isFinite(high[i]) ? [i] : []));
+export function bandPolygon(steps: readonly number[], low: readonly number[], high: readonly number[], logY = false): { x: number[]; y: number[] } {
+  const keep = steps.flatMap((_, i) => (Number.isFinite(low[i]) && Number.isFinite(high[i]) && (!logY || low[i] > 0) ? [i] : []));
   const back = [...keep].reverse();
   return { x: [...keep.map((i) => steps[i]), ...back.map((i) => steps[i])], y: [...keep.map((i) => high[i]), ...back.map((i) => low[i])] };
 }
@@ -66,7 +66,15 @@ export function buildFigure(f: FigureInput): Figure {
   const grid = pub ? '#e6e6e6' : f.screen?.grid || '#ddd';
   const muted = pub ? '#444' : f.screen?.muted || '#666';
   const data: Datum[] = [];
+  // Bands first, then the unsmoothed curves over them: figurePieces adds them to the figure in that order.
+  const bandShapes: Layout[] = [];
+  const rawShapes: Layout[] = [];
+  // One span trace per arm (see spanTrace), in the arm's legend group: hiding an arm hides its span, and
+  // the axes autorange to the arms left.
+  const spans: Datum[] = [];
   for (const a of f.curves) {
+    // Everything drawn for the arm, traces and shapes.
+    const extent: PointSet[] = [];
     if (f.showSeeds) {
       for (const l of a.lines) {
         data.push({
@@ -75,56 +83,67 @@ export function buildFigure(f: FigureInput): Figure {
           x: l.x,
           y: l.y,
           name: `${a.arm} · seed ${l.seed}`,
+          uid: `seed:${a.arm}:${l.seed}`,
           legendgroup: a.arm,
           showlegend: false,
           line: { color: withAlpha(a.color, 0.45), width: 1 },
           hovertemplate: `${a.arm} seed ${l.seed}: %{y:.4g}<extra></extra>`,
         });
+        extent.push(l);
       }
     }
     const c = a.curve;
-    if (!c) continue;
-    if (a.raw) {
+    if (c) {
+      // The unsmoothed curve and the band are layout shapes (paths in data units), not traces: Plotly adds
+      // shapes to a drawn figure without drawing its traces and axes again, which figurePieces relies on.
+      // They are drawn under the grid lines (a shape drawn between grid and traces is not cleared when
+      // Plotly redraws the whole figure), hover skips them as it skipped them as traces, and in the arm's
+      // legend group a legend click hides them with the arm's line.
+      if (a.raw) {
+        rawShapes.push({
+          type: 'path',
+          xref: 'x',
+          yref: 'y',
+          layer: 'below',
+          legendgroup: a.arm,
+          path: linePath(a.raw.steps, a.raw.estimate, f.logY),
+          line: { color: withAlpha(a.color, 0.28), width: 1 },
+        });
+        extent.push({ x: a.raw.steps, y: a.raw.estimate });
+      }
+      if (f.band === 'ci') {
+        const band = bandPolygon(c.steps, c.low, c.high, f.logY);
+        if (band.x.length > 0)
+          bandShapes.push({
+            type: 'path',
+            xref: 'x',
+            yref: 'y',
+            layer: 'below',
+            legendgroup: a.arm,
+            path: `${linePath(band.x, band.y, f.logY)} Z`,
+            fillcolor: withAlpha(a.color, pub ? 0.2 : 0.18),
+            line: { width: 0 },
+          });
+        extent.push(band);
+      }
       data.push({
         type: 'scatter',
         mode: 'lines',
-        x: a.raw.steps,
-        y: a.raw.estimate,
+        x: c.steps,
+        y: c.estimate,
+        name: `${a.arm} (n=${a.seeds.length}${a.compute ? `, ${a.compute}` : ''})`,
+        // Stable uids let Plotly find a trace the user hid again when seed lines come and go.
+        uid: `line:${a.arm}`,
         legendgroup: a.arm,
-        showlegend: false,
-        hoverinfo: 'skip',
-        line: { color: withAlpha(a.color, 0.28), width: 1 },
+        line: { color: a.color, width: 2.2 },
+        customdata: c.steps.map((_, i) => [c.low[i], c.high[i], c.n[i]]),
+        hovertemplate:
+          f.band === 'ci' ? `${a.arm}: %{y:.4g} [%{customdata[0]:.4g}, %{customdata[1]:.4g}] · n=%{customdata[2]}<extra></extra>` : `${a.arm}: %{y:.4g} · n=%{customdata[2]}<extra></extra>`,
       });
+      extent.push({ x: c.steps, y: c.estimate });
     }
-    if (f.band === 'ci') {
-      // The band as one closed polygon (upper bound out, lower bound back): Plotly draws a self-filled
-      // trace several times faster than a pair of lines filled to the next one, and it looks the same.
-      const band = bandPolygon(c.steps, c.low, c.high);
-      data.push({
-        type: 'scatter',
-        mode: 'lines',
-        x: band.x,
-        y: band.y,
-        legendgroup: a.arm,
-        showlegend: false,
-        hoverinfo: 'skip',
-        fill: 'toself',
-        fillcolor: withAlpha(a.color, pub ? 0.2 : 0.18),
-        line: { width: 0, color: a.color },
-      });
-    }
-    data.push({
-      type: 'scatter',
-      mode: 'lines',
-      x: c.steps,
-      y: c.estimate,
-      name: `${a.arm} (n=${a.seeds.length}${a.compute ? `, ${a.compute}` : ''})`,
-      legendgroup: a.arm,
-      line: { color: a.color, width: 2.2 },
-      customdata: c.steps.map((_, i) => [c.low[i], c.high[i], c.n[i]]),
-      hovertemplate:
-        f.band === 'ci' ? `${a.arm}: %{y:.4g} [%{customdata[0]:.4g}, %{customdata[1]:.4g}] · n=%{customdata[2]}<extra></extra>` : `${a.arm}: %{y:.4g} · n=%{customdata[2]}<extra></extra>`,
-    });
+    const span = spanTrace(extent, f.logY, a.arm);
+    if (span) spans.push(span);
   }
   const axis = {
     gridcolor: grid,
@@ -144,7 +163,9 @@ export function buildFigure(f: FigureInput): Figure {
     paper_bgcolor: pub ? '#ffffff' : 'rgba(0,0,0,0)',
     plot_bgcolor: pub ? '#ffffff' : 'rgba(0,0,0,0)',
     font: { family: pub ? 'Liberation Sans, Arial, Helvetica, sans-serif' : 'system-ui, "Segoe UI", "DejaVu Sans", sans-serif', size: pub ? 15 : 12, color: fg },
-    margin: pub ? { l: 80, r: 20, t: 50, b: 70 } : { l: 64, r: 16, t: 36, b: 48 },
+    // On screen the margins already hold a one-row legend above the plot and the usual tick labels, so
+    // automargin has nothing to push and Plotly does not draw the figure a second time to make room.
+    margin: pub ? { l: 80, r: 20, t: 50, b: 70 } : { l: 64, r: 28, t: 54, b: 52 },
     hovermode: 'x unified',
     hoverlabel: { bgcolor: pub ? '#fff' : f.screen?.panel, bordercolor: grid, font: { color: fg } },
     xaxis: { ...axis, title: { text: f.xAxis === 'time' ? 'wall time since run start (s)' : f.stepLabel, font: { color: muted } } },
@@ -156,9 +177,9 @@ export function buildFigure(f: FigureInput): Figure {
     showlegend: true,
     uirevision: f.uirevision,
   };
-  // The alarm's window, shaded in the group's colour (step axis only: the window is a step range).
-  if (f.xAxis === 'step' && f.alarms.length > 0) {
-    layout.shapes = f.alarms.map((a) => ({
+  const alarms = f.xAxis === 'step' ? f.alarms : [];
+  layout.shapes = [
+    ...alarms.map((a) => ({
       type: 'rect',
       xref: 'x',
       yref: 'paper',
@@ -169,7 +190,12 @@ export function buildFigure(f: FigureInput): Figure {
       fillcolor: withAlpha(a.color, 0.08),
       line: { color: withAlpha(a.color, 0.6), width: 1, dash: 'dot' },
       layer: 'below',
-    }));
+    })),
+    ...bandShapes,
+    ...rawShapes,
+  ];
+  data.unshift(...spans);
+  if (alarms.length > 0) {
     layout.annotations = f.alarms.map((a, i) => ({
       xref: 'x',
       yref: 'paper',
@@ -194,6 +220,15 @@ export interface Drawn {
   traces: number;
 }
 
+/** The uids of the figure's span traces (see spanTrace) start with this. */
+export const SPAN_UID = 'creditlab-span';
+const isSpan = (d: Datum) => String(d.uid ?? '').startsWith(SPAN_UID);
+
+/** The curves drawn as shapes (bands, unsmoothed aggregates) are paths; the alarm windows are rects. */
+const isCurveShape = (s: unknown) => (s as { type?: string }).type === 'path';
+/** A band is a filled path; an unsmoothed curve is a line. */
+const isBand = (s: unknown) => (s as { fillcolor?: string }).fillcolor !== undefined;
+
 /**
  * The figures to draw one after another, in separate tasks, ending with `fig` itself. Plotly draws a
  * figure in one synchronous call, and its first calls into an element are its slowest ones (first runs
@@ -203,34 +238,64 @@ export interface Drawn {
  * 1. into a fresh element: the layout with both axes hidden (frame, modebar, styles), then with the x axis,
  *    then with the y axis' lines and grid but not its labels and title (the empty figure ends there);
  * 2. when no trace is drawn yet: the axes with the ranges Plotly's autorange will give them, set
- *    explicitly (tick labels and margins settle without any trace); then the same axes autoranged from one
- *    invisible trace (zero line width) from the lowest to the highest point of all traces; then that trace
- *    and the aggregate lines, so the legend takes its place;
- * 3. the whole figure (bands, unsmoothed curves, seed lines).
+ *    explicitly (tick labels and margins settle without any trace); then the same axes autoranged from the
+ *    figure's span trace alone; then the span and the aggregate lines, so the legend takes its place;
+ * 3. every trace (seed lines too) without the curves drawn as shapes;
+ * 4. the whole figure: the bands and unsmoothed curves are layout shapes, and Plotly adds shapes to a
+ *    drawn figure without drawing its traces and axes again, which any change to the traces makes it do.
  *
- * Later draws into an element that shows traces are one call: Plotly.react then only updates.
+ * Later draws into an element that shows traces are steps 3 and 4.
  */
 export function figurePieces(fig: Figure, logY: boolean, drawn: Drawn): Figure[] {
   const pieces: Figure[] = [];
   const xaxis = fig.layout.xaxis as Record<string, unknown>;
   const yaxis = fig.layout.yaxis as Record<string, unknown>;
+  const shapes = (fig.layout.shapes as unknown[] | undefined) ?? [];
+  const kept = shapes.filter((s) => !isCurveShape(s));
+  const curves = shapes.filter(isCurveShape);
+  const bare: Layout = { ...fig.layout, shapes: kept };
   if (!drawn.layout) {
-    pieces.push({ data: [], layout: { ...fig.layout, xaxis: { ...xaxis, visible: false }, yaxis: { ...yaxis, visible: false } } });
-    pieces.push({ data: [], layout: { ...fig.layout, yaxis: { ...yaxis, visible: false } } });
-    pieces.push({ data: [], layout: { ...fig.layout, yaxis: { ...yaxis, showticklabels: false, title: { text: '' } } } });
+    pieces.push({ data: [], layout: { ...bare, xaxis: { ...xaxis, visible: false }, yaxis: { ...yaxis, visible: false } } });
+    pieces.push({ data: [], layout: { ...bare, xaxis: { ...xaxis, showticklabels: false, title: { text: '' } }, yaxis: { ...yaxis, visible: false } } });
+    pieces.push({ data: [], layout: { ...bare, yaxis: { ...yaxis, visible: false } } });
+    pieces.push({ data: [], layout: { ...bare, yaxis: { ...yaxis, showticklabels: false, title: { text: '' } } } });
   }
+  let traces: Datum[] | null = null;
   if (drawn.traces === 0 && fig.data.length > 0) {
-    const span = spanTrace(fig.data, logY);
-    if (span) {
-      const ranges = autoranges(span, logY);
-      if (ranges) pieces.push({ data: [], layout: { ...fig.layout, xaxis: { ...xaxis, range: ranges.x, autorange: false }, yaxis: { ...yaxis, range: ranges.y, autorange: false } } });
-      pieces.push({ data: [span], layout: fig.layout });
+    const spans = fig.data.filter(isSpan);
+    if (spans.length > 0) {
+      const ranges = autoranges(spans, logY);
+      if (ranges) pieces.push({ data: [], layout: { ...bare, xaxis: { ...xaxis, range: ranges.x, autorange: false }, yaxis: { ...yaxis, range: ranges.y, autorange: false } } });
+      pieces.push({ data: spans, layout: bare });
     }
     const lines = fig.data.filter((d) => d.showlegend !== false);
-    if (lines.length > 0 && lines.length < fig.data.length) pieces.push({ data: span ? [span, ...lines] : lines, layout: fig.layout });
+    if (lines.length > 0) {
+      traces = [...spans, ...lines];
+      pieces.push({ data: traces.map((d) => (isSpan(d) ? d : { ...d, showlegend: false })), layout: bare });
+      // With nothing more to come this piece would be the figure itself, which ends the list anyway.
+      if (traces.length < fig.data.length || curves.length > 0) pieces.push({ data: traces, layout: bare });
+    }
+  }
+  if (curves.length > 0) {
+    if (traces?.length !== fig.data.length) pieces.push({ data: fig.data, layout: bare });
+    const bands = curves.filter(isBand);
+    if (bands.length > 0 && bands.length < curves.length) pieces.push({ data: fig.data, layout: { ...fig.layout, shapes: [...kept, ...bands] } });
   }
   pieces.push(fig);
   return pieces;
+}
+
+/**
+ * `fig` with everything of the legend groups in `hidden` (traces and shapes) hidden the way a legend click
+ * hides it. Plotly keeps a trace the user hid hidden when the figure is drawn again with the same
+ * uirevision, but not a trace that is new (seed lines switched on) nor a shape whose path changed, so
+ * without this a hidden arm could come back in parts.
+ */
+export function hideGroups(fig: Figure, hidden: ReadonlySet<string>): Figure {
+  if (hidden.size === 0) return fig;
+  const hide = <T extends Record<string, unknown>>(x: T): T => (hidden.has(x.legendgroup as string) ? { ...x, visible: 'legendonly' } : x);
+  const shapes = (fig.layout.shapes as Layout[] | undefined) ?? [];
+  return { data: fig.data.map(hide), layout: { ...fig.layout, shapes: shapes.map(hide) } };
 }
 
 /**
@@ -239,27 +304,33 @@ export function figurePieces(fig: Figure, logY: boolean, drawn: Drawn): Figure[]
  * a single value, which Plotly widens by rules of its own. Should they ever differ from Plotly's own, the
  * next piece autoranges anyway: the cost is one more pass over the margins, not a different figure.
  */
-export function autoranges(span: Datum, logY: boolean): { x: [number, number]; y: [number, number] } | null {
-  const [x0, x1] = span.x as number[];
-  const [y0, y1] = (span.y as number[]).map((v) => (logY ? Math.log10(v) : v));
+export function autoranges(spans: readonly Datum[], logY: boolean): { x: [number, number]; y: [number, number] } | null {
+  const xs = spans.flatMap((s) => s.x as number[]);
+  const ys = spans.flatMap((s) => s.y as number[]).map((v) => (logY ? Math.log10(v) : v));
+  const [x0, x1, y0, y1] = [Math.min(...xs), Math.max(...xs), Math.min(...ys), Math.max(...ys)];
   if (!(x1 > x0 && y1 > y0)) return null;
   const pad = ((y1 - y0) * 0.05) / 0.9;
   return { x: [x0, x1], y: [y0 - pad, y1 + pad] };
 }
 
+/** The points a figure draws, as x and y arrays (a trace's, or the curve a shape outlines). */
+export interface PointSet {
+  x: ArrayLike<number>;
+  y: ArrayLike<number>;
+}
+
 /**
- * A trace of zero line width from the lowest to the highest x and y of `data`, or null when no point is
+ * A trace of zero line width from the lowest to the highest x and y of `sets`, or null when no point is
  * finite. It is a line trace without markers like the figure's, so Plotly pads its range exactly as it pads
- * theirs and autoranges the axes to the same ranges.
+ * theirs and autoranges the axes to the same ranges; it also brings the curves drawn as shapes into the
+ * autorange, which shapes added without a full redraw would not change.
  */
-export function spanTrace(data: readonly Datum[], logY: boolean): Datum | null {
+export function spanTrace(sets: readonly PointSet[], logY: boolean, group: string): Datum | null {
   let x0 = Infinity;
   let x1 = -Infinity;
   let y0 = Infinity;
   let y1 = -Infinity;
-  for (const d of data) {
-    const xs = d.x as ArrayLike<number>;
-    const ys = d.y as ArrayLike<number>;
+  for (const { x: xs, y: ys } of sets) {
     for (let i = 0; i < ys.length; i++) {
       const x = xs[i];
       const y = ys[i];
@@ -272,5 +343,26 @@ export function spanTrace(data: readonly Datum[], logY: boolean): Datum | null {
     }
   }
   if (!(x0 <= x1 && y0 <= y1)) return null;
-  return { type: 'scatter', mode: 'lines', x: [x0, x1], y: [y0, y1], showlegend: false, hoverinfo: 'skip', line: { width: 0 } };
+  return { type: 'scatter', mode: 'lines', uid: `${SPAN_UID}:${group}`, legendgroup: group, x: [x0, x1], y: [y0, y1], showlegend: false, hoverinfo: 'skip', line: { width: 0 } };
+}
+
+/**
+ * An SVG path through a curve's points in data units (Plotly maps a shape's path through the axes, a log
+ * axis included), broken where a point is missing, as Plotly breaks a line trace, and on a log axis where a
+ * value is <= 0, which that axis cannot show.
+ */
+export function linePath(xs: ArrayLike<number>, ys: ArrayLike<number>, logY: boolean): string {
+  const parts: string[] = [];
+  let open = false;
+  for (let i = 0; i < ys.length; i++) {
+    const x = xs[i];
+    const y = ys[i];
+    if (!Number.isFinite(x) || !Number.isFinite(y) || (logY && y <= 0)) {
+      open = false;
+      continue;
+    }
+    parts.push(`${open ? 'L' : 'M'}${x},${y}`);
+    open = true;
+  }
+  return parts.join(' ');
 }
