@@ -283,7 +283,7 @@ describe('workbench features', { skip: NO_BROWSER, timeout: SUITE_TIMEOUT }, () 
         return {
           lines: p._fullData.filter((d) => d.showlegend !== false).map((d) => [String(d.name).split(' ')[0], d.visible]),
           shapes: p._fullLayout.shapes.filter((x) => x.type === 'path').map((x) => [x.legendgroup, x.visible]),
-          seeds: p._fullData.filter((d) => d.uid.startsWith('seed:')).map((d) => [d.legendgroup, d.visible]),
+          seeds: p._fullData.filter((d) => d.uid.startsWith('seed-')).map((d) => [d.legendgroup, d.visible]),
           painted: el.querySelectorAll('.shapelayer path').length,
         };
       }) as Promise<Drawn>;
@@ -312,6 +312,7 @@ describe('workbench features', { skip: NO_BROWSER, timeout: SUITE_TIMEOUT }, () 
     await plot.locator('.legend .traces', { hasText: 'baseline' }).click();
     await until(async () => (await drawn()).painted === 4, 'the baseline arm shown again, band and curve too');
     await page.getByRole('checkbox', { name: 'Seeds' }).uncheck();
+    assert.deepEqual(s.consoleErrors, [], 'Plotly drew every piece without an error');
   });
 
   test('reward-hacking alarm: badge, shaded window and explanation when the proxy rises and the true return falls', async () => {

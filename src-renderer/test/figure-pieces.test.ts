@@ -2,7 +2,7 @@
 // show (frame, axes, legend), and the last piece is the figure itself.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { autoranges, buildFigure, figurePieces, hideGroups, linePath, SPAN_UID, spanTrace, type FigureInput } from '../src/views/comparison/figure';
+import { autoranges, buildFigure, figurePieces, hideGroups, linePath, SPAN_UID, spanTrace, uidPart, type FigureInput } from '../src/views/comparison/figure';
 import type { GroupCurves } from '../src/views/comparison/comparison-stats';
 
 const curve = (steps: number[], estimate: number[], low: number[], high: number[]) => ({ steps, estimate, low, high, n: steps.map(() => 3) });
@@ -32,7 +32,7 @@ const input = (c: GroupCurves[], extra: Partial<FigureInput> = {}): FigureInput 
 test('one span per arm, from its lowest to its highest finite point of every trace and shape, drawn with no width', () => {
   const fig = buildFigure(input(curves));
   const [spanA, spanB] = fig.data;
-  assert.deepEqual([spanA.uid, spanB.uid], [`${SPAN_UID}:a`, `${SPAN_UID}:b`], 'the spans are the first traces');
+  assert.deepEqual([spanA.uid, spanB.uid], [`${SPAN_UID}-a`, `${SPAN_UID}-b`], 'the spans are the first traces');
   // a: x 0..20, y from its raw curve's -4 (a shape) to its upper bound 9 (a band); b: its NaN point skipped.
   assert.deepEqual([spanA.x, spanA.y, spanB.x, spanB.y], [[0, 20], [-4, 9], [5, 30], [1, 5]]);
   assert.deepEqual([spanA.legendgroup, spanB.legendgroup], ['a', 'b'], 'hiding an arm hides its span, so the axes fit the rest');
@@ -62,6 +62,14 @@ test('bands and unsmoothed curves are path shapes in their arm\'s legend group, 
   // An alarm window stays a rect, before the curves.
   const alarmed = buildFigure(input(curves, { alarms: [{ arm: 'a', color: '#1f77b4', x0: 10, x1: 20 }] }));
   assert.deepEqual((alarmed.layout.shapes as Record<string, unknown>[]).map((s) => s.type), ['rect', 'path', 'path', 'path']);
+});
+
+test('uidPart keeps letters, digits and dashes and spells out the rest, so uids are class names and stay distinct', () => {
+  assert.equal(uidPart('arm-1'), 'arm-1');
+  assert.equal(uidPart('algo.lr=0.001'), 'algo_2e_lr_3d_0_2e_001');
+  assert.equal(uidPart('other/base line'), 'other_2f_base_20_line');
+  assert.notEqual(uidPart('a_2e_'), uidPart('a.'));
+  assert.match(uidPart('π 😀:x'), /^[A-Za-z0-9_-]+$/);
 });
 
 test('linePath: data units, a new subpath after a gap, and on a log axis after a value <= 0', () => {
@@ -128,12 +136,12 @@ test('hideGroups: everything of the legend groups the user hid stays hidden when
   const fig = buildFigure(input(curves.map((c) => ({ ...c, lines: [{ seed: 0, x: [0, 10], y: [1, 2] }] })), { showSeeds: true }));
   const hidden = hideGroups(fig, new Set(['a']));
   assert.deepEqual(hidden.data.map((d) => [d.uid, d.visible]), [
-    [`${SPAN_UID}:a`, 'legendonly'],
-    [`${SPAN_UID}:b`, undefined],
-    ['seed:a:0', 'legendonly'],
-    ['line:a', 'legendonly'],
-    ['seed:b:0', undefined],
-    ['line:b', undefined],
+    [`${SPAN_UID}-a`, 'legendonly'],
+    [`${SPAN_UID}-b`, undefined],
+    ['seed-a-0', 'legendonly'],
+    ['line-a', 'legendonly'],
+    ['seed-b-0', undefined],
+    ['line-b', undefined],
   ]);
   assert.deepEqual((hidden.layout.shapes as Record<string, unknown>[]).map((s) => [s.legendgroup, s.visible]), [
     ['a', 'legendonly'],

@@ -83,7 +83,7 @@ export function buildFigure(f: FigureInput): Figure {
           x: l.x,
           y: l.y,
           name: `${a.arm} · seed ${l.seed}`,
-          uid: `seed:${a.arm}:${l.seed}`,
+          uid: `seed-${uidPart(a.arm)}-${l.seed}`,
           legendgroup: a.arm,
           showlegend: false,
           line: { color: withAlpha(a.color, 0.45), width: 1 },
@@ -133,7 +133,7 @@ export function buildFigure(f: FigureInput): Figure {
         y: c.estimate,
         name: `${a.arm} (n=${a.seeds.length}${a.compute ? `, ${a.compute}` : ''})`,
         // Stable uids let Plotly find a trace the user hid again when seed lines come and go.
-        uid: `line:${a.arm}`,
+        uid: `line-${uidPart(a.arm)}`,
         legendgroup: a.arm,
         line: { color: a.color, width: 2.2 },
         customdata: c.steps.map((_, i) => [c.low[i], c.high[i], c.n[i]]),
@@ -219,6 +219,12 @@ export interface Drawn {
   /** Traces it shows now. */
   traces: number;
 }
+
+/**
+ * An arm's name as part of a trace uid, which Plotly puts into CSS class names: every character but a
+ * letter, a digit or '-' becomes its code point between underscores, so different names stay different.
+ */
+export const uidPart = (name: string) => name.replace(/[^A-Za-z0-9-]/gu, (c) => `_${c.codePointAt(0)!.toString(16)}_`);
 
 /** The uids of the figure's span traces (see spanTrace) start with this. */
 export const SPAN_UID = 'creditlab-span';
@@ -343,7 +349,7 @@ export function spanTrace(sets: readonly PointSet[], logY: boolean, group: strin
     }
   }
   if (!(x0 <= x1 && y0 <= y1)) return null;
-  return { type: 'scatter', mode: 'lines', uid: `${SPAN_UID}:${group}`, legendgroup: group, x: [x0, x1], y: [y0, y1], showlegend: false, hoverinfo: 'skip', line: { width: 0 } };
+  return { type: 'scatter', mode: 'lines', uid: `${SPAN_UID}-${uidPart(group)}`, legendgroup: group, x: [x0, x1], y: [y0, y1], showlegend: false, hoverinfo: 'skip', line: { width: 0 } };
 }
 
 /**
