@@ -87,11 +87,21 @@ export const EXPERIMENTS: Experiment[] = [
       };
       const others = f.arms.filter((a) => a !== 'sparse');
       const n = est.get('sparse')!.n;
+      const runs = f.series.filter((s) => s.metric === m);
+      const never = runs.filter((s) => !s.values.some((v) => v >= 0.9));
+      const lastSteps = never.map((s) => Math.max(...s.steps));
+      const neverSeeds = (a: string) => new Set(never.filter((s) => s.arm === a).map((s) => s.seed));
+      const ties = others.map((a) => [a, [...neverSeeds(a)].filter((seed) => neverSeeds('sparse').has(seed)).length] as const).filter(([, k]) => k > 0);
+      const [lo, hi] = [kSteps(Math.min(...lastSteps)), kSteps(Math.max(...lastSteps))];
       return (
         `Measured on seeds 0-${n - 1} (printed by scripts/results.ts from workspaces/rlhf/results/keydoor-shaping.csv.gz): ` +
-        `env steps to a 0.9 success rate, mean over seeds with a 95% percentile-bootstrap interval over ${n} seeds (undercovers at small n), ` +
-        `runs that never reach it censored at the budget: ${f.arms.map(arm).join('; ')}. ` +
-        `Paired difference from sparse, seed by seed (Student t interval on ${n} pairs): ${others.map(delta).join('; ')}.`
+        `env steps to a 0.9 success rate, mean over seeds with a 95% percentile-bootstrap interval over ${n} seeds (undercovers at small n); ` +
+        `a run that never reaches it scores its last logged step` +
+        (never.length ? ` (${lo === hi ? lo : `${lo}-${hi}`})` : '') +
+        `, a lower bound on the steps it needs, so the mean of an arm with such runs is a lower bound too: ${f.arms.map(arm).join('; ')}. ` +
+        `Paired difference from sparse, seed by seed (Student t interval on ${n} pairs; three comparisons with no multiplicity correction` +
+        (ties.length ? `; a seed on which neither arm reaches 0.9 compares two lower bounds: ${ties.map(([a, k]) => `${a} ${k} of ${n}`).join(', ')}` : '') +
+        `): ${others.map(delta).join('; ')}.`
       );
     },
   },
@@ -191,6 +201,7 @@ export const EXPERIMENTS: Experiment[] = [
     tables: [
       {
         id: 'prm-benefit-search-1',
+        alarm: true,
         columns: [
           { label: 'accuracy (auc)', metric: PRM_ACC, at: 'auc', pairedVs: ['success-only'] },
           { label: 'accuracy (last 2)', metric: PRM_ACC, at: PRM_AT, pairedVs: ['success-only'] },
@@ -206,6 +217,7 @@ export const EXPERIMENTS: Experiment[] = [
     tables: [
       {
         id: 'prm-benefit-confirm-1',
+        alarm: true,
         columns: [
           { label: 'accuracy (last 2)', metric: PRM_ACC, at: PRM_AT, ci: true, pairedVs: ['success-only'] },
           { label: 'accuracy (auc)', metric: PRM_ACC, at: 'auc', pairedVs: ['success-only'] },
@@ -229,6 +241,7 @@ export const EXPERIMENTS: Experiment[] = [
     tables: [
       {
         id: 'prm-hacking-reduced',
+        alarm: true,
         columns: [
           { label: 'steps', metric: 'eval/steps_per_solution', at: 'mean-last:2', digits: 2, pairedVs: ['success-only'] },
           { label: 'accuracy', metric: 'eval/accuracy', at: 'mean-last:2', ci: true, pairedVs: ['success-only', 'prm-first-step-only'] },
@@ -264,7 +277,7 @@ export const EXPERIMENTS: Experiment[] = [
       const others = f.arms.filter((a) => a !== 'env');
       return (
         `Measured on seeds 0-${n - 1} (printed by scripts/results.ts from workspaces/rlhf/results/gym-inverted-pendulum.csv.gz): ` +
-        `per arm the mean over ${n} seeds; steps until the return first reaches 950, runs that never do censored at the budget; ` +
+        `per arm the mean over ${n} seeds; steps until the return first reaches 950 (a run that never does scores its last logged step, a lower bound); ` +
         `final return = mean of the last 10 logged episodes. ${f.arms.map(arm).join('; ')}. ` +
         `Paired difference from env, seed by seed (Student t interval on ${n} pairs): ` +
         `${others.map((a) => `${a} steps ${paired('first-above:950', a, kSteps)}, final return ${paired('mean-last:10', a, ret)}`).join('; ')}.`

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { StringDecoder } from 'node:string_decoder';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { ChannelTimeout, ChildGoneError, type Channel, type ChannelOptions, type ChildGone } from './channel';
+import { ChannelStopped, ChannelTimeout, ChildGoneError, type Channel, type ChannelOptions, type ChildGone } from './channel';
 
 // Shared control words, see fifo-supervisor.mjs.
 const SEQ = 0;
@@ -23,6 +23,7 @@ const CLOSING = 6;
 const KILL = 7;
 const GONE_LEN = 8;
 const NAP = 9; // never written: Atomics.wait on it is a sleep
+const STOPPED = 10;
 const GONE_MARK = 0xffffffff;
 const STDERR_KEEP = 64 * 1024;
 /** The stderr file is emptied past this size, between requests (the child writes only while it works). */
@@ -75,7 +76,7 @@ export class FifoChannel implements Channel {
     this.ctrl = new Int32Array(ctrl);
     this.goneBytes = new Uint8Array(gone);
     this.worker = new Worker(new URL('./fifo-supervisor.mjs', import.meta.url), {
-      workerData: { ctrl, gone, command: opts.command, args: opts.args, env: opts.env ?? {}, reqFd: this.reqFd, reqWriteFd: this.reqWriteFd, respFd: this.respFd, errFd: this.errFd },
+      workerData: { ctrl, gone, stop: opts.stop, command: opts.command, args: opts.args, env: opts.env ?? {}, reqFd: this.reqFd, reqWriteFd: this.reqWriteFd, respFd: this.respFd, errFd: this.errFd },
       execArgv: [],
       stdout: false,
       stderr: false,
@@ -200,6 +201,10 @@ export class FifoChannel implements Channel {
   private goneError(): Error {
     this.drainStderr();
     this.closed = true;
+    if (Atomics.load(this.ctrl, STOPPED) === 1) {
+      Atomics.store(this.ctrl, CLOSING, 1);
+      return new ChannelStopped('the child was stopped (its stop word was set)');
+    }
     if (Atomics.load(this.ctrl, TIMED_OUT) === 1) return new ChannelTimeout('no reply within the time limit');
     let info: Omit<ChildGone, 'stderr'> = {};
     try {

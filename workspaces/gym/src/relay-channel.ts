@@ -3,7 +3,7 @@
 // (io-worker.mjs), which owns the child's pipes, has put the reply there. Each request crosses two threads
 // and the I/O thread's event loop, which costs tens of microseconds more than the FIFO channel.
 import { Worker } from 'node:worker_threads';
-import { ChannelTimeout, ChildGoneError, type Channel, type ChannelOptions, type ChildGone } from './channel';
+import { ChannelStopped, ChannelTimeout, ChildGoneError, type Channel, type ChannelOptions, type ChildGone } from './channel';
 
 const REQ_SEQ = 0;
 const REQ_LEN = 1;
@@ -29,7 +29,7 @@ export class RelayChannel implements Channel {
     this.ctrl = new Int32Array(ctrl);
     this.data = new Uint8Array(data);
     this.worker = new Worker(new URL('./io-worker.mjs', import.meta.url), {
-      workerData: { ctrl, data, command: opts.command, args: opts.args, env: opts.env ?? {} },
+      workerData: { ctrl, data, stop: opts.stop, command: opts.command, args: opts.args, env: opts.env ?? {} },
       execArgv: [],
       stdout: false,
       stderr: false,
@@ -46,8 +46,11 @@ export class RelayChannel implements Channel {
   request(payload: Uint8Array, timeoutMs: number): Uint8Array {
     const reply = this.exchange(payload, timeoutMs);
     if (reply[0] === 0x58 /* 'X' */) {
-      this.kill();
-      throw new ChildGoneError(JSON.parse(new TextDecoder().decode(reply.subarray(1))) as ChildGone);
+      // The child has exited (its pid may already be another process's): only the I/O thread is left to end.
+      this.dispose();
+      const gone = JSON.parse(new TextDecoder().decode(reply.subarray(1))) as ChildGone & { stopped?: boolean };
+      if (gone.stopped) throw new ChannelStopped('the child was stopped (its stop word was set)');
+      throw new ChildGoneError(gone);
     }
     // 'P': u32 stderr length, stderr, frame
     const errLen = new DataView(reply.buffer, reply.byteOffset + 1, 4).getUint32(0, true);

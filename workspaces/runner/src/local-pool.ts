@@ -201,7 +201,12 @@ export class LocalPool extends RunQueue<Slot, Active> {
     // Until the worker says whether it may be reused (or is gone), it holds its place in the pool.
     slot.state = after === 'check' ? 'checking' : 'stopping';
     a.sink(a.job.runId, final);
-    if (after === 'terminate') await this.stop(slot);
+    if (after === 'terminate') {
+      // terminate() cannot interrupt a blocking read: a thread waiting on a hung Gymnasium env is
+      // released by its channel's helper killing the Python process when it sees this word.
+      Atomics.store(a.cancelFlag, 0, 1);
+      await this.stop(slot);
+    }
     this.pump();
   }
 
