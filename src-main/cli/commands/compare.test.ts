@@ -87,6 +87,7 @@ test('--vs adds P(arm > baseline) with a CI', async () => {
   assert.ok(p.ci[0] <= 1 && p.ci[1] === 1);
   const t = await run(['exp1', '--metric', 'return', '--vs', 'baseline']);
   assert.match(t.io.stdout[1], /P\(>baseline\)/);
+  assert.ok(t.io.stdout.some((l) => /^P\(>baseline\): probability that a run of the arm beats a run of baseline .*resampling both arms' runs independently$/.test(l)));
   assert.ok(io.stdout.length === 1);
 });
 

@@ -307,6 +307,8 @@ export async function compareCommand(argv: string[], io: CliIO, source: SeriesSo
     rows.push(row);
   }
   for (const line of table(rows)) io.out(line);
+  if (args.vs !== undefined)
+    io.out(`P(>${args.vs}): probability that a run of the arm beats a run of ${args.vs} (ties count ½), ${pct} percentile bootstrap resampling both arms' runs independently`);
   if (args.paired) {
     io.out('');
     io.out(`paired differences (arm − ${args.vs}, matched by seed): ${args.stat} of the per-seed differences`);

@@ -66,6 +66,7 @@ export function ScoreTables({ scores, stat, metric, groupBy, groups, onPairedVs 
         <table className="scores poi" aria-label="Probability of improvement">
           <caption>
             P(row {unit} beats column {unit}), with a 95% percentile-bootstrap interval ({POI_REPS} resamples; runs resampled independently)
+            {scores.est.some((s) => s.values.length < SMALL_N) && `; with fewer than ${SMALL_N} runs per ${unit} it undercovers`}
           </caption>
           <thead>
             <tr>
