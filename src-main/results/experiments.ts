@@ -10,7 +10,7 @@
 //      markers; src-main/results/results.test.ts then keeps both in step with the data (the whole text
 //      between the markers must be what the script prints).
 import { readFileSync } from 'node:fs';
-import { hackingPair, hackingReport } from '@creditlab/stats';
+import { extractScore, hackingPair, hackingReport } from '@creditlab/stats';
 import { TREG_BEGIN, TREG_CSV, TREG_END, readExport, tregDescription, tregTables } from '../../workspaces/rlhf/scripts/treg-tables';
 import type { Experiment, Figures } from './render';
 
@@ -249,6 +249,25 @@ export const EXPERIMENTS: Experiment[] = [
         ],
       },
     ],
+  },
+  {
+    // A single-arm replication of CleanRL's PPO on Acrobot (no control arm: it checks the trainer, not a method).
+    preset: 'acrobot-ppo',
+    tables: [],
+    figures: [['charts/episodic_return', 'mean-last:20', 'mean']],
+    description: (f) => {
+      const m = 'charts/episodic_return';
+      const runs = f.series.filter((s) => s.metric === m).sort((a, b) => a.seed - b.seed);
+      const finals = runs.map((s) => extractScore(s, 'last'));
+      const e = f.get(m, 'mean-last:20', 'mean').get('ppo')!;
+      const ok = finals.filter((x) => x >= -100).length;
+      const r = (x: number | null) => f.fmt(x, 0);
+      return (
+        `Measured on seeds ${runs.map((s) => s.seed).join(', ')} (printed by scripts/results.ts from workspaces/rlhf/results/acrobot-ppo.csv.gz): ` +
+        `return of the last episode ${finals.map(r).join(', ')} (${ok} of ${runs.length} seeds at or above −100); ` +
+        `mean of the last 20 episodes, mean over ${e.n} seeds, ${r(e.estimate)} [${r(e.ci[0])}, ${r(e.ci[1])}] (${e.ciMethod}).`
+      );
+    },
   },
   {
     // Potential-based (energy) vs non-potential (progress) shaping on MountainCar, against the sparse reward.

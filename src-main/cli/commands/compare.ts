@@ -311,7 +311,10 @@ export async function compareCommand(argv: string[], io: CliIO, source: SeriesSo
     io.out(`P(>${args.vs}): probability that a run of the arm beats a run of ${args.vs} (ties count ½), ${pct} percentile bootstrap resampling both arms' runs independently`);
   if (args.paired) {
     io.out('');
-    io.out(`paired differences (arm − ${args.vs}, matched by seed): ${args.stat} of the per-seed differences`);
+    io.out(
+      `paired differences (arm − ${args.vs}, matched by seed): ` +
+        (args.stat === 'optimality-gap' ? `difference of optimality gaps, the mean of the per-seed differences of the shortfall below γ=${args.threshold}` : `${args.stat} of the per-seed differences`),
+    );
     const prow = [['arm', 'pairs', `Δ${args.stat}`, 'ci_low', 'ci_high', 'interval']];
     for (const r of results) if (r.difference) prow.push([r.arm, String(r.difference.n), fmt(r.difference.estimate), fmt(r.difference.ci[0]), fmt(r.difference.ci[1]), r.difference.method]);
     for (const line of table(prow)) io.out(line);

@@ -121,9 +121,12 @@ const pctOf = (ci: number) => `${+(ci * 100).toFixed(2)}%`;
 
 /**
  * `stat` of the per-seed differences with its interval: Student t for the mean, BCa bootstrap for the
- * median, IQM and optimality gap. The method names the interval, its level and the number of pairs.
+ * median and IQM (the optimality gap is paired by pairedVs, on shortfalls). The method names the interval, its level and the number of pairs.
  */
 export function pairedDifference(diffs: readonly number[], stat: StatName, opts: BootstrapOptions & StatOptions & { rng?: Rng } = {}): PairedEstimate {
+  // γ − mean(min(d, γ)) of differences is no difference of optimality gaps (its sign and size are unrelated
+  // to it); pairedVs pairs the runs' shortfalls below γ instead.
+  if (stat === 'optimality-gap') throw new StatsInputError('the optimality gap of paired differences is not a difference of optimality gaps: use pairedVs, which differences the shortfalls below γ');
   const n = diffs.length;
   if (n === 0) throw new StatsInputError('no paired seeds: the two arms share no seed');
   for (const d of diffs) if (!Number.isFinite(d)) throw new StatsInputError(`a paired difference is not finite (${d})`);
@@ -176,6 +179,15 @@ export function pairedVs(
   const seeds = p.pairs.map((x) => x.seed);
   if (p.pairs.length === 0) return { vs, estimate: NaN, ci: [NaN, NaN], n: 0, method: `no interval: ${arm} and ${vs} share no seed`, seeds, unmatched };
   const rng = new Rng(opts.seed ?? 0).fork(`paired:${arm}-${vs}`);
+  if (stat === 'optimality-gap') {
+    // A run's shortfall γ − min(x, γ) averages to the optimality gap, so the mean of the per-seed differences
+    // of shortfalls is gap(arm) − gap(vs) over the paired seeds: a mean, with its Student t interval.
+    const g = opts.threshold ?? 1;
+    if (!Number.isFinite(g)) throw new StatsInputError('optimality-gap threshold must be a finite number');
+    const short = (x: number) => g - Math.min(x, g);
+    const d = pairedDifference(p.pairs.map((x) => short(x.a) - short(x.b)), 'mean', { ci: opts.ci, reps: opts.reps, rng });
+    return { vs, ...d, method: `${d.method}: the per-seed differences of the shortfall below γ=${g}, whose mean is the difference of optimality gaps`, seeds, unmatched };
+  }
   const d = pairedDifference(p.pairs.map((x) => x.diff), stat, { ci: opts.ci, reps: opts.reps, threshold: opts.threshold, rng });
   return { vs, ...d, seeds, unmatched };
 }

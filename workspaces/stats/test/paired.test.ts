@@ -4,7 +4,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng } from '@creditlab/common';
-import { aggregateWithCI, column } from '../src';
+import { aggregateOptimalityGap, aggregateWithCI, column, pairedVs } from '../src';
 import { incompleteBeta, lnGamma, normalCdf, normalQuantile, studentTCdf, studentTQuantile } from '../src/distributions';
 import { bcaFromReplicates, bcaInterval, pairBySeed, pairedDifference, percentileIntervalLabel, SMALL_N, tInterval } from '../src/paired';
 
@@ -145,6 +145,23 @@ describe('paired intervals', () => {
     close(same.ci[1], 0.2, 1e-12);
     assert.throws(() => pairedDifference([], 'mean'), /share no seed/);
     assert.throws(() => pairedDifference([NaN, 1], 'mean'), /not finite/);
+  });
+
+  test('paired optimality gap: the difference of the two arms\' gaps, with a t interval on the shortfall differences', () => {
+    const a = [0.9, 1.4, 0.7, 0.95].map((value, seed) => ({ seed, value }));
+    const b = [0.2, 0.1, 0.6, 0.3].map((value, seed) => ({ seed, value }));
+    for (const g of [1, 0.8]) {
+      const d = pairedVs('a', a, 'b', b, 'optimality-gap', { threshold: g });
+      const want = aggregateOptimalityGap(column(a.map((x) => x.value)), g) - aggregateOptimalityGap(column(b.map((x) => x.value)), g);
+      close(d.estimate, want, 1e-12, `γ=${g}`);
+      assert.ok(d.estimate < 0, 'a is closer to γ than b: its gap is smaller');
+      const short = (x: number) => g - Math.min(x, g);
+      const [lo, hi] = tInterval(a.map((x, i) => short(x.value) - short(b[i].value)), 0.95);
+      close(d.ci[0], lo, 1e-12);
+      close(d.ci[1], hi, 1e-12);
+      assert.match(d.method, /Student t .* shortfall below γ=/);
+    }
+    assert.throws(() => pairedDifference([0.1, 0.2], 'optimality-gap'), /not a difference of optimality gaps/);
   });
 
   test('percentile interval caption says how it was made and warns below SMALL_N runs', () => {

@@ -106,7 +106,7 @@ export function ScoreTables({ scores, stat, metric, groupBy, groups, onPairedVs 
                 </option>
               ))}
             </select>
-            ), matched by seed: {STAT_LABEL[stat]} of the per-seed differences of the last value. Same as{' '}
+            ), matched by seed: {stat === 'optimality-gap' ? 'difference of optimality gaps (mean of the per-seed differences of the shortfall below γ = 1)' : `${STAT_LABEL[stat]} of the per-seed differences`} of the last value. Same as{' '}
             <code>creditlab compare --at last --stat {stat} --vs {scores.vs} --paired</code>
           </caption>
           <thead>
