@@ -2,15 +2,15 @@
 // module. Its heap lives in the WebAssembly instance's linear memory, where no object of the host
 // exists, and the host gives it no functions: the code can reach nothing but the driver and itself.
 //
-// Limits: the runtime's memory limit counts every allocation (objects, strings, array buffers), and its
-// interrupt handler, which QuickJS polls while it interprets, stops a call at its deadline, inside
+// Limits: memory is the WebAssembly memory's growth, held to the module's limit (see sandbox-engine.ts's
+// spares: QuickJS's own allocation count does not hold in this build), and the runtime's interrupt handler, which QuickJS polls while it interprets, stops a call at its deadline, inside
 // getters, toString and everything else user code runs in (promise jobs are never run: the driver
 // removes promises, and the host never executes pending jobs). QuickJS's own stack limit is set below
 // what the host thread's stack holds, since WebAssembly frames use the host thread's stack.
 //
 // io is copied: the slots a call reads go in as a fresh ArrayBuffer, and the slots it writes come back.
 import type { QuickJSHandle } from 'quickjs-emscripten';
-import { EngineStop, discardQuickJs, loadedQuickJs, type EngineFactory, type SandboxEngine } from './sandbox-engine';
+import { EngineStop, discardQuickJs, takeQuickJs, type EngineFactory, type SandboxEngine } from './sandbox-engine';
 
 /** QuickJS's stack limit. 512 KB overflowed Node's main-thread stack first (about 1 MB) in WebAssembly frames. */
 const STACK_BYTES = 256 * 1024;
@@ -18,13 +18,23 @@ const STACK_BYTES = 256 * 1024;
 const DESCRIBE_MS = 100;
 
 export const createQuickJsEngine: EngineFactory = (driver, module, memoryLimitMb) => {
-  const mod = loadedQuickJs();
-  if (!mod) throw new Error('internal: the QuickJS sandbox is not loaded (prepareSandbox() must run first)');
+  const taken = takeQuickJs(memoryLimitMb);
+  if (!taken) throw new Error('internal: the QuickJS sandbox is not loaded (prepareSandbox() must run first)');
+  const { mod, own } = taken;
+  // A failed instance is dropped: an own one with this module, the shared one for later modules.
+  const discard = () => {
+    if (!own) discardQuickJs();
+  };
+  const memory = mod.getWasmMemory();
+  // On an own instance the memory's maximum is this cap; on the shared one the engine can only see
+  // growth past it (between interrupt polls and after each call) and stop the module then.
+  const memoryCap = memory.buffer.byteLength + memoryLimitMb * 1024 * 1024;
+  const overMemory = () => memory.buffer.byteLength > memoryCap;
   const rt = mod.newRuntime();
   rt.setMemoryLimit(memoryLimitMb * 1024 * 1024);
   rt.setMaxStackSize(STACK_BYTES);
   let deadline = Infinity;
-  rt.setInterruptHandler(() => Date.now() > deadline);
+  rt.setInterruptHandler(() => Date.now() > deadline || overMemory());
   const vm = rt.newContext();
   const owned: QuickJSHandle[] = [];
   let disposed = false;
@@ -36,8 +46,8 @@ export const createQuickJsEngine: EngineFactory = (driver, module, memoryLimitMb
       vm.dispose();
       rt.dispose();
     } catch {
-      // A runtime stopped half-way may not free cleanly; this process's QuickJS instance is not reused.
-      discardQuickJs();
+      // A runtime stopped half-way may not free cleanly; its QuickJS instance is not reused.
+      discard();
     }
   };
 
@@ -78,15 +88,19 @@ export const createQuickJsEngine: EngineFactory = (driver, module, memoryLimitMb
   /** Runs `body` with the deadline set; a failure of the WebAssembly instance itself ends its use in this process. */
   const guarded = <T>(limitMs: number, body: () => T): T => {
     deadline = Date.now() + limitMs;
+    let result: T;
     try {
-      return body();
+      result = body();
     } catch (e) {
+      if (overMemory()) throw new EngineStop('memory', 'out of memory');
       if (e instanceof EngineStop) throw e;
-      discardQuickJs();
+      discard();
       throw new EngineStop('failed', (e as Error).message ?? String(e));
     } finally {
       deadline = Infinity;
     }
+    if (overMemory()) throw new EngineStop('memory', 'out of memory');
+    return result;
   };
   const primitive = (h: QuickJSHandle): number | string => {
     try {

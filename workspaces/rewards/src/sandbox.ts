@@ -161,6 +161,23 @@ const DRIVER = String.raw`'use strict';
   }
   defineProperty(G, 'Function', { value: noEval, writable: false, configurable: false, enumerable: false });
   defineProperty(G, 'eval', { value: noEvalFn, writable: false, configurable: false, enumerable: false });
+  // Resizable array buffers: V8 reserves a resizable buffer's maximum itself, outside the allocator that
+  // isolated-vm's memory limit counts, so resize() could take gigabytes past the limit. Only fixed-length
+  // buffers can be made: the global constructor (and so every constructor property and species lookup)
+  // is one that refuses maxByteLength.
+  const AB = ArrayBuffer, construct = Reflect.construct, TypeErrorCtor = TypeError;
+  const FixedArrayBuffer = function ArrayBuffer(length, options) {
+    if (new.target === undefined) throw new TypeErrorCtor("Constructor ArrayBuffer requires 'new'");
+    if (options !== null && typeof options === 'object' && options.maxByteLength !== undefined) {
+      throw new RangeErrorCtor('resizable array buffers (maxByteLength) are not available in reward code');
+    }
+    return construct(AB, [length], new.target === FixedArrayBuffer ? AB : new.target);
+  };
+  FixedArrayBuffer.prototype = AB.prototype;
+  FixedArrayBuffer.isView = AB.isView;
+  defineProperty(FixedArrayBuffer, Symbol.species, { get() { return this; }, configurable: true });
+  defineProperty(AB.prototype, 'constructor', { value: FixedArrayBuffer, writable: true, configurable: true, enumerable: false });
+  defineProperty(G, 'ArrayBuffer', { value: FixedArrayBuffer, writable: true, configurable: true, enumerable: false });
   const now = Date.now;
   let io = new F64(0);
   let rewardFn = null, potentialFn = null, envName = '', perCallMs = Infinity;

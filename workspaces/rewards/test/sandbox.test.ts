@@ -232,6 +232,28 @@ for (const sandbox of SANDBOX_NAMES) {
     assert.equal(ok.reward(input()), 1e6);
   });
 
+  test(`memory: every byte of an array buffer counts, and a resizable buffer cannot grow past the limit [${sandbox}]`, async () => {
+    // 96 MB held under a 64 MB limit, after which the call returns normally: QuickJS's own allocation
+    // count took each 16 MB buffer for a few bytes, so only the WebAssembly memory's cap stops this.
+    const hold = 'const keep: ArrayBuffer[] = [];\nexport default () => { while (keep.length < 6) keep.push(new ArrayBuffer(1 << 24)); return keep.length; };';
+    const opts = { memoryLimitMb: 64, timeoutMs: 20_000, sandbox };
+    // The instance prepareSandbox makes for the limit (what runs and re-scoring use), then the shared one.
+    await prepareSandbox(sandbox, { memoryLimitMb: 64 });
+    for (let i = 0; i < 2; i++) fails(() => compileRewardModule({ filename: 'hold.ts', code: hold }, opts).reward(input()), (e) => assert.equal(e.kind, 'memory', e.message));
+    const under = compileRewardModule({ filename: 'hold.ts', code: hold.replace('< 6', '< 2') }, opts);
+    assert.equal(under.reward(input()), 2);
+    under.dispose();
+    // V8 keeps a resizable buffer's reservation outside the counted allocator: none can be made.
+    for (const code of [
+      'export default () => { const b = new ArrayBuffer(1, { maxByteLength: 2 ** 31 }); (b as any).resize(2 ** 30); return b.byteLength; };',
+      'export default () => { const C: any = new Uint8Array(1).buffer.constructor; return new C(1, { maxByteLength: 2 ** 31 }).byteLength; };',
+    ]) {
+      fails(() => compileRewardModule({ filename: 'grow.ts', code }, opts).reward(input()), (e) => assert.match(e.message, /resizable array buffers \(maxByteLength\) are not available/));
+    }
+    const plain = compile('class B extends ArrayBuffer {}\nexport default () => { const b = new B(8); return b instanceof ArrayBuffer && b.slice(0, 4) instanceof ArrayBuffer && ArrayBuffer.isView(new Uint8Array(b)) ? b.byteLength : -1; };');
+    assert.equal(plain.reward(input()), 8);
+  });
+
   test(`in a worker: a hung call is stopped by the isolate with its step; the memory limit holds under a small worker heap [${sandbox}]`, async () => {
     const [hang, oom, ok] = await Promise.all([
       runWorker(sandbox, 'export default (ctx: any) => { if (ctx.episode.index === 3 && ctx.t === 7) { while (true) {} } return 1; }', 1000),

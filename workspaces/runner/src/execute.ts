@@ -223,7 +223,8 @@ export async function executeRun(opts: ExecuteOptions): Promise<void> {
     if (run.config.kind === 'rl' && !opts.trainerModule) {
       const { rlTrainOptions } = await import('./reward-glue');
       if (run.config.reward?.source) {
-        const sandbox = await (await import('@creditlab/rewards/sandbox')).prepareSandbox();
+        const { prepareSandbox, DEFAULT_MEMORY_LIMIT_MB } = await import('@creditlab/rewards/sandbox');
+        const sandbox = await prepareSandbox(undefined, { memoryLimitMb: run.config.reward.memoryLimitMb ?? DEFAULT_MEMORY_LIMIT_MB });
         emit({ type: 'sandbox', sandbox: sandbox.name, reason: sandbox.reason });
       }
       const trainOpts = rlTrainOptions(run, ctx, opts.watchdogBuffer);
