@@ -29,7 +29,7 @@ export class EngineStop extends Error {
 }
 
 /** The driver's functions the host calls. */
-export type DriverFn = 'setEnv' | 'setLimit' | 'batch' | 'potential';
+export type DriverFn = 'setEnv' | 'setLimit' | 'setSeed' | 'batch' | 'potential';
 
 /** Which io slots a call reads (the first `send`) and which it writes (`recvFrom` up to `recvTo`). */
 export interface IoUse {
@@ -91,6 +91,7 @@ export async function loadQuickJs(): Promise<QuickJSWASMModule | { error: string
   try {
     quickjsLoading ??= import('quickjs-emscripten').then((m) => m.newQuickJSWASMModule(m.RELEASE_SYNC));
     quickjs = await quickjsLoading;
+    quickJsBasePages ||= quickjs.getWasmMemory().buffer.byteLength / 65536;
     return quickjs;
   } catch (e) {
     quickjsError = ((e as Error).message ?? String(e)).split('\n')[0];
@@ -108,16 +109,18 @@ export const loadedQuickJs = (): QuickJSWASMModule | null => quickjs;
 // asynchronous, so prepareSandbox() makes it ahead of the compile that takes it.
 const spares = new Map<number, QuickJSWASMModule>();
 
-/** WebAssembly pages (64 KiB) a fresh instance starts with: QuickJS's runtime lives in them. */
-const quickJsBasePages = (mod: QuickJSWASMModule) => mod.getWasmMemory().buffer.byteLength / 65536;
+/** WebAssembly pages (64 KiB) a fresh instance starts with (QuickJS's runtime lives in them), read at load. */
+let quickJsBasePages = 0;
+/** The largest memory quickjs-emscripten's build declares (2 GB): a memory it imports may not be larger. */
+const QUICKJS_MAX_PAGES = 32768;
 
 async function spareQuickJs(memoryLimitMb: number): Promise<void> {
   if (spares.has(memoryLimitMb)) return;
   const base = await loadQuickJs();
   if ('error' in base) return;
   const m = await import('quickjs-emscripten');
-  const initial = quickJsBasePages(base);
-  const wasmMemory = new WebAssembly.Memory({ initial, maximum: Math.min(65536, initial + memoryLimitMb * 16) });
+  const initial = quickJsBasePages;
+  const wasmMemory = new WebAssembly.Memory({ initial, maximum: Math.min(QUICKJS_MAX_PAGES, initial + memoryLimitMb * 16) });
   spares.set(memoryLimitMb, await m.newQuickJSWASMModule(m.newVariant(m.RELEASE_SYNC, { wasmMemory })));
 }
 

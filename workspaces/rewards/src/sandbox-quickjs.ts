@@ -113,7 +113,7 @@ export const createQuickJsEngine: EngineFactory = (driver, module, memoryLimitMb
     }
   };
 
-  let fns: Record<'setIo' | 'setEnv' | 'setLimit' | 'init' | 'batch' | 'potential', QuickJSHandle>;
+  let fns: Record<'setIo' | 'setEnv' | 'setLimit' | 'setSeed' | 'init' | 'batch' | 'potential', QuickJSHandle>;
   let moduleFn: QuickJSHandle;
   try {
     const d = guarded(5000, () => settle(vm.evalCode(driver, 'creditlab:sandbox')));
@@ -123,7 +123,7 @@ export const createQuickJsEngine: EngineFactory = (driver, module, memoryLimitMb
       owned.push(h);
       return h;
     };
-    fns = { setIo: get('setIo'), setEnv: get('setEnv'), setLimit: get('setLimit'), init: get('init'), batch: get('batch'), potential: get('potential') };
+    fns = { setIo: get('setIo'), setEnv: get('setEnv'), setLimit: get('setLimit'), setSeed: get('setSeed'), init: get('init'), batch: get('batch'), potential: get('potential') };
     // Evaluating one function expression runs nothing of the user's.
     const r = guarded(5000, () => vm.evalCode(`(function (exports, require, module) {\n${module.js}\n})`, module.filename));
     if (r.error) {

@@ -55,8 +55,15 @@ export interface CompileOptions {
   timeoutMs?: number;
   /** Limit for the module's top-level code. Default max(1000, timeoutMs). */
   initTimeoutMs?: number;
-  /** Memory the engine instance may hold (heap and array buffers), MB. Default 512. */
+  /**
+   * Memory the engine instance may hold (heap and array buffers), MB. Default 512. On QuickJS it holds
+   * for a module compiled after prepareSandbox(…, { memoryLimitMb }) made its instance (runs and
+   * re-scoring do); otherwise the module shares the process's instance, whose growth past the limit is
+   * all that is seen.
+   */
   memoryLimitMb?: number;
+  /** Seeds the module's Math.random (the run's seed); default 0. */
+  seed?: number;
   /** The engine; default: sandboxChoice() (CREDITLAB_SANDBOX, else isolated-vm where it loads, else quickjs). */
   sandbox?: SandboxName;
   /**
@@ -99,6 +106,12 @@ const SCHEDULING_GRACE_MS = 200;
 export const BATCH_BUDGET_MS = 1000;
 /** The host's watchdog (a backstop) acts only this long after the engine should have stopped a call. */
 const WATCHDOG_BACKSTOP_MS = 1000;
+/**
+ * Compiling (esbuild, then the engine's parser) runs outside any engine call, and both take time that
+ * grows faster than linearly with nesting depth (esbuild: about 35 s for 10,000 nested blocks, 20 KB of
+ * source): the watchdog stops a compile that takes this long. Honest modules compile in milliseconds.
+ */
+export const COMPILE_TIMEOUT_MS = 5000;
 
 /** TypeScript/JavaScript → CommonJS. A syntax error becomes a RewardError at file:line:column. */
 export function transpileReward(filename: string, code: string): Transpiled {
@@ -178,6 +191,33 @@ const DRIVER = String.raw`'use strict';
   defineProperty(FixedArrayBuffer, Symbol.species, { get() { return this; }, configurable: true });
   defineProperty(AB.prototype, 'constructor', { value: FixedArrayBuffer, writable: true, configurable: true, enumerable: false });
   defineProperty(G, 'ArrayBuffer', { value: FixedArrayBuffer, writable: true, configurable: true, enumerable: false });
+  // Math.random draws from a generator seeded by the run's seed (setSeed): a reward that uses it gives the
+  // same values in every run of that seed, and different ones across seeds. sfc32, seeded by splitmix32.
+  const imul = Math.imul;
+  let ra = 0, rb = 0, rc = 0, rd = 0;
+  const sfc32 = () => {
+    const t = (((ra + rb) | 0) + rd) | 0;
+    rd = (rd + 1) | 0;
+    ra = rb ^ (rb >>> 9);
+    rb = (rc + (rc << 3)) | 0;
+    rc = (rc << 21) | (rc >>> 11);
+    rc = (rc + t) | 0;
+    return t >>> 0;
+  };
+  const seedRandom = (seed) => {
+    let h = (seed >>> 0) ^ imul((seed / 4294967296) | 0, 0x27d4eb2d);
+    const mix = () => {
+      h = (h + 0x9e3779b9) | 0;
+      let z = imul(h ^ (h >>> 16), 0x85ebca6b);
+      z = imul(z ^ (z >>> 13), 0xc2b2ae35);
+      return (z ^ (z >>> 16)) >>> 0;
+    };
+    ra = mix(); rb = mix(); rc = mix(); rd = mix();
+    for (let i = 0; i < 12; i++) sfc32();
+  };
+  const random = { random() { return ((sfc32() >>> 5) * 67108864 + (sfc32() >>> 6)) / 9007199254740992; } }.random;
+  defineProperty(Math, 'random', { value: random, writable: true, configurable: true, enumerable: false });
+  seedRandom(0);
   const now = Date.now;
   let io = new F64(0);
   let rewardFn = null, potentialFn = null, envName = '', perCallMs = Infinity;
@@ -232,6 +272,7 @@ const DRIVER = String.raw`'use strict';
     setIo(sab) { io = new F64(sab); return 0; },
     setEnv(e) { envName = e; return 0; },
     setLimit(ms) { perCallMs = ms; return 0; },
+    setSeed(seed) { seedRandom(seed); return 0; },
     init(moduleFn) {
       try {
         const module = { exports: {} };
@@ -333,17 +374,26 @@ export function compileRewardModule(source: { filename: string; code: string }, 
   const timeoutMs = opts.timeoutMs ?? 50;
   const initTimeoutMs = opts.initTimeoutMs ?? Math.max(1000, timeoutMs);
   const memoryLimitMb = opts.memoryLimitMb ?? DEFAULT_MEMORY_LIMIT_MB;
-  const { js, map } = transpileReward(filename, source.code);
   const wd = opts.watchdog;
-
   const sandbox = opts.sandbox ?? sandboxChoice().name;
   let engine: SandboxEngine;
+  let map: SourceMap;
+  wd?.begin(COMPILE_TIMEOUT_MS, 'compile', 0, 0, 0);
   try {
-    engine = ENGINES[sandbox](DRIVER, { js, filename }, memoryLimitMb);
+    const out = transpileReward(filename, source.code);
+    map = out.map;
+    engine = ENGINES[sandbox](DRIVER, { js: out.js, filename }, memoryLimitMb);
   } catch (e) {
+    if (e instanceof RewardError) throw e;
     const m = (e as Error).message ?? String(e);
     if (e instanceof SyntaxError) throw new RewardError(`syntax error: ${m}`, { kind: 'compile', filename });
+    // V8's parser, out of stack on deeply nested code, throws this as a RangeError.
+    if (/Maximum call stack size exceeded|stack overflow/i.test(m)) {
+      throw new RewardError(`the module is nested too deeply to compile (${m.replace(/ \[.*$/, '')})`, { kind: 'compile', filename });
+    }
     throw new RewardError(`the sandbox could not start: ${m}`, { kind: 'throw', filename });
+  } finally {
+    wd?.end();
   }
   let dead: RewardError | null = null;
   const dispose = () => engine.dispose();
@@ -417,6 +467,7 @@ export function compileRewardModule(source: { filename: string; code: string }, 
     throw new RewardError(`the sandbox could not start: ${(e as Error).message}`, { kind: 'throw', filename });
   }
 
+  call('setSeed', [opts.seed ?? 0], initTimeoutMs + SCHEDULING_GRACE_MS, { phase: 'init', copy: 0, episode: 0, step: 0 });
   const initRes = call('init', [], initTimeoutMs + SCHEDULING_GRACE_MS, { phase: 'init', copy: 0, episode: 0, step: 0 });
   if (typeof initRes === 'string') {
     dispose();
