@@ -180,7 +180,7 @@ export function Comparison({ experiment, compact = false, hacking }: { experimen
             ))}
           </select>
           <span className="muted small">
-            {STAT_LABEL[s.stat]} over seeds{s.band === 'ci' ? `, 95% percentile-bootstrap band (${CURVE_REPS} resamples per point; undercovers below ${SMALL_N} runs)` : ''}, EMA {s.smoothing.toFixed(2)}; thin lines are single runs
+            {STAT_LABEL[s.stat]} over seeds{s.band === 'ci' ? `, pointwise 95% percentile-bootstrap band (${CURVE_REPS} resamples per point, not a simultaneous band; undercovers below ${SMALL_N} runs; none where one run covers a point)` : ''}, EMA {s.smoothing.toFixed(2)}; thin lines are single runs
           </span>
           <span className="toolbar-gap" />
           <AlarmBadges alarms={alarms} />

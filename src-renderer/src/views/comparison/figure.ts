@@ -153,7 +153,7 @@ export function buildFigure(f: FigureInput): Figure {
     legend: pub
       ? { x: 1.02, y: 1, xanchor: 'left', yanchor: 'top', bgcolor: 'rgba(0,0,0,0)', font: { size: 14 } }
       : { orientation: 'h', x: 0, y: 1.02, xanchor: 'left', yanchor: 'bottom', bgcolor: 'rgba(0,0,0,0)' },
-    title: pub ? { text: `${f.title}: ${STAT_LABEL[f.stat] ?? f.stat} over seeds${f.band === 'ci' ? `, 95% percentile-bootstrap band, n=${bandRunsLabel(f.curves)}` : ''}`, x: 0.02, font: { size: 16 } } : undefined,
+    title: pub ? { text: `${f.title}: ${STAT_LABEL[f.stat] ?? f.stat} over seeds${f.band === 'ci' ? `, pointwise 95% percentile-bootstrap band, n=${bandRunsLabel(f.curves)}` : ''}`, x: 0.02, font: { size: 16 } } : undefined,
     showlegend: true,
     uirevision: f.uirevision,
   };
