@@ -5,12 +5,16 @@
 // The FIFOs are unlinked as soon as both ends are open, so nothing is left on disk, even after kill -9;
 // the child's stderr goes to an unlinked file that is read after each reply.
 import { execFileSync } from 'node:child_process';
-import { constants, fstatSync, ftruncateSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
+import { constants, existsSync, fstatSync, ftruncateSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { StringDecoder } from 'node:string_decoder';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { ChannelStopped, ChannelTimeout, ChildGoneError, type Channel, type ChannelOptions, type ChildGone } from './channel';
+
+/** The supervising thread's module. A thread that cannot start would leave the caller blocked for good, so it is checked first. */
+const SUPERVISOR = new URL('./fifo-supervisor.mjs', import.meta.url);
 
 // Shared control words, see fifo-supervisor.mjs.
 const SEQ = 0;
@@ -53,6 +57,7 @@ export class FifoChannel implements Channel {
 
   constructor(opts: ChannelOptions) {
     this.onStderr = opts.onStderr ?? (() => {});
+    if (!existsSync(SUPERVISOR)) throw new Error(`${fileURLToPath(SUPERVISOR)} is missing: the Gymnasium bridge's supervising thread cannot start`);
     const dir = mkdtempSync(join(tmpdir(), 'creditlab-bridge-'));
     try {
       const req = join(dir, 'req');
@@ -75,7 +80,7 @@ export class FifoChannel implements Channel {
     const gone = new SharedArrayBuffer(4096);
     this.ctrl = new Int32Array(ctrl);
     this.goneBytes = new Uint8Array(gone);
-    this.worker = new Worker(new URL('./fifo-supervisor.mjs', import.meta.url), {
+    this.worker = new Worker(SUPERVISOR, {
       workerData: { ctrl, gone, stop: opts.stop, command: opts.command, args: opts.args, env: opts.env ?? {}, reqFd: this.reqFd, reqWriteFd: this.reqWriteFd, respFd: this.respFd, errFd: this.errFd },
       execArgv: [],
       stdout: false,

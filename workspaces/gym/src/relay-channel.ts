@@ -2,8 +2,13 @@
 // caller's thread writes a request into shared memory and blocks in Atomics.wait until the I/O thread
 // (io-worker.mjs), which owns the child's pipes, has put the reply there. Each request crosses two threads
 // and the I/O thread's event loop, which costs tens of microseconds more than the FIFO channel.
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { ChannelStopped, ChannelTimeout, ChildGoneError, type Channel, type ChannelOptions, type ChildGone } from './channel';
+
+/** The I/O thread's module. A thread that cannot start would leave the caller blocked for good, so it is checked first. */
+const IO_WORKER = new URL('./io-worker.mjs', import.meta.url);
 
 const REQ_SEQ = 0;
 const REQ_LEN = 1;
@@ -28,7 +33,8 @@ export class RelayChannel implements Channel {
     const data = new SharedArrayBuffer(1 << 20);
     this.ctrl = new Int32Array(ctrl);
     this.data = new Uint8Array(data);
-    this.worker = new Worker(new URL('./io-worker.mjs', import.meta.url), {
+    if (!existsSync(IO_WORKER)) throw new Error(`${fileURLToPath(IO_WORKER)} is missing: the Gymnasium bridge's I/O thread cannot start`);
+    this.worker = new Worker(IO_WORKER, {
       workerData: { ctrl, data, stop: opts.stop, command: opts.command, args: opts.args, env: opts.env ?? {} },
       execArgv: [],
       stdout: false,
