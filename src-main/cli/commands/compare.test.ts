@@ -278,3 +278,14 @@ test('one run gives no interval, and an IQM of fewer than 4 runs is said to be t
   assert.match(notes, /fast n=3, slow n=3, solo n=1: the IQM of fewer than 4 runs trims nothing .* so it is their mean/);
   assert.match(notes, /fast n=3, slow n=3: a percentile bootstrap over fewer than 20 runs undercovers/);
 });
+
+test('a zero-width interval (every resample the same) is said not to be certainty', async () => {
+  const io = memoryIO();
+  const runs: RunSeries[] = [0, 1, 2].flatMap((seed) => [
+    { run: `a${seed}`, arm: 'a', seed, steps: [0, 1], values: [0, 500] },
+    { run: `b${seed}`, arm: 'b', seed, steps: [0, 1], values: [0, 100 + seed] },
+  ]);
+  assert.equal(await compareCommand(['t', '--metric', 'm', '--stat', 'mean', '--vs', 'b'], io, { series: async () => runs }), 0);
+  assert.match(io.stderr.join('\n'), /note: a mean, a P\(>b\): zero-width interval, because every resample gives the same value/);
+  assert.doesNotMatch(io.stderr.join('\n'), /b mean,/);
+});

@@ -326,6 +326,15 @@ export async function compareCommand(argv: string[], io: CliIO, source: SeriesSo
         `(its ${pct} interval covers less often than ${pct}, the more so the fewer the runs)` +
         (args.paired ? '' : '; for arms sharing seeds, --vs ARM --paired gives seed-matched differences with a Student t (mean) or BCa interval'),
     );
+  // Every resample giving one value (all runs equal, or every run of one arm beating every run of the
+  // other) yields a zero-width percentile interval: a property of the bootstrap at small n, not certainty.
+  const flat = (ci: [number | null, number | null]) => ci[0] !== null && ci[0] === ci[1];
+  const zero = [
+    ...results.filter((r) => r.n > 1 && flat(r.ci)).map((r) => `${r.arm} ${args.stat}`),
+    ...results.filter((r) => r.p_improvement && flat(r.p_improvement.ci)).map((r) => `${r.arm} P(>${args.vs})`),
+  ];
+  if (zero.length > 0)
+    io.err(`compare: note: ${zero.join(', ')}: zero-width interval, because every resample gives the same value; with this few runs that is not certainty`);
   const single = results.filter((r) => r.n === 1);
   if (single.length > 0) io.err(`compare: note: ${single.map((r) => r.arm).join(', ')}: one run, so no interval (shown as -)`);
   if (args.stat === 'iqm') {
