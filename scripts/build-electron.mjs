@@ -17,7 +17,7 @@ import { build } from 'esbuild';
 import { rm } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
-import { HELPER_FILES, hostBundle, root } from './bundle-config.mjs';
+import { HELPER_FILES, copyHelperFiles, hostBundle, root } from './bundle-config.mjs';
 
 const at = process.argv.indexOf('--outdir');
 const outdir = at > 0 ? resolve(process.argv[at + 1] ?? '') : join(root, 'dist-electron');
@@ -34,6 +34,7 @@ await Promise.all([
   // The sandboxed preload cannot require anything but `electron`: bundle everything else in.
   build({ ...common, entryPoints: { preload: 'src-main/electron/preload.ts' }, external: ['electron'], sourcemap: false, target: 'chrome130', banner: undefined, plugins: [] }),
 ]);
+await copyHelperFiles(outdir);
 
 const preload = readFileSync(join(outdir, 'preload.cjs'), 'utf8');
 const requires = [...preload.matchAll(/\brequire\(\s*["'`]([^"'`]+)["'`]\s*\)/g)].map((m) => m[1]).filter((m) => m !== 'electron');

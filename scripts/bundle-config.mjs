@@ -6,10 +6,10 @@
 // exactly as when run from source. Worker entries the pools would load through tsx (WORKER_LINES) are
 // swapped for their bundled siblings. Files a child process or a worker thread opens by path
 // (HELPER_FILES: the Gymnasium bridge's Python script and its channel threads) are copied next to the
-// bundles and found through one function of the banner, which points into app.asar.unpacked when the
-// bundle runs from app.asar: Python cannot read inside an asar archive, and a worker thread is not
-// reliably started from a module inside one (electron.config.ts unpacks them). A build fails if such a
-// line changes, so the source and the bundles cannot drift apart silently.
+// bundles (copyHelperFiles) and found through one function of the banner, which points into
+// app.asar.unpacked when the bundle runs from app.asar: Python cannot read inside an asar archive, and a
+// worker thread is not reliably started from a module inside one (electron.config.ts unpacks them). A
+// build fails if such a line changes, so the source and the bundles cannot drift apart silently.
 import { copyFile, mkdir, readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { dirname, extname, join, relative, sep } from 'node:path';
@@ -73,20 +73,14 @@ export const sourceUrls = {
   },
 };
 
-/** Copies HELPER_FILES next to the bundles once they are written. */
-export const helperFiles = {
-  name: 'creditlab-helper-files',
-  setup(b) {
-    b.onEnd(async (result) => {
-      if (result.errors.length) return;
-      for (const [, source, name] of Object.values(HELPER_FILES)) {
-        const to = join(b.initialOptions.outdir, name);
-        await mkdir(dirname(to), { recursive: true });
-        await copyFile(join(root, source), to);
-      }
-    });
-  },
-};
+/** Copies HELPER_FILES beside the bundles in `outdir` (once per build, after its bundles are written). */
+export async function copyHelperFiles(outdir) {
+  for (const [, source, name] of Object.values(HELPER_FILES)) {
+    const to = join(outdir, name);
+    await mkdir(dirname(to), { recursive: true });
+    await copyFile(join(root, source), to);
+  }
+}
 
 // A workspace package still being written (no src/index.ts yet) must not break the desktop build: the
 // bundle gets a stub that throws when that package is actually loaded.
@@ -122,6 +116,6 @@ export function hostBundle(outdir) {
     mainFields: ['main', 'module'],
     conditions: ['node', 'require'],
     banner: { js: banner(outdir) },
-    plugins: [sourceUrls, missingWorkspaces, helperFiles],
+    plugins: [sourceUrls, missingWorkspaces],
   };
 }
