@@ -324,7 +324,7 @@ export async function compareCommand(argv: string[], io: CliIO, source: SeriesSo
     io.err(
       `compare: note: ${small.map((r) => `${r.arm} n=${r.n}`).join(', ')}: a percentile bootstrap over fewer than ${SMALL_N} runs undercovers ` +
         `(its ${pct} interval covers less often than ${pct}, the more so the fewer the runs)` +
-        (args.paired ? '' : '; for arms sharing seeds, --vs ARM --paired gives seed-matched differences with a Student t (mean) or BCa interval'),
+        (args.paired ? '' : '; for arms sharing seeds, --vs ARM --paired gives seed-matched differences with a Student t (mean, optimality gap) or BCa (median, IQM) interval'),
     );
   // Every resample giving one value (all runs equal, or every run of one arm beating every run of the
   // other) yields a zero-width percentile interval: a property of the bootstrap at small n, not certainty.
