@@ -386,11 +386,12 @@ export function compileRewardModule(source: { filename: string; code: string }, 
   } catch (e) {
     if (e instanceof RewardError) throw e;
     const m = (e as Error).message ?? String(e);
-    if (e instanceof SyntaxError) throw new RewardError(`syntax error: ${m}`, { kind: 'compile', filename });
-    // V8's parser, out of stack on deeply nested code, throws this as a RangeError.
+    // Out of stack in the engine's parser on deeply nested code: V8 throws a RangeError, QuickJS an
+    // InternalError, or the host's stack runs out in QuickJS's WebAssembly frames.
     if (/Maximum call stack size exceeded|stack overflow/i.test(m)) {
       throw new RewardError(`the module is nested too deeply to compile (${m.replace(/ \[.*$/, '')})`, { kind: 'compile', filename });
     }
+    if (e instanceof SyntaxError) throw new RewardError(`syntax error: ${m}`, { kind: 'compile', filename });
     throw new RewardError(`the sandbox could not start: ${m}`, { kind: 'throw', filename });
   } finally {
     wd?.end();

@@ -97,6 +97,18 @@ for (const sandbox of SANDBOX_NAMES) {
     });
   });
 
+  test(`code nested too deeply for the engine's parser is a compile error that says so [${sandbox}]`, async () => {
+    const n = 100_000;
+    fails(() => compile(`export default () => ${'['.repeat(n)}${']'.repeat(n)}.length;`), (e) => {
+      assert.equal(e.kind, 'compile');
+      assert.match(e.message, /^arm\.reward\.ts: the module is nested too deeply to compile \((Maximum call stack size exceeded|InternalError: stack overflow)\)$/);
+    });
+    // A QuickJS instance whose WebAssembly frames ran out of host stack is dropped; the next
+    // prepareSandbox (each run and re-scoring calls it) loads a fresh one.
+    await prepareSandbox(sandbox);
+    assert.equal(compile('export default () => 1;').reward(input()), 1);
+  });
+
   test(`a throw names the user line and column, and the episode/step [${sandbox}]`, () => {
     const m = compile(`const limit = 3;\n\nexport default (ctx: { t: number }) => {\n  if (ctx.t > limit) throw new RangeError('too late');\n  return 0;\n};`);
     fails(() => m.reward(input()), (e) => {
