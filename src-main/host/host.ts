@@ -65,6 +65,10 @@ export class Host implements CreditlabApi {
   private beatsFromTask = new Set<string>();
   /** Runs whose lease this host lost (another process declared them interrupted): their events are dropped. */
   private lost = new Set<string>();
+  /** Runs someone asked to cancel (not the host's own shutdown): they end `cancelled`, not `interrupted`. */
+  private cancelAsked = new Set<string>();
+  /** Set by close(): a run that its executor stops now did not choose to stop, and is left resumable. */
+  private closing = false;
   private heartbeatTimer: NodeJS.Timeout;
   private pickedRewardFiles = new Set<string>();
 
@@ -92,7 +96,10 @@ export class Host implements CreditlabApi {
     const fromTasks = this.store.renewLeases([...this.beatsFromTask], 0);
     lost.push(...fromTasks.lost);
     cancelRequested.push(...fromTasks.cancelRequested);
-    for (const id of cancelRequested) this.executor.cancel(id);
+    for (const id of cancelRequested) {
+      this.cancelAsked.add(id);
+      this.executor.cancel(id);
+    }
     for (const id of lost) {
       this.lost.add(id);
       this.held.delete(id);
@@ -121,9 +128,11 @@ export class Host implements CreditlabApi {
   }
 
   async close(): Promise<void> {
-    clearInterval(this.heartbeatTimer);
+    this.closing = true;
     await this.scorer?.close();
+    // Runs are asked to stop and send what they buffered; their leases stay renewed while they do.
     await this.executor.shutdown();
+    clearInterval(this.heartbeatTimer);
     this.flushEvents();
     this.store.close();
   }
@@ -199,8 +208,14 @@ export class Host implements CreditlabApi {
         this.emit({ type: 'sample', sample: { run: runId, step: e.step, kind: e.kind, data: e.data } });
         return;
       case 'done':
-        s.finishRun(runId, e.cancelled ? 'cancelled' : 'finished');
-        s.appendLog(runId, e.cancelled ? 'cancelled' : 'finished');
+        if (e.cancelled && this.closing && !this.cancelAsked.has(runId)) {
+          // Quitting the app or stopping `serve` is not a verdict on the run: like a crash, it can be resumed.
+          s.finishRun(runId, 'interrupted', { message: 'the host shut down before the run finished (resume continues it from its last checkpoint)' });
+          s.appendLog(runId, 'interrupted: the host shut down; everything it logged until then is kept');
+        } else {
+          s.finishRun(runId, e.cancelled ? 'cancelled' : 'finished');
+          s.appendLog(runId, e.cancelled ? 'cancelled' : 'finished');
+        }
         this.ended(runId);
         break;
       case 'failed':
@@ -227,6 +242,7 @@ export class Host implements CreditlabApi {
 
   private ended(runId: string): void {
     this.held.delete(runId);
+    this.cancelAsked.delete(runId);
     this.beatsFromTask.delete(runId);
     const exp = this.runExperiment.get(runId);
     const w = exp ? this.runWaiters.get(exp) : undefined;
@@ -384,6 +400,7 @@ export class Host implements CreditlabApi {
 
   /** A run this host holds is cancelled by its executor; any other through the index (see RunStore.requestCancel). */
   private cancelOne(id: string): void {
+    this.cancelAsked.add(id);
     if (this.held.has(id)) return this.executor.cancel(id);
     const outcome = this.store.requestCancel(id);
     if (outcome === 'held-here') return this.executor.cancel(id);
