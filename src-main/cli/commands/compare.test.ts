@@ -289,3 +289,12 @@ test('a zero-width interval (every resample the same) is said not to be certaint
   assert.match(io.stderr.join('\n'), /note: a mean, a P\(>b\): zero-width interval, because every resample gives the same value/);
   assert.doesNotMatch(io.stderr.join('\n'), /b mean,/);
 });
+
+test('mean-last:K names the runs that logged fewer than K values (scored on what they have)', async () => {
+  const io = memoryIO();
+  assert.equal(await compareCommand(['t', '--metric', 'm', '--at', 'mean-last:4', '--stat', 'mean'], io, thresholdSource), 0);
+  assert.doesNotMatch(io.stderr.join('\n'), /fewer than 4 finite values/);
+  const five = memoryIO();
+  assert.equal(await compareCommand(['t', '--metric', 'm', '--at', 'mean-last:5', '--stat', 'mean'], five, thresholdSource), 0);
+  assert.match(five.stderr.join('\n'), /7 run\(s\) logged fewer than 5 finite values of "m" .*fast-0 \(fast, seed 0: 4\)/);
+});

@@ -205,6 +205,7 @@ export async function compareCommand(argv: string[], io: CliIO, source: SeriesSo
   const byArm = new Map<string, number[]>();
   const seedsOf = new Map<string, { seed: number; value: number }[]>();
   const censoredOf = new Map<string, number[]>();
+  const short: string[] = [];
   const dropped: string[] = [];
   for (const s of series) {
     if (!byArm.has(s.arm)) {
@@ -216,6 +217,7 @@ export async function compareCommand(argv: string[], io: CliIO, source: SeriesSo
       const smoothed = smoothSeries(s, args.smooth);
       score = extractScore(smoothed, args.at);
       if (Number.isFinite(score) && isCensored(smoothed, args.at)) censoredOf.set(s.arm, [...(censoredOf.get(s.arm) ?? []), s.seed]);
+      if (args.at.kind === 'mean-last' && smoothed.values.length > 0 && smoothed.values.length < args.at.k) short.push(`${s.run} (${s.arm}, seed ${s.seed}: ${smoothed.values.length})`);
     } catch (e) {
       if (!(e instanceof StatsInputError)) throw e;
       io.err(`compare: run ${s.run}: ${e.message}`);
@@ -324,7 +326,7 @@ export async function compareCommand(argv: string[], io: CliIO, source: SeriesSo
     io.err(
       `compare: note: ${small.map((r) => `${r.arm} n=${r.n}`).join(', ')}: a percentile bootstrap over fewer than ${SMALL_N} runs undercovers ` +
         `(its ${pct} interval covers less often than ${pct}, the more so the fewer the runs)` +
-        (args.paired ? '' : '; for arms sharing seeds, --vs ARM --paired gives seed-matched differences with a Student t (mean) or BCa interval'),
+        (args.paired ? '' : '; for arms sharing seeds, --vs ARM --paired gives seed-matched differences with a Student t (mean, optimality gap) or BCa (median, IQM) interval'),
     );
   // Every resample giving one value (all runs equal, or every run of one arm beating every run of the
   // other) yields a zero-width percentile interval: a property of the bootstrap at small n, not certainty.
@@ -342,6 +344,8 @@ export async function compareCommand(argv: string[], io: CliIO, source: SeriesSo
     if (untrimmed.length > 0)
       io.err(`compare: note: ${untrimmed.map((r) => `${r.arm} n=${r.n}`).join(', ')}: the IQM of fewer than 4 runs trims nothing (it cuts ⌊n/4⌋ runs from each end), so it is their mean`);
   }
+  if (args.at.kind === 'mean-last' && short.length > 0)
+    io.err(`compare: note: ${short.length} run(s) logged fewer than ${args.at.k} finite values of "${args.metric}" and are scored on the mean of what they have: ${short.join(', ')}`);
   if (args.at.kind === 'first-above') {
     const cens = results.filter((r) => r.censored && r.censored.length > 0);
     if (cens.length > 0)

@@ -99,7 +99,6 @@ export async function loadQuickJs(): Promise<QuickJSWASMModule | { error: string
   }
 }
 
-export const loadedQuickJs = (): QuickJSWASMModule | null => quickjs;
 
 // QuickJS's own memory limit does not hold in this build: without malloc_usable_size it counts a few
 // bytes per allocation, whatever the allocation's size (an ArrayBuffer of 16 MB counts as 8 bytes), so a
