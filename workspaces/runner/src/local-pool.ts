@@ -83,8 +83,7 @@ export class LocalPool extends RunQueue<Slot, Active> {
   }
 
   async shutdown(): Promise<void> {
-    this.dropQueued();
-    await Promise.all([...this.active.values()].map((a) => this.end(a, { type: 'done', cancelled: true }, 'terminate')));
+    await this.stopRuns();
     await Promise.all([...this.slots].map((s) => this.stop(s)));
   }
 
