@@ -108,10 +108,11 @@ export const BATCH_BUDGET_MS = 1000;
 const WATCHDOG_BACKSTOP_MS = 1000;
 /**
  * Compiling (esbuild, then the engine's parser) runs outside any engine call, and both take time that
- * grows faster than linearly with nesting depth (esbuild: about 35 s for 10,000 nested blocks, 20 KB of
- * source): the watchdog stops a compile that takes this long. Honest modules compile in milliseconds.
+ * grows faster than linearly with nesting depth (esbuild: 7 to 35 s for 10,000 nested blocks, 20 KB of
+ * source): the watchdog stops a compile that takes this long. Honest modules compile in milliseconds (the
+ * first compile of a process also starts esbuild's service: about 1.5 s on a loaded machine).
  */
-export const COMPILE_TIMEOUT_MS = 5000;
+export const COMPILE_TIMEOUT_MS = 10_000;
 
 /** TypeScript/JavaScript → CommonJS. A syntax error becomes a RewardError at file:line:column. */
 export function transpileReward(filename: string, code: string): Transpiled {
