@@ -30,6 +30,10 @@ export const createQuickJsEngine: EngineFactory = (driver, module, memoryLimitMb
   // growth past it (between interrupt polls and after each call) and stop the module then.
   const memoryCap = memory.buffer.byteLength + memoryLimitMb * 1024 * 1024;
   const overMemory = () => memory.buffer.byteLength > memoryCap;
+  // Some of QuickJS's allocation paths do not check for failure (closures, for one): at an own instance's
+  // cap they trap ("memory access out of bounds") instead of throwing "out of memory". A trap with the
+  // memory within a tenth of its cap is taken for what it is.
+  const trappedAtCap = (e: unknown) => own && e instanceof WebAssembly.RuntimeError && memory.buffer.byteLength >= memoryCap - memoryLimitMb * 1024 * 1024 * 0.1;
   const rt = mod.newRuntime();
   rt.setMemoryLimit(memoryLimitMb * 1024 * 1024);
   rt.setMaxStackSize(STACK_BYTES);
@@ -92,7 +96,7 @@ export const createQuickJsEngine: EngineFactory = (driver, module, memoryLimitMb
     try {
       result = body();
     } catch (e) {
-      if (overMemory()) throw new EngineStop('memory', 'out of memory');
+      if (overMemory() || trappedAtCap(e)) throw new EngineStop('memory', 'out of memory');
       if (e instanceof EngineStop) throw e;
       discard();
       throw new EngineStop('failed', (e as Error).message ?? String(e));

@@ -273,6 +273,11 @@ for (const sandbox of SANDBOX_NAMES) {
       await prepareSandbox(sandbox, { memoryLimitMb: 64 });
       fails(() => compileRewardModule({ filename: 'hold.ts', code: hold }, opts).reward(input()), (e) => assert.equal(e.kind, 'memory', e.message));
     }
+    // Small allocations up to the cap: closures, whose allocation QuickJS does not always check (it may trap
+    // at the cap rather than throw; seen in a fresh process, not reliably here).
+    const closures = 'const keep: (() => number[])[] = [];\nexport default () => { for (;;) { const a = new Array(1000).fill(0); keep.push(() => a); } };';
+    await prepareSandbox(sandbox, { memoryLimitMb: 128 });
+    fails(() => compileRewardModule({ filename: 'closures.ts', code: closures }, { ...opts, memoryLimitMb: 128 }).reward(input()), (e) => assert.equal(e.kind, 'memory', e.message));
     const under = compileRewardModule({ filename: 'hold.ts', code: hold.replace('< 6', '< 2') }, opts);
     assert.equal(under.reward(input()), 2);
     under.dispose();
