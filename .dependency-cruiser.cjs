@@ -69,7 +69,9 @@ module.exports = {
   ],
   options: {
     doNotFollow: { path: 'node_modules' },
-    exclude: { path: '(^|/)(node_modules|dist|dist-electron|release)/' },
+    // The hostile reward corpus is text the sandbox compiles, not modules of the repository (some of it is
+    // built to overflow a parser's stack, the cruiser's included).
+    exclude: { path: '(^|/)(node_modules|dist|dist-electron|release)/|^workspaces/runner/test/hostile/' },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
     combinedDependencies: true,

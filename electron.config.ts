@@ -12,6 +12,8 @@ const config: Configuration = {
   files: [
     'package.json',
     'dist-electron/*.cjs',
+    // Files the bundles open by path, copied next to them by build-electron.mjs (HELPER_FILES).
+    'dist-electron/gym/**',
     'dist/renderer/**',
     'presets/*.json',
     // Renderer-only libraries are inside dist/renderer already (Vite); workspace packages are bundled.
@@ -26,6 +28,9 @@ const config: Configuration = {
   asar: true,
   // Files a worker thread, the dynamic linker or a child process needs as real files on disk.
   asarUnpack: [
+    // The Gymnasium bridge: Python runs creditlab_bridge.py, and its channel's threads start from .mjs files
+    // (the bundles look for them in app.asar.unpacked).
+    'dist-electron/gym/**',
     'node_modules/@tensorflow/tfjs-backend-wasm/dist/*.wasm',
     'node_modules/@tensorflow/tfjs-node/**',
     'node_modules/better-sqlite3/**',

@@ -44,13 +44,16 @@ for (const exp of EXPERIMENTS) {
   if (exp.description) {
     const sentence = exp.description(f);
     const presetPath = join(root, 'presets', `${exp.preset}.json`);
-    const preset = JSON.parse(readFileSync(presetPath, 'utf8'));
+    const raw = readFileSync(presetPath, 'utf8');
+    const preset = JSON.parse(raw);
     const block = descriptionBlock(String(preset.description ?? ''));
     const ok = block === sentence;
     if (mode === 'print' || !ok) console.log(`\n${exp.preset} description figures:\n${sentence}`);
     if (!ok && mode === '--write' && block !== null) {
+      // Only the description's string changes: the rest of the file keeps its hand-made layout.
+      const was = JSON.stringify(preset.description);
       preset.description = replaceDescriptionBlock(preset.description, sentence);
-      writeFileSync(presetPath, JSON.stringify(preset, null, 2) + '\n');
+      writeFileSync(presetPath, raw.includes(was) ? raw.replace(was, () => JSON.stringify(preset.description)) : JSON.stringify(preset, null, 2) + '\n');
     } else if (!ok && mode !== 'print')
       (console.error(`presets/${exp.preset}.json: ${block === null ? `the description needs one ${FIGURES_BEGIN} … ${FIGURES_END} block` : 'the text between the figure markers is not the sentence above'}`), stale++);
   }

@@ -8,7 +8,7 @@
 import { build } from 'esbuild';
 import { mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { hostBundle, root } from './bundle-config.mjs';
+import { HELPER_FILES, copyHelperFiles, hostBundle, root } from './bundle-config.mjs';
 
 export const CACHE = join(root, 'node_modules', '.cache', 'creditlab-workers');
 
@@ -25,9 +25,12 @@ const id = `${Date.now().toString(36)}-${process.pid}`;
 const outdir = join(CACHE, id);
 mkdirSync(outdir, { recursive: true });
 const result = await build({ ...hostBundle(outdir), entryPoints: ENTRIES, metafile: true });
+await copyHelperFiles(outdir);
 // Every file the bundles were built from, with what its stat said: any change makes them stale.
 const inputs = {};
-for (const rel of [...Object.keys(result.metafile.inputs), 'scripts/bundle-config.mjs', 'scripts/worker-bundles.mjs']) {
+// The helper files copied next to the bundles are inputs too: an edited bridge script must reach new runs.
+const helpers = Object.values(HELPER_FILES).map(([, source]) => source);
+for (const rel of [...Object.keys(result.metafile.inputs), ...helpers, 'scripts/bundle-config.mjs', 'scripts/worker-bundles.mjs']) {
   if (rel.includes(':')) continue;
   const s = statSync(join(root, rel));
   inputs[rel] = [s.size, s.mtimeMs];

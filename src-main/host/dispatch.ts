@@ -2,11 +2,18 @@
 // and turn errors into the wire format.
 import { API_METHODS, ApiError, type ApiMethod, type CreditlabApi, type RpcResponse } from '@creditlab/api';
 import { API_ARGS } from '@creditlab/api/args';
-import { SpecValidationError, toSpecErrors } from '@creditlab/spec';
+import { formatPath, MAX_SPEC_DEPTH, SpecValidationError, toSpecErrors, tooDeep } from '@creditlab/spec';
 
 export async function dispatch(api: CreditlabApi, id: number, method: unknown, args: unknown): Promise<RpcResponse> {
   if (typeof method !== 'string' || !(API_METHODS as readonly string[]).includes(method)) {
     return { id, ok: false, error: { message: `unknown API method ${JSON.stringify(method)}` } };
+  }
+  // Before anything recurses into them (the schemas, the error paths, the copy to a scoring process):
+  // a spec or an episode's info is never nested this deep.
+  const deep = tooDeep(args, MAX_SPEC_DEPTH + 1);
+  if (deep) {
+    const path = formatPath(['args', ...deep]);
+    return { id, ok: false, error: { message: `${method}: invalid arguments: ${path}: nested deeper than ${MAX_SPEC_DEPTH} levels`, errors: [{ path, message: `nested deeper than ${MAX_SPEC_DEPTH} levels` }] } };
   }
   const parsed = API_ARGS[method as ApiMethod].safeParse(Array.isArray(args) ? args : []);
   if (!parsed.success) {

@@ -3,7 +3,7 @@
 import { readFileSync, readdirSync, existsSync, realpathSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { resolveExperiment, SpecValidationError, experimentJsonSchema, type ResolvedRun } from '@creditlab/spec';
+import { resolveExperiment, SpecValidationError, experimentJsonSchema, type ResolvedRun, type SpecError } from '@creditlab/spec';
 import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { RunStore, exportCsvLines, exportJson, type LeaseOptions } from '@creditlab/store';
 import { safeFileName } from '@creditlab/common';
@@ -28,6 +28,7 @@ import { rewardApiDts } from './reward-api';
 import { detectElectron } from './electron-detect';
 import { planImport, previewImport, runImport, writeImport } from './import-service';
 import { assertGymFields, gymFieldCheck } from './gym-fields';
+import { readWorkspaceConfig } from './workspace-config';
 import { preloadRewardFiles, rewardFileReader, type RewardFilePolicy, type RewardSource } from './reward-files';
 
 export const REPO_ROOT = resolve(dirname(new URL(import.meta.url).pathname), '../..');
@@ -65,6 +66,10 @@ export class Host implements CreditlabApi {
   private beatsFromTask = new Set<string>();
   /** Runs whose lease this host lost (another process declared them interrupted): their events are dropped. */
   private lost = new Set<string>();
+  /** Runs someone asked to cancel (not the host's own shutdown): they end `cancelled`, not `interrupted`. */
+  private cancelAsked = new Set<string>();
+  /** Set by close(): a run that its executor stops now did not choose to stop, and is left resumable. */
+  private closing = false;
   private heartbeatTimer: NodeJS.Timeout;
   private pickedRewardFiles = new Set<string>();
 
@@ -92,7 +97,10 @@ export class Host implements CreditlabApi {
     const fromTasks = this.store.renewLeases([...this.beatsFromTask], 0);
     lost.push(...fromTasks.lost);
     cancelRequested.push(...fromTasks.cancelRequested);
-    for (const id of cancelRequested) this.executor.cancel(id);
+    for (const id of cancelRequested) {
+      this.cancelAsked.add(id);
+      this.executor.cancel(id);
+    }
     for (const id of lost) {
       this.lost.add(id);
       this.held.delete(id);
@@ -121,9 +129,11 @@ export class Host implements CreditlabApi {
   }
 
   async close(): Promise<void> {
-    clearInterval(this.heartbeatTimer);
+    this.closing = true;
     await this.scorer?.close();
+    // Runs are asked to stop and send what they buffered; their leases stay renewed while they do.
     await this.executor.shutdown();
+    clearInterval(this.heartbeatTimer);
     this.flushEvents();
     this.store.close();
   }
@@ -199,8 +209,14 @@ export class Host implements CreditlabApi {
         this.emit({ type: 'sample', sample: { run: runId, step: e.step, kind: e.kind, data: e.data } });
         return;
       case 'done':
-        s.finishRun(runId, e.cancelled ? 'cancelled' : 'finished');
-        s.appendLog(runId, e.cancelled ? 'cancelled' : 'finished');
+        if (e.cancelled && this.closing && !this.cancelAsked.has(runId)) {
+          // Quitting the app or stopping `serve` is not a verdict on the run: like a crash, it can be resumed.
+          s.finishRun(runId, 'interrupted', { message: 'the host shut down before the run finished (resume continues it from its last checkpoint)' });
+          s.appendLog(runId, 'interrupted: the host shut down; everything it logged until then is kept');
+        } else {
+          s.finishRun(runId, e.cancelled ? 'cancelled' : 'finished');
+          s.appendLog(runId, e.cancelled ? 'cancelled' : 'finished');
+        }
         this.ended(runId);
         break;
       case 'failed':
@@ -227,6 +243,7 @@ export class Host implements CreditlabApi {
 
   private ended(runId: string): void {
     this.held.delete(runId);
+    this.cancelAsked.delete(runId);
     this.beatsFromTask.delete(runId);
     const exp = this.runExperiment.get(runId);
     const w = exp ? this.runWaiters.get(exp) : undefined;
@@ -332,11 +349,38 @@ export class Host implements CreditlabApi {
     return this.envIdsPromise;
   }
 
+  /**
+   * The API (the app, `creditlab serve`) runs experiments on this machine only, so a spec that asks for
+   * Slurm, or that leaves the choice to a workspace whose config.json asks for it, is refused instead of
+   * quietly run here. Sending experiments to a cluster is the CLI's: its tasks start the creditlab CLI of
+   * a checkout the nodes can see, and a packaged app has no CLI a cluster node could run.
+   */
+  private slurmRefusal(spec: unknown): SpecError[] {
+    if (this.executor instanceof SlurmExecutor) return [];
+    const asked = (spec as { executor?: { type?: unknown } } | null)?.executor?.type;
+    if (asked !== undefined && asked !== 'slurm') return [];
+    const how = 'submit it with `creditlab run SPEC --executor slurm` from a shell that has the creditlab CLI (a checkout on the cluster\'s shared filesystem)';
+    if (asked === 'slurm') {
+      return [{ path: 'executor.type', message: `"slurm": the desktop app and creditlab serve run experiments on this machine only; ${how}, or set executor.type to "local" to run it here` }];
+    }
+    let fromWorkspace: string | undefined;
+    try {
+      fromWorkspace = readWorkspaceConfig(this.store.root).executor?.type;
+    } catch (e) {
+      if (e instanceof SpecValidationError) return e.errors;
+      throw e;
+    }
+    if (fromWorkspace !== 'slurm') return [];
+    return [{ path: 'executor.type', message: `not set, and this workspace's config.json (${join(this.store.root, 'config.json')}) sends experiments to Slurm, which the desktop app and creditlab serve cannot do; ${how}, or set executor.type to "local" in the spec to run it here` }];
+  }
+
   async validateSpec(spec: unknown): Promise<ValidationResult> {
     try {
       // Specs from the UI have no folder of their own; the presets' folder stands in for it.
       const read = await this.preloadRewardFiles(spec, PRESETS_DIR);
       const { runs, spec: s } = resolveExperiment(spec, { readRewardFile: read });
+      const slurm = this.slurmRefusal(spec);
+      if (slurm.length) return { ok: false, errors: slurm };
       const fields = await gymFieldCheck(spec, this.cacheDir, { maxAgeMs: 60_000 });
       if (fields.errors.length) return { ok: false, errors: fields.errors };
       return { ok: true, runs: runs.length, arms: s.arms.map((a) => a.name) };
@@ -347,6 +391,8 @@ export class Host implements CreditlabApi {
   }
 
   async startExperiment(spec: unknown, opts: StartOptions = {}) {
+    const slurm = this.slurmRefusal(spec);
+    if (slurm.length) throw new ApiError(`Slurm is not available here: ${slurm[0].message}`, slurm);
     try {
       const read = await this.preloadRewardFiles(spec, PRESETS_DIR);
       await assertGymFields(spec, this.cacheDir);
@@ -384,6 +430,7 @@ export class Host implements CreditlabApi {
 
   /** A run this host holds is cancelled by its executor; any other through the index (see RunStore.requestCancel). */
   private cancelOne(id: string): void {
+    this.cancelAsked.add(id);
     if (this.held.has(id)) return this.executor.cancel(id);
     const outcome = this.store.requestCancel(id);
     if (outcome === 'held-here') return this.executor.cancel(id);
@@ -405,6 +452,8 @@ export class Host implements CreditlabApi {
   async rerunExperiment(id: string) {
     if (this.store.importedSource(id)) throw new ApiError('an imported experiment records training done elsewhere and cannot be re-run');
     const spec = this.store.getSpec(id);
+    const slurm = this.slurmRefusal(spec);
+    if (slurm.length) throw new ApiError(`Slurm is not available here: ${slurm[0].message}`, slurm);
     const runs = this.store.listRuns(id).map((r) => this.store.getResolved(r.id));
     const { experimentId, runIds } = this.launchResolved(spec, runs);
     return { experimentId, runIds };

@@ -76,6 +76,17 @@ test('loopback: the API and the WebSocket refuse requests without the token', as
 
     // Each of the three ways in.
     assert.equal((await rpc(web.baseUrl, { headers: { authorization: `token ${web.token}` } })).status, 200);
+    // Hostile bodies and paths: a clear 400, and the host keeps answering.
+    const auth = { authorization: `token ${web.token}`, 'content-type': 'application/json' };
+    const deep = `{"id":1,"method":"validateSpec","args":[${'['.repeat(200_000)}${']'.repeat(200_000)}]}`;
+    for (const [body, status, message] of [['null', 400, /^bad request: expected a JSON object/], ['[1]', 400, /^bad request/], ['{', 400, /^bad request/], [deep, 200, /nested deeper than 64 levels/]] as const) {
+      const r = await fetch(new URL('api/rpc', web.baseUrl), { method: 'POST', headers: auth, body });
+      assert.equal(r.status, status, body.slice(0, 10));
+      assert.match(((await r.json()) as { error: { message: string } }).error.message, message);
+    }
+    const bad = await fetch(new URL('%E0%A4%A', web.baseUrl), { headers: { authorization: `token ${web.token}` } });
+    assert.equal(bad.status, 400);
+    assert.equal((await rpc(web.baseUrl, { headers: { authorization: `token ${web.token}` } })).status, 200);
     assert.equal((await rpc(web.baseUrl, { query: `?token=${web.token}` })).status, 200);
     assert.equal((await rpc(web.baseUrl, { headers: { cookie: `other=1; creditlab-token-${web.port}=${web.token}` } })).status, 200);
 

@@ -121,6 +121,7 @@ export async function startWebHost(opts: WebHostOptions = {}): Promise<WebHost> 
         let body: { id?: number; method?: unknown; args?: unknown };
         try {
           body = JSON.parse(await readBody(req));
+          if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new Error('expected a JSON object {"id", "method", "args"}');
         } catch (e) {
           return send(res, 400, JSON.stringify({ id: 0, ok: false, error: { message: `bad request: ${(e as Error).message}` } }));
         }
@@ -128,7 +129,13 @@ export async function startWebHost(opts: WebHostOptions = {}): Promise<WebHost> 
         return send(res, 200, JSON.stringify(out));
       }
       if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'GET only', 'text/plain');
-      let rel = normalize(decodeURIComponent(url.pathname)).replace(/^(\.\.[/\\])+/, '');
+      let path: string;
+      try {
+        path = decodeURIComponent(url.pathname);
+      } catch {
+        return send(res, 400, 'bad request: malformed percent-encoding in the path', 'text/plain');
+      }
+      let rel = normalize(path).replace(/^(\.\.[/\\])+/, '');
       if (rel === '/' || rel === '') rel = '/index.html';
       const file = join(rendererDir, rel);
       if (!file.startsWith(rendererDir)) return send(res, 403, 'forbidden', 'text/plain');

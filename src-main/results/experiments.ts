@@ -10,7 +10,7 @@
 //      markers; src-main/results/results.test.ts then keeps both in step with the data (the whole text
 //      between the markers must be what the script prints).
 import { readFileSync } from 'node:fs';
-import { hackingPair, hackingReport } from '@creditlab/stats';
+import { extractScore, hackingPair, hackingReport } from '@creditlab/stats';
 import { TREG_BEGIN, TREG_CSV, TREG_END, readExport, tregDescription, tregTables } from '../../workspaces/rlhf/scripts/treg-tables';
 import type { Experiment, Figures } from './render';
 
@@ -87,11 +87,21 @@ export const EXPERIMENTS: Experiment[] = [
       };
       const others = f.arms.filter((a) => a !== 'sparse');
       const n = est.get('sparse')!.n;
+      const runs = f.series.filter((s) => s.metric === m);
+      const never = runs.filter((s) => !s.values.some((v) => v >= 0.9));
+      const lastSteps = never.map((s) => Math.max(...s.steps));
+      const neverSeeds = (a: string) => new Set(never.filter((s) => s.arm === a).map((s) => s.seed));
+      const ties = others.map((a) => [a, [...neverSeeds(a)].filter((seed) => neverSeeds('sparse').has(seed)).length] as const).filter(([, k]) => k > 0);
+      const [lo, hi] = [kSteps(Math.min(...lastSteps)), kSteps(Math.max(...lastSteps))];
       return (
         `Measured on seeds 0-${n - 1} (printed by scripts/results.ts from workspaces/rlhf/results/keydoor-shaping.csv.gz): ` +
-        `env steps to a 0.9 success rate, mean over seeds with a 95% percentile-bootstrap interval over ${n} seeds (undercovers at small n), ` +
-        `runs that never reach it censored at the budget: ${f.arms.map(arm).join('; ')}. ` +
-        `Paired difference from sparse, seed by seed (Student t interval on ${n} pairs): ${others.map(delta).join('; ')}.`
+        `env steps to a 0.9 success rate, mean over seeds with a 95% percentile-bootstrap interval over ${n} seeds (undercovers at small n); ` +
+        `a run that never reaches it scores its last logged step` +
+        (never.length ? ` (${lo === hi ? lo : `${lo}-${hi}`})` : '') +
+        `, a lower bound on the steps it needs, so the mean of an arm with such runs is a lower bound too: ${f.arms.map(arm).join('; ')}. ` +
+        `Paired difference from sparse, seed by seed (Student t interval on ${n} pairs; three comparisons with no multiplicity correction` +
+        (ties.length ? `; a seed on which neither arm reaches 0.9 compares two lower bounds: ${ties.map(([a, k]) => `${a} ${k} of ${n}`).join(', ')}` : '') +
+        `): ${others.map(delta).join('; ')}.`
       );
     },
   },
@@ -191,6 +201,7 @@ export const EXPERIMENTS: Experiment[] = [
     tables: [
       {
         id: 'prm-benefit-search-1',
+        alarm: true,
         columns: [
           { label: 'accuracy (auc)', metric: PRM_ACC, at: 'auc', pairedVs: ['success-only'] },
           { label: 'accuracy (last 2)', metric: PRM_ACC, at: PRM_AT, pairedVs: ['success-only'] },
@@ -206,6 +217,7 @@ export const EXPERIMENTS: Experiment[] = [
     tables: [
       {
         id: 'prm-benefit-confirm-1',
+        alarm: true,
         columns: [
           { label: 'accuracy (last 2)', metric: PRM_ACC, at: PRM_AT, ci: true, pairedVs: ['success-only'] },
           { label: 'accuracy (auc)', metric: PRM_ACC, at: 'auc', pairedVs: ['success-only'] },
@@ -229,6 +241,7 @@ export const EXPERIMENTS: Experiment[] = [
     tables: [
       {
         id: 'prm-hacking-reduced',
+        alarm: true,
         columns: [
           { label: 'steps', metric: 'eval/steps_per_solution', at: 'mean-last:2', digits: 2, pairedVs: ['success-only'] },
           { label: 'accuracy', metric: 'eval/accuracy', at: 'mean-last:2', ci: true, pairedVs: ['success-only', 'prm-first-step-only'] },
@@ -236,6 +249,58 @@ export const EXPERIMENTS: Experiment[] = [
         ],
       },
     ],
+  },
+  {
+    // A single-arm replication of CleanRL's PPO on Acrobot (no control arm: it checks the trainer, not a method).
+    preset: 'acrobot-ppo',
+    tables: [],
+    figures: [['charts/episodic_return', 'mean-last:20', 'mean']],
+    description: (f) => {
+      const m = 'charts/episodic_return';
+      const runs = f.series.filter((s) => s.metric === m).sort((a, b) => a.seed - b.seed);
+      const finals = runs.map((s) => extractScore(s, 'last'));
+      const e = f.get(m, 'mean-last:20', 'mean').get('ppo')!;
+      const ok = finals.filter((x) => x >= -100).length;
+      const r = (x: number | null) => f.fmt(x, 0);
+      return (
+        `Measured on seeds ${runs.map((s) => s.seed).join(', ')} (printed by scripts/results.ts from workspaces/rlhf/results/acrobot-ppo.csv.gz): ` +
+        `return of the last episode ${finals.map(r).join(', ')} (${ok} of ${runs.length} seeds at or above −100); ` +
+        `mean of the last 20 episodes, mean over ${e.n} seeds, ${r(e.estimate)} [${r(e.ci[0])}, ${r(e.ci[1])}] (${e.ciMethod}).`
+      );
+    },
+  },
+  {
+    // Potential-based (energy) vs non-potential (progress) shaping on MountainCar, against the sparse reward.
+    preset: 'mountaincar-shaping',
+    tables: [],
+    figures: [
+      ['charts/success_rate', 'mean-last:20', 'mean'],
+      ['charts/success_rate', 'mean-last:20', 'mean', 'sparse'],
+      ['charts/episodic_return', 'mean-last:20', 'mean'],
+    ],
+    description: (f) => {
+      const rate = f.get('charts/success_rate', 'mean-last:20', 'mean');
+      const diff = f.get('charts/success_rate', 'mean-last:20', 'mean', 'sparse');
+      const ret = f.get('charts/episodic_return', 'mean-last:20', 'mean');
+      const n = rate.get('sparse')!.n;
+      const signed = (x: number | null, digits: number) => (x !== null && x >= 0 ? '+' : '') + f.fmt(x, digits);
+      const arm = (a: string) => {
+        const e = rate.get(a)!;
+        return `${a} ${f.fmt(e.estimate, 2)} [${f.fmt(e.ci[0], 2)}, ${f.fmt(e.ci[1], 2)}] (true return ${f.fmt(ret.get(a)!.estimate, 0)})`;
+      };
+      const delta = (a: string) => {
+        const d = diff.get(a)!.differences.get('sparse')!;
+        const excludes0 = d.ci[0] !== null && d.ci[1] !== null && (d.ci[0] > 0 || d.ci[1] < 0);
+        return `${a} ${signed(d.estimate, 2)} [${signed(d.ci[0], 2)}, ${signed(d.ci[1], 2)}]${excludes0 ? '' : ' (the interval includes 0)'}`;
+      };
+      return (
+        `Measured on seeds 0-${n - 1} (printed by scripts/results.ts from workspaces/rlhf/results/mountaincar-shaping.csv.gz): ` +
+        `per run the mean of the last 20 logged values of charts/success_rate (and of the true episodic return); per arm the mean over ${n} seeds ` +
+        `with a 95% percentile-bootstrap interval (undercovers at small n): ${f.arms.map(arm).join('; ')}. ` +
+        `Paired difference in success rate from sparse, seed by seed (Student t interval on ${n} pairs, two comparisons with no multiplicity correction): ` +
+        `${f.arms.filter((a) => a !== 'sparse').map(delta).join('; ')}.`
+      );
+    },
   },
   {
     // The Gymnasium bridge's MuJoCo preset (continuous actions through the Python bridge).
@@ -264,7 +329,7 @@ export const EXPERIMENTS: Experiment[] = [
       const others = f.arms.filter((a) => a !== 'env');
       return (
         `Measured on seeds 0-${n - 1} (printed by scripts/results.ts from workspaces/rlhf/results/gym-inverted-pendulum.csv.gz): ` +
-        `per arm the mean over ${n} seeds; steps until the return first reaches 950, runs that never do censored at the budget; ` +
+        `per arm the mean over ${n} seeds; steps until the return first reaches 950 (a run that never does scores its last logged step, a lower bound); ` +
         `final return = mean of the last 10 logged episodes. ${f.arms.map(arm).join('; ')}. ` +
         `Paired difference from env, seed by seed (Student t interval on ${n} pairs): ` +
         `${others.map((a) => `${a} steps ${paired('first-above:950', a, kSteps)}, final return ${paired('mean-last:10', a, ret)}`).join('; ')}.`

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { FIGURES_BEGIN, FIGURES_END } from '@creditlab/common';
-import type { RunSeries, StatName } from '@creditlab/stats';
+import { hackingPair, hackingReport, type RunSeries, type StatName } from '@creditlab/stats';
 import { compareCommand } from '../cli/commands/compare';
 import type { CliIO } from '../cli/io';
 
@@ -29,6 +29,8 @@ export interface TableSpec {
   columns: Column[];
   /** Arms in row order; default: the data's order. */
   arms?: string[];
+  /** Add a last column with the runs the reward-hacking alarm (`creditlab show --json`, field hacking) flags per arm. */
+  alarm?: boolean;
 }
 
 export interface Experiment {
@@ -170,6 +172,12 @@ export function renderTable(exp: Experiment, t: TableSpec, f: Figures): string {
     header.push(c.label);
     for (const vs of c.pairedVs ?? []) header.push(`Δ ${c.label} vs ${vs}`);
   }
+  const pair = t.alarm ? hackingPair([...new Set(f.series.map((s) => s.metric))]) : null;
+  if (t.alarm && !pair) throw new Error(`${exp.preset}: table ${t.id} asks for the hacking alarm, but the data logs no proxy/truth pair`);
+  const alarm = pair
+    ? { pair, rows: hackingReport(pair, f.series.filter((s) => s.metric === pair.proxy), f.series.filter((s) => s.metric === pair.truth)) }
+    : null;
+  if (alarm) header.push('hacking alarm');
   const rows = [header, header.map(() => '---')];
   const notes = new Set<string>();
   for (const arm of arms) {
@@ -192,8 +200,19 @@ export function renderTable(exp: Experiment, t: TableSpec, f: Figures): string {
       }
     }
     row.splice(1, 0, String(n));
+    if (alarm) {
+      const mine = alarm.rows.filter((r) => r.arm === arm);
+      const flagged = mine.filter((r) => r.flagged).map((r) => r.seed);
+      const unjudged = mine.filter((r) => !r.judged).length;
+      row.push(`${flagged.length} of ${mine.length}${flagged.length ? ` (seed${flagged.length > 1 ? 's' : ''} ${flagged.join(', ')})` : ''}${unjudged ? `, ${unjudged} not judged` : ''}`);
+    }
     rows.push(row);
   }
+  if (alarm)
+    notes.add(
+      `hacking alarm: runs the reward-hacking rule of \`creditlab show --json\` (workspaces/stats/src/hacking.ts) flags, ${alarm.pair.proxy} against ${alarm.pair.truth}; ` +
+        'an arm whose proxy is constant (no process reward) cannot be flagged.',
+    );
   const cmds = t.columns.map((c) => `\`creditlab compare ID --metric ${c.metric} --at ${c.at} --stat ${c.stat ?? 'mean'}${c.pairedVs?.length ? ` --vs ${c.pairedVs[0]} --paired` : ''}\``);
   return [
     ...rows.map((r) => `| ${r.join(' | ')} |`),

@@ -3,7 +3,7 @@
 // small export gives.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -143,4 +143,22 @@ test('results: prm-hacking paired differences equal an independent per-seed comp
       }
     }
   assert.equal(checked, 16);
+});
+
+// A preset's measured figures live only inside its printed block: a hand-written "Measured …" sentence or an
+// interval outside it has no script (and maybe no data) behind it. gym-cartpole is the one named exception
+// (README): it quotes the committed output of `creditlab compare` in presets/results/, its raw data not kept.
+test('results: no preset quotes a measured figure or an interval outside its printed block', () => {
+  const presets = readdirSync(join(root, 'presets')).filter((f) => f.endsWith('.json'));
+  assert.ok(presets.length > 5);
+  for (const file of presets) {
+    if (file === 'gym-cartpole.json') continue;
+    const d = String(JSON.parse(readFileSync(join(root, 'presets', file), 'utf8')).description ?? '');
+    const a = d.indexOf(FIGURES_BEGIN);
+    const b = d.indexOf(FIGURES_END);
+    const outside = a >= 0 && b > a ? d.slice(0, a) + d.slice(b + FIGURES_END.length) : d;
+    assert.doesNotMatch(outside, /\bMeasured\b/, `presets/${file}: a "Measured" sentence outside [printed figures]`);
+    assert.doesNotMatch(outside, /\d[\d.]*k? \[[−-]?\d[\d.]*k?, [−+-]?\d/, `presets/${file}: an interval outside [printed figures]`);
+    if (a >= 0) assert.ok(EXPERIMENTS.some((e) => `${e.preset}.json` === file), `presets/${file} has a figure block but no entry in experiments.ts`);
+  }
 });

@@ -5,11 +5,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   aggregateCurves,
-  aggregateWithCI,
-  column,
+  armImprovement,
+  armInterval,
   extractScore,
   pairedVs,
-  probabilityOfImprovementWithCI,
   smoothSeries,
   type StatName,
 } from '@creditlab/stats';
@@ -102,8 +101,8 @@ function reference(curve: CurveSettings, seedLines: boolean, scores: StatsReques
   });
   if (!scores) return { curves, scores: { est: [], poi: [], paired: [], vs: null } };
   const perArm = groups.map((g) => ({ arm: g.label, color: g.color, values: g.runs.map((r) => extractScore(r, 'last')).filter(Number.isFinite) })).filter((a) => a.values.length > 0);
-  const est = perArm.map((a) => ({ ...a, ci: aggregateWithCI(column(a.values), stat, { reps: 2000, seed: 0 }) }));
-  const poi = perArm.flatMap((x) => perArm.filter((y) => y.arm !== x.arm).map((y) => ({ x: x.arm, y: y.arm, r: probabilityOfImprovementWithCI(column(x.values), column(y.values), { reps: 1000, seed: 0 }) })));
+  const est = perArm.map((a) => ({ ...a, ci: armInterval(a.arm, a.values, stat, { reps: 2000, seed: 0 }) }));
+  const poi = perArm.flatMap((x) => perArm.filter((y) => y.arm !== x.arm).map((y) => ({ x: x.arm, y: y.arm, r: armImprovement(x.arm, x.values, y.arm, y.values, { reps: 2000, seed: 0 }) })));
   const seedScores = (g: (typeof groups)[number]) => g.runs.flatMap((r) => (Number.isFinite(extractScore(r, 'last')) ? [{ seed: r.seed, value: extractScore(r, 'last') }] : []));
   const vs = groups.find((g) => g.label === scores.vs) ?? groups[0];
   const paired = scores.paired

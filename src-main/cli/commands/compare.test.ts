@@ -87,6 +87,7 @@ test('--vs adds P(arm > baseline) with a CI', async () => {
   assert.ok(p.ci[0] <= 1 && p.ci[1] === 1);
   const t = await run(['exp1', '--metric', 'return', '--vs', 'baseline']);
   assert.match(t.io.stdout[1], /P\(>baseline\)/);
+  assert.ok(t.io.stdout.some((l) => /^P\(>baseline\): probability that a run of the arm beats a run of baseline .*resampling both arms' runs independently$/.test(l)));
   assert.ok(io.stdout.length === 1);
 });
 
@@ -229,4 +230,71 @@ test('--paired: equals per-seed differences computed independently, whatever ord
   assert.ok(Math.abs(byPosition - 0.04) > 0.01, 'the fixture must tell a pairing by position from one by seed');
   // And the interval is the one of the true differences (all in [0.01, 0.08]), not of mismatched ones.
   assert.ok(med.ci[0] >= 0.01 - 1e-12 && med.ci[1] <= 0.08 + 1e-12, `median ci ${med.ci}`);
+});
+
+// Runs of a threshold question: "slow" reaches 0.9 on seeds 0 and 1 only; seed 2 never does.
+const THRESHOLD_RUNS: RunSeries[] = [
+  { run: 'fast-0', arm: 'fast', seed: 0, steps: [0, 100, 200, 300], values: [0, 0.5, 0.95, 1] },
+  { run: 'fast-1', arm: 'fast', seed: 1, steps: [0, 100, 200, 300], values: [0, 0.92, 1, 1] },
+  { run: 'fast-2', arm: 'fast', seed: 2, steps: [0, 100, 200, 300], values: [0, 0.4, 0.91, 1] },
+  { run: 'slow-0', arm: 'slow', seed: 0, steps: [0, 100, 200, 300], values: [0, 0.1, 0.5, 0.9] },
+  { run: 'slow-1', arm: 'slow', seed: 1, steps: [0, 100, 200, 300], values: [0, 0.2, 0.95, 1] },
+  { run: 'slow-2', arm: 'slow', seed: 2, steps: [0, 100, 200, 300], values: [0, 0.1, 0.3, 0.6] },
+  { run: 'solo-0', arm: 'solo', seed: 0, steps: [0, 100, 200, 300], values: [0, 0.1, 0.95, 1] },
+];
+const thresholdSource: SeriesSource = { series: async () => THRESHOLD_RUNS.map((r) => ({ ...r })) };
+
+test('first-above: censored runs are named per arm, in the JSON and in a note that says the statistic is a lower bound', async () => {
+  const io = memoryIO();
+  assert.equal(await compareCommand(['t', '--metric', 'm', '--at', 'first-above:0.9', '--stat', 'mean', '--json'], io, thresholdSource), 0);
+  const j = JSON.parse(io.stdout.at(-1)!);
+  const arm = (a: string) => j.arms.find((x: { arm: string }) => x.arm === a);
+  assert.deepEqual(arm('fast').censored, []);
+  assert.deepEqual(arm('slow').censored, [2]);
+  assert.equal(arm('slow').estimate, (300 + 200 + 300) / 3, 'the censored run scores its last logged step');
+  const text = memoryIO();
+  await compareCommand(['t', '--metric', 'm', '--at', 'first-above:0.9', '--stat', 'mean'], text, thresholdSource);
+  const notes = text.stderr.join('\n');
+  assert.match(notes, /slow 1 of 3 \(seed 2\) never reached 0\.9: .*lower bound/);
+  assert.doesNotMatch(notes, /fast \d+ of/);
+  // Other scores censor nothing and carry no such field.
+  const last = memoryIO();
+  await compareCommand(['t', '--metric', 'm', '--at', 'last', '--json'], last, thresholdSource);
+  assert.equal(JSON.parse(last.stdout.at(-1)!).arms[0].censored, undefined);
+});
+
+test('one run gives no interval, and an IQM of fewer than 4 runs is said to be their mean', async () => {
+  const io = memoryIO();
+  assert.equal(await compareCommand(['t', '--metric', 'm', '--at', 'last', '--json'], io, thresholdSource), 0);
+  const solo = JSON.parse(io.stdout.at(-1)!).arms.find((x: { arm: string }) => x.arm === 'solo');
+  assert.equal(solo.n, 1);
+  assert.equal(solo.estimate, 1);
+  assert.deepEqual(solo.ci, [null, null], 'a zero-width interval from one run would claim a certainty it does not have');
+  assert.match(solo.ci_method, /^no interval: one run/);
+  const text = memoryIO();
+  await compareCommand(['t', '--metric', 'm', '--at', 'last'], text, thresholdSource);
+  const notes = text.stderr.join('\n');
+  assert.match(notes, /solo: one run, so no interval/);
+  assert.match(notes, /fast n=3, slow n=3, solo n=1: the IQM of fewer than 4 runs trims nothing .* so it is their mean/);
+  assert.match(notes, /fast n=3, slow n=3: a percentile bootstrap over fewer than 20 runs undercovers/);
+});
+
+test('a zero-width interval (every resample the same) is said not to be certainty', async () => {
+  const io = memoryIO();
+  const runs: RunSeries[] = [0, 1, 2].flatMap((seed) => [
+    { run: `a${seed}`, arm: 'a', seed, steps: [0, 1], values: [0, 500] },
+    { run: `b${seed}`, arm: 'b', seed, steps: [0, 1], values: [0, 100 + seed] },
+  ]);
+  assert.equal(await compareCommand(['t', '--metric', 'm', '--stat', 'mean', '--vs', 'b'], io, { series: async () => runs }), 0);
+  assert.match(io.stderr.join('\n'), /note: a mean, a P\(>b\): zero-width interval, because every resample gives the same value/);
+  assert.doesNotMatch(io.stderr.join('\n'), /b mean,/);
+});
+
+test('mean-last:K names the runs that logged fewer than K values (scored on what they have)', async () => {
+  const io = memoryIO();
+  assert.equal(await compareCommand(['t', '--metric', 'm', '--at', 'mean-last:4', '--stat', 'mean'], io, thresholdSource), 0);
+  assert.doesNotMatch(io.stderr.join('\n'), /fewer than 4 finite values/);
+  const five = memoryIO();
+  assert.equal(await compareCommand(['t', '--metric', 'm', '--at', 'mean-last:5', '--stat', 'mean'], five, thresholdSource), 0);
+  assert.match(five.stderr.join('\n'), /7 run\(s\) logged fewer than 5 finite values of "m" .*fast-0 \(fast, seed 0: 4\)/);
 });

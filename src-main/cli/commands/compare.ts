@@ -3,22 +3,21 @@
 // arXiv:2108.13264: report intervals, prefer IQM, and say P(X > Y) rather than "X won". With
 // `--vs ARM --paired`, each arm also gets the statistic of its per-seed differences from ARM with an
 // interval fit for a few seeds (workspaces/stats/src/paired.ts).
-import { Rng } from '@creditlab/common';
 import {
-  aggregateWithCI,
-  column,
+  armImprovement,
+  armInterval,
   DEFAULT_CI,
   DEFAULT_REPS,
   extractScore,
   formatAt,
   formatSmoothing,
+  isCensored,
   isStatName,
   pairedVs,
   parseAt,
-  percentileIntervalLabel,
   parseSmoothing,
-  probabilityOfImprovementWithCI,
   smoothSeries,
+  SMALL_N,
   STAT_NAMES,
   StatsInputError,
   type IntervalEstimate,
@@ -148,6 +147,8 @@ interface ArmResult {
   ci: [number | null, number | null];
   ci_method: string | null;
   seeds: number[];
+  /** With --at first-above:X, the seeds whose runs never reached X (scored at their last logged step). */
+  censored?: number[];
   p_improvement?: { estimate: number | null; ci: [number | null, number | null] } | null;
   difference?: PairedResult | null;
 }
@@ -203,6 +204,8 @@ export async function compareCommand(argv: string[], io: CliIO, source: SeriesSo
   // Arms keep the order the source lists them in (the spec's order), not alphabetical.
   const byArm = new Map<string, number[]>();
   const seedsOf = new Map<string, { seed: number; value: number }[]>();
+  const censoredOf = new Map<string, number[]>();
+  const short: string[] = [];
   const dropped: string[] = [];
   for (const s of series) {
     if (!byArm.has(s.arm)) {
@@ -211,7 +214,10 @@ export async function compareCommand(argv: string[], io: CliIO, source: SeriesSo
     }
     let score: number;
     try {
-      score = extractScore(smoothSeries(s, args.smooth), args.at);
+      const smoothed = smoothSeries(s, args.smooth);
+      score = extractScore(smoothed, args.at);
+      if (Number.isFinite(score) && isCensored(smoothed, args.at)) censoredOf.set(s.arm, [...(censoredOf.get(s.arm) ?? []), s.seed]);
+      if (args.at.kind === 'mean-last' && smoothed.values.length > 0 && smoothed.values.length < args.at.k) short.push(`${s.run} (${s.arm}, seed ${s.seed}: ${smoothed.values.length})`);
     } catch (e) {
       if (!(e instanceof StatsInputError)) throw e;
       io.err(`compare: run ${s.run}: ${e.message}`);
@@ -229,22 +235,20 @@ export async function compareCommand(argv: string[], io: CliIO, source: SeriesSo
     return EXIT.usage;
   }
 
-  const root = new Rng(args.seed);
-  const opts = { ci: args.ci, reps: args.reps, threshold: args.threshold };
+  const opts = { ci: args.ci, reps: args.reps, seed: args.seed, threshold: args.threshold };
   const vsScores = args.vs !== undefined ? byArm.get(args.vs)! : undefined;
   const results: ArmResult[] = [];
   for (const [arm, scores] of byArm) {
-    // Each arm gets its own stream keyed by name, so adding or reordering arms leaves its interval unchanged.
-    const est = scores.length > 0 ? aggregateWithCI(column(scores), args.stat, { ...opts, rng: root.fork(`arm:${arm}`) }) : null;
+    // The view's final-score table calls the same two functions with the same options.
+    const est = scores.length > 0 ? armInterval(arm, scores, args.stat, opts) : null;
     const seeds = seedsOf.get(arm)!.map((x) => x.seed);
-    const row: ArmResult = { arm, n: scores.length, ...fromEstimate(est), ci_method: est ? percentileIntervalLabel(scores.length, args.ci, args.reps) : null, seeds };
+    const row: ArmResult = { arm, n: scores.length, ...fromEstimate(est), ci_method: est ? est.method : null, seeds };
+    if (args.at.kind === 'first-above') row.censored = censoredOf.get(arm) ?? [];
     if (vsScores !== undefined) {
       if (arm === args.vs) row.p_improvement = null;
       else {
         const p =
-          scores.length > 0 && vsScores.length > 0
-            ? probabilityOfImprovementWithCI(column(scores), column(vsScores), { ...opts, rng: root.fork(`poi:${arm}>${args.vs}`) })
-            : null;
+          scores.length > 0 && vsScores.length > 0 ? armImprovement(arm, scores, args.vs!, vsScores, opts) : null;
         row.p_improvement = fromEstimate(p);
       }
     }
@@ -305,19 +309,50 @@ export async function compareCommand(argv: string[], io: CliIO, source: SeriesSo
     rows.push(row);
   }
   for (const line of table(rows)) io.out(line);
+  if (args.vs !== undefined)
+    io.out(`P(>${args.vs}): probability that a run of the arm beats a run of ${args.vs} (ties count ½), ${pct} percentile bootstrap resampling both arms' runs independently`);
   if (args.paired) {
     io.out('');
-    io.out(`paired differences (arm − ${args.vs}, matched by seed): ${args.stat} of the per-seed differences`);
+    io.out(
+      `paired differences (arm − ${args.vs}, matched by seed): ` +
+        (args.stat === 'optimality-gap' ? `difference of optimality gaps, the mean of the per-seed differences of the shortfall below γ=${args.threshold}` : `${args.stat} of the per-seed differences`),
+    );
     const prow = [['arm', 'pairs', `Δ${args.stat}`, 'ci_low', 'ci_high', 'interval']];
     for (const r of results) if (r.difference) prow.push([r.arm, String(r.difference.n), fmt(r.difference.estimate), fmt(r.difference.ci[0]), fmt(r.difference.ci[1]), r.difference.method]);
     for (const line of table(prow)) io.out(line);
   }
-  const small = results.filter((r) => r.n > 0 && r.n < 10);
+  const small = results.filter((r) => r.n > 1 && r.n < SMALL_N);
   if (small.length > 0)
     io.err(
-      `compare: note: ${small.map((r) => `${r.arm} n=${r.n}`).join(', ')}: a percentile bootstrap over fewer than 10 runs undercovers ` +
-        `(its ${pct} interval covers less often than ${pct})` +
-        (args.paired ? '' : '; for arms sharing seeds, --vs ARM --paired gives seed-matched differences with a Student t (mean) or BCa interval'),
+      `compare: note: ${small.map((r) => `${r.arm} n=${r.n}`).join(', ')}: a percentile bootstrap over fewer than ${SMALL_N} runs undercovers ` +
+        `(its ${pct} interval covers less often than ${pct}, the more so the fewer the runs)` +
+        (args.paired ? '' : '; for arms sharing seeds, --vs ARM --paired gives seed-matched differences with a Student t (mean, optimality gap) or BCa (median, IQM) interval'),
     );
+  // Every resample giving one value (all runs equal, or every run of one arm beating every run of the
+  // other) yields a zero-width percentile interval: a property of the bootstrap at small n, not certainty.
+  const flat = (ci: [number | null, number | null]) => ci[0] !== null && ci[0] === ci[1];
+  const zero = [
+    ...results.filter((r) => r.n > 1 && flat(r.ci)).map((r) => `${r.arm} ${args.stat}`),
+    ...results.filter((r) => r.p_improvement && flat(r.p_improvement.ci)).map((r) => `${r.arm} P(>${args.vs})`),
+  ];
+  if (zero.length > 0)
+    io.err(`compare: note: ${zero.join(', ')}: zero-width interval, because every resample gives the same value; with this few runs that is not certainty`);
+  const single = results.filter((r) => r.n === 1);
+  if (single.length > 0) io.err(`compare: note: ${single.map((r) => r.arm).join(', ')}: one run, so no interval (shown as -)`);
+  if (args.stat === 'iqm') {
+    const untrimmed = results.filter((r) => r.n > 0 && r.n < 4);
+    if (untrimmed.length > 0)
+      io.err(`compare: note: ${untrimmed.map((r) => `${r.arm} n=${r.n}`).join(', ')}: the IQM of fewer than 4 runs trims nothing (it cuts ⌊n/4⌋ runs from each end), so it is their mean`);
+  }
+  if (args.at.kind === 'mean-last' && short.length > 0)
+    io.err(`compare: note: ${short.length} run(s) logged fewer than ${args.at.k} finite values of "${args.metric}" and are scored on the mean of what they have: ${short.join(', ')}`);
+  if (args.at.kind === 'first-above') {
+    const cens = results.filter((r) => r.censored && r.censored.length > 0);
+    if (cens.length > 0)
+      io.err(
+        `compare: note: ${cens.map((r) => `${r.arm} ${r.censored!.length} of ${r.n} (seed${r.censored!.length > 1 ? 's' : ''} ${r.censored!.join(', ')})`).join('; ')} ` +
+          `never reached ${args.at.threshold}: each such run scores its last logged step, a lower bound on its true steps, so these arms' statistics and intervals are lower bounds too`,
+      );
+  }
   return EXIT.ok;
 }

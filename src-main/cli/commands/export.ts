@@ -92,7 +92,7 @@ function exportAggregate(store: RunStore, experimentId: string, out: string, for
     c.steps.forEach((step, i) => rows.push({ step, arm, estimate: c.estimate[i], ci_low: c.low[i], ci_high: c.high[i], n: c.n[i] }));
   }
   const num = (v: number) => (Number.isFinite(v) ? String(v) : 'NaN');
-  // Every interval says how it was made and over how many runs (a percentile bootstrap undercovers below 10).
+  // Every interval says how it was made and over how many runs (a percentile bootstrap undercovers at small n).
   const how = (n: number) => percentileIntervalLabel(n, (flags.ci as number | undefined) ?? DEFAULT_CI, (flags.reps as number | undefined) ?? DEFAULT_REPS);
   if (format === 'json') writeFileSync(out, JSON.stringify({ experiment: experimentId, metric, stat, smooth: flags.smooth ?? 'none', rows: rows.map((r) => ({ ...r, estimate: Number.isFinite(r.estimate) ? r.estimate : null, ci_low: Number.isFinite(r.ci_low) ? r.ci_low : null, ci_high: Number.isFinite(r.ci_high) ? r.ci_high : null, ci_method: how(r.n) })) }));
   else writeFileSync(out, ['step,arm,estimate,ci_low,ci_high,n,ci_method', ...rows.map((r) => [r.step, r.arm.includes(',') ? `"${r.arm}"` : r.arm, num(r.estimate), num(r.ci_low), num(r.ci_high), r.n, `"${how(r.n)}"`].join(','))].join('\n') + '\n');

@@ -4,6 +4,7 @@
 // experiments' runs can join the plot. The pieces live in ./comparison/.
 import { useEffect, useMemo, useRef, useState } from 'react';
 import type { ExperimentDetail } from '@creditlab/api';
+import { SMALL_N } from '@creditlab/stats';
 import { describeOutcome, onMenuCommand, type SaveOutcome } from '../lib/desktop';
 import type { HackingState } from '../lib/use-hacking';
 import { Plotly } from '../lib/plotly';
@@ -179,7 +180,7 @@ export function Comparison({ experiment, compact = false, hacking }: { experimen
             ))}
           </select>
           <span className="muted small">
-            {STAT_LABEL[s.stat]} over seeds{s.band === 'ci' ? `, 95% percentile-bootstrap band (${CURVE_REPS} resamples per point; undercovers below 10 runs)` : ''}, EMA {s.smoothing.toFixed(2)}; thin lines are single runs
+            {STAT_LABEL[s.stat]} over seeds{s.band === 'ci' ? `, pointwise 95% percentile-bootstrap band (${CURVE_REPS} resamples per point, not a simultaneous band; undercovers below ${SMALL_N} runs; none where one run covers a point)` : ''}, EMA {s.smoothing.toFixed(2)}; thin lines are single runs
           </span>
           <span className="toolbar-gap" />
           <AlarmBadges alarms={alarms} />

@@ -16,6 +16,19 @@ const importRequest = z
   })
   .strict();
 
+// A recorded episode as runs record it (see EpisodeRecord). The scoring worker turns each vector into a
+// Float64Array: `{"length": 4e8}` would have been 3.2 GB there, and a string or null a silent NaN or 0.
+const vector = z.array(z.number().finite()).max(100_000);
+const episodeStep = z.object({
+  obs: vector,
+  action: z.union([z.number().finite(), vector]),
+  nextObs: vector,
+  envReward: z.number().finite(),
+  terminated: z.boolean(),
+  truncated: z.boolean(),
+  info: z.record(z.string(), z.unknown()),
+});
+
 export const API_ARGS: Record<ApiMethod, z.ZodType<unknown[]>> = {
   doctor: z.tuple([]),
   listPresets: z.tuple([]),
@@ -45,7 +58,7 @@ export const API_ARGS: Record<ApiMethod, z.ZodType<unknown[]>> = {
         memoryLimitMb: z.number().int().min(16).max(4096).optional(),
       })
       .strict(),
-    z.object({ env: z.string().max(100), envParams: z.record(z.string(), z.unknown()), steps: z.array(z.unknown()).max(100_000), resetInfo: z.record(z.string(), z.unknown()), envReturn: z.number() }).passthrough(),
+    z.object({ env: z.string().max(100), envParams: z.record(z.string(), z.unknown()), steps: z.array(episodeStep).max(100_000), resetInfo: z.record(z.string(), z.unknown()), envReturn: z.number() }).passthrough(),
   ]),
   listRewardVersions: z.tuple([z.string().max(100).optional()]),
   saveRewardVersion: z.tuple([z.string().min(1).max(100).regex(/^[\w.\- ]+$/, 'letters, digits, space and _ . - only'), z.string().max(200_000), z.string().max(10_000).optional()]),

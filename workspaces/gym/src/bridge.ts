@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BatchEnv, BatchEnvOptions, BatchReset, BatchStep, EnvRef, Space } from '@creditlab/envs';
 import { actionFrame, decodeObsFrame, jsonFrame, parseJson } from './frames';
-import { ChannelTimeout, ChildGoneError, openChannel, type Channel, type ChildGone } from './channel';
+import { ChannelStopped, ChannelTimeout, ChildGoneError, openChannel, type Channel, type ChildGone } from './channel';
 
 export const GYM_PREFIX = 'gymnasium:';
 export const BRIDGE_SCRIPT = fileURLToPath(new URL('../python/creditlab_bridge.py', import.meta.url));
@@ -34,6 +34,20 @@ export interface GymBatchOptions extends BatchEnvOptions {
   factory?: { name: string; path?: string };
   /** Forces the channel's transport (tests); see channel.ts. */
   transport?: 'fifo' | 'relay';
+  /**
+   * The run's cancel word (Int32, index 0): once another thread sets it, the Python process is killed at
+   * once, even while this env's thread is blocked in a step, and the call throws an EnvStopped.
+   */
+  stop?: SharedArrayBuffer;
+}
+
+/**
+ * A call ended because the run was stopped from outside (see GymBatchOptions.stop), not because the env
+ * failed: `envStopped` is what the runner looks for (by property, so that copies of this module in
+ * different bundles agree) to end a cancelled run as cancelled.
+ */
+export class EnvStopped extends Error {
+  readonly envStopped = true;
 }
 
 /** Which interpreter runs the bridge, and why that one (for messages). */
@@ -110,6 +124,7 @@ export class GymBatchEnv implements BatchEnv {
       args: ['-u', BRIDGE_SCRIPT],
       env: { PYTHONUNBUFFERED: '1' },
       transport: opts.transport,
+      stop: opts.stop,
       onStderr: (text) => {
         for (const line of text.split('\n')) if (line.trim()) this.log(`${this.id}: python: ${line}`);
       },
@@ -163,6 +178,10 @@ export class GymBatchEnv implements BatchEnv {
     try {
       frame = this.channel.request(payload, timeoutMs);
     } catch (e) {
+      if (e instanceof ChannelStopped) {
+        this.closed = true;
+        throw new EnvStopped(`${this.id}: the run was stopped during ${what}; its Python process was ended`);
+      }
       if (e instanceof ChildGoneError) {
         this.closed = true;
         throw new Error(this.goneMessage(e.gone, what, pythonSource));

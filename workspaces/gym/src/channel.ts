@@ -15,6 +15,9 @@ export interface ChildGone {
 
 export class ChannelTimeout extends Error {}
 
+/** The child was killed because the `stop` word was set (see ChannelOptions.stop). */
+export class ChannelStopped extends Error {}
+
 export class ChildGoneError extends Error {
   constructor(readonly gone: ChildGone) {
     super(gone.spawnError ? `could not start: ${gone.spawnError}` : `exited (code ${gone.code}, signal ${gone.signal})`);
@@ -29,6 +32,12 @@ export interface ChannelOptions {
   onStderr?: (text: string) => void;
   /** Forces a transport (tests); by default FIFOs where `mkfifo` works, else the relay. */
   transport?: 'fifo' | 'relay';
+  /**
+   * An Int32 word (index 0) another thread sets to non-zero to end the child at once: the channel's helper
+   * thread kills it, and a request blocked on it, or made afterwards, throws ChannelStopped. The caller's
+   * own thread may be the one blocked in a request, so only a helper thread can act on a cancel.
+   */
+  stop?: SharedArrayBuffer;
 }
 
 export interface Channel {

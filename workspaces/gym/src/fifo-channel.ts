@@ -5,12 +5,16 @@
 // The FIFOs are unlinked as soon as both ends are open, so nothing is left on disk, even after kill -9;
 // the child's stderr goes to an unlinked file that is read after each reply.
 import { execFileSync } from 'node:child_process';
-import { constants, fstatSync, ftruncateSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
+import { constants, existsSync, fstatSync, ftruncateSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { StringDecoder } from 'node:string_decoder';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { ChannelTimeout, ChildGoneError, type Channel, type ChannelOptions, type ChildGone } from './channel';
+import { ChannelStopped, ChannelTimeout, ChildGoneError, type Channel, type ChannelOptions, type ChildGone } from './channel';
+
+/** The supervising thread's module. A thread that cannot start would leave the caller blocked for good, so it is checked first. */
+const SUPERVISOR = new URL('./fifo-supervisor.mjs', import.meta.url);
 
 // Shared control words, see fifo-supervisor.mjs.
 const SEQ = 0;
@@ -23,6 +27,7 @@ const CLOSING = 6;
 const KILL = 7;
 const GONE_LEN = 8;
 const NAP = 9; // never written: Atomics.wait on it is a sleep
+const STOPPED = 10;
 const GONE_MARK = 0xffffffff;
 const STDERR_KEEP = 64 * 1024;
 /** The stderr file is emptied past this size, between requests (the child writes only while it works). */
@@ -52,6 +57,7 @@ export class FifoChannel implements Channel {
 
   constructor(opts: ChannelOptions) {
     this.onStderr = opts.onStderr ?? (() => {});
+    if (!existsSync(SUPERVISOR)) throw new Error(`${fileURLToPath(SUPERVISOR)} is missing: the Gymnasium bridge's supervising thread cannot start`);
     const dir = mkdtempSync(join(tmpdir(), 'creditlab-bridge-'));
     try {
       const req = join(dir, 'req');
@@ -74,8 +80,8 @@ export class FifoChannel implements Channel {
     const gone = new SharedArrayBuffer(4096);
     this.ctrl = new Int32Array(ctrl);
     this.goneBytes = new Uint8Array(gone);
-    this.worker = new Worker(new URL('./fifo-supervisor.mjs', import.meta.url), {
-      workerData: { ctrl, gone, command: opts.command, args: opts.args, env: opts.env ?? {}, reqFd: this.reqFd, reqWriteFd: this.reqWriteFd, respFd: this.respFd, errFd: this.errFd },
+    this.worker = new Worker(SUPERVISOR, {
+      workerData: { ctrl, gone, stop: opts.stop, command: opts.command, args: opts.args, env: opts.env ?? {}, reqFd: this.reqFd, reqWriteFd: this.reqWriteFd, respFd: this.respFd, errFd: this.errFd },
       execArgv: [],
       stdout: false,
       stderr: false,
@@ -200,6 +206,10 @@ export class FifoChannel implements Channel {
   private goneError(): Error {
     this.drainStderr();
     this.closed = true;
+    if (Atomics.load(this.ctrl, STOPPED) === 1) {
+      Atomics.store(this.ctrl, CLOSING, 1);
+      return new ChannelStopped('the child was stopped (its stop word was set)');
+    }
     if (Atomics.load(this.ctrl, TIMED_OUT) === 1) return new ChannelTimeout('no reply within the time limit');
     let info: Omit<ChildGone, 'stderr'> = {};
     try {

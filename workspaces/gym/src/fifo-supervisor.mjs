@@ -1,5 +1,6 @@
 // The supervising half of the FIFO channel (fifo-channel.ts): this thread starts the child, learns how it
-// ended, enforces the per-request time limit and makes a quit stick. It never touches the request or reply
+// ended, enforces the per-request time limit, kills the child when its run is stopped (the stop word, set
+// by another thread: the trainer's own thread may be blocked in a read) and makes a quit stick. It never touches the request or reply
 // bytes; the trainer's thread reads and writes the FIFOs itself. A blocking read on a FIFO cannot time out,
 // so when the child dies (or is killed here for running over its limit) this thread writes a "gone" marker
 // into the reply FIFO, which wakes the blocked reader. Plain JavaScript with no imports but Node's, so it
@@ -10,12 +11,13 @@ import { spawn } from 'node:child_process';
 import { closeSync, writeSync } from 'node:fs';
 import { workerData } from 'node:worker_threads';
 
-const SEQ = 0, IN_FLIGHT = 1, TIMEOUT_MS = 2, PID = 3, GONE = 4, TIMED_OUT = 5, CLOSING = 6, KILL = 7, GONE_LEN = 8;
+const SEQ = 0, IN_FLIGHT = 1, TIMEOUT_MS = 2, PID = 3, GONE = 4, TIMED_OUT = 5, CLOSING = 6, KILL = 7, GONE_LEN = 8, STOPPED = 10;
 const GONE_MARK = Buffer.from([0xff, 0xff, 0xff, 0xff]);
 const QUIT_GRACE_MS = 5000;
 
 const ctrl = new Int32Array(workerData.ctrl);
 const goneBytes = new Uint8Array(workerData.gone);
+const stop = workerData.stop ? new Int32Array(workerData.stop) : null;
 const { reqFd, reqWriteFd, respFd, errFd } = workerData;
 let exited = false;
 let watchedSeq = -1;
@@ -69,6 +71,12 @@ function tick() {
     return;
   }
   if (Atomics.load(ctrl, KILL) === 1) {
+    child.kill('SIGKILL');
+    return;
+  }
+  if (stop && Atomics.load(stop, 0) !== 0) {
+    // Recorded before the kill, so the woken reader reports a stop, not a crash.
+    Atomics.store(ctrl, STOPPED, 1);
     child.kill('SIGKILL');
     return;
   }

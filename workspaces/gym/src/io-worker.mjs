@@ -9,13 +9,15 @@
 //   ACK_SEQ                 the trainer bumps it once it has copied a chunk out
 //   PID                     the child's pid once spawned
 //   CLOSING                 set by the trainer when it is done: this thread ends once the child has exited
+// workerData.stop (optional): an Int32 word another thread sets to end the child at once (a cancelled run).
 // A response is a 'P' chunk stream carrying [u32 stderr length][stderr][child frame], or one 'X' JSON
-// message when the child could not start or has exited ({"spawnError", "code", "signal", "stderr"}).
+// message when the child could not start or has exited ({"spawnError", "code", "signal", "stopped", "stderr"}).
 import { spawn } from 'node:child_process';
 import { workerData } from 'node:worker_threads';
 
 const REQ_SEQ = 0, REQ_LEN = 1, RESP_SEQ = 2, RESP_LEN = 3, RESP_MORE = 4, ACK_SEQ = 5, PID = 6, CLOSING = 7;
 const STDERR_KEEP = 64 * 1024;
+const STOP_POLL_MS = 50;
 
 const ctrl = new Int32Array(workerData.ctrl);
 const data = new Uint8Array(workerData.data);
@@ -38,6 +40,18 @@ child.on('exit', (code, signal) => {
   // The child is reaped by now; a thread nobody will ask anything again ends here.
   if (Atomics.load(ctrl, CLOSING) === 1) setImmediate(() => process.exit(0));
 });
+// The trainer may be blocked in Atomics.wait on a reply that never comes: a stop is acted on here.
+let stopped = false;
+const stopWord = workerData.stop ? new Int32Array(workerData.stop) : null;
+const stopWatch = stopWord
+  ? setInterval(() => {
+      if (exitInfo || Atomics.load(stopWord, 0) === 0) return;
+      stopped = true;
+      clearInterval(stopWatch);
+      child.kill('SIGKILL');
+    }, STOP_POLL_MS)
+  : null;
+stopWatch?.unref();
 child.stdin.on('error', () => {});
 child.stdio[3].on('error', () => {});
 child.stderr.setEncoding('utf8');
@@ -53,7 +67,8 @@ child.stdout.on('data', (b) => {
 
 function gone(info) {
   if (exitInfo) return;
-  exitInfo = info;
+  if (stopWatch) clearInterval(stopWatch);
+  exitInfo = stopped ? { ...info, stopped: true } : info;
   // Lets the stderr pipe drain so the report carries the child's last words.
   setTimeout(() => {
     if (pending) {

@@ -2,8 +2,13 @@
 // caller's thread writes a request into shared memory and blocks in Atomics.wait until the I/O thread
 // (io-worker.mjs), which owns the child's pipes, has put the reply there. Each request crosses two threads
 // and the I/O thread's event loop, which costs tens of microseconds more than the FIFO channel.
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { ChannelTimeout, ChildGoneError, type Channel, type ChannelOptions, type ChildGone } from './channel';
+import { ChannelStopped, ChannelTimeout, ChildGoneError, type Channel, type ChannelOptions, type ChildGone } from './channel';
+
+/** The I/O thread's module. A thread that cannot start would leave the caller blocked for good, so it is checked first. */
+const IO_WORKER = new URL('./io-worker.mjs', import.meta.url);
 
 const REQ_SEQ = 0;
 const REQ_LEN = 1;
@@ -28,8 +33,9 @@ export class RelayChannel implements Channel {
     const data = new SharedArrayBuffer(1 << 20);
     this.ctrl = new Int32Array(ctrl);
     this.data = new Uint8Array(data);
-    this.worker = new Worker(new URL('./io-worker.mjs', import.meta.url), {
-      workerData: { ctrl, data, command: opts.command, args: opts.args, env: opts.env ?? {} },
+    if (!existsSync(IO_WORKER)) throw new Error(`${fileURLToPath(IO_WORKER)} is missing: the Gymnasium bridge's I/O thread cannot start`);
+    this.worker = new Worker(IO_WORKER, {
+      workerData: { ctrl, data, stop: opts.stop, command: opts.command, args: opts.args, env: opts.env ?? {} },
       execArgv: [],
       stdout: false,
       stderr: false,
@@ -46,8 +52,11 @@ export class RelayChannel implements Channel {
   request(payload: Uint8Array, timeoutMs: number): Uint8Array {
     const reply = this.exchange(payload, timeoutMs);
     if (reply[0] === 0x58 /* 'X' */) {
-      this.kill();
-      throw new ChildGoneError(JSON.parse(new TextDecoder().decode(reply.subarray(1))) as ChildGone);
+      // The child has exited (its pid may already be another process's): only the I/O thread is left to end.
+      this.dispose();
+      const gone = JSON.parse(new TextDecoder().decode(reply.subarray(1))) as ChildGone & { stopped?: boolean };
+      if (gone.stopped) throw new ChannelStopped('the child was stopped (its stop word was set)');
+      throw new ChildGoneError(gone);
     }
     // 'P': u32 stderr length, stderr, frame
     const errLen = new DataView(reply.buffer, reply.byteOffset + 1, 4).getUint32(0, true);

@@ -3,12 +3,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import { registerBatchEnvProvider } from '@creditlab/envs';
 import { VectorEnv } from '@creditlab/rl';
-import { GymBatchEnv, probeGymFields, registerGymnasium, resolvePython } from '../src/index';
+import { EnvStopped, GymBatchEnv, probeGymFields, registerGymnasium, resolvePython } from '../src/index';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
 const PY = resolvePython().python;
@@ -18,10 +20,20 @@ const hasGym = hasNumpy && can(PY, 'import gymnasium');
 const noNumpy = hasNumpy ? false : `skipped: ${PY} cannot import numpy (the bridge needs it)`;
 const noGym = hasGym ? false : `skipped: ${PY} cannot import gymnasium (set CREDITLAB_PYTHON, or run creditlab env setup-python)`;
 
-const fake = (num: number, params: Record<string, unknown> = {}, extra: Record<string, unknown> = {}, log?: (l: string) => void, transport?: 'fifo' | 'relay') =>
-  new GymBatchEnv({ id: 'fake', params, ...extra }, num, { factory: { name: 'fake_vec_env:make', path: HERE }, log, transport });
+const fake = (num: number, params: Record<string, unknown> = {}, extra: Record<string, unknown> = {}, log?: (l: string) => void, transport?: 'fifo' | 'relay', stop?: SharedArrayBuffer) =>
+  new GymBatchEnv({ id: 'fake', params, ...extra }, num, { factory: { name: 'fake_vec_env:make', path: HERE }, log, transport, stop });
 // Both transports (channel.ts): FIFOs where the OS has them (the default here), the relay elsewhere.
 const TRANSPORTS = process.platform === 'win32' ? (['relay'] as const) : (['fifo', 'relay'] as const);
+
+// Another thread, for while this one is blocked in a step: sets the stop word once the env has written
+// `file` from inside its hung step.
+const STOP_WHEN_FILE = `
+const { existsSync } = require('node:fs');
+const { workerData } = require('node:worker_threads');
+const nap = new Int32Array(new SharedArrayBuffer(4));
+while (!existsSync(workerData.file)) Atomics.wait(nap, 0, 0, 20);
+Atomics.store(new Int32Array(workerData.stop), 0, 1);
+`;
 
 /** Whether `pid` still runs (an exited but unreaped child, a zombie, does not). */
 function running(pid: number): boolean {
@@ -133,14 +145,51 @@ for (const transport of TRANSPORTS) {
     assert.ok(await waitGone(pid), 'python exited after close');
   });
 
-  test(`a hung env fails at the step time limit and its process is killed (${transport})`, { skip: noNumpy }, async () => {
-    const b = fake(1, { hang_at: 1 }, { stepTimeoutSeconds: 1 }, undefined, transport);
+  test(`a hung env fails at the step time limit and its process is killed (${transport})`, { skip: noNumpy, timeout: 120_000 }, async () => {
+    const hangFile = join(mkdtempSync(join(tmpdir(), 'creditlab-hang-')), 'pid');
+    // The limit also bounds reset, so it is not so short that a loaded machine's reset would reach it.
+    const b = fake(1, { hang_at: 1, hang_file: hangFile }, { stepTimeoutSeconds: 3 }, undefined, transport);
     const pid = b.hello.pid;
     b.reset([0]);
-    const t0 = Date.now();
-    assert.throws(() => b.step([0]), /fake: step took longer than 1 s \(env.stepTimeoutSeconds\); the Python process was stopped/);
-    assert.ok(Date.now() - t0 >= 1000, 'not stopped before its limit');
+    assert.throws(() => b.step([0]), /fake: step took longer than 3 s \(env.stepTimeoutSeconds\); the Python process was stopped/);
+    // What hit the limit is the step that hangs: Python was inside it, and that is the process killed.
+    assert.equal(Number(readFileSync(hangFile, 'utf8')), pid, 'the step that timed out is the hung one');
     assert.ok(await waitGone(pid), 'the hung python was killed');
+    assert.throws(() => b.step([0]), /the env was closed/);
+  });
+
+  test(`a run's stop word kills the Python of an env hung in step at once, and the blocked step throws EnvStopped (${transport})`, { skip: noNumpy }, async () => {
+    const stop = new SharedArrayBuffer(4);
+    const hangFile = join(mkdtempSync(join(tmpdir(), 'creditlab-hang-')), 'pid');
+    // A step time limit far past any wait here: only the stop can end this step.
+    const b = fake(1, { hang_at: 1, hang_file: hangFile }, { stepTimeoutSeconds: 600 }, undefined, transport, stop);
+    const pid = b.hello.pid;
+    b.reset([0]);
+    const setter = new Worker(STOP_WHEN_FILE, { eval: true, workerData: { stop, file: hangFile } });
+    try {
+      assert.throws(
+        () => b.step([0]),
+        (e: Error) => e instanceof EnvStopped && e.envStopped && /^fake: the run was stopped during step; its Python process was ended$/.test(e.message),
+      );
+      assert.equal(Number(readFileSync(hangFile, 'utf8')), pid, 'the step that was stopped is the hung one');
+      assert.ok(await waitGone(pid), 'the hung python was killed');
+      assert.throws(() => b.step([0]), /the env was closed/);
+      b.close();
+    } finally {
+      await setter.terminate();
+    }
+  });
+
+  test(`a run's stop word set between steps ends the Python at once; the next call throws EnvStopped (${transport})`, { skip: noNumpy }, async () => {
+    const stop = new SharedArrayBuffer(4);
+    const b = fake(1, {}, { stepTimeoutSeconds: 600 }, undefined, transport, stop);
+    const pid = b.hello.pid;
+    b.reset([0]);
+    b.step([0]);
+    Atomics.store(new Int32Array(stop), 0, 1);
+    assert.ok(await waitGone(pid), 'python was killed without a request in flight');
+    assert.throws(() => b.step([0]), (e: Error) => e instanceof EnvStopped && /fake: the run was stopped during step/.test(e.message));
+    b.close();
   });
 }
 

@@ -3,9 +3,11 @@
 Copy i observes [seed_i, t] (seed_i: the seed of its last reset, +1 per unseeded reset; t: steps into
 the episode). Reward = action + 0.5 * i. Episodes end after `episode_length` steps: terminated for even
 copies, truncated for odd ones. info: t (int), even (bool), and at reset: started (1.0).
-`fail_at`, `hang_at` and `print_at` make the k-th vector step (1-based) raise, never return, or print.
+`fail_at`, `hang_at` and `print_at` make the k-th vector step (1-based) raise, never return, or print;
+a hanging step first writes the process id to `hang_file`, if given (tests wait for it).
 """
 
+import os
 import time
 
 import numpy as np
@@ -27,13 +29,14 @@ class Discrete:
 
 
 class FakeVecEnv:
-    def __init__(self, num_envs, episode_length=3, fail_at=0, hang_at=0, print_at=0, box_actions=False):
+    def __init__(self, num_envs, episode_length=3, fail_at=0, hang_at=0, print_at=0, box_actions=False, hang_file=None):
         self.num_envs = num_envs
         self.single_observation_space = Box(-np.inf, np.inf, (2,))
         self.single_action_space = Box(-1.0, 1.0, (2,)) if box_actions else Discrete(3, start=1)
         self.box_actions = box_actions
         self.length = episode_length
         self.fail_at, self.hang_at, self.print_at = fail_at, hang_at, print_at
+        self.hang_file = hang_file
         self.seeds = [0] * num_envs
         self.t = [0] * num_envs
         self.calls = 0
@@ -57,6 +60,10 @@ class FakeVecEnv:
         if self.calls == self.fail_at:
             raise RuntimeError("fake env failed on purpose at call %d" % self.calls)
         if self.calls == self.hang_at:
+            if self.hang_file:
+                with open(self.hang_file + ".tmp", "w") as f:
+                    f.write(str(os.getpid()))
+                os.rename(self.hang_file + ".tmp", self.hang_file)
             time.sleep(3600)
         if self.calls == self.print_at:
             print("a line an env printed")

@@ -17,7 +17,9 @@ export const REWARD_API_DTS = `/**
  * The code runs in a JavaScript engine instance of its own: no imports, require, process, timers,
  * console, eval, promises or async functions, FinalizationRegistry, WeakRef, SharedArrayBuffer, Atomics,
  * WebAssembly or filesystem. Top-level variables persist for the whole run and are shared by the run's
- * env copies; use ctx.state for per-episode memory.
+ * env copies; use ctx.state for per-episode memory. Math.random is seeded by the run's seed (the same
+ * draws in every run of that seed; re-scoring a recorded episode uses seed 0); Date is the wall clock,
+ * so a reward that reads it is not reproducible.
  */
 interface RewardContext {
   /** Env id, e.g. "KeyDoor-v0". */

@@ -29,7 +29,7 @@ export class EngineStop extends Error {
 }
 
 /** The driver's functions the host calls. */
-export type DriverFn = 'setEnv' | 'setLimit' | 'batch' | 'potential';
+export type DriverFn = 'setEnv' | 'setLimit' | 'setSeed' | 'batch' | 'potential';
 
 /** Which io slots a call reads (the first `send`) and which it writes (`recvFrom` up to `recvTo`). */
 export interface IoUse {
@@ -91,6 +91,7 @@ export async function loadQuickJs(): Promise<QuickJSWASMModule | { error: string
   try {
     quickjsLoading ??= import('quickjs-emscripten').then((m) => m.newQuickJSWASMModule(m.RELEASE_SYNC));
     quickjs = await quickjsLoading;
+    quickJsBasePages ||= quickjs.getWasmMemory().buffer.byteLength / 65536;
     return quickjs;
   } catch (e) {
     quickjsError = ((e as Error).message ?? String(e)).split('\n')[0];
@@ -98,7 +99,42 @@ export async function loadQuickJs(): Promise<QuickJSWASMModule | { error: string
   }
 }
 
-export const loadedQuickJs = (): QuickJSWASMModule | null => quickjs;
+
+// QuickJS's own memory limit does not hold in this build: without malloc_usable_size it counts a few
+// bytes per allocation, whatever the allocation's size (an ArrayBuffer of 16 MB counts as 8 bytes), so a
+// module could take the whole 32-bit WebAssembly address space (4 GB) under any limit. What holds is the
+// WebAssembly memory's own maximum: a module gets an instance of its own whose memory may grow by its
+// limit and no further (an allocation past it fails inside QuickJS as "out of memory"). Creating one is
+// asynchronous, so prepareSandbox() makes it ahead of the compile that takes it.
+const spares = new Map<number, QuickJSWASMModule>();
+
+/** WebAssembly pages (64 KiB) a fresh instance starts with (QuickJS's runtime lives in them), read at load. */
+let quickJsBasePages = 0;
+/** The largest memory quickjs-emscripten's build declares (2 GB): a memory it imports may not be larger. */
+const QUICKJS_MAX_PAGES = 32768;
+
+async function spareQuickJs(memoryLimitMb: number): Promise<void> {
+  if (spares.has(memoryLimitMb)) return;
+  const base = await loadQuickJs();
+  if ('error' in base) return;
+  const m = await import('quickjs-emscripten');
+  const initial = quickJsBasePages;
+  const wasmMemory = new WebAssembly.Memory({ initial, maximum: Math.min(QUICKJS_MAX_PAGES, initial + memoryLimitMb * 16) });
+  spares.set(memoryLimitMb, await m.newQuickJSWASMModule(m.newVariant(m.RELEASE_SYNC, { wasmMemory })));
+}
+
+/**
+ * The QuickJS instance a new module runs in: the one prepareSandbox() made for this memory limit (its
+ * memory capped), else the process's shared instance, whose memory the engine can only watch grow.
+ */
+export function takeQuickJs(memoryLimitMb: number): { mod: QuickJSWASMModule; own: boolean } | null {
+  const spare = spares.get(memoryLimitMb);
+  if (spare) {
+    spares.delete(memoryLimitMb);
+    return { mod: spare, own: true };
+  }
+  return quickjs ? { mod: quickjs, own: false } : null;
+}
 
 /**
  * After the WebAssembly instance itself failed (a trap, the host stack exhausted in its frames, a runtime
@@ -135,14 +171,16 @@ export function sandboxChoice(): SandboxChoice {
 
 /**
  * Call before compiling reward modules in a process (the runner and the scoring service do): loads
- * QuickJS when it is the engine (or `name` asks for it), since its WebAssembly loads asynchronously.
+ * QuickJS when it is the engine (or `name` asks for it), since its WebAssembly loads asynchronously,
+ * and with `memoryLimitMb`, the instance of the next module compiled with that limit (see spares).
  * Returns the choice.
  */
-export async function prepareSandbox(name?: SandboxName): Promise<SandboxChoice> {
+export async function prepareSandbox(name?: SandboxName, opts: { memoryLimitMb?: number } = {}): Promise<SandboxChoice> {
   const choice = name ? { name, reason: 'requested' } : sandboxChoice();
   if (choice.name === 'quickjs') {
     const q = await loadQuickJs();
     if ('error' in q) throw new Error(`the QuickJS sandbox does not load: ${q.error}`);
+    if (opts.memoryLimitMb !== undefined) await spareQuickJs(opts.memoryLimitMb);
   }
   return choice;
 }

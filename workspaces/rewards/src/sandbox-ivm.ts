@@ -11,13 +11,13 @@ export const createIsolatedVmEngine: EngineFactory = (driver, module, memoryLimi
   const dispose = () => {
     if (!isolate.isDisposed) isolate.dispose();
   };
-  let fns: Record<'setIo' | 'setEnv' | 'setLimit' | 'init' | 'batch' | 'potential', IsolatedVM.Reference>;
+  let fns: Record<'setIo' | 'setEnv' | 'setLimit' | 'setSeed' | 'init' | 'batch' | 'potential', IsolatedVM.Reference>;
   let moduleFn: IsolatedVM.Reference;
   try {
     const context = isolate.createContextSync();
     const d = isolate.compileScriptSync(driver, { filename: 'creditlab:sandbox' }).runSync(context, { reference: true }) as IsolatedVM.Reference;
     const get = (k: string) => d.getSync(k, { reference: true }) as IsolatedVM.Reference;
-    fns = { setIo: get('setIo'), setEnv: get('setEnv'), setLimit: get('setLimit'), init: get('init'), batch: get('batch'), potential: get('potential') };
+    fns = { setIo: get('setIo'), setEnv: get('setEnv'), setLimit: get('setLimit'), setSeed: get('setSeed'), init: get('init'), batch: get('batch'), potential: get('potential') };
     // Compiling evaluates nothing of the user's: the script is one function expression.
     moduleFn = isolate
       .compileScriptSync(`(function (exports, require, module) {\n${module.js}\n})`, { filename: module.filename, lineOffset: -1 })

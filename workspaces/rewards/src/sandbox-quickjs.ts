@@ -2,15 +2,15 @@
 // module. Its heap lives in the WebAssembly instance's linear memory, where no object of the host
 // exists, and the host gives it no functions: the code can reach nothing but the driver and itself.
 //
-// Limits: the runtime's memory limit counts every allocation (objects, strings, array buffers), and its
-// interrupt handler, which QuickJS polls while it interprets, stops a call at its deadline, inside
+// Limits: memory is the WebAssembly memory's growth, held to the module's limit (see sandbox-engine.ts's
+// spares: QuickJS's own allocation count does not hold in this build), and the runtime's interrupt handler, which QuickJS polls while it interprets, stops a call at its deadline, inside
 // getters, toString and everything else user code runs in (promise jobs are never run: the driver
 // removes promises, and the host never executes pending jobs). QuickJS's own stack limit is set below
 // what the host thread's stack holds, since WebAssembly frames use the host thread's stack.
 //
 // io is copied: the slots a call reads go in as a fresh ArrayBuffer, and the slots it writes come back.
 import type { QuickJSHandle } from 'quickjs-emscripten';
-import { EngineStop, discardQuickJs, loadedQuickJs, type EngineFactory, type SandboxEngine } from './sandbox-engine';
+import { EngineStop, discardQuickJs, takeQuickJs, type EngineFactory, type SandboxEngine } from './sandbox-engine';
 
 /** QuickJS's stack limit. 512 KB overflowed Node's main-thread stack first (about 1 MB) in WebAssembly frames. */
 const STACK_BYTES = 256 * 1024;
@@ -18,13 +18,27 @@ const STACK_BYTES = 256 * 1024;
 const DESCRIBE_MS = 100;
 
 export const createQuickJsEngine: EngineFactory = (driver, module, memoryLimitMb) => {
-  const mod = loadedQuickJs();
-  if (!mod) throw new Error('internal: the QuickJS sandbox is not loaded (prepareSandbox() must run first)');
+  const taken = takeQuickJs(memoryLimitMb);
+  if (!taken) throw new Error('internal: the QuickJS sandbox is not loaded (prepareSandbox() must run first)');
+  const { mod, own } = taken;
+  // A failed instance is dropped: an own one with this module, the shared one for later modules.
+  const discard = () => {
+    if (!own) discardQuickJs();
+  };
+  const memory = mod.getWasmMemory();
+  // On an own instance the memory's maximum is this cap; on the shared one the engine can only see
+  // growth past it (between interrupt polls and after each call) and stop the module then.
+  const memoryCap = memory.buffer.byteLength + memoryLimitMb * 1024 * 1024;
+  const overMemory = () => memory.buffer.byteLength > memoryCap;
+  // Some of QuickJS's allocation paths do not check for failure (closures, for one): at an own instance's
+  // cap they trap ("memory access out of bounds") instead of throwing "out of memory". A trap with the
+  // memory within a tenth of its cap is taken for what it is.
+  const trappedAtCap = (e: unknown) => own && e instanceof WebAssembly.RuntimeError && memory.buffer.byteLength >= memoryCap - memoryLimitMb * 1024 * 1024 * 0.1;
   const rt = mod.newRuntime();
   rt.setMemoryLimit(memoryLimitMb * 1024 * 1024);
   rt.setMaxStackSize(STACK_BYTES);
   let deadline = Infinity;
-  rt.setInterruptHandler(() => Date.now() > deadline);
+  rt.setInterruptHandler(() => Date.now() > deadline || overMemory());
   const vm = rt.newContext();
   const owned: QuickJSHandle[] = [];
   let disposed = false;
@@ -36,8 +50,8 @@ export const createQuickJsEngine: EngineFactory = (driver, module, memoryLimitMb
       vm.dispose();
       rt.dispose();
     } catch {
-      // A runtime stopped half-way may not free cleanly; this process's QuickJS instance is not reused.
-      discardQuickJs();
+      // A runtime stopped half-way may not free cleanly; its QuickJS instance is not reused.
+      discard();
     }
   };
 
@@ -78,15 +92,19 @@ export const createQuickJsEngine: EngineFactory = (driver, module, memoryLimitMb
   /** Runs `body` with the deadline set; a failure of the WebAssembly instance itself ends its use in this process. */
   const guarded = <T>(limitMs: number, body: () => T): T => {
     deadline = Date.now() + limitMs;
+    let result: T;
     try {
-      return body();
+      result = body();
     } catch (e) {
+      if (overMemory() || trappedAtCap(e)) throw new EngineStop('memory', 'out of memory');
       if (e instanceof EngineStop) throw e;
-      discardQuickJs();
+      discard();
       throw new EngineStop('failed', (e as Error).message ?? String(e));
     } finally {
       deadline = Infinity;
     }
+    if (overMemory()) throw new EngineStop('memory', 'out of memory');
+    return result;
   };
   const primitive = (h: QuickJSHandle): number | string => {
     try {
@@ -99,7 +117,7 @@ export const createQuickJsEngine: EngineFactory = (driver, module, memoryLimitMb
     }
   };
 
-  let fns: Record<'setIo' | 'setEnv' | 'setLimit' | 'init' | 'batch' | 'potential', QuickJSHandle>;
+  let fns: Record<'setIo' | 'setEnv' | 'setLimit' | 'setSeed' | 'init' | 'batch' | 'potential', QuickJSHandle>;
   let moduleFn: QuickJSHandle;
   try {
     const d = guarded(5000, () => settle(vm.evalCode(driver, 'creditlab:sandbox')));
@@ -109,7 +127,7 @@ export const createQuickJsEngine: EngineFactory = (driver, module, memoryLimitMb
       owned.push(h);
       return h;
     };
-    fns = { setIo: get('setIo'), setEnv: get('setEnv'), setLimit: get('setLimit'), init: get('init'), batch: get('batch'), potential: get('potential') };
+    fns = { setIo: get('setIo'), setEnv: get('setEnv'), setLimit: get('setLimit'), setSeed: get('setSeed'), init: get('init'), batch: get('batch'), potential: get('potential') };
     // Evaluating one function expression runs nothing of the user's.
     const r = guarded(5000, () => vm.evalCode(`(function (exports, require, module) {\n${module.js}\n})`, module.filename));
     if (r.error) {

@@ -55,8 +55,15 @@ export interface CompileOptions {
   timeoutMs?: number;
   /** Limit for the module's top-level code. Default max(1000, timeoutMs). */
   initTimeoutMs?: number;
-  /** Memory the engine instance may hold (heap and array buffers), MB. Default 512. */
+  /**
+   * Memory the engine instance may hold (heap and array buffers), MB. Default 512. On QuickJS it holds
+   * for a module compiled after prepareSandbox(…, { memoryLimitMb }) made its instance (runs and
+   * re-scoring do); otherwise the module shares the process's instance, whose growth past the limit is
+   * all that is seen.
+   */
   memoryLimitMb?: number;
+  /** Seeds the module's Math.random (the run's seed); default 0. */
+  seed?: number;
   /** The engine; default: sandboxChoice() (CREDITLAB_SANDBOX, else isolated-vm where it loads, else quickjs). */
   sandbox?: SandboxName;
   /**
@@ -99,6 +106,13 @@ const SCHEDULING_GRACE_MS = 200;
 export const BATCH_BUDGET_MS = 1000;
 /** The host's watchdog (a backstop) acts only this long after the engine should have stopped a call. */
 const WATCHDOG_BACKSTOP_MS = 1000;
+/**
+ * Compiling (esbuild, then the engine's parser) runs outside any engine call, and both take time that
+ * grows faster than linearly with nesting depth (esbuild: 7 to 35 s for 10,000 nested blocks, 20 KB of
+ * source): the watchdog stops a compile that takes this long. Honest modules compile in milliseconds (the
+ * first compile of a process also starts esbuild's service: about 1.5 s on a loaded machine).
+ */
+export const COMPILE_TIMEOUT_MS = 10_000;
 
 /** TypeScript/JavaScript → CommonJS. A syntax error becomes a RewardError at file:line:column. */
 export function transpileReward(filename: string, code: string): Transpiled {
@@ -161,6 +175,50 @@ const DRIVER = String.raw`'use strict';
   }
   defineProperty(G, 'Function', { value: noEval, writable: false, configurable: false, enumerable: false });
   defineProperty(G, 'eval', { value: noEvalFn, writable: false, configurable: false, enumerable: false });
+  // Resizable array buffers: V8 reserves a resizable buffer's maximum itself, outside the allocator that
+  // isolated-vm's memory limit counts, so resize() could take gigabytes past the limit. Only fixed-length
+  // buffers can be made: the global constructor (and so every constructor property and species lookup)
+  // is one that refuses maxByteLength.
+  const AB = ArrayBuffer, construct = Reflect.construct, TypeErrorCtor = TypeError;
+  const FixedArrayBuffer = function ArrayBuffer(length, options) {
+    if (new.target === undefined) throw new TypeErrorCtor("Constructor ArrayBuffer requires 'new'");
+    if (options !== null && typeof options === 'object' && options.maxByteLength !== undefined) {
+      throw new RangeErrorCtor('resizable array buffers (maxByteLength) are not available in reward code');
+    }
+    return construct(AB, [length], new.target === FixedArrayBuffer ? AB : new.target);
+  };
+  FixedArrayBuffer.prototype = AB.prototype;
+  FixedArrayBuffer.isView = AB.isView;
+  defineProperty(FixedArrayBuffer, Symbol.species, { get() { return this; }, configurable: true });
+  defineProperty(AB.prototype, 'constructor', { value: FixedArrayBuffer, writable: true, configurable: true, enumerable: false });
+  defineProperty(G, 'ArrayBuffer', { value: FixedArrayBuffer, writable: true, configurable: true, enumerable: false });
+  // Math.random draws from a generator seeded by the run's seed (setSeed): a reward that uses it gives the
+  // same values in every run of that seed, and different ones across seeds. sfc32, seeded by splitmix32.
+  const imul = Math.imul;
+  let ra = 0, rb = 0, rc = 0, rd = 0;
+  const sfc32 = () => {
+    const t = (((ra + rb) | 0) + rd) | 0;
+    rd = (rd + 1) | 0;
+    ra = rb ^ (rb >>> 9);
+    rb = (rc + (rc << 3)) | 0;
+    rc = (rc << 21) | (rc >>> 11);
+    rc = (rc + t) | 0;
+    return t >>> 0;
+  };
+  const seedRandom = (seed) => {
+    let h = (seed >>> 0) ^ imul((seed / 4294967296) | 0, 0x27d4eb2d);
+    const mix = () => {
+      h = (h + 0x9e3779b9) | 0;
+      let z = imul(h ^ (h >>> 16), 0x85ebca6b);
+      z = imul(z ^ (z >>> 13), 0xc2b2ae35);
+      return (z ^ (z >>> 16)) >>> 0;
+    };
+    ra = mix(); rb = mix(); rc = mix(); rd = mix();
+    for (let i = 0; i < 12; i++) sfc32();
+  };
+  const random = { random() { return ((sfc32() >>> 5) * 67108864 + (sfc32() >>> 6)) / 9007199254740992; } }.random;
+  defineProperty(Math, 'random', { value: random, writable: true, configurable: true, enumerable: false });
+  seedRandom(0);
   const now = Date.now;
   let io = new F64(0);
   let rewardFn = null, potentialFn = null, envName = '', perCallMs = Infinity;
@@ -215,6 +273,7 @@ const DRIVER = String.raw`'use strict';
     setIo(sab) { io = new F64(sab); return 0; },
     setEnv(e) { envName = e; return 0; },
     setLimit(ms) { perCallMs = ms; return 0; },
+    setSeed(seed) { seedRandom(seed); return 0; },
     init(moduleFn) {
       try {
         const module = { exports: {} };
@@ -316,17 +375,27 @@ export function compileRewardModule(source: { filename: string; code: string }, 
   const timeoutMs = opts.timeoutMs ?? 50;
   const initTimeoutMs = opts.initTimeoutMs ?? Math.max(1000, timeoutMs);
   const memoryLimitMb = opts.memoryLimitMb ?? DEFAULT_MEMORY_LIMIT_MB;
-  const { js, map } = transpileReward(filename, source.code);
   const wd = opts.watchdog;
-
   const sandbox = opts.sandbox ?? sandboxChoice().name;
   let engine: SandboxEngine;
+  let map: SourceMap;
+  wd?.begin(COMPILE_TIMEOUT_MS, 'compile', 0, 0, 0);
   try {
-    engine = ENGINES[sandbox](DRIVER, { js, filename }, memoryLimitMb);
+    const out = transpileReward(filename, source.code);
+    map = out.map;
+    engine = ENGINES[sandbox](DRIVER, { js: out.js, filename }, memoryLimitMb);
   } catch (e) {
+    if (e instanceof RewardError) throw e;
     const m = (e as Error).message ?? String(e);
+    // Out of stack in the engine's parser on deeply nested code: V8 throws a RangeError, QuickJS an
+    // InternalError, or the host's stack runs out in QuickJS's WebAssembly frames.
+    if (/Maximum call stack size exceeded|stack overflow/i.test(m)) {
+      throw new RewardError(`the module is nested too deeply to compile (${m.replace(/ \[.*$/, '')})`, { kind: 'compile', filename });
+    }
     if (e instanceof SyntaxError) throw new RewardError(`syntax error: ${m}`, { kind: 'compile', filename });
     throw new RewardError(`the sandbox could not start: ${m}`, { kind: 'throw', filename });
+  } finally {
+    wd?.end();
   }
   let dead: RewardError | null = null;
   const dispose = () => engine.dispose();
@@ -400,6 +469,7 @@ export function compileRewardModule(source: { filename: string; code: string }, 
     throw new RewardError(`the sandbox could not start: ${(e as Error).message}`, { kind: 'throw', filename });
   }
 
+  call('setSeed', [opts.seed ?? 0], initTimeoutMs + SCHEDULING_GRACE_MS, { phase: 'init', copy: 0, episode: 0, step: 0 });
   const initRes = call('init', [], initTimeoutMs + SCHEDULING_GRACE_MS, { phase: 'init', copy: 0, episode: 0, step: 0 });
   if (typeof initRes === 'string') {
     dispose();

@@ -17,8 +17,8 @@ import { RewardError } from './errors';
  */
 export const WATCHDOG_BACKSTOP_MS = 2000;
 
-export type WatchdogPhase = 'init' | 'reward' | 'potential';
-const PHASES: WatchdogPhase[] = ['init', 'reward', 'potential'];
+export type WatchdogPhase = 'init' | 'reward' | 'potential' | 'compile';
+const PHASES: WatchdogPhase[] = ['init', 'reward', 'potential', 'compile'];
 const SLOTS = 6;
 
 export interface WatchdogTimeout {
@@ -83,6 +83,9 @@ export class RewardWatchdog {
 
 /** The run's failure for a timeout the host saw (the worker is gone, so the host builds the error). */
 export function timeoutError(t: WatchdogTimeout, filename: string): RewardError {
+  if (t.phase === 'compile') {
+    return new RewardError(`compiling the module took longer than ${t.limitMs} ms (stopped after ${Math.round(t.elapsedMs)} ms; code nested thousands of levels deep?)`, { kind: 'compile', filename });
+  }
   const what = t.phase === 'init' ? 'the module\'s top-level code' : t.phase === 'potential' ? 'potential()' : 'the reward function';
   return new RewardError(`${what} ran longer than ${t.limitMs} ms (stopped after ${Math.round(t.elapsedMs)} ms; an endless loop?)`, {
     kind: 'timeout',

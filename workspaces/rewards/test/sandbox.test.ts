@@ -70,6 +70,24 @@ for (const sandbox of SANDBOX_NAMES) {
     assert.match(REWARD_API_DTS, /interface RewardContext[\s\S]*state: Record<string, unknown>/);
   });
 
+  test(`Math.random is seeded by the run's seed: the same draws in every run of a seed, others across seeds [${sandbox}]`, () => {
+    const code = 'const first = Math.random();\nexport default () => Math.random() + first * 0;\nexport function potential() { return first; }';
+    const draws = (seed?: number) => {
+      const m = compileRewardModule({ filename: 'r.ts', code }, { seed, sandbox });
+      const xs = [m.potential([0], {}, { copy: 0, episode: 0, step: 0 }), ...Array.from({ length: 50 }, () => m.reward(input()))];
+      m.dispose();
+      return xs;
+    };
+    const a = draws(7);
+    assert.deepEqual(draws(7), a, 'the same seed, the same draws (top-level code included)');
+    assert.notDeepEqual(draws(8), a);
+    assert.deepEqual(draws(), draws(0));
+    assert.equal(new Set(a).size, a.length);
+    assert.ok(a.every((x) => x >= 0 && x < 1));
+    const mean = a.reduce((s, x) => s + x, 0) / a.length;
+    assert.ok(Math.abs(mean - 0.5) < 0.2, `mean ${mean}`);
+  });
+
   test(`a compile error names line:column [${sandbox}]`, () => {
     fails(() => compile('const a = 1;\nconst b: number = ;\nexport default () => b;'), (e) => {
       assert.equal(e.kind, 'compile');
@@ -77,6 +95,18 @@ for (const sandbox of SANDBOX_NAMES) {
       assert.equal(e.column, 19);
       assert.match(e.message, /^arm\.reward\.ts:2:19: syntax error/);
     });
+  });
+
+  test(`code nested too deeply for the engine's parser is a compile error that says so [${sandbox}]`, async () => {
+    const n = 100_000;
+    fails(() => compile(`export default () => ${'['.repeat(n)}${']'.repeat(n)}.length;`), (e) => {
+      assert.equal(e.kind, 'compile');
+      assert.match(e.message, /^arm\.reward\.ts: the module is nested too deeply to compile \((Maximum call stack size exceeded|InternalError: stack overflow)\)$/);
+    });
+    // A QuickJS instance whose WebAssembly frames ran out of host stack is dropped; the next
+    // prepareSandbox (each run and re-scoring calls it) loads a fresh one.
+    await prepareSandbox(sandbox);
+    assert.equal(compile('export default () => 1;').reward(input()), 1);
   });
 
   test(`a throw names the user line and column, and the episode/step [${sandbox}]`, () => {
@@ -230,6 +260,36 @@ for (const sandbox of SANDBOX_NAMES) {
     // A module that stays under its limit keeps working.
     const ok = compileRewardModule({ filename: 'ok.ts', code: 'const a = new Float64Array(1e6);\nexport default () => a.length;' }, { memoryLimitMb: 64, sandbox });
     assert.equal(ok.reward(input()), 1e6);
+  });
+
+  test(`memory: every byte of an array buffer counts, and a resizable buffer cannot grow past the limit [${sandbox}]`, async () => {
+    // 96 MB held under a 64 MB limit, after which the call returns normally: QuickJS's own allocation
+    // count took each 16 MB buffer for a few bytes, so only the WebAssembly memory's cap stops this.
+    const hold = 'const keep: ArrayBuffer[] = [];\nexport default () => { while (keep.length < 6) keep.push(new ArrayBuffer(1 << 24)); return keep.length; };';
+    const opts = { memoryLimitMb: 64, timeoutMs: 20_000, sandbox };
+    // On QuickJS the limit holds for a module in the instance prepareSandbox made for it, as runs and
+    // re-scoring do before each compile (the shared instance's memory can only be watched for growth).
+    for (let i = 0; i < 2; i++) {
+      await prepareSandbox(sandbox, { memoryLimitMb: 64 });
+      fails(() => compileRewardModule({ filename: 'hold.ts', code: hold }, opts).reward(input()), (e) => assert.equal(e.kind, 'memory', e.message));
+    }
+    // Small allocations up to the cap: closures, whose allocation QuickJS does not always check (it may trap
+    // at the cap rather than throw; seen in a fresh process, not reliably here).
+    const closures = 'const keep: (() => number[])[] = [];\nexport default () => { for (;;) { const a = new Array(1000).fill(0); keep.push(() => a); } };';
+    await prepareSandbox(sandbox, { memoryLimitMb: 128 });
+    fails(() => compileRewardModule({ filename: 'closures.ts', code: closures }, { ...opts, memoryLimitMb: 128 }).reward(input()), (e) => assert.equal(e.kind, 'memory', e.message));
+    const under = compileRewardModule({ filename: 'hold.ts', code: hold.replace('< 6', '< 2') }, opts);
+    assert.equal(under.reward(input()), 2);
+    under.dispose();
+    // V8 keeps a resizable buffer's reservation outside the counted allocator: none can be made.
+    for (const code of [
+      'export default () => { const b = new ArrayBuffer(1, { maxByteLength: 2 ** 31 }); (b as any).resize(2 ** 30); return b.byteLength; };',
+      'export default () => { const C: any = new Uint8Array(1).buffer.constructor; return new C(1, { maxByteLength: 2 ** 31 }).byteLength; };',
+    ]) {
+      fails(() => compileRewardModule({ filename: 'grow.ts', code }, opts).reward(input()), (e) => assert.match(e.message, /resizable array buffers \(maxByteLength\) are not available/));
+    }
+    const plain = compile('class B extends ArrayBuffer {}\nexport default () => { const b = new B(8); return b instanceof ArrayBuffer && b.slice(0, 4) instanceof ArrayBuffer && ArrayBuffer.isView(new Uint8Array(b)) ? b.byteLength : -1; };');
+    assert.equal(plain.reward(input()), 8);
   });
 
   test(`in a worker: a hung call is stopped by the isolate with its step; the memory limit holds under a small worker heap [${sandbox}]`, async () => {

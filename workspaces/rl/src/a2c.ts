@@ -10,7 +10,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { A2cConfigSchema, type RunContext } from '@creditlab/spec';
 import { ActorCritic } from './actor-critic';
-import { clipByGlobalNorm, exportVariables, explainedVariance, finiteMetrics, normalizeInPlace, variableFrom } from './nets';
+import { assertFiniteLosses, clipByGlobalNorm, exportVariables, explainedVariance, finiteMetrics, normalizeInPlace, variableFrom } from './nets';
 import { beginRlRun, recordCompute, collectRollout, computeGae, RolloutBuffer, yieldToEventLoop, type RolloutState } from './ppo';
 import { Evaluator } from './evaluate';
 import type { TrainOptions } from './shaping';
@@ -120,6 +120,7 @@ export async function trainA2c(ctx: RunContext, opts: TrainOptions = {}): Promis
       });
       const stats = out.dataSync();
       out.dispose();
+      assertFiniteLosses(state.globalStep, { 'the value loss': stats[1], 'the policy loss': stats[0] }, buf.rewards);
 
       if (iteration % LOG_EVERY === 0 || iteration === numIterations) {
         ctx.log(

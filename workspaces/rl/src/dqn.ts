@@ -11,7 +11,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '@creditlab/common';
 import { DqnConfigSchema, type RunContext } from '@creditlab/spec';
-import { argmax, disposeVariables, exportVariables, finiteMetrics, makeMlp, mlpForward, mlpVariables, softUpdate, uniqueTag } from './nets';
+import { argmax, assertFiniteLosses, disposeVariables, exportVariables, finiteMetrics, makeMlp, mlpForward, mlpVariables, softUpdate, uniqueTag } from './nets';
 import { beginRlRun, recordCompute, yieldToEventLoop } from './ppo';
 import { Evaluator } from './evaluate';
 import type { TrainOptions } from './shaping';
@@ -221,6 +221,7 @@ export async function trainDqn(ctx: RunContext, opts: TrainOptions = {}): Promis
           const s = out.dataSync();
           out.dispose();
           stats = { loss: s[0], q: s[1] };
+          assertFiniteLosses(globalStep, { 'the TD loss': s[0] });
         }
         if (Math.floor(globalStep / args.targetNetworkFrequency) > Math.floor(lastTarget / args.targetNetworkFrequency)) {
           lastTarget = globalStep;

@@ -303,6 +303,26 @@ export function normalizeInPlace(x: Float32Array): void {
   for (let i = 0; i < n; i++) x[i] = (x[i] - m) / s;
 }
 
+/**
+ * Fails the run when a loss is NaN or infinite: the update that produced it has already written NaN into
+ * the weights, and finiteMetrics would drop it from the logs, so the run would go on "finishing" with a
+ * broken policy. The usual cause is a reward too large for float32 training (about 1e18 and up overflows
+ * a squared error; past 3.4e38 the reward itself is infinite in the buffers): `rewards` gives the
+ * update's largest reward magnitude for the message.
+ */
+export function assertFiniteLosses(step: number, losses: Record<string, number>, rewards?: ArrayLike<number>): void {
+  for (const [name, v] of Object.entries(losses)) {
+    if (Number.isFinite(v)) continue;
+    let why = '';
+    if (rewards) {
+      let max = 0;
+      for (let i = 0; i < rewards.length; i++) max = Math.max(max, Math.abs(rewards[i]));
+      why = ` The largest reward magnitude in this update was ${Number.isNaN(max) ? 'NaN' : max.toPrecision(3)}${max > 1e15 ? ': scale the reward down (float32 training overflows near 1e18)' : ''}.`;
+    }
+    throw new Error(`training diverged at step ${step}: ${name} is ${v}, and the update has made the weights meaningless; the run is stopped.${why}`);
+  }
+}
+
 /** ctx.log with the non-finite values left out (a NaN would poison JSON storage and charts). */
 export function finiteMetrics(m: Record<string, number>): Record<string, number> {
   const out: Record<string, number> = {};

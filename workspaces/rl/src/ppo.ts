@@ -27,7 +27,7 @@ import { PpoConfigSchema, resolveCompute, type Compute, type RunContext, type Rl
 import { ActorCritic } from './actor-critic';
 import type { PpoLossConfig, PpoMinibatch } from './fused';
 import { ensureBackend } from './backend';
-import { adamOptimizer, clipByGlobalNorm, exportVariables, explainedVariance, finiteMetrics, normalizeInPlace, type AdamConfig } from './nets';
+import { adamOptimizer, assertFiniteLosses, clipByGlobalNorm, exportVariables, explainedVariance, finiteMetrics, normalizeInPlace, type AdamConfig } from './nets';
 import { Evaluator } from './evaluate';
 import { batchShaper, resolveShaper, type ShapeRewards, type ShapeRollout, type TrainOptions, type Transition } from './shaping';
 import { VectorEnv, transitionOf } from './vec-env';
@@ -419,6 +419,7 @@ export async function trainPpo(ctx: RunContext, opts: TrainOptions = {}): Promis
         if (args.targetKl !== null && stats[4] > args.targetKl) break;
       }
 
+      assertFiniteLosses(state.globalStep, { 'the value loss': stats[1], 'the policy loss': stats[0] }, buf.rewards);
       const sps = (state.globalStep - startStep) / ((performance.now() - start) / 1000);
       ctx.log(
         state.globalStep,

@@ -11,7 +11,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { ReinforceConfigSchema, type RunContext } from '@creditlab/spec';
 import { ActorCritic } from './actor-critic';
-import { clipByGlobalNorm, exportVariables, explainedVariance, finiteMetrics, normalizeInPlace } from './nets';
+import { assertFiniteLosses, clipByGlobalNorm, exportVariables, explainedVariance, finiteMetrics, normalizeInPlace } from './nets';
 import { beginRlRun, recordCompute, yieldToEventLoop } from './ppo';
 import { Evaluator } from './evaluate';
 import type { TrainOptions } from './shaping';
@@ -176,6 +176,7 @@ export async function trainReinforce(ctx: RunContext, opts: TrainOptions = {}): 
       });
       const stats = out.dataSync();
       out.dispose();
+      assertFiniteLosses(globalStep, { 'the value loss': stats[1], 'the policy loss': stats[0] });
       ctx.log(
         globalStep,
         finiteMetrics({

@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { Rng } from '@creditlab/common';
 import { initBackend } from '../src/backend';
 import { ppoClipLoss, valueLoss } from '../src/ppo';
-import { gaussianLogProbEntropy, makeMlp, mlpForward, mlpVariables, orthogonal, sampleCategorical, sampleGaussian, clipByGlobalNorm } from '../src/nets';
+import { assertFiniteLosses, gaussianLogProbEntropy, makeMlp, mlpForward, mlpVariables, orthogonal, sampleCategorical, sampleGaussian, clipByGlobalNorm } from '../src/nets';
 
 before(async () => {
   await initBackend('wasm');
@@ -134,4 +134,11 @@ test('a Gaussian actor-critic (1-D box action) scores its own samples consistent
   assert.deepEqual(lp.shape, [2]);
   lp.dataSync().forEach((v, i) => assert.ok(Math.abs(v - s[i].logProb) < 1e-4, `${v} vs ${s[i].logProb}`));
   agent.dispose();
+});
+
+test('a non-finite loss stops the run, naming the loss and the update\'s largest reward (logs would drop it silently)', () => {
+  assertFiniteLosses(10, { 'the value loss': 1e30, 'the policy loss': -3 }, new Float32Array([1, -2]));
+  assert.throws(() => assertFiniteLosses(256, { 'the value loss': NaN }, new Float32Array([1, -Infinity])), /^Error: training diverged at step 256: the value loss is NaN.*largest reward magnitude in this update was Infinity: scale the reward down/);
+  assert.throws(() => assertFiniteLosses(3, { 'the TD loss': Infinity }), (e: Error) => /the TD loss is Infinity/.test(e.message) && !/reward/.test(e.message));
+  assert.throws(() => assertFiniteLosses(3, { 'the value loss': Infinity }, [5, 7]), (e: Error) => /was 7\.00\.$/.test(e.message));
 });

@@ -45,6 +45,12 @@ export interface ExecuteOptions {
   runDir: string | null;
   emit: (e: WorkerEvent) => void;
   cancelled: () => boolean;
+  /**
+   * The word behind `cancelled` (Int32, index 0), for helpers that must act on a cancel while the run's
+   * thread is blocked: a Gymnasium env's channel kills its Python process at once (an env hung in `step`
+   * would otherwise hold the thread until the step time limit).
+   */
+  cancelBuffer?: SharedArrayBuffer;
   backend?: string;
   /** Shared with the host's RewardWatchdog: user reward calls are stamped so an endless loop gets the worker terminated. */
   watchdogBuffer?: SharedArrayBuffer;
@@ -66,7 +72,7 @@ type Trainer = (ctx: RunContext, opts?: unknown) => Promise<void>;
 /** What a run's environment really was (interpreter, library versions, `gym.spec`), beside run.json. */
 export const ENVIRONMENT_FILE = 'environment.json';
 
-async function loadTrainer(run: ResolvedRun, runDir: string | null, trainerModule?: string): Promise<{ train: Trainer; backend: string }> {
+async function loadTrainer(run: ResolvedRun, runDir: string | null, trainerModule?: string, cancelBuffer?: SharedArrayBuffer): Promise<{ train: Trainer; backend: string }> {
   if (trainerModule) {
     const mod = (await import(trainerModule)) as { train: Trainer; backend?: string };
     return { train: mod.train, backend: mod.backend ?? 'none' };
@@ -83,6 +89,7 @@ async function loadTrainer(run: ResolvedRun, runDir: string | null, trainerModul
   const envId = run.config.env.id;
   if (envId.startsWith('gymnasium:')) {
     (await import('@creditlab/gym')).registerGymnasium({
+      stop: cancelBuffer,
       onStart: ({ pid: _pid, warnings: _w, protocol: _p, ...hello }) => {
         if (runDir) writeFileDurably(join(runDir, ENVIRONMENT_FILE), JSON.stringify({ env: envId, ...hello }, null, 2));
       },
@@ -155,7 +162,7 @@ export async function executeRun(opts: ExecuteOptions): Promise<void> {
     if (opts.resume && !resumeFrom) throw new Error(`cannot resume: no readable checkpoint in ${join(runDir ?? '', 'checkpoints', RESUME_FILE)}`);
     let lastCheckpointStep = resumeFrom?.step ?? 0;
     let lastCheckpointAt = Date.now();
-    const { train, backend } = await loadTrainer(run, runDir, opts.trainerModule);
+    const { train, backend } = await loadTrainer(run, runDir, opts.trainerModule, opts.cancelBuffer);
     emit({ type: 'started', backend, pid: process.pid, ...(isMainThread ? {} : { thread: threadId }) });
     beat();
     const ctx: RunContext = {
@@ -216,7 +223,8 @@ export async function executeRun(opts: ExecuteOptions): Promise<void> {
     if (run.config.kind === 'rl' && !opts.trainerModule) {
       const { rlTrainOptions } = await import('./reward-glue');
       if (run.config.reward?.source) {
-        const sandbox = await (await import('@creditlab/rewards/sandbox')).prepareSandbox();
+        const { prepareSandbox, DEFAULT_MEMORY_LIMIT_MB } = await import('@creditlab/rewards/sandbox');
+        const sandbox = await prepareSandbox(undefined, { memoryLimitMb: run.config.reward.memoryLimitMb ?? DEFAULT_MEMORY_LIMIT_MB });
         emit({ type: 'sandbox', sandbox: sandbox.name, reason: sandbox.reason });
       }
       const trainOpts = rlTrainOptions(run, ctx, opts.watchdogBuffer);
@@ -231,7 +239,14 @@ export async function executeRun(opts: ExecuteOptions): Promise<void> {
     emit({ type: 'done', cancelled: opts.cancelled() });
   } catch (e) {
     flush();
-    const err = e as Error & { line?: number };
+    const err = e as Error & { line?: number; envStopped?: boolean };
+    if (err?.envStopped === true && opts.cancelled()) {
+      // The cancel reached a call blocked in an env's process (its Python was killed): cancelled, not failed.
+      emit({ type: 'log', line: err.message });
+      emit({ type: 'progress', step: lastProgressStep, sps });
+      emit({ type: 'done', cancelled: true });
+      return;
+    }
     // A RewardError's message already names file:line:column, episode and step.
     emit({ type: 'failed', message: err?.message ?? String(e), line: err?.line ?? null, stack: err?.stack });
   } finally {

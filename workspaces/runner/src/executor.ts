@@ -20,6 +20,9 @@ export interface Executor {
   cancel(runId: string): void;
   /** Resolves when every submitted run has ended. */
   idle(): Promise<void>;
-  /** Stops everything now (process exit). */
+  /**
+   * Stops for good (the host is closing). A local executor cancels its runs and waits, at most the cancel
+   * grace, for each to send its last events before it ends their workers; a cluster's runs go on.
+   */
   shutdown(): Promise<void>;
 }

@@ -83,8 +83,7 @@ export class LocalPool extends RunQueue<Slot, Active> {
   }
 
   async shutdown(): Promise<void> {
-    this.dropQueued();
-    await Promise.all([...this.active.values()].map((a) => this.end(a, { type: 'done', cancelled: true }, 'terminate')));
+    await this.stopRuns();
     await Promise.all([...this.slots].map((s) => this.stop(s)));
   }
 
@@ -201,7 +200,12 @@ export class LocalPool extends RunQueue<Slot, Active> {
     // Until the worker says whether it may be reused (or is gone), it holds its place in the pool.
     slot.state = after === 'check' ? 'checking' : 'stopping';
     a.sink(a.job.runId, final);
-    if (after === 'terminate') await this.stop(slot);
+    if (after === 'terminate') {
+      // terminate() cannot interrupt a blocking read: a thread waiting on a hung Gymnasium env is
+      // released by its channel's helper killing the Python process when it sees this word.
+      Atomics.store(a.cancelFlag, 0, 1);
+      await this.stop(slot);
+    }
     this.pump();
   }
 

@@ -50,8 +50,7 @@ export class ProcessPool extends RunQueue<Proc, Active> {
   }
 
   async shutdown(): Promise<void> {
-    this.dropQueued();
-    for (const a of [...this.active.values()]) this.end(a, { type: 'done', cancelled: true }, false);
+    await this.stopRuns();
     await Promise.all([...this.procs].map((p) => this.kill(p)));
   }
 

@@ -34,7 +34,10 @@ export type WorkerEvent =
 export interface WorkerInit {
   run: ResolvedRun;
   runDir: string | null;
-  /** Int32Array over it: [0] = 1 once cancellation is asked for. */
+  /**
+   * Int32Array over it: [0] = 1 once cancellation is asked for, or before the pool terminates the thread
+   * (a Gymnasium env's helper thread then kills its Python, releasing a trainer blocked in `step`).
+   */
   cancelBuffer: SharedArrayBuffer;
   /** Present when the run has user reward code: the RewardWatchdog's shared timestamps. */
   watchdogBuffer?: SharedArrayBuffer;

@@ -42,6 +42,7 @@ export function rlTrainOptions(run: ResolvedRun, ctx: RunContext, watchdogBuffer
     ? compileRewardModule(reward.source, {
         timeoutMs: reward.timeoutMs,
         memoryLimitMb: reward.memoryLimitMb,
+        seed: run.seed,
         watchdog: watchdogBuffer ? new RewardWatchdog(watchdogBuffer) : undefined,
       })
     : undefined;

@@ -72,6 +72,17 @@ export abstract class RunQueue<Slot, Run extends ActiveRun> implements Executor 
     for (const q of this.queue.splice(0)) q.sink(q.job.runId, { type: 'done', cancelled: true });
   }
 
+  /**
+   * Shutdown's first half: queued runs end at once, running ones are cancelled and awaited. A cancelled
+   * run sends the metrics it still buffers before its `done`, so ending it by terminating its worker
+   * straight away would lose them; one that does not stop by itself is ended by the cancel's own grace.
+   */
+  protected async stopRuns(): Promise<void> {
+    this.dropQueued();
+    for (const a of [...this.active.values()]) this.cancel(a.job.runId);
+    await this.idle();
+  }
+
   /** Fails the run if it is still going `limit` seconds (the spec's budget.timeLimitSeconds) plus `extraMs` from now. */
   protected armTimeLimit(a: Run, extraMs: number, fail: (message: string) => void): void {
     const limit = a.job.run.budget.timeLimitSeconds;

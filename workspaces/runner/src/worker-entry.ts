@@ -81,6 +81,7 @@ async function runOne(init: PoolToWorker['init']): Promise<void> {
     trainerModule: boot.trainerModule,
     resume: init.resume,
     cancelled: () => Atomics.load(cancelFlag, 0) === 1,
+    cancelBuffer: init.cancelBuffer,
     emit: (e: WorkerEvent) => {
       // A timer or callback the run left behind must not speak for it, or for the next run.
       if (run.closed) return;

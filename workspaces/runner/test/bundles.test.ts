@@ -2,9 +2,9 @@
 // a run gives the same metrics from the bundle as from the TypeScript through tsx.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { resolveExperiment } from '@creditlab/spec';
 import { ProcessPool, type WorkerEvent } from '../src/index';
 import { bundleFor, freshDir } from '../src/bundles';
@@ -74,4 +74,16 @@ test('a run started from the bundle gives exactly the metrics of the same run st
   const tsx = await metricsOf('tsx');
   assert.ok(bundled.length > 10);
   assert.deepEqual(bundled, tsx);
+});
+
+test('the files the bundles open by path (the Gymnasium bridge) are copied beside them and make them stale when edited', async () => {
+  const { HELPER_FILES } = (await import('../../../scripts/bundle-config.mjs' as string)) as { HELPER_FILES: Record<string, [string, string, string]> };
+  const dir = dirname(bundleFor('run-process') ?? assert.fail('the bundles build in a checkout'));
+  const { inputs } = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as { inputs: Record<string, unknown> };
+  const root = join(dir, '../../../..');
+  assert.ok(Object.keys(HELPER_FILES).length >= 3);
+  for (const [, source, name] of Object.values(HELPER_FILES)) {
+    assert.equal(readFileSync(join(dir, name), 'utf8'), readFileSync(join(root, source), 'utf8'), `${name} is a copy of ${source}`);
+    assert.ok(source in inputs, `${source} is an input of the bundles`);
+  }
 });

@@ -1,5 +1,5 @@
-// User reward code that throws, loops, returns NaN or reaches for the host fails its own run with a
-// message naming the file and line; the other runs of the experiment finish. Through the executor the CLI
+// User reward code that throws, loops, returns NaN, returns values too large to train on or reaches for
+// the host fails its own run with a message naming the file and line (or the reward's size); the other runs of the experiment finish. Through the executor the CLI
 // and `serve` use (a process per run): a worker thread stopped while it holds an isolated-vm isolate can
 // abort its process, which must be the run's, not this test's.
 import { test } from 'node:test';
@@ -14,6 +14,8 @@ const rewards: Record<string, string> = {
   nan: 'export default (ctx) => {\n  return ctx.t > 3 ? NaN : 0;\n};',
   escapes: 'export default (ctx) => {\n  const p = (ctx as any).constructor.constructor("return process")();\n  p.exit(3);\n  return 0;\n};',
   requires: 'const fs = require("fs");\nexport default () => fs.readFileSync("/etc/passwd").length;',
+  // Finite, but infinite once stored as float32 for training: the losses become NaN, which the logs leave out.
+  huge: 'export default () => 1e300;',
 };
 
 test('reward code failures fail only their own run, naming file and line', async () => {
@@ -49,4 +51,5 @@ test('reward code failures fail only their own run, naming file and line', async
   assert.match(msg('nan'), /nan\.reward\.ts/);
   assert.ok(ends.get('escapes')?.type === 'failed', 'escaping to process fails the run instead of exiting the worker');
   assert.match(msg('requires'), /require|import/i);
+  assert.match(msg('huge'), /^training diverged at step \d+: the (value|policy) loss is (NaN|Infinity).*largest reward magnitude in this update was Infinity: scale the reward down/);
 });

@@ -178,6 +178,9 @@ export function applySet(spec: unknown, assignment: string): unknown {
     value = raw;
   }
   const parts = key.replace(/\[(\d+)\]/g, '.$1').split('.').filter(Boolean);
+  // `__proto__.x=1` would walk into Object.prototype and set x on every object of the process.
+  const unsafe = parts.find((p) => p === '__proto__' || p === 'constructor' || p === 'prototype');
+  if (unsafe) throw new SpecValidationError([{ path: key, message: `"${unsafe}" is not a spec field` }]);
   const root = structuredClone(spec) as Record<string, unknown>;
   let cur: Record<string, unknown> | unknown[] = root;
   parts.forEach((p, i) => {

@@ -3,17 +3,23 @@
 import { z } from 'zod';
 import { ShapingEntrySchema, TransformEntrySchema } from './reward-methods';
 
+/**
+ * Longest reward source, in characters: a reward file may have 1 MB, and inline code is copied into every
+ * run of the spec (its run.json and reward file), so arms × seeds copies of it are written at once.
+ */
+export const MAX_REWARD_CODE = 1024 * 1024;
+
 export const RewardConfigSchema = z
   .object({
     file: z.string().min(1).optional().describe('path to a TS/JS module whose default export is the reward function (relative to the spec file)'),
-    code: z.string().min(1).optional().describe('inline TS/JS module source whose default export is the reward function'),
+    code: z.string().min(1).max(MAX_REWARD_CODE).optional().describe('inline TS/JS module source whose default export is the reward function'),
     /** Filled in by resolution: the user reward's source, so a resolved run is self-contained. */
-    source: z.object({ filename: z.string(), code: z.string() }).optional(),
+    source: z.object({ filename: z.string().max(300), code: z.string().max(MAX_REWARD_CODE) }).optional(),
     combine: z
       .enum(['add', 'replace'])
       .default('add')
       .describe('"add": the reward function\'s value is added to the env reward; "replace": it is the reward'),
-    timeoutMs: z.number().int().positive().default(50).describe('a single reward call taking longer fails the run'),
+    timeoutMs: z.number().int().positive().max(60_000).default(50).describe('a single reward call taking longer fails the run'),
     memoryLimitMb: z
       .number()
       .int()

@@ -45,6 +45,11 @@ test('sizes and budgets have upper bounds, named by JSON path', () => {
   assert.match(errorsOf(spec({ budget: { steps: 1e15 } }))[0], /^budget\.steps: expected a number <= 1000000000/);
   assert.match(errorsOf(spec({ budget: { steps: 1000, timeLimitSeconds: 1e12 } }))[0], /^budget\.timeLimitSeconds: expected a number <= /);
   assert.match(errorsOf(spec({ arms: Array.from({ length: 2000 }, (_, i) => ({ name: `a${i}` })) }))[0], /^arms: expected at most 1000 item/);
+  // Inline reward code is copied into every run's folder: 20 MB of it × 1,000 seeds would be 40 GB written.
+  const rewardArm = (reward: Record<string, unknown>) => ({ arms: [{ name: 'a', reward }] });
+  assert.match(errorsOf(spec(rewardArm({ code: 'x'.repeat(1024 * 1024 + 1) })))[0], /^arms\[0\]\.reward\.code: /);
+  assert.match(errorsOf(spec(rewardArm({ code: 'export default () => 1', timeoutMs: 1e15 })))[0], /^arms\[0\]\.reward\.timeoutMs: expected a number <= 60000/);
+  assert.equal(resolveExperiment(spec(rewardArm({ code: '// ' + 'x'.repeat(500_000) + '\nexport default () => 1', timeoutMs: 60_000 }))).runs.length, 1);
   // The defaults and the presets' sizes stay valid.
   assert.equal(resolveExperiment(spec({}, { algo: { name: 'ppo', numEnvs: 64, hiddenSizes: [256, 256] } })).runs.length, 1);
 });

@@ -55,6 +55,13 @@ test('deepMerge: objects merge, arrays replace, null deletes', () => {
   assert.deepEqual(deepMerge({ a: { b: 1, c: [1, 2] }, d: 1 }, { a: { c: [3] }, d: null }), { a: { b: 1, c: [3] } });
 });
 
+test('--set refuses paths through __proto__, constructor or prototype (they reached Object.prototype)', () => {
+  for (const key of ['__proto__.polluted', 'arms[0].__proto__.polluted', 'constructor.prototype.polluted', 'base.prototype']) {
+    assert.throws(() => applySet(base, `${key}=1`), (e: unknown) => e instanceof SpecValidationError && /is not a spec field/.test(e.message), key);
+  }
+  assert.equal(({} as { polluted?: unknown }).polluted, undefined);
+});
+
 test('--set takes a dotted path and a JSON value', () => {
   let s = applySet(base, 'seeds=[0,1]');
   s = applySet(s, 'budget.steps=20000');

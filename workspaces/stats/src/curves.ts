@@ -11,7 +11,7 @@
 // Coverage. A run contributes to a grid point only if the point lies inside its own [first, last] logged
 // step; inside it is linearly interpolated, outside it is excluded, never extrapolated. Each point reports
 // how many runs contributed (`n`), because a late tail carried by the two longest runs is not the same
-// evidence as the full set.
+// evidence as the full set; a point one run covers has no band (NaN bounds).
 import { Rng } from '@creditlab/common';
 import { statFunction, type StatName, type StatOptions } from './aggregate';
 import { aggregateWithCI, resolveBootstrap } from './bootstrap';
@@ -112,8 +112,9 @@ export function aggregateCurves(runs: readonly Series[], opts: CurveOptions = {}
     // A stream per grid index: a point's interval does not depend on how many points precede it.
     const r = aggregateWithCI(col, statName, { ci: base.ci, reps: base.reps, rng: root.fork(i), threshold: opts.threshold });
     out.estimate.push(r.estimate);
-    out.low.push(r.ci[0]);
-    out.high.push(r.ci[1]);
+    // One run is a value, not an interval: a zero-width band there would claim a certainty it cannot give.
+    out.low.push(col.length < 2 ? NaN : r.ci[0]);
+    out.high.push(col.length < 2 ? NaN : r.ci[1]);
   });
   return out;
 }

@@ -13,3 +13,4 @@ export * from './curves';
 export * from './hacking';
 export * from './distributions';
 export * from './paired';
+export * from './arm-intervals';

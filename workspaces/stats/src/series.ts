@@ -110,3 +110,14 @@ export function extractScore(series: Series, at: ScoreAt | string): number {
     }
   }
 }
+
+/**
+ * Whether `at` censors this run: a `first-above:X` score of a run that never reaches X is its last logged
+ * step, a lower bound on the steps it would need, and every aggregate over such runs is a lower bound too.
+ */
+export function isCensored(series: Series, at: ScoreAt | string): boolean {
+  const spec = typeof at === 'string' ? parseAt(at) : at;
+  if (spec.kind !== 'first-above') return false;
+  const { values } = cleanSeries(series);
+  return values.length > 0 && !values.some((v) => v >= spec.threshold);
+}

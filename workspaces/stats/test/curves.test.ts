@@ -68,9 +68,17 @@ test('curve bands bracket the estimate and are seeded', () => {
   const opts = { stat: 'iqm' as const, grid: 'uniform' as const, points: 40, reps: 300, seed: 3 };
   const c = aggregateCurves(runs, opts);
   assert.equal(c.steps.length, 40);
-  c.estimate.forEach((v, i) => assert.ok(c.low[i] <= v && v <= c.high[i], `point ${i}`));
+  c.estimate.forEach((v, i) => assert.ok(c.n[i] < 2 ? Number.isNaN(c.low[i]) && Number.isNaN(c.high[i]) : c.low[i] <= v && v <= c.high[i], `point ${i}`));
   // The tail beyond the shortest runs is carried by fewer runs.
   assert.equal(c.n[0], 8);
   assert.equal(c.n[39], 1);
   assert.deepEqual(c, aggregateCurves(runs, opts));
+});
+
+test('a grid point covered by one run has its value but no band', () => {
+  const c = aggregateCurves([{ steps: [0, 10, 20], values: [1, 2, 3] }, { steps: [0, 10], values: [5, 6] }], { stat: 'mean', reps: 50 });
+  assert.deepEqual(c.n, [2, 2, 1]);
+  assert.equal(c.estimate[2], 3);
+  assert.ok(Number.isNaN(c.low[2]) && Number.isNaN(c.high[2]));
+  assert.ok(c.low[0] <= c.estimate[0] && c.estimate[0] <= c.high[0]);
 });

@@ -1,7 +1,7 @@
 // The comparison's tables of final values: each group's aggregate with its interval, the probability
 // that one group beats another, and seed-matched differences against one arm.
 import type { StatName } from '@creditlab/stats';
-import { percentileIntervalLabel } from '@creditlab/stats';
+import { SMALL_N } from '@creditlab/stats';
 import { withAlpha } from '../../lib/colors';
 import { fmtValue } from '../../lib/format';
 import { POI_REPS, SCORE_REPS, type ScoreTables as Scores } from './comparison-stats';
@@ -9,15 +9,18 @@ import { STAT_LABEL } from './figure';
 
 export function ScoreTables({ scores, stat, metric, groupBy, groups, onPairedVs }: { scores: Scores; stat: StatName; metric: string; groupBy: string; groups: readonly string[]; onPairedVs(arm: string): void }) {
   const unit = groupBy === 'arm' ? 'arm' : 'group';
-  const lo = Math.min(...scores.est.map((s) => s.ci.ci[0]));
-  const hi = Math.max(...scores.est.map((s) => s.ci.ci[1]));
+  // A single run has no interval (NaN bounds): its dot still places it, without a bar.
+  const ends = scores.est.flatMap((s) => [s.ci.estimate, s.ci.ci[0], s.ci.ci[1]]).filter(Number.isFinite);
+  const lo = Math.min(...ends);
+  const hi = Math.max(...ends);
   const span = hi - lo || 1;
   return (
     <div className="score-tables">
       <table className="scores" aria-label="Final scores">
         <caption>
           Final score ({metric.split('/').pop()}, last value): {STAT_LABEL[stat]} with a 95% percentile-bootstrap interval over each arm’s runs ({SCORE_REPS} resamples)
-          {scores.est.some((s) => s.values.length < 10) && '; with fewer than 10 runs it undercovers (covers less often than 95%)'}
+          {scores.est.some((s) => s.values.length > 1 && s.values.length < SMALL_N) && `; with fewer than ${SMALL_N} runs it undercovers (covers less often than 95%, the more so the fewer the runs)`}
+          {scores.est.some((s) => s.values.length === 1) && '; one run gives no interval'}
         </caption>
         <thead>
           <tr>
@@ -37,12 +40,14 @@ export function ScoreTables({ scores, stat, metric, groupBy, groups, onPairedVs 
               </td>
               <td className="num mono">{s.values.length}</td>
               <td className="num mono">{fmtValue(s.ci.estimate)}</td>
-              <td className="num mono" title={percentileIntervalLabel(s.values.length, 0.95, SCORE_REPS)}>
-                [{fmtValue(s.ci.ci[0])}, {fmtValue(s.ci.ci[1])}]
+              <td className="num mono" title={s.ci.method}>
+                {Number.isFinite(s.ci.ci[0]) ? `[${fmtValue(s.ci.ci[0])}, ${fmtValue(s.ci.ci[1])}]` : '—'}
               </td>
               <td className="c-ci">
                 <div className="ci-track">
-                  <div className="ci-bar" style={{ left: `${((s.ci.ci[0] - lo) / span) * 100}%`, width: `${Math.max(0.5, ((s.ci.ci[1] - s.ci.ci[0]) / span) * 100)}%`, background: withAlpha(s.color, 0.45) }} />
+                  {Number.isFinite(s.ci.ci[0]) && (
+                    <div className="ci-bar" style={{ left: `${((s.ci.ci[0] - lo) / span) * 100}%`, width: `${Math.max(0.5, ((s.ci.ci[1] - s.ci.ci[0]) / span) * 100)}%`, background: withAlpha(s.color, 0.45) }} />
+                  )}
                   <div className="ci-dot" style={{ left: `${((s.ci.estimate - lo) / span) * 100}%`, background: s.color }} />
                 </div>
               </td>
@@ -61,6 +66,7 @@ export function ScoreTables({ scores, stat, metric, groupBy, groups, onPairedVs 
         <table className="scores poi" aria-label="Probability of improvement">
           <caption>
             P(row {unit} beats column {unit}), with a 95% percentile-bootstrap interval ({POI_REPS} resamples; runs resampled independently)
+            {scores.est.some((s) => s.values.length < SMALL_N) && `; with fewer than ${SMALL_N} runs per ${unit} it undercovers`}
           </caption>
           <thead>
             <tr>
@@ -100,7 +106,7 @@ export function ScoreTables({ scores, stat, metric, groupBy, groups, onPairedVs 
                 </option>
               ))}
             </select>
-            ), matched by seed: {STAT_LABEL[stat]} of the per-seed differences of the last value. Same as{' '}
+            ), matched by seed: {stat === 'optimality-gap' ? 'difference of optimality gaps (mean of the per-seed differences of the shortfall below γ = 1)' : `${STAT_LABEL[stat]} of the per-seed differences`} of the last value. Same as{' '}
             <code>creditlab compare --at last --stat {stat} --vs {scores.vs} --paired</code>
           </caption>
           <thead>

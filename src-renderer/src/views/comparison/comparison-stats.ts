@@ -6,12 +6,13 @@
 // curve, the score tables), so the worker can notice a cancellation between them.
 import {
   aggregateCurves,
-  aggregateWithCI,
-  column,
+  armImprovement,
+  armInterval,
+  DEFAULT_REPS,
   extractScore,
   pairedVs,
-  probabilityOfImprovementWithCI,
   smoothSeries,
+  type ArmInterval,
   type AggregatedCurve,
   type ArmDifference,
   type IntervalEstimate,
@@ -22,10 +23,10 @@ import {
 export type Band = 'ci' | 'none';
 export type XAxis = 'step' | 'time';
 
-/** Bootstrap replicates for curve bands (per grid point) and for the final-score table (as the CLI's default). */
+/** Bootstrap replicates for curve bands (per grid point); the final-score tables use the CLI's default. */
 export const CURVE_REPS = 500;
-export const SCORE_REPS = 2000;
-export const POI_REPS = 1000;
+export const SCORE_REPS = DEFAULT_REPS;
+export const POI_REPS = DEFAULT_REPS;
 /** Per-seed lines are thinned to this many points; the aggregate is computed on the full data. */
 export const MAX_LINE_POINTS = 1500;
 
@@ -89,7 +90,8 @@ export interface ScoreEstimate {
   arm: string;
   color: string;
   values: number[];
-  ci: IntervalEstimate;
+  /** NaN bounds for a single run (no interval); `method` says how the interval was made. */
+  ci: ArmInterval;
 }
 
 export interface PairedRow {
@@ -220,11 +222,12 @@ function scoreTables(curves: GroupCurves[], prepared: PreparedRun[][], stat: Sta
   const perArm = curves
     .map((a, i) => ({ arm: a.arm, color: a.color, values: prepared[i].map((r) => extractScore(r, 'last')).filter(Number.isFinite) }))
     .filter((a) => a.values.length > 0);
-  const est = perArm.map((a) => ({ ...a, ci: aggregateWithCI(column(a.values), stat, { reps: SCORE_REPS, seed: 0 }) as IntervalEstimate }));
+  // The same functions and options as `creditlab compare --at last --stat S [--vs ARM]`, so the digits are the CLI's.
+  const est = perArm.map((a) => ({ ...a, ci: armInterval(a.arm, a.values, stat, { reps: SCORE_REPS, seed: 0 }) }));
   const poi: ScoreTables['poi'] = [];
   if (perArm.length >= 2 && perArm.length <= 6) {
     for (const x of perArm)
-      for (const y of perArm) if (x.arm !== y.arm) poi.push({ x: x.arm, y: y.arm, r: probabilityOfImprovementWithCI(column(x.values), column(y.values), { reps: POI_REPS, seed: 0 }) });
+      for (const y of perArm) if (x.arm !== y.arm) poi.push({ x: x.arm, y: y.arm, r: armImprovement(x.arm, x.values, y.arm, y.values, { reps: POI_REPS, seed: 0 }) });
   }
   // Seed-matched differences against one group: the same function and options as
   // `creditlab compare --at last --stat S --vs ARM --paired`, so the numbers are the CLI's.

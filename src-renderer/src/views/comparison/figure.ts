@@ -2,6 +2,7 @@
 // titled). Pure: everything it draws comes in as arguments, so exports and the benchmark build the
 // same figure the view shows.
 import type { Datum, Figure, Layout } from '../../lib/plotly';
+import { SMALL_N } from '@creditlab/stats';
 import { withAlpha } from '../../lib/colors';
 import type { Band, GroupCurves, XAxis } from './comparison-stats';
 
@@ -50,7 +51,7 @@ export function bandRunsLabel(curves: readonly GroupCurves[]): string {
   if (ns.length === 0) return '0';
   const lo = Math.min(...ns);
   const hi = Math.max(...ns);
-  return (lo === hi ? `${lo}` : `${lo}-${hi}`) + (lo < 10 ? ' (undercovers at small n)' : '');
+  return (lo === hi ? `${lo}` : `${lo}-${hi}`) + (lo < SMALL_N ? ' (undercovers at small n)' : '');
 }
 
 /** The outline of a band: upper bounds left to right, then lower bounds right to left; uncovered points are skipped. */
@@ -173,7 +174,7 @@ export function buildFigure(f: FigureInput): Figure {
     legend: pub
       ? { x: 1.02, y: 1, xanchor: 'left', yanchor: 'top', bgcolor: 'rgba(0,0,0,0)', font: { size: 14 } }
       : { orientation: 'h', x: 0, y: 1.02, xanchor: 'left', yanchor: 'bottom', bgcolor: 'rgba(0,0,0,0)' },
-    title: pub ? { text: `${f.title}: ${STAT_LABEL[f.stat] ?? f.stat} over seeds${f.band === 'ci' ? `, 95% percentile-bootstrap band, n=${bandRunsLabel(f.curves)}` : ''}`, x: 0.02, font: { size: 16 } } : undefined,
+    title: pub ? { text: `${f.title}: ${STAT_LABEL[f.stat] ?? f.stat} over seeds${f.band === 'ci' ? `, pointwise 95% percentile-bootstrap band, n=${bandRunsLabel(f.curves)}` : ''}`, x: 0.02, font: { size: 16 } } : undefined,
     showlegend: true,
     uirevision: f.uirevision,
   };
