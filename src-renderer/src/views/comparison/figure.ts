@@ -242,16 +242,20 @@ const isBand = (s: unknown) => (s as { fillcolor?: string }).fillcolor !== undef
  * of its code, and a second pass whenever tick labels or the legend change the margins), long enough to
  * stall the page. Drawn in steps, each call does a part of that work:
  *
- * 1. into a fresh element: the layout with both axes hidden (frame, modebar, styles), then with the x axis,
- *    then with the y axis' lines and grid but not its labels and title (the empty figure ends there);
+ * 1. into a fresh element: the layout with both axes hidden (frame, modebar, styles), then the x axis' lines
+ *    and grid, then its labels and title, then the y axis' lines and grid but not its labels and title (the
+ *    empty figure ends there);
  * 2. when no trace is drawn yet: the axes with the ranges Plotly's autorange will give them, set
  *    explicitly (tick labels and margins settle without any trace); then the same axes autoranged from the
- *    figure's span trace alone; then the span and the aggregate lines, so the legend takes its place;
+ *    arms' span traces alone; then the spans and the aggregate lines without their legend entries; then
+ *    with them, so the legend takes its place;
  * 3. every trace (seed lines too) without the curves drawn as shapes;
- * 4. the whole figure: the bands and unsmoothed curves are layout shapes, and Plotly adds shapes to a
- *    drawn figure without drawing its traces and axes again, which any change to the traces makes it do.
+ * 4. the bands, then the whole figure with the unsmoothed curves: these are layout shapes, and Plotly adds
+ *    shapes to a drawn figure without drawing its traces and axes again, which any change to the traces
+ *    makes it do.
  *
- * Later draws into an element that shows traces are steps 3 and 4.
+ * Pieces that would equal the one before them are left out. Later draws into an element that shows traces
+ * are steps 3 and 4.
  */
 export function figurePieces(fig: Figure, logY: boolean, drawn: Drawn): Figure[] {
   const pieces: Figure[] = [];
