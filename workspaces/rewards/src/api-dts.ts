@@ -11,8 +11,8 @@ export const REWARD_API_DTS = `/**
  * The value you return is ADDED to the env reward (spec: "combine": "add", the default); with
  * "combine": "replace" it becomes the reward. Shaping terms and transforms from the spec come after it.
  * It must be a finite number: NaN, Infinity or anything that is not a number fails the run, as does a
- * thrown error, a call that runs longer than the spec's reward.timeoutMs (default 50 ms) or holding more
- * memory than reward.memoryLimitMb (default 512 MB, typed arrays included).
+ * thrown error, a call that uses more CPU time than the spec's reward.timeoutMs (default 50 ms) or holding
+ * more memory than reward.memoryLimitMb (default 512 MB, typed arrays included).
  *
  * The code runs in a JavaScript engine instance of its own: no imports, require, process, timers,
  * console, eval, promises or async functions, FinalizationRegistry, WeakRef, SharedArrayBuffer, Atomics,

@@ -9,6 +9,7 @@
 // An engine runs the driver (sandbox.ts's DRIVER) and the user's module in a heap of its own; the host
 // talks to the driver through a few named functions that take and return only numbers and strings, plus
 // `io`, an array of float64 slots both sides read and write (transitions in, rewards out).
+import { closeSync, openSync, readSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type IsolatedVM from 'isolated-vm';
 import type { QuickJSWASMModule } from 'quickjs-emscripten';
@@ -18,15 +19,98 @@ export const SANDBOX_NAMES: readonly SandboxName[] = ['isolated-vm', 'quickjs'];
 /** The environment variable that forces an engine. */
 export const SANDBOX_ENV = 'CREDITLAB_SANDBOX';
 
+/**
+ * A call's time limits. `cpuMs` is what the reward code is held to: CPU time spent running it, which a
+ * thread that the machine's load keeps off the CPU does not use up. `wallMs`, much larger, is the
+ * backstop on the wall clock, for a call that stays stuck without using CPU time.
+ */
+export interface CallLimit {
+  cpuMs: number;
+  wallMs: number;
+}
+
+/** Time a call took: CPU time (a lower bound on QuickJS; null where the engine cannot tell) and wall-clock time, ms. */
+export interface CallTime {
+  cpuMs: number | null;
+  wallMs: number;
+}
+
 /** Why a call into the engine did not return: over its time limit, over its memory limit, or anything else. */
 export class EngineStop extends Error {
   constructor(
     readonly why: 'timeout' | 'memory' | 'failed',
     message: string,
+    /** For a timeout: which limit the call went over. */
+    readonly over: 'cpu' | 'wall' = 'wall',
   ) {
     super(message);
   }
 }
+
+/** A source of CPU time in ms (only differences are used). */
+export type CpuClock = () => number;
+
+/**
+ * The calling thread's CPU time, for the QuickJS engine (it runs on the thread that calls it, and the
+ * thread runs nothing else during a call): Node's process.threadCpuUsage() where it exists (microseconds),
+ * else Linux's /proc/thread-self/schedstat, whose first field is the nanoseconds the thread has run (kept
+ * open and re-read at offset 0: one read). null where neither exists; then only the wall-clock limit
+ * holds. Each close() matches one open.
+ */
+export function openThreadCpuClock(): { read: CpuClock; close(): void } | null {
+  const usage = (process as { threadCpuUsage?: () => { user: number; system: number } }).threadCpuUsage;
+  if (typeof usage === 'function') {
+    return {
+      read: () => {
+        const u = usage.call(process);
+        return (u.user + u.system) / 1000;
+      },
+      close() {},
+    };
+  }
+  // The file names the thread that opened it, and module state is per thread (each worker loads its
+  // own modules): one file per thread, shared by its engines, closed when the last one is disposed.
+  if (!schedstat) {
+    let fd: number;
+    try {
+      fd = openSync('/proc/thread-self/schedstat', 'r');
+    } catch {
+      return null;
+    }
+    const buf = Buffer.alloc(96);
+    const read = () => {
+      const n = readSync(fd, buf, 0, buf.length, 0);
+      const end = buf.indexOf(32);
+      return Number(buf.toString('latin1', 0, end < 0 || end > n ? n : end)) / 1e6;
+    };
+    let ok = false;
+    try {
+      ok = Number.isFinite(read());
+    } catch {
+      /* not readable here */
+    }
+    if (!ok) {
+      closeSync(fd);
+      return null;
+    }
+    schedstat = { fd, read, users: 0 };
+  }
+  const s = schedstat;
+  s.users++;
+  let open = true;
+  return {
+    read: s.read,
+    close() {
+      if (!open) return;
+      open = false;
+      if (--s.users === 0) {
+        closeSync(s.fd);
+        schedstat = null;
+      }
+    },
+  };
+}
+let schedstat: { fd: number; read: CpuClock; users: number } | null = null;
 
 /** The driver's functions the host calls. */
 export type DriverFn = 'setEnv' | 'setLimit' | 'setSeed' | 'batch' | 'potential';
@@ -45,16 +129,24 @@ export interface SandboxEngine {
   /** The io slots as the host reads and writes them (replaced by ensureIo). */
   readonly io: Float64Array;
   /** Makes io hold at least `slots` slots. */
-  ensureIo(slots: number, limitMs: number): void;
+  ensureIo(slots: number, limit: CallLimit): void;
   /** Runs the driver's `init` on the user's module (its top-level code). */
-  init(limitMs: number): number | string;
-  /** Calls a driver function; returns its number or string. Throws EngineStop. */
-  call(fn: DriverFn, args: readonly (number | string)[], limitMs: number, io?: IoUse): number | string;
+  init(limit: CallLimit): number | string;
+  /**
+   * Calls a driver function; returns its number or string. Throws EngineStop: a timeout when the call
+   * used more than limit.cpuMs of CPU time (`over` 'cpu') or took longer than limit.wallMs (`over` 'wall').
+   */
+  call(fn: DriverFn, args: readonly (number | string)[], limit: CallLimit, io?: IoUse): number | string;
+  /** The time the last call (returned or stopped) took. */
+  lastCall(): CallTime;
   dispose(): void;
 }
 
-/** Builds an engine with the driver run and the user's module compiled (not run). Throws SyntaxError for the module. */
-export type EngineFactory = (driver: string, module: { js: string; filename: string }, memoryLimitMb: number) => SandboxEngine;
+/**
+ * Builds an engine with the driver run and the user's module compiled (not run). Throws SyntaxError for
+ * the module. `cpuClock` replaces the engine's own CPU time source (tests simulate a descheduled thread).
+ */
+export type EngineFactory = (driver: string, module: { js: string; filename: string }, memoryLimitMb: number, cpuClock?: CpuClock) => SandboxEngine;
 
 // ---------------------------------------------------------------------------------------------------------
 // Which engine

@@ -1,9 +1,16 @@
 // The isolated-vm engine: a V8 isolate of its own, with its own heap and a memory limit that counts its
 // array buffers. io is a SharedArrayBuffer both sides see, so nothing is copied per call.
+//
+// Time: isolated-vm can stop a call only by the wall clock (its timeout terminates the call, which cannot
+// be resumed), while the isolate counts the CPU time spent in it (isolate.cpuTime, the running thread's
+// CPU clock). So a call is stopped at its wall-clock limit, the backstop, and judged by CPU time: after
+// it returns, or when it was stopped, a call that used more than its CPU limit is over its limit. An
+// endless loop thus runs until the wall-clock limit; a call the machine kept off the CPU is not failed
+// unless it stays off past that backstop.
 import type IsolatedVM from 'isolated-vm';
-import { EngineStop, loadIsolatedVm, type EngineFactory, type SandboxEngine } from './sandbox-engine';
+import { EngineStop, loadIsolatedVm, type CallLimit, type CallTime, type EngineFactory, type SandboxEngine } from './sandbox-engine';
 
-export const createIsolatedVmEngine: EngineFactory = (driver, module, memoryLimitMb) => {
+export const createIsolatedVmEngine: EngineFactory = (driver, module, memoryLimitMb, cpuClock) => {
   const loaded = loadIsolatedVm();
   if ('error' in loaded) throw new Error(`isolated-vm does not load here: ${loaded.error}`);
   const ivm = loaded.ivm;
@@ -29,16 +36,28 @@ export const createIsolatedVmEngine: EngineFactory = (driver, module, memoryLimi
     throw e;
   }
 
-  const apply = (fn: IsolatedVM.Reference, args: unknown[], limitMs: number): number | string => {
+  // A disposed isolate (the memory limit) has no CPU time to read: the call's CPU time is then unknown.
+  const cpu = cpuClock ?? (() => (isolate.isDisposed ? NaN : Number(isolate.cpuTime) / 1e6));
+  let last: CallTime = { cpuMs: 0, wallMs: 0 };
+  const apply = (fn: IsolatedVM.Reference, args: unknown[], limit: CallLimit): number | string => {
     let r: unknown;
+    const cpu0 = cpu();
+    const wall0 = performance.now();
+    const took = () => {
+      const cpuMs = cpu() - cpu0;
+      last = { cpuMs: Number.isFinite(cpuMs) ? cpuMs : null, wallMs: performance.now() - wall0 };
+      return (last.cpuMs ?? 0) > limit.cpuMs;
+    };
     try {
-      r = fn.applySync(undefined, args as never[], { timeout: limitMs });
+      r = fn.applySync(undefined, args as never[], { timeout: Math.max(1, Math.ceil(limit.wallMs)) });
     } catch (e) {
       const message = e instanceof Error ? e.message : String(e);
-      if (/timed out/i.test(message)) throw new EngineStop('timeout', message);
+      const overCpu = took();
+      if (/timed out/i.test(message)) throw new EngineStop('timeout', message, overCpu ? 'cpu' : 'wall');
       if (/memory limit|disposed/i.test(message)) throw new EngineStop('memory', message);
       throw new EngineStop('failed', message);
     }
+    if (took()) throw new EngineStop('timeout', 'used more than its CPU time', 'cpu');
     // Only primitives come back; anything else means the driver was subverted, and is not touched.
     if (typeof r === 'number' || typeof r === 'string') return r;
     throw new EngineStop('failed', 'internal: the sandbox returned a non-primitive');
@@ -48,14 +67,15 @@ export const createIsolatedVmEngine: EngineFactory = (driver, module, memoryLimi
     name: 'isolated-vm',
     moduleLineOffset: 0,
     io: new Float64Array(0),
-    ensureIo(slots, limitMs) {
+    ensureIo(slots, limit) {
       if (engine.io.length >= slots) return;
       const sab = new SharedArrayBuffer(Math.max(slots, engine.io.length * 2, 256) * 8);
-      apply(fns.setIo, [new ivm.ExternalCopy(sab).copyInto({ release: true })], limitMs);
+      apply(fns.setIo, [new ivm.ExternalCopy(sab).copyInto({ release: true })], limit);
       engine.io = new Float64Array(sab);
     },
-    init: (limitMs) => apply(fns.init, [moduleFn.derefInto({ release: true })], limitMs),
-    call: (fn, args, limitMs) => apply(fns[fn], args as unknown[], limitMs),
+    init: (limit) => apply(fns.init, [moduleFn.derefInto({ release: true })], limit),
+    call: (fn, args, limit) => apply(fns[fn], args as unknown[], limit),
+    lastCall: () => last,
     dispose,
   };
   return engine;

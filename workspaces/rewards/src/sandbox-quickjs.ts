@@ -3,21 +3,31 @@
 // exists, and the host gives it no functions: the code can reach nothing but the driver and itself.
 //
 // Limits: memory is the WebAssembly memory's growth, held to the module's limit (see sandbox-engine.ts's
-// spares: QuickJS's own allocation count does not hold in this build), and the runtime's interrupt handler, which QuickJS polls while it interprets, stops a call at its deadline, inside
+// spares: QuickJS's own allocation count does not hold in this build), and the runtime's interrupt handler, which QuickJS polls while it interprets, stops a call at its time limit, inside
 // getters, toString and everything else user code runs in (promise jobs are never run: the driver
 // removes promises, and the host never executes pending jobs). QuickJS's own stack limit is set below
 // what the host thread's stack holds, since WebAssembly frames use the host thread's stack.
 //
+// Time: QuickJS runs on the calling thread, so the CPU time a call uses is that thread's (see
+// openThreadCpuClock). The handler reads it first at its first poll in a call (QuickJS polls every
+// 10,000 or so interpreter steps: a shorter call is never read, and what runs before the first poll, a
+// fraction of a millisecond, is not counted), and again only once the call could have used up its limit:
+// CPU time grows no faster than the wall clock, so the next read is due after the CPU time left. The
+// wall-clock limit is checked at every poll. Without a CPU clock only the wall-clock limit holds.
+//
 // io is copied: the slots a call reads go in as a fresh ArrayBuffer, and the slots it writes come back.
 import type { QuickJSHandle } from 'quickjs-emscripten';
-import { EngineStop, discardQuickJs, takeQuickJs, type EngineFactory, type SandboxEngine } from './sandbox-engine';
+import { EngineStop, discardQuickJs, openThreadCpuClock, takeQuickJs, type CallLimit, type CallTime, type EngineFactory, type SandboxEngine } from './sandbox-engine';
 
 /** QuickJS's stack limit. 512 KB overflowed Node's main-thread stack first (about 1 MB) in WebAssembly frames. */
 const STACK_BYTES = 256 * 1024;
 /** How long reading an error's name and message may take (they are QuickJS's own errors; a bound anyway). */
 const DESCRIBE_MS = 100;
 
-export const createQuickJsEngine: EngineFactory = (driver, module, memoryLimitMb) => {
+/** Below this CPU time left, the handler still waits this long (ms) between reads of the CPU clock. */
+const MIN_CPU_READ_MS = 1;
+
+export const createQuickJsEngine: EngineFactory = (driver, module, memoryLimitMb, cpuClock) => {
   const taken = takeQuickJs(memoryLimitMb);
   if (!taken) throw new Error('internal: the QuickJS sandbox is not loaded (prepareSandbox() must run first)');
   const { mod, own } = taken;
@@ -37,14 +47,44 @@ export const createQuickJsEngine: EngineFactory = (driver, module, memoryLimitMb
   const rt = mod.newRuntime();
   rt.setMemoryLimit(memoryLimitMb * 1024 * 1024);
   rt.setMaxStackSize(STACK_BYTES);
-  let deadline = Infinity;
-  rt.setInterruptHandler(() => Date.now() > deadline || overMemory());
+  const threadClock = cpuClock ? null : openThreadCpuClock();
+  const cpu = cpuClock ?? threadClock?.read ?? null;
+  // The running call: its limits, when it started, the CPU clock at the first poll, when to read it next.
+  let limit: CallLimit = { cpuMs: Infinity, wallMs: Infinity };
+  let started = 0;
+  let cpuAtFirstPoll: number | null = null;
+  let nextCpuRead = 0;
+  let over: 'cpu' | 'wall' | null = null;
+  let last: CallTime = { cpuMs: 0, wallMs: 0 };
+  const overTime = (): boolean => {
+    const now = performance.now();
+    if (now - started > limit.wallMs) {
+      over = 'wall';
+      return true;
+    }
+    if (!cpu || limit.cpuMs === Infinity) return false;
+    if (cpuAtFirstPoll === null) {
+      cpuAtFirstPoll = cpu();
+      nextCpuRead = now + limit.cpuMs;
+      return false;
+    }
+    if (now < nextCpuRead) return false;
+    const used = cpu() - cpuAtFirstPoll;
+    if (used > limit.cpuMs) {
+      over = 'cpu';
+      return true;
+    }
+    nextCpuRead = now + Math.max(MIN_CPU_READ_MS, limit.cpuMs - used);
+    return false;
+  };
+  rt.setInterruptHandler(() => overTime() || overMemory());
   const vm = rt.newContext();
   const owned: QuickJSHandle[] = [];
   let disposed = false;
   const dispose = () => {
     if (disposed) return;
     disposed = true;
+    threadClock?.close();
     try {
       for (const h of owned) if (h.alive) h.dispose();
       vm.dispose();
@@ -57,7 +97,8 @@ export const createQuickJsEngine: EngineFactory = (driver, module, memoryLimitMb
 
   /** An exception's "name: message", read with a deadline and without calling toString. */
   const describe = (err: QuickJSHandle): { why: EngineStop['why']; text: string } => {
-    deadline = Date.now() + DESCRIBE_MS;
+    const outer = { limit, started, cpuAtFirstPoll, nextCpuRead, over };
+    arm({ cpuMs: Infinity, wallMs: DESCRIBE_MS });
     try {
       // An allocation that fails while QuickJS builds the error object leaves null as the exception.
       if (vm.sameValue(err, vm.null)) return { why: 'memory', text: 'out of memory' };
@@ -78,20 +119,27 @@ export const createQuickJsEngine: EngineFactory = (driver, module, memoryLimitMb
     } catch (e) {
       return { why: 'failed', text: (e as Error).message };
     } finally {
-      deadline = Infinity;
+      // Back to the call whose error this is (its time so far still counts).
+      ({ limit, started, cpuAtFirstPoll, nextCpuRead, over } = outer);
     }
+  };
+  const arm = (l: CallLimit) => {
+    limit = l;
+    started = performance.now();
+    cpuAtFirstPoll = null;
+    over = null;
   };
   const settle = (r: ReturnType<typeof vm.callFunction>): QuickJSHandle => {
     if (r.error) {
       const { why, text } = describe(r.error);
       r.error.dispose();
-      throw new EngineStop(why, text);
+      throw new EngineStop(why, text, over ?? 'wall');
     }
     return r.value;
   };
-  /** Runs `body` with the deadline set; a failure of the WebAssembly instance itself ends its use in this process. */
-  const guarded = <T>(limitMs: number, body: () => T): T => {
-    deadline = Date.now() + limitMs;
+  /** Runs `body` with the time limits set; a failure of the WebAssembly instance itself ends its use in this process. */
+  const guarded = <T>(l: CallLimit, body: () => T): T => {
+    arm(l);
     let result: T;
     try {
       result = body();
@@ -101,7 +149,8 @@ export const createQuickJsEngine: EngineFactory = (driver, module, memoryLimitMb
       discard();
       throw new EngineStop('failed', (e as Error).message ?? String(e));
     } finally {
-      deadline = Infinity;
+      last = { cpuMs: cpu === null ? null : cpuAtFirstPoll === null ? 0 : cpu() - cpuAtFirstPoll, wallMs: performance.now() - started };
+      limit = { cpuMs: Infinity, wallMs: Infinity };
     }
     if (overMemory()) throw new EngineStop('memory', 'out of memory');
     return result;
@@ -120,7 +169,7 @@ export const createQuickJsEngine: EngineFactory = (driver, module, memoryLimitMb
   let fns: Record<'setIo' | 'setEnv' | 'setLimit' | 'setSeed' | 'init' | 'batch' | 'potential', QuickJSHandle>;
   let moduleFn: QuickJSHandle;
   try {
-    const d = guarded(5000, () => settle(vm.evalCode(driver, 'creditlab:sandbox')));
+    const d = guarded({ cpuMs: Infinity, wallMs: 5000 }, () => settle(vm.evalCode(driver, 'creditlab:sandbox')));
     owned.push(d);
     const get = (k: string) => {
       const h = vm.getProp(d, k);
@@ -129,7 +178,7 @@ export const createQuickJsEngine: EngineFactory = (driver, module, memoryLimitMb
     };
     fns = { setIo: get('setIo'), setEnv: get('setEnv'), setLimit: get('setLimit'), setSeed: get('setSeed'), init: get('init'), batch: get('batch'), potential: get('potential') };
     // Evaluating one function expression runs nothing of the user's.
-    const r = guarded(5000, () => vm.evalCode(`(function (exports, require, module) {\n${module.js}\n})`, module.filename));
+    const r = guarded({ cpuMs: Infinity, wallMs: 5000 }, () => vm.evalCode(`(function (exports, require, module) {\n${module.js}\n})`, module.filename));
     if (r.error) {
       const { text } = describe(r.error);
       r.error.dispose();
@@ -152,10 +201,10 @@ export const createQuickJsEngine: EngineFactory = (driver, module, memoryLimitMb
       next.set(engine.io);
       engine.io = next;
     },
-    init: (limitMs) => guarded(limitMs, () => primitive(settle(vm.callFunction(fns.init, vm.undefined, moduleFn)))),
-    call(fn, args, limitMs, io) {
+    init: (l) => guarded(l, () => primitive(settle(vm.callFunction(fns.init, vm.undefined, moduleFn)))),
+    call(fn, args, l, io) {
       if (disposed) throw new EngineStop('failed', 'the sandbox was disposed');
-      return guarded(limitMs, () => {
+      return guarded(l, () => {
         const handles = args.map((a) => (typeof a === 'number' ? vm.newNumber(a) : vm.newString(a)));
         let buf: QuickJSHandle | null = null;
         try {
@@ -180,6 +229,7 @@ export const createQuickJsEngine: EngineFactory = (driver, module, memoryLimitMb
         }
       });
     },
+    lastCall: () => last,
     dispose,
   };
   return engine;

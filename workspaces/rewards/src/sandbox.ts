@@ -20,6 +20,11 @@
 //
 // Memory: the instance's limit counts its heap and its array buffers (typed arrays included); going over
 // disposes the instance and fails the run.
+//
+// Time: a call is held to the CPU time its code uses (the engine's thread or isolate; time the machine's
+// load keeps the thread off the CPU does not count), with a wall-clock limit WALL_GRACE_MS longer as the
+// backstop for a call stuck without using CPU. isolated-vm can only stop a call by the wall clock, so
+// there an endless loop runs to the backstop (see sandbox-ivm.ts).
 import { SourceMap } from 'node:module';
 import { transformSync, type Message } from 'esbuild';
 import type { StepInfo } from '@creditlab/envs/types';
@@ -27,7 +32,7 @@ import { MAX_DETAIL_CHARS, RewardError, type RewardErrorKind } from './errors';
 import type { RolloutScores, UserRewardInput, UserRewardModule } from './method';
 import { RewardWatchdog, timeoutError } from './watchdog';
 import { createRewardPipeline, type RewardPipeline, type RewardPipelineConfig, type RewardPipelineOptions } from './pipeline';
-import { EngineStop, sandboxChoice, type DriverFn, type EngineFactory, type IoUse, type SandboxEngine, type SandboxName } from './sandbox-engine';
+import { EngineStop, sandboxChoice, type CallLimit, type CpuClock, type DriverFn, type EngineFactory, type IoUse, type SandboxEngine, type SandboxName } from './sandbox-engine';
 import { createIsolatedVmEngine } from './sandbox-ivm';
 import { createQuickJsEngine } from './sandbox-quickjs';
 
@@ -51,9 +56,9 @@ export function nodeSnapshotDisabled(execArgv: readonly string[] = process.execA
 }
 
 export interface CompileOptions {
-  /** Limit for one reward/potential call. Default 50 ms. */
+  /** Limit for one reward/potential call, ms of CPU time (see ENGINE_GRACE_MS, WALL_GRACE_MS). Default 50. */
   timeoutMs?: number;
-  /** Limit for the module's top-level code. Default max(1000, timeoutMs). */
+  /** Limit for the module's top-level code, ms of CPU time. Default max(1000, timeoutMs). */
   initTimeoutMs?: number;
   /**
    * Memory the engine instance may hold (heap and array buffers), MB. Default 512. On QuickJS it holds
@@ -72,6 +77,11 @@ export interface CompileOptions {
    * watchdog is the backstop should a call ever fail to return (a builtin neither engine interrupts).
    */
   watchdog?: RewardWatchdog;
+  /**
+   * The CPU time source the limits are judged by, in place of the engine's own (tests use it to simulate
+   * a thread the machine keeps off the CPU: wall-clock time passes, CPU time does not).
+   */
+  cpuClock?: CpuClock;
 }
 
 export interface CompiledReward extends UserRewardModule {
@@ -92,16 +102,26 @@ const HEADER = 12; // slots per transition before obs/nextObs/action
 /** Enough of a stack to find the first frame in the user's source. */
 const MAX_STACK_CHARS = 8000;
 /**
- * Limits are wall-clock: on a loaded machine a thread can be descheduled mid-call, so a call is stopped
- * once it has run this much longer than its limit (a batch of n calls: n × limit + this). An endless
- * loop is still stopped within a fraction of a second; an honest call is not failed by the scheduler.
+ * CPU time a call may use past its limit before it is stopped (a batch of n calls: n × limit + this).
+ * The engine's own work inside a call counts as the call's: compiling code on first use, collecting
+ * garbage, first touches of a fresh heap, which on a loaded machine can cost a trivial first call more
+ * than its limit. An endless loop is still stopped within a fraction of a second of CPU time.
  */
-const SCHEDULING_GRACE_MS = 200;
+export const ENGINE_GRACE_MS = 200;
+/**
+ * Limits are on CPU time (see the header); a call may also run this much longer on the wall clock than
+ * its CPU limit (with grace) before it is stopped regardless: far more than a loaded machine keeps a
+ * thread waiting mid-call (figures in the README), so it only bounds a call stuck without using
+ * CPU and, on isolated-vm, how long an endless loop runs.
+ */
+export const WALL_GRACE_MS = 2000;
+const limitOf = (cpuMs: number): CallLimit => ({ cpuMs: cpuMs + ENGINE_GRACE_MS, wallMs: cpuMs + ENGINE_GRACE_MS + WALL_GRACE_MS });
 /**
  * A batch of transitions goes into the sandbox in calls of at most max(1, BATCH_BUDGET_MS / timeoutMs)
- * transitions. The engine can only stop a whole call, at n × timeoutMs + grace, so this bounds how long
- * an endless loop runs (about 1.2 s whatever the rollout's size); each transition inside a call is also
- * held to timeoutMs + grace by the driver's own clock once it returns.
+ * transitions. The engine can only stop a whole call, at n × timeoutMs of CPU time, so this bounds how
+ * long an endless loop runs whatever the rollout's size; each transition inside a call is also held to
+ * timeoutMs: the driver returns after one that took longer on the wall clock, and the host judges it
+ * by the CPU time the call used (see scoreCall).
  */
 export const BATCH_BUDGET_MS = 1000;
 /** The host's watchdog (a backstop) acts only this long after the engine should have stopped a call. */
@@ -289,7 +309,8 @@ const DRIVER = String.raw`'use strict';
       } catch (e) { return failure(e); }
     },
     // n transitions laid out from slot 0 (see the host's write()); results go to slots out..out+n-1 and
-    // slot out+n holds the index of the transition being scored (for the host, should the call be stopped).
+    // slot out+n holds the index of the transition being scored and out+n+1 the wall-clock ms from the
+    // call's start to that transition's (for the host, should the call be stopped).
     // Returns -1, or 'index\n' + a failure.
     //
     // carry (1: combine "add", 2: "replace") scores a stretch of a rollout, in which a transition's
@@ -299,10 +320,12 @@ const DRIVER = String.raw`'use strict';
     // the first value, or final reward, that is not finite, as stepping one transition at a time would:
     // -2 - i means "values up to i are written, the final reward of i is not finite".
     batch(n, out, infoJson, carry) {
+      const begun = now();
       const infos = parse(infoJson);
       let off = 0;
       for (let i = 0; i < n; i++) {
         io[out + n] = i;
+        io[out + n + 1] = now() - begun;
         const n0 = io[off + 8], n1 = io[off + 9], na = io[off + 10];
         const copy = io[off + 4], ep = io[off + 5];
         const t = io[off];
@@ -323,9 +346,7 @@ const DRIVER = String.raw`'use strict';
           v = rewardFn(ctx);
           if (typeof v !== 'number') return i + '\n' + wrong(v);
         } catch (e) { return i + '\n' + failure(e); }
-        // The engine stops the whole batch at n × the limit; this holds each call to its own limit.
         const took = now() - started;
-        if (took > perCallMs) return i + '\nslow\n' + took + '\n';
         io[out + i] = v;
         if (carry) {
           if (v - v !== 0) return i + '\n' + nonFinite(v);
@@ -334,6 +355,10 @@ const DRIVER = String.raw`'use strict';
           rets[copy] = ret + total;
         }
         off += ${HEADER} + n0 + n1 + (na < 0 ? 0 : na);
+        // The engine holds the whole batch to n × the limit (+ grace). A transition that took its own
+        // limit or more on the wall clock (in whole ms) ends the call, scored: the host, which can read
+        // CPU time, judges it and goes on with the next one.
+        if (took >= perCallMs) return i + '\nover\n' + took + '\n' + (started - begun) + '\n';
       }
       return -1;
     },
@@ -383,7 +408,7 @@ export function compileRewardModule(source: { filename: string; code: string }, 
   try {
     const out = transpileReward(filename, source.code);
     map = out.map;
-    engine = ENGINES[sandbox](DRIVER, { js: out.js, filename }, memoryLimitMb);
+    engine = ENGINES[sandbox](DRIVER, { js: out.js, filename }, memoryLimitMb, opts.cpuClock);
   } catch (e) {
     if (e instanceof RewardError) throw e;
     const m = (e as Error).message ?? String(e);
@@ -427,14 +452,16 @@ export function compileRewardModule(source: { filename: string; code: string }, 
   const call = (
     fn: DriverFn | 'init',
     args: (string | number)[],
-    limit: number,
+    limit: CallLimit,
     start: Where,
     /** Where the call was when it was stopped (a batch reports the transition it had reached). */
     reached: () => Where = () => start,
     ioUse?: IoUse,
+    /** Wall-clock ms from the call's start to the start of the transition it had reached. */
+    reachedAfter: () => number = () => 0,
   ): number | string => {
     if (dead) throw dead;
-    wd?.begin(limit + WATCHDOG_BACKSTOP_MS, start.phase, start.copy, start.episode, start.step);
+    wd?.begin(limit.wallMs + WATCHDOG_BACKSTOP_MS, start.phase, start.copy, start.episode, start.step, start.phase === 'init' ? initTimeoutMs : timeoutMs);
     try {
       return fn === 'init' ? engine.init(limit) : engine.call(fn, args, limit, ioUse);
     } catch (e) {
@@ -442,8 +469,23 @@ export function compileRewardModule(source: { filename: string; code: string }, 
       const where = reached();
       const at = where.phase === 'init' ? {} : { episode: where.episode, step: where.step };
       if (stop.why === 'timeout') {
-        const limitMs = where.phase === 'init' ? initTimeoutMs : timeoutMs;
-        dead = timeoutError({ phase: where.phase, copy: where.copy, episode: where.episode, step: where.step, limitMs, elapsedMs: limit }, filename);
+        const cpuLimitMs = where.phase === 'init' ? initTimeoutMs : timeoutMs;
+        const used = engine.lastCall();
+        // Stopped by the wall clock: the transition it was in used at least the call's CPU time less the
+        // wall-clock time before it began; past its own limit, that transition is what went over.
+        const atLeast = used.cpuMs === null ? null : used.cpuMs - reachedAfter() - 1;
+        const over = stop.over === 'wall' && atLeast !== null && atLeast > cpuLimitMs + ENGINE_GRACE_MS ? 'cpu' : stop.over;
+        dead = timeoutError(
+          {
+            ...where,
+            over,
+            limitMs: over === 'cpu' ? cpuLimitMs : limit.wallMs,
+            cpuLimitMs,
+            elapsedMs: used.wallMs,
+            cpuMs: over === stop.over ? used.cpuMs : atLeast,
+          },
+          filename,
+        );
       } else if (stop.why === 'memory') {
         dead = memoryError(at);
       } else {
@@ -459,7 +501,7 @@ export function compileRewardModule(source: { filename: string; code: string }, 
   let io: Float64Array = engine.io;
   const ensure = (n: number) => {
     if (io.length >= n) return;
-    engine.ensureIo(n, timeoutMs + SCHEDULING_GRACE_MS);
+    engine.ensureIo(n, limitOf(timeoutMs));
     io = engine.io;
   };
   try {
@@ -469,13 +511,13 @@ export function compileRewardModule(source: { filename: string; code: string }, 
     throw new RewardError(`the sandbox could not start: ${(e as Error).message}`, { kind: 'throw', filename });
   }
 
-  call('setSeed', [opts.seed ?? 0], initTimeoutMs + SCHEDULING_GRACE_MS, { phase: 'init', copy: 0, episode: 0, step: 0 });
-  const initRes = call('init', [], initTimeoutMs + SCHEDULING_GRACE_MS, { phase: 'init', copy: 0, episode: 0, step: 0 });
+  call('setSeed', [opts.seed ?? 0], limitOf(initTimeoutMs), { phase: 'init', copy: 0, episode: 0, step: 0 });
+  const initRes = call('init', [], limitOf(initTimeoutMs), { phase: 'init', copy: 0, episode: 0, step: 0 });
   if (typeof initRes === 'string') {
     dispose();
     throw fail(initRes, 'loading the module:', {});
   }
-  call('setLimit', [timeoutMs + SCHEDULING_GRACE_MS], timeoutMs + SCHEDULING_GRACE_MS, { phase: 'reward', copy: 0, episode: 0, step: 0 });
+  call('setLimit', [timeoutMs + ENGINE_GRACE_MS], limitOf(timeoutMs), { phase: 'reward', copy: 0, episode: 0, step: 0 });
   const perCall = Math.max(1, Math.floor(BATCH_BUDGET_MS / timeoutMs));
   const hasReward = (initRes & 1) !== 0;
   const hasPotential = (initRes & 2) !== 0;
@@ -515,12 +557,13 @@ export function compileRewardModule(source: { filename: string; code: string }, 
   const at = (x: UserRewardInput): Where => ({ phase: 'reward', copy: x.copy, episode: x.episode.index, step: x.t });
   /**
    * Scores xs[from..to) in one call, values into out. Returns the number scored (to - from unless a final
-   * reward of a carried stretch is not finite: then up to and including that transition); a failure
-   * throws, after `out` holds the values of the transitions before it.
+   * reward of a carried stretch is not finite: then up to and including that transition; or, with
+   * `resume`, up to a transition the driver returned after for its time, which was within its limit);
+   * a failure throws, after `out` holds the values of the transitions before it.
    */
-  const scoreCall = (xs: readonly UserRewardInput[], from: number, to: number, carry: 0 | 1 | 2, out: Float64Array): number => {
+  const scoreCall = (xs: readonly UserRewardInput[], from: number, to: number, carry: 0 | 1 | 2, out: Float64Array): { done: number; resume: boolean } => {
     const n = to - from;
-    let total = n + 1;
+    let total = n + 2;
     for (let i = from; i < to; i++) total += size(xs[i]);
     ensure(total);
     let off = 0;
@@ -529,37 +572,50 @@ export function compileRewardModule(source: { filename: string; code: string }, 
     for (let i = from; i < to; i++) infos += (i > from ? ',' : '') + infoJson(xs[i].info);
     infos += ']';
     io[off + n] = 0;
+    io[off + n + 1] = 0;
     const reached = () => Math.min(n - 1, Math.max(0, io[off + n] | 0));
+    const reachedAfter = () => Math.max(0, io[off + n + 1]);
     let res: number | string;
     try {
-      res = call('batch', [n, off, infos, carry], timeoutMs * n + SCHEDULING_GRACE_MS, at(xs[from]), () => at(xs[from + reached()]), {
-        send: off + n + 1,
+      res = call('batch', [n, off, infos, carry], limitOf(timeoutMs * n), at(xs[from]), () => at(xs[from + reached()]), {
+        send: off + n + 2,
         recvFrom: off,
-        recvTo: off + n + 1,
-      });
+        recvTo: off + n + 2,
+      }, reachedAfter);
     } catch (e) {
       failedAt = from + reached();
       for (let i = from; i < failedAt; i++) out[i] = io[off + i - from];
       throw e;
     }
-    const done = typeof res === 'string' ? Number(res.slice(0, res.indexOf('\n'))) : res === -1 ? n : -1 - res;
+    const body = typeof res === 'string' ? res.slice(res.indexOf('\n') + 1) : '';
+    const overWall = body.startsWith('over\n');
+    const done = typeof res === 'string' ? Number(res.slice(0, res.indexOf('\n'))) + (overWall ? 1 : 0) : res === -1 ? n : -1 - res;
     for (let i = 0; i < done; i++) {
       failedAt = from + i;
       out[from + i] = finite(io[off + i], 'the reward function', { episode: xs[from + i].episode.index, step: xs[from + i].t });
     }
     failedAt = from + done;
-    if (typeof res === 'string') {
-      const x = xs[from + done];
-      const where = { episode: x.episode.index, step: x.t };
-      const body = res.slice(res.indexOf('\n') + 1);
-      if (body.startsWith('slow\n')) {
-        dead = timeoutError({ ...at(x), limitMs: timeoutMs, elapsedMs: Number(body.split('\n')[1]) }, filename);
+    if (overWall) {
+      // The transition took its limit (+ grace) or more on the wall clock. Its own CPU time is at least
+      // the call's less the wall-clock time before it began (and the clock's millisecond): over the limit
+      // only if that is. A thread kept off the CPU passes; so can a transition whose earlier siblings were
+      // themselves kept waiting, within the batch's own limit. Without a CPU clock only the wall clock holds.
+      const [, took, before] = body.split('\n').map(Number);
+      const cpuMs = engine.lastCall().cpuMs;
+      const atLeast = cpuMs === null ? 0 : cpuMs - before - 1;
+      if (atLeast > timeoutMs + ENGINE_GRACE_MS) {
+        failedAt = from + done - 1;
+        dead = timeoutError({ ...at(xs[failedAt]), over: 'cpu', limitMs: timeoutMs, cpuLimitMs: timeoutMs, elapsedMs: took, cpuMs: atLeast }, filename);
         dispose();
         throw dead;
       }
-      throw fail(body, 'the reward function', where);
+      return { done, resume: true };
     }
-    return done;
+    if (typeof res === 'string') {
+      const x = xs[from + done];
+      throw fail(body, 'the reward function', { episode: x.episode.index, step: x.t });
+    }
+    return { done, resume: false };
   };
   /**
    * Scores xs in order, in calls of at most `perCall` transitions (so the engine's limit for one call,
@@ -571,12 +627,13 @@ export function compileRewardModule(source: { filename: string; code: string }, 
     if (n === 0) return 0;
     if (xs[0].envId !== envId) {
       envId = xs[0].envId;
-      call('setEnv', [envId], timeoutMs + SCHEDULING_GRACE_MS, { phase: 'reward', copy: 0, episode: 0, step: 0 });
+      call('setEnv', [envId], limitOf(timeoutMs), { phase: 'reward', copy: 0, episode: 0, step: 0 });
     }
-    for (let from = 0; from < n; from += perCall) {
+    for (let from = 0; from < n; ) {
       const to = Math.min(n, from + perCall);
-      const done = scoreCall(xs, from, to, carry, out);
-      if (done < to - from) return from + done;
+      const { done, resume } = scoreCall(xs, from, to, carry, out);
+      if (done < to - from && !resume) return from + done;
+      from += done;
     }
     return n;
   };
@@ -612,7 +669,7 @@ export function compileRewardModule(source: { filename: string; code: string }, 
       io[8] = obs.length;
       put(HEADER, obs);
       const out = HEADER + obs.length;
-      const res = call('potential', [JSON.stringify(info, typedToArray) ?? 'null', out], timeoutMs + SCHEDULING_GRACE_MS, { phase: 'potential', ...where }, undefined, {
+      const res = call('potential', [JSON.stringify(info, typedToArray) ?? 'null', out], limitOf(timeoutMs), { phase: 'potential', ...where }, undefined, {
         send: out,
         recvFrom: out,
         recvTo: out + 1,

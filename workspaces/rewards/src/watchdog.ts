@@ -5,8 +5,8 @@
 // terminates the worker if a call is ever overdue by more than its limit plus the pool's grace: should
 // a call fail to return for a reason the isolate does not see, the run still fails instead of hanging.
 //
-// Layout (Float64): [0] start time in ms (0 = no call running), [1] limit in ms, [2] phase,
-// [3] copy, [4] episode, [5] step. The start time is written last and cleared first, so a host that
+// Layout (Float64): [0] start time in ms (0 = no call running), [1] limit in ms (wall clock), [2] phase,
+// [3] copy, [4] episode, [5] step, [6] the call's own CPU-time limit (NaN: none). The start time is written last and cleared first, so a host that
 // sees a start time also sees that call's limit.
 import { RewardError } from './errors';
 
@@ -19,15 +19,23 @@ export const WATCHDOG_BACKSTOP_MS = 2000;
 
 export type WatchdogPhase = 'init' | 'reward' | 'potential' | 'compile';
 const PHASES: WatchdogPhase[] = ['init', 'reward', 'potential', 'compile'];
-const SLOTS = 6;
+const SLOTS = 7;
 
 export interface WatchdogTimeout {
   phase: WatchdogPhase;
   copy: number;
   episode: number;
   step: number;
+  /** The limit the call went over: CPU time when `over` is 'cpu', else wall-clock time. */
   limitMs: number;
+  /** Wall-clock time the call took. */
   elapsedMs: number;
+  /** Which limit: the reward code's CPU time, or the wall clock (the host's watchdog sees only that). Default 'wall'. */
+  over?: 'cpu' | 'wall';
+  /** CPU time the call used, where known. */
+  cpuMs?: number | null;
+  /** The call's CPU-time limit, named when the wall-clock backstop stopped it. */
+  cpuLimitMs?: number;
 }
 
 /** Milliseconds on a clock both threads share (each thread's timeOrigin is wall-clock based). */
@@ -42,9 +50,10 @@ export class RewardWatchdog {
     this.v = new Float64Array(this.buffer, 0, SLOTS);
   }
   /** Worker: a guarded call starts. */
-  begin(limitMs: number, phase: WatchdogPhase, copy: number, episode: number, step: number): void {
+  begin(limitMs: number, phase: WatchdogPhase, copy: number, episode: number, step: number, cpuLimitMs = NaN): void {
     const v = this.v;
     v[1] = limitMs;
+    v[6] = cpuLimitMs;
     v[2] = PHASES.indexOf(phase);
     v[3] = copy;
     v[4] = episode;
@@ -62,7 +71,9 @@ export class RewardWatchdog {
     if (start === 0) return null;
     const elapsedMs = at - start;
     if (elapsedMs <= v[1]) return null;
-    return { phase: PHASES[v[2]] ?? 'reward', copy: v[3], episode: v[4], step: v[5], limitMs: v[1], elapsedMs };
+    const t: WatchdogTimeout = { phase: PHASES[v[2]] ?? 'reward', copy: v[3], episode: v[4], step: v[5], limitMs: v[1], elapsedMs };
+    if (!Number.isNaN(v[6])) t.cpuLimitMs = v[6];
+    return t;
   }
   /**
    * Host: polls every `pollMs` and, on the first overdue call, terminates the worker and reports it.
@@ -87,7 +98,17 @@ export function timeoutError(t: WatchdogTimeout, filename: string): RewardError 
     return new RewardError(`compiling the module took longer than ${t.limitMs} ms (stopped after ${Math.round(t.elapsedMs)} ms; code nested thousands of levels deep?)`, { kind: 'compile', filename });
   }
   const what = t.phase === 'init' ? 'the module\'s top-level code' : t.phase === 'potential' ? 'potential()' : 'the reward function';
-  return new RewardError(`${what} ran longer than ${t.limitMs} ms (stopped after ${Math.round(t.elapsedMs)} ms; an endless loop?)`, {
+  const ms = (x: number) => (x >= 100 ? String(Math.round(x)) : x.toFixed(1));
+  const cpu = t.cpuMs === undefined || t.cpuMs === null ? null : t.cpuMs;
+  const text =
+    t.over === 'cpu'
+      ? `${what} exceeded its time limit: more than ${t.limitMs} ms of CPU time (used ${ms(cpu ?? t.limitMs)} ms of CPU time in ${ms(t.elapsedMs)} ms on the wall clock; an endless loop?)`
+      : `${what} exceeded its time limit: more than ${t.limitMs} ms on the wall clock` +
+        (t.cpuLimitMs !== undefined ? `, the backstop to its ${t.cpuLimitMs} ms of CPU time` : '') +
+        ` (stopped after ${ms(t.elapsedMs)} ms` +
+        (cpu !== null ? `, having used ${ms(cpu)} ms of CPU time` : '') +
+        '; stuck in one builtin call, or kept off the CPU)';
+  return new RewardError(text, {
     kind: 'timeout',
     filename,
     ...(t.phase === 'init' ? {} : { episode: t.episode, step: t.step }),

@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Worker } from 'node:worker_threads';
-import { compileRewardModule, createSandboxedRewardPipeline, DEFAULT_MEMORY_LIMIT_MB, RewardWatchdog, timeoutError, REWARD_API_DTS, SANDBOX_NAMES, prepareSandbox, type SandboxName } from '../src/sandbox';
+import { compileRewardModule, createSandboxedRewardPipeline, DEFAULT_MEMORY_LIMIT_MB, RewardWatchdog, timeoutError, REWARD_API_DTS, SANDBOX_NAMES, prepareSandbox, ENGINE_GRACE_MS, WALL_GRACE_MS, type SandboxName } from '../src/sandbox';
+import { openThreadCpuClock } from '../src/sandbox-engine';
 import { createRewardPipeline, RewardError, stepPipelines, type UserRewardInput } from '../src/index';
 
 const input = (over: Partial<UserRewardInput> = {}): UserRewardInput => ({
@@ -148,11 +149,53 @@ for (const sandbox of SANDBOX_NAMES) {
     fails(() => compile('export default 3'), (e) => assert.match(e.message, /default export is a number 3/));
   });
 
-  test(`an endless loop is stopped by the time limit [${sandbox}]`, () => {
+  test(`an endless loop is stopped by the time limit, on CPU time, within the wall-clock backstop [${sandbox}]`, () => {
+    const loop = compile('export default () => { while (true) {} }', 20);
     const t0 = performance.now();
-    fails(() => compile('export default () => { while (true) {} }', 20).reward(input()), (e) => assert.ok(e.kind === 'timeout' && /20 ms/.test(e.message) && e.step === 4));
-    fails(() => compileRewardModule({ filename: 'top.ts', code: 'while (true) {}\nexport default () => 1;' }, { timeoutMs: 10, initTimeoutMs: 20, sandbox }), (e) => assert.match(e.message, /top-level code ran longer than 20 ms/));
-    assert.ok(performance.now() - t0 < 2000);
+    fails(() => loop.reward(input()), (e) => {
+      assert.ok(e.kind === 'timeout' && e.step === 4 && e.episode === 2, e.message);
+      assert.match(e.message, /^arm\.reward\.ts: the reward function exceeded its time limit: more than 20 ms of CPU time \(used [\d.]+ ms of CPU time in [\d.]+ ms on the wall clock; an endless loop\?\)/);
+    });
+    // QuickJS stops it at its CPU limit; isolated-vm can stop a call only by the wall clock, at the backstop.
+    assert.ok(performance.now() - t0 < 20 + ENGINE_GRACE_MS + WALL_GRACE_MS + 1000, `stopped after ${performance.now() - t0} ms`);
+    fails(() => compileRewardModule({ filename: 'top.ts', code: 'while (true) {}\nexport default () => 1;' }, { timeoutMs: 10, initTimeoutMs: 20, sandbox }), (e) =>
+      assert.match(e.message, /top-level code exceeded its time limit: more than 20 ms of CPU time/),
+    );
+  });
+
+  // A thread the machine keeps off the CPU mid-call: wall-clock time passes, CPU time does not. The reward
+  // below spends its time waiting on the wall clock; with a CPU clock that stands still, that is exactly
+  // what a descheduled call looks like to the limits.
+  const waits = (ms: number) => `const wait = () => { const t0 = Date.now(); while (Date.now() - t0 < ${ms}) {} };
+    export default (ctx: any) => { wait(); return ctx.t + ctx.obs[0]; };
+    export function potential(obs: Float64Array) { wait(); return obs[0]; }`;
+  const offCpu = () => 0;
+  test(`an honest reward is not failed while its thread is kept off the CPU [${sandbox}]`, () => {
+    // Each call waits past its limit and grace, so each is judged by CPU time.
+    const kept = compileRewardModule({ filename: 'arm.reward.ts', code: waits(ENGINE_GRACE_MS + 20) }, { timeoutMs: 5, sandbox, cpuClock: offCpu });
+    const free = compile(waits(0));
+    const xs = [0, 1, 2].map((copy) => input({ copy, t: copy + 4 }));
+    assert.deepEqual([...kept.rewardBatch!(xs)], [...free.rewardBatch!(xs)]);
+    assert.equal(kept.potential!([0.25], {}, { copy: 0, episode: 0, step: 0 }), 0.25);
+    // A rollout carries each copy's return from one call to the next, also across the calls a slow transition ends.
+    const rollout = xs.map((x) => ({ ...x, episode: { index: 1, return: NaN, envReturn: 0 } }));
+    const a = kept.rewardRollout!(rollout, 'add');
+    const b = free.rewardRollout!(rollout, 'add');
+    assert.equal(a.error, null);
+    assert.deepEqual([a.scored, ...a.values], [b.scored, ...b.values]);
+    // The same call, on a thread that ran all along (CPU time keeps pace with the wall clock), is over its limit.
+    const ran = compileRewardModule({ filename: 'arm.reward.ts', code: waits(ENGINE_GRACE_MS + 40) }, { timeoutMs: 5, sandbox, cpuClock: () => performance.now() });
+    fails(() => ran.reward(input()), (e) => assert.ok(e.kind === 'timeout' && e.step === 4 && /more than 5 ms of CPU time/.test(e.message), e.message));
+  });
+
+  test(`a call stuck without using CPU time is stopped by the wall-clock backstop, which the error names [${sandbox}]`, () => {
+    const stuck = compileRewardModule({ filename: 'arm.reward.ts', code: 'export default () => { for (;;) {} }' }, { timeoutMs: 5, sandbox, cpuClock: offCpu });
+    const t0 = performance.now();
+    fails(() => stuck.reward(input()), (e) => {
+      assert.equal(e.kind, 'timeout');
+      assert.match(e.message, new RegExp(`the reward function exceeded its time limit: more than ${5 + ENGINE_GRACE_MS + WALL_GRACE_MS} ms on the wall clock, the backstop to its 5 ms of CPU time \\(stopped after \\d+ ms, having used 0\\.0 ms of CPU time; .*\\(episode 2, step 4\\)$`));
+    });
+    assert.ok(performance.now() - t0 >= 5 + ENGINE_GRACE_MS + WALL_GRACE_MS - 1);
   });
 
   test(`no process, require, imports, timers, eval; host objects are unreachable through constructors and stacks [${sandbox}]`, () => {
@@ -234,7 +277,7 @@ for (const sandbox of SANDBOX_NAMES) {
     fails(() => loops.rewardBatch!([input({ copy: 0 }), input({ copy: 1 }), input({ copy: 2, t: 5, episode: { index: 9, return: 0, envReturn: 0 } })]), (e) => {
       assert.equal(e.kind, 'timeout');
       assert.deepEqual([e.episode, e.step], [9, 5]);
-      assert.match(e.message, /ran longer than 20 ms/);
+      assert.match(e.message, /exceeded its time limit: more than 20 ms of CPU time/);
     });
     // episode.return is each copy's own running total (env reward + user reward so far).
     const user = compile('export default (ctx: any) => ctx.episode.return + 1');
@@ -298,7 +341,7 @@ for (const sandbox of SANDBOX_NAMES) {
       runWorker(sandbox, 'const keep: number[][] = [];\nexport default () => { for (;;) keep.push(new Array(1e6).fill(1)); };', 1, undefined, 10_000),
       runWorker(sandbox, 'export default () => 1;', 300),
     ]);
-    assert.match(String(hang), /^w\.reward\.ts: the reward function ran longer than 50 ms .*\(episode 3, step 7\)$/);
+    assert.match(String(hang), /^w\.reward\.ts: the reward function exceeded its time limit: more than 50 ms of CPU time .*\(episode 3, step 7\)$/);
     assert.match(String(oom), /memory limit of 64 MB/);
     assert.deepEqual(ok, { sum: 300 });
   });
@@ -306,10 +349,33 @@ for (const sandbox of SANDBOX_NAMES) {
 
 test('the watchdog reports an overdue stamp to the host', () => {
   const wd = new RewardWatchdog();
-  wd.begin(50, 'reward', 1, 3, 7);
-  const t = wd.check(Number.MAX_VALUE)!;
-  assert.deepEqual([t.phase, t.copy, t.episode, t.step, t.limitMs], ['reward', 1, 3, 7, 50]);
-  assert.match(timeoutError(t, 'w.reward.ts').message, /^w\.reward\.ts: the reward function ran longer than 50 ms .*\(episode 3, step 7\)$/);
+  wd.begin(2050, 'reward', 1, 3, 7, 50);
+  const t = wd.check(performance.timeOrigin + performance.now() + 1e6)!;
+  assert.deepEqual([t.phase, t.copy, t.episode, t.step, t.limitMs, t.cpuLimitMs], ['reward', 1, 3, 7, 2050, 50]);
+  assert.match(timeoutError(t, 'w.reward.ts').message, /^w\.reward\.ts: the reward function exceeded its time limit: more than 2050 ms on the wall clock, the backstop to its 50 ms of CPU time \(stopped after \d+ ms; .*\(episode 3, step 7\)$/);
   wd.end();
   assert.equal(wd.check(Number.MAX_VALUE), null);
+});
+
+test("the thread CPU clock counts this thread's CPU time only", async (t) => {
+  const clock = openThreadCpuClock();
+  if (!clock) return t.skip('no per-thread CPU clock here (only the wall-clock limit holds)');
+  try {
+    // Spinning: CPU time advances, and never faster than the wall clock.
+    const c0 = clock.read();
+    const w0 = performance.now();
+    while (clock.read() - c0 < 20);
+    assert.ok(performance.now() - w0 >= clock.read() - c0 - 1);
+    // Blocked while another thread spins: this thread's clock barely moves.
+    const flag = new Int32Array(new SharedArrayBuffer(4));
+    const spin = 'const { workerData: f } = require("node:worker_threads"); const t0 = Date.now(); while (Date.now() - t0 < 100); Atomics.store(f, 0, 1); Atomics.notify(f, 0);';
+    const worker = new Worker(spin, { eval: true, workerData: flag });
+    const c1 = clock.read();
+    while (Atomics.load(flag, 0) === 0) Atomics.wait(flag, 0, 0);
+    const blocked = clock.read() - c1;
+    await new Promise((resolve) => worker.on('exit', resolve));
+    assert.ok(blocked < 50, `${blocked} ms of CPU time while blocked`);
+  } finally {
+    clock.close();
+  }
 });

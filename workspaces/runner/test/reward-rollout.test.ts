@@ -125,7 +125,7 @@ test('a pipeline with shaping or transforms keeps scoring per vector step', asyn
 const failing: [string, string, RegExp][] = [
   ['a throw', 'let calls = 0;\nexport default (ctx) => {\n  if (++calls === 150) throw new Error("boom at " + ctx.t);\n  return 0.5;\n};', /reward\.ts:3:\d+: the reward function threw Error: boom at \d+ \(episode \d+, step \d+\)/],
   ['NaN', 'let calls = 0;\nexport default (ctx) => (++calls === 150 ? NaN : 0.5);', /returned NaN, expected a finite number \(episode \d+, step \d+\)/],
-  ['an endless loop', 'let calls = 0;\nexport default (ctx) => {\n  if (++calls === 150) for (;;) {}\n  return 0.5;\n};', /the reward function ran longer than 100 ms \(stopped after \d+ ms; an endless loop\?\) \(episode \d+, step \d+\)/],
+  ['an endless loop', 'let calls = 0;\nexport default (ctx) => {\n  if (++calls === 150) for (;;) {}\n  return 0.5;\n};', /the reward function exceeded its time limit: more than 100 ms of CPU time \(used [\d.]+ ms of CPU time in [\d.]+ ms on the wall clock; an endless loop\?\) \(episode \d+, step \d+\)/],
 ];
 
 for (const [what, code, expected] of failing) {
@@ -134,8 +134,8 @@ for (const [what, code, expected] of failing) {
     const step = await train(run, 'per-step');
     const rollout = await train(run, 'per-rollout');
     assert.match(step.error ?? '', expected);
-    // A timeout's elapsed time is the clock's; the rest of the message must match.
-    const stable = (m: string | null) => (m ?? '').replace(/stopped after \d+ ms/, 'stopped after … ms');
+    // A timeout's CPU and wall-clock times are the clocks'; the rest of the message must match.
+    const stable = (m: string | null) => (m ?? '').replace(/used [\d.]+ ms of CPU time in [\d.]+ ms/, 'used … ms of CPU time in … ms');
     assert.equal(stable(rollout.error), stable(step.error));
     // The reward pipeline's episode metrics up to the failure are the same.
     const glueKeys = (k: string) => k.startsWith('reward/') || k === 'charts/shaped_return';

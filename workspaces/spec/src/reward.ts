@@ -19,7 +19,7 @@ export const RewardConfigSchema = z
       .enum(['add', 'replace'])
       .default('add')
       .describe('"add": the reward function\'s value is added to the env reward; "replace": it is the reward'),
-    timeoutMs: z.number().int().positive().max(60_000).default(50).describe('a single reward call taking longer fails the run'),
+    timeoutMs: z.number().int().positive().max(60_000).default(50).describe('CPU time (ms) a single reward call may use; one that uses more fails the run'),
     memoryLimitMb: z
       .number()
       .int()

@@ -1,4 +1,4 @@
-// expect: ran longer than 250 ms
+// expect: exceeded its time limit: more than (250 ms of CPU time|\d+ ms on the wall clock)
 // Throws an object whose message, name, stack and toString loop when the error is turned into text.
 const loop = () => { for (;;) {} };
 export default (ctx) => {
