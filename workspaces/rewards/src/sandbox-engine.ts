@@ -29,7 +29,7 @@ export interface CallLimit {
   wallMs: number;
 }
 
-/** Time a call took: CPU time (a lower bound on QuickJS; null where the engine cannot tell) and wall-clock time, ms. */
+/** Time a call took: CPU time (a lower bound, short by at most a few ms; null where the engine cannot tell) and wall-clock time, ms. */
 export interface CallTime {
   cpuMs: number | null;
   wallMs: number;

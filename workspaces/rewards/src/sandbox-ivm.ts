@@ -2,21 +2,36 @@
 // array buffers. io is a SharedArrayBuffer both sides see, so nothing is copied per call.
 //
 // Time: isolated-vm can stop a call only by the wall clock (its timeout terminates the call, which cannot
-// be resumed), while the isolate counts the CPU time spent in it (isolate.cpuTime, the running thread's
-// CPU clock). So a call is stopped at its wall-clock limit, the backstop, and judged by CPU time: after
-// it returns, or when it was stopped, a call that used more than its CPU limit is over its limit. An
-// endless loop thus runs until the wall-clock limit; a call the machine kept off the CPU is not failed
-// unless it stays off past that backstop.
+// be resumed). A synchronous call runs on the calling thread, so its CPU time is that thread's (see
+// openThreadCpuClock; isolate.cpuTime is not used: it was seen to count time the thread spent off the
+// CPU, and off Linux it is the wall clock). So a call is stopped at its wall-clock limit, the backstop,
+// and judged by CPU time: after it returns, or when it was stopped, a call that used more than its CPU
+// limit is over its limit. An endless loop thus runs until the wall-clock limit; a call the machine
+// kept off the CPU is not failed unless it stays off past that backstop. Without a CPU clock only the
+// wall-clock limit holds.
 import type IsolatedVM from 'isolated-vm';
-import { EngineStop, loadIsolatedVm, type CallLimit, type CallTime, type EngineFactory, type SandboxEngine } from './sandbox-engine';
+import { EngineStop, loadIsolatedVm, openThreadCpuClock, type CallLimit, type CallTime, type EngineFactory, type SandboxEngine } from './sandbox-engine';
+
+/**
+ * Reading the CPU clock costs about as much as a cheap call, so it is not read around every call: a
+ * call starts from the last reading if that is at most CPU_READ_EVERY_MS old (its CPU time then counts
+ * from the reading, less the wall-clock time since: a lower bound, short by at most that much), and a
+ * call shorter than CPU_READ_AFTER_MS on the wall clock, which used less CPU time than that, is not
+ * read after.
+ */
+const CPU_READ_EVERY_MS = 5;
+const CPU_READ_AFTER_MS = 1;
 
 export const createIsolatedVmEngine: EngineFactory = (driver, module, memoryLimitMb, cpuClock) => {
   const loaded = loadIsolatedVm();
   if ('error' in loaded) throw new Error(`isolated-vm does not load here: ${loaded.error}`);
   const ivm = loaded.ivm;
   const isolate = new ivm.Isolate({ memoryLimit: memoryLimitMb });
+  const threadClock = cpuClock ? null : openThreadCpuClock();
+  const cpu = cpuClock ?? threadClock?.read ?? null;
   const dispose = () => {
     if (!isolate.isDisposed) isolate.dispose();
+    threadClock?.close();
   };
   let fns: Record<'setIo' | 'setEnv' | 'setLimit' | 'setSeed' | 'init' | 'batch' | 'potential', IsolatedVM.Reference>;
   let moduleFn: IsolatedVM.Reference;
@@ -36,17 +51,25 @@ export const createIsolatedVmEngine: EngineFactory = (driver, module, memoryLimi
     throw e;
   }
 
-  // A disposed isolate (the memory limit) has no CPU time to read: the call's CPU time is then unknown.
-  const cpu = cpuClock ?? (() => (isolate.isDisposed ? NaN : Number(isolate.cpuTime) / 1e6));
   let last: CallTime = { cpuMs: 0, wallMs: 0 };
+  let reading = { cpu: 0, wall: -Infinity };
   const apply = (fn: IsolatedVM.Reference, args: unknown[], limit: CallLimit): number | string => {
     let r: unknown;
-    const cpu0 = cpu();
     const wall0 = performance.now();
+    if (cpu && wall0 - reading.wall > CPU_READ_EVERY_MS) reading = { cpu: cpu(), wall: wall0 };
+    const from = reading;
+    /** Records the call's time; true if it used more than its CPU limit. */
     const took = () => {
-      const cpuMs = cpu() - cpu0;
-      last = { cpuMs: Number.isFinite(cpuMs) ? cpuMs : null, wallMs: performance.now() - wall0 };
-      return (last.cpuMs ?? 0) > limit.cpuMs;
+      const now = performance.now();
+      const wallMs = now - wall0;
+      let cpuMs: number | null = null;
+      if (cpu && wallMs < CPU_READ_AFTER_MS) cpuMs = 0;
+      else if (cpu) {
+        reading = { cpu: cpu(), wall: now };
+        cpuMs = Math.max(0, reading.cpu - from.cpu - (wall0 - from.wall));
+      }
+      last = { cpuMs, wallMs };
+      return (cpuMs ?? 0) > limit.cpuMs;
     };
     try {
       r = fn.applySync(undefined, args as never[], { timeout: Math.max(1, Math.ceil(limit.wallMs)) });
