@@ -48,6 +48,12 @@ export interface SandboxEngine {
   ensureIo(slots: number, limitMs: number): void;
   /** Runs the driver's `init` on the user's module (its top-level code). */
   init(limitMs: number): number | string;
+  /**
+   * Gives the driver the watchdog's buffer, shared, so that a batch writes each transition it starts into
+   * the stamp the host reads. Only an engine whose heap can share memory with the host has it
+   * (isolated-vm); without it the stamp stays at a batch's first transition.
+   */
+  shareStamp?(buffer: SharedArrayBuffer, limitMs: number): void;
   /** Calls a driver function; returns its number or string. Throws EngineStop. */
   call(fn: DriverFn, args: readonly (number | string)[], limitMs: number, io?: IoUse): number | string;
   dispose(): void;
