@@ -454,7 +454,16 @@ export class Host implements CreditlabApi {
     const spec = this.store.getSpec(id);
     const slurm = this.slurmRefusal(spec);
     if (slurm.length) throw new ApiError(`Slurm is not available here: ${slurm[0].message}`, slurm);
-    const runs = this.store.listRuns(id).map((r) => this.store.getResolved(r.id));
+    // An experiment submitted with `creditlab run --executor slurm` keeps no executor in its spec; its runs
+    // say where they went. Re-running a cluster sweep on this machine unasked is refused like a Slurm spec.
+    const summaries = this.store.listRuns(id);
+    if (!(this.executor instanceof SlurmExecutor) && summaries.some((r) => r.executor === 'slurm'))
+      throw new ApiError(
+        'Slurm is not available here: this experiment\'s runs went to Slurm, and the desktop app and creditlab serve run experiments on this machine only; ' +
+          'submit its spec again with `creditlab run SPEC --executor slurm` from a shell that has the creditlab CLI (a checkout on the cluster\'s shared filesystem), ' +
+          'or Duplicate it and set executor.type to "local" to run it here',
+      );
+    const runs = summaries.map((r) => this.store.getResolved(r.id));
     const { experimentId, runIds } = this.launchResolved(spec, runs);
     return { experimentId, runIds };
   }

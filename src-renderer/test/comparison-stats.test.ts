@@ -7,8 +7,11 @@ import {
   aggregateCurves,
   armImprovement,
   armInterval,
+  armZeroWidthNote,
   extractScore,
+  improvementZeroWidthNote,
   pairedVs,
+  pairedZeroWidthNote,
   smoothSeries,
   type StatName,
 } from '@creditlab/stats';
@@ -101,8 +104,20 @@ function reference(curve: CurveSettings, seedLines: boolean, scores: StatsReques
   });
   if (!scores) return { curves, scores: { est: [], poi: [], paired: [], vs: null } };
   const perArm = groups.map((g) => ({ arm: g.label, color: g.color, values: g.runs.map((r) => extractScore(r, 'last')).filter(Number.isFinite) })).filter((a) => a.values.length > 0);
-  const est = perArm.map((a) => ({ ...a, ci: armInterval(a.arm, a.values, stat, { reps: 2000, seed: 0 }) }));
-  const poi = perArm.flatMap((x) => perArm.filter((y) => y.arm !== x.arm).map((y) => ({ x: x.arm, y: y.arm, r: armImprovement(x.arm, x.values, y.arm, y.values, { reps: 2000, seed: 0 }) })));
+  // A zero-width interval carries its note (@creditlab/stats interval-notes), the field absent otherwise.
+  const zero = (note: string | null) => (note === null ? {} : { zeroWidth: note });
+  const est = perArm.map((a) => {
+    const ci = armInterval(a.arm, a.values, stat, { reps: 2000, seed: 0 });
+    return { ...a, ci, ...zero(armZeroWidthNote(a.values, stat, ci.ci)) };
+  });
+  const poi = perArm.flatMap((x) =>
+    perArm
+      .filter((y) => y.arm !== x.arm)
+      .map((y) => {
+        const r = armImprovement(x.arm, x.values, y.arm, y.values, { reps: 2000, seed: 0 });
+        return { x: x.arm, y: y.arm, r, ...zero(improvementZeroWidthNote(x.arm, x.values, y.arm, y.values, r.ci)) };
+      }),
+  );
   const seedScores = (g: (typeof groups)[number]) => g.runs.flatMap((r) => (Number.isFinite(extractScore(r, 'last')) ? [{ seed: r.seed, value: extractScore(r, 'last') }] : []));
   const vs = groups.find((g) => g.label === scores.vs) ?? groups[0];
   const paired = scores.paired
@@ -110,7 +125,8 @@ function reference(curve: CurveSettings, seedLines: boolean, scores: StatsReques
         .filter((g) => g !== vs)
         .map((g) => {
           try {
-            return { arm: g.label, color: g.color, d: pairedVs(g.label, seedScores(g), vs.label, seedScores(vs), stat, { reps: 2000, seed: 0 }) };
+            const d = pairedVs(g.label, seedScores(g), vs.label, seedScores(vs), stat, { reps: 2000, seed: 0 });
+            return { arm: g.label, color: g.color, d, ...zero(pairedZeroWidthNote(seedScores(g), seedScores(vs), stat, d.ci)) };
           } catch (e) {
             return { arm: g.label, color: g.color, d: null, error: (e as Error).message };
           }

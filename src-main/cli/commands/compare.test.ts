@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng } from '@creditlab/common';
 import type { RunSeries, SeriesSource } from '@creditlab/stats';
+import { armZeroWidthNote } from '@creditlab/stats';
 import type { CliIO } from '../io';
 import { compareCommand } from './compare';
 
@@ -286,8 +287,20 @@ test('a zero-width interval (every resample the same) is said not to be certaint
     { run: `b${seed}`, arm: 'b', seed, steps: [0, 1], values: [0, 100 + seed] },
   ]);
   assert.equal(await compareCommand(['t', '--metric', 'm', '--stat', 'mean', '--vs', 'b'], io, { series: async () => runs }), 0);
-  assert.match(io.stderr.join('\n'), /note: a mean, a P\(>b\): zero-width interval, because every resample gives the same value/);
-  assert.doesNotMatch(io.stderr.join('\n'), /b mean,/);
+  const err = io.stderr.join('\n');
+  // The words are the shared function's, which the comparison view footnotes too.
+  assert.ok(err.includes(`compare: note: a mean: ${armZeroWidthNote([500, 500, 500], 'mean', [500, 500])}`), err);
+  assert.match(err, /a mean: zero-width interval: all 3 runs scored the same/);
+  assert.match(err, /a P\(>b\): zero-width interval: every run of a \(3 runs\) scored above every run of b \(3 runs\)/);
+  assert.match(err, /not certainty/);
+  // b's scores differ, so its interval has width and gets no note.
+  assert.doesNotMatch(err, /b mean:/);
+  // Paired: every seed's difference differs, so the Student t interval has width; make them equal and it has none.
+  const paired = memoryIO();
+  const shifted = runs.map((r) => (r.arm === 'a' ? { ...r, values: [0, 300 + r.seed] } : r));
+  assert.equal(await compareCommand(['t', '--metric', 'm', '--stat', 'mean', '--vs', 'b', '--paired'], paired, { series: async () => shifted }), 0);
+  assert.match(paired.stderr.join('\n'), /a − b \(paired Δmean\): zero-width interval: all 3 per-seed differences are equal/);
+  assert.doesNotMatch(paired.stderr.join('\n'), /a mean: zero-width/);
 });
 
 test('mean-last:K names the runs that logged fewer than K values (scored on what they have)', async () => {

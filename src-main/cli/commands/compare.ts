@@ -6,14 +6,17 @@
 import {
   armImprovement,
   armInterval,
+  armZeroWidthNote,
   DEFAULT_CI,
   DEFAULT_REPS,
   extractScore,
   formatAt,
   formatSmoothing,
+  improvementZeroWidthNote,
   isCensored,
   isStatName,
   pairedVs,
+  pairedZeroWidthNote,
   parseAt,
   parseSmoothing,
   smoothSeries,
@@ -328,15 +331,16 @@ export async function compareCommand(argv: string[], io: CliIO, source: SeriesSo
         `(its ${pct} interval covers less often than ${pct}, the more so the fewer the runs)` +
         (args.paired ? '' : '; for arms sharing seeds, --vs ARM --paired gives seed-matched differences with a Student t (mean, optimality gap) or BCa (median, IQM) interval'),
     );
-  // Every resample giving one value (all runs equal, or every run of one arm beating every run of the
-  // other) yields a zero-width percentile interval: a property of the bootstrap at small n, not certainty.
-  const flat = (ci: [number | null, number | null]) => ci[0] !== null && ci[0] === ci[1];
-  const zero = [
-    ...results.filter((r) => r.n > 1 && flat(r.ci)).map((r) => `${r.arm} ${args.stat}`),
-    ...results.filter((r) => r.p_improvement && flat(r.p_improvement.ci)).map((r) => `${r.arm} P(>${args.vs})`),
-  ];
-  if (zero.length > 0)
-    io.err(`compare: note: ${zero.join(', ')}: zero-width interval, because every resample gives the same value; with this few runs that is not certainty`);
+  // A zero-width interval (every resample the same) is a property of the runs the bootstrap saw, not
+  // certainty; the view's tables footnote the same words (@creditlab/stats interval-notes).
+  for (const r of results) {
+    const scores = byArm.get(r.arm)!;
+    const notes: [string, string | null][] = [[`${r.arm} ${args.stat}`, armZeroWidthNote(scores, args.stat, r.ci, args.threshold)]];
+    if (r.p_improvement) notes.push([`${r.arm} P(>${args.vs})`, improvementZeroWidthNote(r.arm, scores, args.vs!, vsScores!, r.p_improvement.ci)]);
+    if (r.difference)
+      notes.push([`${r.arm} − ${args.vs} (paired Δ${args.stat})`, pairedZeroWidthNote(seedsOf.get(r.arm)!, seedsOf.get(args.vs!)!, args.stat, r.difference.ci, args.threshold)]);
+    for (const [what, note] of notes) if (note) io.err(`compare: note: ${what}: ${note}`);
+  }
   const single = results.filter((r) => r.n === 1);
   if (single.length > 0) io.err(`compare: note: ${single.map((r) => r.arm).join(', ')}: one run, so no interval (shown as -)`);
   if (args.stat === 'iqm') {

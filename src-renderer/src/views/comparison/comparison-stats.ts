@@ -8,9 +8,12 @@ import {
   aggregateCurves,
   armImprovement,
   armInterval,
+  armZeroWidthNote,
   DEFAULT_REPS,
   extractScore,
+  improvementZeroWidthNote,
   pairedVs,
+  pairedZeroWidthNote,
   smoothSeries,
   type ArmInterval,
   type AggregatedCurve,
@@ -92,6 +95,8 @@ export interface ScoreEstimate {
   values: number[];
   /** NaN bounds for a single run (no interval); `method` says how the interval was made. */
   ci: ArmInterval;
+  /** Why the interval has zero width, when it has: the words `creditlab compare` prints. */
+  zeroWidth?: string;
 }
 
 export interface PairedRow {
@@ -99,11 +104,14 @@ export interface PairedRow {
   color: string;
   d: ArmDifference | null;
   error?: string;
+  /** Why the difference's interval has zero width, when it has. */
+  zeroWidth?: string;
 }
 
 export interface ScoreTables {
   est: ScoreEstimate[];
-  poi: { x: string; y: string; r: IntervalEstimate }[];
+  /** P(a run of x beats a run of y); `zeroWidth` says why its interval has zero width, when it has. */
+  poi: { x: string; y: string; r: IntervalEstimate; zeroWidth?: string }[];
   paired: PairedRow[];
   vs: string | null;
 }
@@ -223,11 +231,20 @@ function scoreTables(curves: GroupCurves[], prepared: PreparedRun[][], stat: Sta
     .map((a, i) => ({ arm: a.arm, color: a.color, values: prepared[i].map((r) => extractScore(r, 'last')).filter(Number.isFinite) }))
     .filter((a) => a.values.length > 0);
   // The same functions and options as `creditlab compare --at last --stat S [--vs ARM]`, so the digits are the CLI's.
-  const est = perArm.map((a) => ({ ...a, ci: armInterval(a.arm, a.values, stat, { reps: SCORE_REPS, seed: 0 }) }));
+  // A zero-width interval carries the note `compare` prints for it.
+  const zero = (note: string | null) => (note === null ? {} : { zeroWidth: note });
+  const est = perArm.map((a) => {
+    const ci = armInterval(a.arm, a.values, stat, { reps: SCORE_REPS, seed: 0 });
+    return { ...a, ci, ...zero(armZeroWidthNote(a.values, stat, ci.ci)) };
+  });
   const poi: ScoreTables['poi'] = [];
   if (perArm.length >= 2 && perArm.length <= 6) {
     for (const x of perArm)
-      for (const y of perArm) if (x.arm !== y.arm) poi.push({ x: x.arm, y: y.arm, r: armImprovement(x.arm, x.values, y.arm, y.values, { reps: POI_REPS, seed: 0 }) });
+      for (const y of perArm) {
+        if (x.arm === y.arm) continue;
+        const r = armImprovement(x.arm, x.values, y.arm, y.values, { reps: POI_REPS, seed: 0 });
+        poi.push({ x: x.arm, y: y.arm, r, ...zero(improvementZeroWidthNote(x.arm, x.values, y.arm, y.values, r.ci)) });
+      }
   }
   // Seed-matched differences against one group: the same function and options as
   // `creditlab compare --at last --stat S --vs ARM --paired`, so the numbers are the CLI's.
@@ -239,7 +256,9 @@ function scoreTables(curves: GroupCurves[], prepared: PreparedRun[][], stat: Sta
     curves.forEach((a, i) => {
       if (i === vsIndex) return;
       try {
-        paired.push({ arm: a.arm, color: a.color, d: pairedVs(a.arm, seedScores(prepared[i]), vs.arm, vsScores, stat, { reps: SCORE_REPS, seed: 0 }) });
+        const scores = seedScores(prepared[i]);
+        const d = pairedVs(a.arm, scores, vs.arm, vsScores, stat, { reps: SCORE_REPS, seed: 0 });
+        paired.push({ arm: a.arm, color: a.color, d, ...zero(pairedZeroWidthNote(scores, vsScores, stat, d.ci)) });
       } catch (e) {
         paired.push({ arm: a.arm, color: a.color, d: null, error: e instanceof Error ? e.message : String(e) });
       }
