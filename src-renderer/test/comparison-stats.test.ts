@@ -135,14 +135,14 @@ function reference(curve: CurveSettings, seedLines: boolean, scores: StatsReques
   return { curves, scores: { est, poi, paired, vs: scores.paired ? vs.label : null } };
 }
 
-/** The worker, in process: every message is structured-cloned and delivered on a later task, as postMessage does. */
+/** The worker, in process: every message is structured-cloned (transfers included) and delivered on a later task, as postMessage does. */
 function inProcessWorker(log: FromStatsWorker[] = [], delivered?: (msg: ToStatsWorker) => void): StatsWorkerLike {
   const w: StatsWorkerLike = {
     onmessage: null,
     onerror: null,
     terminate() {},
-    postMessage(msg: ToStatsWorker) {
-      const copy = structuredClone(msg);
+    postMessage(msg: ToStatsWorker, transfer?: Transferable[]) {
+      const copy = structuredClone(msg, { transfer });
       setImmediate(() => {
         handle(copy);
         delivered?.(copy);
@@ -171,7 +171,10 @@ test('through the worker protocol the statistics equal the synchronous path', as
     const want = reference(curve, seedLines, scores);
     const got = await client.compute(req);
     assert.deepEqual(got, want, JSON.stringify(curve));
-    assert.deepEqual(computeComparisonStats(req), want);
+    // The points went to the worker by transfer: this side's arrays are empty now, and the spent request is refused.
+    assert.ok(req.groups.every((g) => g.runs.every((r) => r.steps.length === 0 && r.values.length === 0)));
+    await assert.rejects(client.compute(req), /sent already/);
+    assert.deepEqual(computeComparisonStats(request(curve, { seedLines, scores })), want);
     // The reference is not degenerate: bands have width, groups differ, the empty group stays empty.
     assert.ok(got.curves[0].curve!.low.some((v, i) => v < got.curves[0].curve!.high[i]) || curve.band === 'none');
     assert.notDeepEqual(got.curves[0].curve!.estimate, got.curves[1].curve!.estimate);

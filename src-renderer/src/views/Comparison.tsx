@@ -67,7 +67,7 @@ export function Comparison({ experiment, compact = false, hacking }: { experimen
     void data.version;
     void arms;
     return {
-      request: statsRequest(data.sources(), grouping, { curve, seedLines: s.showSeeds, scores: scoreOptions }),
+      makeRequest: () => statsRequest(data.sources(), grouping, { curve, seedLines: s.showSeeds, scores: scoreOptions }),
       meta: { metric: s.metric, groupBy: s.groupBy, curve },
     };
   }, [data.version, data.sources, arms, grouping, curve, s.showSeeds, scoreOptions, s.metric, s.groupBy]);
@@ -164,7 +164,10 @@ export function Comparison({ experiment, compact = false, hacking }: { experimen
     };
   }, [compact]);
 
-  const anyData = job.request.groups.some((g) => g.runs.length > 0);
+  const anyData = useMemo(() => {
+    void data.version;
+    return data.sources().some((src) => [...src.series.values()].some((x) => x.steps.length > 0));
+  }, [data.version, data.sources]);
   const errors = curves.filter((a) => a.error);
 
   if (compact) {
