@@ -271,3 +271,28 @@ test('the band outline runs along the upper bounds and back along the lower ones
   const { bandPolygon } = await import('../src/views/comparison/figure');
   assert.deepEqual(bandPolygon([1, 2, 3, 4], [0, NaN, 2, 3], [5, NaN, 7, 8]), { x: [1, 3, 4, 4, 3, 1], y: [5, 7, 8, 3, 2, 0] });
 });
+
+test('a thinned seed line keeps the lowest and highest point of every bucket, spikes and gaps included', () => {
+  const n = 10_000;
+  const steps = Array.from({ length: n }, (_, i) => (i + 1) * 50);
+  const values = steps.map((_, i) => Math.sin(i / 300));
+  values[4321] = 50; // a one-point spike
+  values[7777] = -50; // a one-point collapse
+  values[9000] = NaN; // a missing value
+  const { x, y } = decimate(steps, values, MAX_LINE_POINTS);
+  // Two points a bucket, the two ends, and the missing value of the bucket that has one.
+  assert.ok(x.length <= MAX_LINE_POINTS + 3, `${x.length} points`);
+  assert.ok(x.length > MAX_LINE_POINTS / 2);
+  // Every point kept is a real point of the line, in order; the ends are kept.
+  assert.ok(x.every((v, i) => i === 0 || v > x[i - 1]));
+  x.forEach((v, i) => assert.ok(Object.is(values[v / 50 - 1], y[i])));
+  assert.deepEqual([x[0], x.at(-1)], [steps[0], steps[n - 1]]);
+  // Striding every k-th point would miss all three.
+  assert.ok(y.includes(50) && y.includes(-50) && y.some(Number.isNaN));
+  // Within every bucket the line's extremes survive: the thinned line spans what the full one spans.
+  const finite = (a: number[]) => a.filter(Number.isFinite);
+  assert.equal(Math.max(...finite(y)), Math.max(...finite(values)));
+  assert.equal(Math.min(...finite(y)), Math.min(...finite(values)));
+  // Short lines are drawn as they are.
+  assert.deepEqual(decimate(steps.slice(0, 10), values.slice(0, 10), MAX_LINE_POINTS), { x: steps.slice(0, 10), y: values.slice(0, 10) });
+});
