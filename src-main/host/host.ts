@@ -80,6 +80,8 @@ export class Host implements CreditlabApi {
   private closing = false;
   private heartbeatTimer: NodeJS.Timeout;
   private pickedRewardFiles = new Set<string>();
+  /** The last error catchUpSlurm met per run, so that a file it cannot read is not reported every heartbeat. */
+  private catchUpErrors = new Map<string, string>();
 
   constructor(opts: HostOptions = {}) {
     this.store = RunStore.open(opts.workspace, { clock: opts.clock, leaseMs: opts.leaseMs, remoteLeaseMs: opts.remoteLeaseMs });
@@ -167,10 +169,16 @@ export class Host implements CreditlabApi {
         };
         if (tail.final) forward(tail.final);
         else tail.poll(forward);
+        this.catchUpErrors.delete(id);
         if (events > 0) {
           const after = this.store.getRunSummary(id).status;
           this.store.appendLog(id, `read ${events} event(s) its Slurm task logged while no process watched it${before === after ? '' : ` (${before} → ${after})`}`);
         }
+      } catch (err) {
+        // An unreadable file must not stop the heartbeat this runs in; said once per run and cause.
+        const message = `could not read what its Slurm task logged: ${(err as Error).message}`;
+        if (this.catchUpErrors.get(id) !== message) this.store.appendLog(id, message);
+        this.catchUpErrors.set(id, message);
       } finally {
         this.store.releaseLeases([id]);
       }
