@@ -3,8 +3,10 @@
 // all runs scored the same, every run of one arm beat every run of the other (so P(X > Y) is `1 [1, 1]`),
 // or every run reached γ (an optimality gap of 0 in every resample); a Student t interval has zero width
 // when the paired differences are all equal. The interval then only repeats that the runs showed no
-// spread; read without a note, `1 [1, 1]` at three runs looks like a certainty it is not.
+// spread; read without a note, `1 [1, 1]` at three runs looks like a certainty it is not. A curve's
+// pointwise band closes the same way wherever all runs have one value (aggregateCurves lists where).
 import type { StatName } from './aggregate';
+import type { BandZeroWidthCause, ZeroWidthSpan } from './curves';
 import { pairBySeed, type SeedScore } from './paired';
 
 const NOT_CERTAINTY = 'an interval cannot show variation the runs did not show, so this is not certainty';
@@ -72,4 +74,45 @@ export function pairedZeroWidthNote(
   const what = stat === 'optimality-gap' ? `differences of the shortfall below γ=${threshold}` : 'differences';
   if (allEqual(diffs)) return `zero-width interval: all ${diffs.length} per-seed ${what} are equal, so the interval has no spread to show; ${NOT_CERTAINTY}`;
   return `zero-width interval: every resample of the ${diffs.length} per-seed ${what} gives the same value; ${NOT_CERTAINTY}`;
+}
+
+/** Why the band has zero width at one grid point (a row of an exported curve), by its span's cause. */
+export function bandPointZeroWidthNote(span: Pick<ZeroWidthSpan, 'n' | 'cause'>, threshold = 1): string {
+  return `zero-width band: ${bandCause(span.cause, span.n, threshold)} here; ${NOT_CERTAINTY}`;
+}
+
+function bandCause(cause: BandZeroWidthCause, n: number, threshold: number): string {
+  if (cause === 'all-equal') return `all ${runs(n)} have the same value`;
+  if (cause === 'all-reached') return `all ${runs(n)} are at or above γ=${threshold}, so every resample's gap is 0`;
+  return `every resample of the ${runs(n)} gives the same value`;
+}
+
+/** Ranges of each cause listed before "and K more". */
+const MAX_RANGES = 4;
+
+/**
+ * One line for a curve's zero-width stretches, e.g. "baseline: the band has zero width at env steps
+ * 9000–10000 (all 5 runs have the same value there); …not certainty", or null when there are none.
+ * `unit` names the x axis; `format` writes an x value.
+ */
+export function bandZeroWidthNote(
+  arm: string,
+  spans: readonly ZeroWidthSpan[],
+  opts: { unit?: string; threshold?: number; format?: (x: number) => string } = {},
+): string | null {
+  if (spans.length === 0) return null;
+  const format = opts.format ?? ((x: number) => String(x));
+  const byWhy = new Map<string, string[]>();
+  for (const z of spans) {
+    const why = bandCause(z.cause, z.n, opts.threshold ?? 1);
+    const ranges = byWhy.get(why) ?? [];
+    byWhy.set(why, ranges);
+    ranges.push(z.from === z.to ? format(z.from) : `${format(z.from)}–${format(z.to)}`);
+  }
+  const parts = [...byWhy].map(([why, ranges]) => {
+    const listed = ranges.slice(0, MAX_RANGES).join(', ');
+    const more = ranges.length > MAX_RANGES ? ` and ${ranges.length - MAX_RANGES} more range${ranges.length - MAX_RANGES === 1 ? '' : 's'}` : '';
+    return `${listed}${more} (${why} there)`;
+  });
+  return `${arm}: the band has zero width at ${opts.unit ? `${opts.unit} ` : ''}${parts.join('; at ')}; ${NOT_CERTAINTY}`;
 }

@@ -1,7 +1,7 @@
 // The notes `creditlab compare` prints and the comparison view footnotes for zero-width intervals.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { armImprovement, armInterval, armZeroWidthNote, improvementZeroWidthNote, isZeroWidth, pairedVs, pairedZeroWidthNote } from '../src';
+import { armImprovement, armInterval, armZeroWidthNote, bandPointZeroWidthNote, bandZeroWidthNote, improvementZeroWidthNote, isZeroWidth, pairedVs, pairedZeroWidthNote } from '../src';
 
 test('isZeroWidth: equal finite bounds only; a missing interval is not a zero-width one', () => {
   assert.equal(isZeroWidth([1, 1]), true);
@@ -61,4 +61,25 @@ test('pairedZeroWidthNote: equal per-seed differences give a Student t interval 
   assert.match(pairedZeroWidthNote(a, b, 'optimality-gap', g.ci, 5)!, /all 3 per-seed differences of the shortfall below γ=5 are equal/);
   const c = [0, 1, 2].map((seed) => ({ seed, value: seed * seed }));
   assert.equal(pairedZeroWidthNote(c, b, 'mean', pairedVs('c', c, 'b', b, 'mean').ci), null);
+});
+
+test('bandZeroWidthNote: one line per curve, ranges grouped by cause; bandPointZeroWidthNote: one exported row', () => {
+  const NOT_CERTAINTY = 'an interval cannot show variation the runs did not show, so this is not certainty';
+  assert.equal(bandZeroWidthNote('a', []), null);
+  const spans = [
+    { first: 0, last: 0, from: 0, to: 0, n: 4, cause: 'all-equal' as const },
+    { first: 5, last: 7, from: 5000, to: 7000, n: 4, cause: 'all-equal' as const },
+    { first: 8, last: 10, from: 8000, to: 10000, n: 3, cause: 'all-equal' as const },
+  ];
+  assert.equal(
+    bandZeroWidthNote('ppo', spans, { unit: 'env steps', format: (x) => x.toLocaleString('en-US') }),
+    `ppo: the band has zero width at env steps 0, 5,000–7,000 (all 4 runs have the same value there); at 8,000–10,000 (all 3 runs have the same value there); ${NOT_CERTAINTY}`,
+  );
+  const many = Array.from({ length: 6 }, (_, i) => ({ first: 2 * i, last: 2 * i, from: 2 * i, to: 2 * i, n: 2, cause: 'resamples' as const }));
+  assert.equal(bandZeroWidthNote('b', many), `b: the band has zero width at 0, 2, 4, 6 and 2 more ranges (every resample of the 2 runs gives the same value there); ${NOT_CERTAINTY}`);
+  assert.equal(
+    bandZeroWidthNote('c', [{ first: 1, last: 2, from: 1, to: 2, n: 2, cause: 'all-reached' }], { threshold: 0.9 }),
+    `c: the band has zero width at 1–2 (all 2 runs are at or above γ=0.9, so every resample's gap is 0 there); ${NOT_CERTAINTY}`,
+  );
+  assert.equal(bandPointZeroWidthNote({ n: 5, cause: 'all-equal' }), `zero-width band: all 5 runs have the same value here; ${NOT_CERTAINTY}`);
 });
