@@ -48,10 +48,9 @@ const io = () => {
 test('a Slurm run nobody watched is interrupted; the next host reads its events in, ends it finished with every point, and reading again adds nothing', async () => {
   const now = Date.now();
   const { ws, experimentId, runIds: [r0, r1], files } = abandoned(now, 10 * 60_000);
-  // Run 0's task went on after its submitter died and finished; its file ends with a torn line (a
-  // crash of an unrelated writer is not needed: the last write may simply still be under way).
+  // Run 0's task went on after its submitter died, and finished.
   appendFileSync(files[0], line(now - 60_000, { type: 'heartbeat', t: now - 60_000 }) + line(now - 60_000, { type: 'metrics', points: pts(4, 9) }) + line(now - 60_000, { type: 'sample', step: 90, kind: 'ep', data: { r: 1 } }) + line(now - 60_000, { type: 'progress', step: 300, sps: 5 }) + line(now - 60_000, { type: 'done', cancelled: false }));
-  // Run 1's task stopped writing without an end (it was killed mid-line).
+  // Run 1's task stopped writing without an end: its file ends in part of a line (killed mid-write, or a write under way).
   appendFileSync(files[1], line(now - 9 * 60_000, { type: 'metrics', points: pts(4, 5) }) + '{"t":1,"type":"metrics","points":[{"st');
   for (const f of files) utimesSync(f, new Date(now - 5 * 60_000), new Date(now - 5 * 60_000));
 
@@ -118,7 +117,6 @@ test('a run another live process watches is left to it; `creditlab slurm attach 
   appendFileSync(files[1], line(now, { type: 'metrics', points: pts(4, 5) }) + line(now, { type: 'done', cancelled: false }));
   // Run 1 is held by a live process (this one, under another lease identity): its reader is that process.
   const holder = RunStore.open(ws);
-  holder.claimLeases([r1]);
   holder.db.prepare('UPDATE runs SET lease_owner=?, lease_until=? WHERE id=?').run(`elsewhere/x/1:${process.pid}:y`, Date.now() + 60_000, r1);
   holder.close();
 

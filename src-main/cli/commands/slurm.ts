@@ -101,7 +101,8 @@ async function attachCommand(argv: string[], io: CliIO): Promise<number> {
             for (const [rid, h] of heldElsewhere) {
               if (said.has(rid)) continue;
               said.add(rid);
-              io.out(`run ${rid}: ${h.owner.split(':').slice(0, 2).join(' pid ')} watches it (its lease runs until ${new Date(h.until).toISOString()}); taken over if that stops`);
+              const [place, pid] = h.owner.split(':');
+              io.out(`run ${rid}: pid ${pid} on ${place.split('/')[0]} watches it (its lease runs until ${new Date(h.until).toISOString()}); taken over if that stops`);
             }
           }
           if ((await nextChange(host, stopped, 5000)) === 'stop') break;

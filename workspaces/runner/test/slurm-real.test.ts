@@ -360,6 +360,57 @@ describe('Slurm executor on a real one-node Slurm', { skip: skip ?? false }, () 
     }
   });
 
+  test('an unwatched task killed before writing its end: `slurm attach --once` leaves its run interrupted, `slurm attach` asks Slurm and ends it failed with the reason', T, async () => {
+    const ws = join(dir, 'killed-unwatched');
+    const file = join(dir, 'killed-unwatched.json');
+    writeFileSync(file, JSON.stringify(spec('killed-unwatched', 40_000)));
+    const submitter = submit(file, ws);
+    const running = () => {
+      if (!existsSync(join(ws, 'index.sqlite'))) return null;
+      const s = RunStore.open(ws);
+      try {
+        const e = s.listExperiments()[0];
+        const runs = e ? s.listRuns(e.id) : [];
+        return runs.length === 2 && runs.every((r) => r.status === 'running' && Object.keys(r.final).length > 0) ? { experimentId: e.id, runIds: runs.map((r) => r.id), dirs: runs.map((r) => s.runDir(r.id)) } : null;
+      } finally {
+        s.close();
+      }
+    };
+    await until(() => running() !== null, 'the submitter ingesting metrics of both runs');
+    const { runIds: [r0, r1], dirs: [d0, d1] } = running()!;
+    await killed(submitter);
+    await until(() => workerPids(d0).length > 0, 'run 0 worker');
+    for (const pid of workerPids(d0)) process.kill(pid, 'SIGKILL');
+    await until(() => readFileSync(join(d1, 'events.jsonl'), 'utf8').includes('"type":"done"'), 'run 1 to finish on the cluster');
+    await until(() => slurm.cmd('squeue', '-h', '-o', '%i').trim() === '', 'the array to leave the queue');
+    const later = RunStore.open(ws, { clock: () => Date.now() + 10 * 60_000 });
+    assert.deepEqual([r0, r1].map((id) => later.getRunSummary(id).status), ['interrupted', 'interrupted']);
+    later.close();
+
+    const attach = async (...args: string[]) => {
+      const r = await exec(process.execPath, [CLI, 'slurm', 'attach', ...args, '--workspace', ws, '--json'], { cwd: dir, env: process.env }).then(
+        (x) => ({ code: 0, stdout: x.stdout }),
+        (e: { code: number; stdout: string }) => ({ code: e.code, stdout: e.stdout }),
+      );
+      return { code: r.code, runs: new Map((JSON.parse(r.stdout) as { runs: { id: string; status: string; error?: string }[] }).runs.map((x) => [x.id, x])) };
+    };
+    const once = await attach('--once');
+    assert.equal(once.code, 1, 'a run without its end is not a success');
+    assert.equal(once.runs.get(r1)?.status, 'finished');
+    assert.equal(once.runs.get(r0)?.status, 'interrupted');
+    const watched = await attach();
+    assert.equal(watched.code, 1);
+    assert.equal(watched.runs.get(r0)?.status, 'failed');
+    assert.match(watched.runs.get(r0)?.error ?? '', /ended FAILED.*killed by signal 9 \(SIGKILL\)/);
+    const s = RunStore.open(ws);
+    try {
+      assert.deepEqual(storedCounts(s, r0), committedCounts(d0), 'every point the killed task committed, once');
+      assert.deepEqual(storedCounts(s, r1), committedCounts(d1));
+    } finally {
+      s.close();
+    }
+  });
+
   test('a host that stops while tasks run re-attaches in a new process and ingests the rest, nothing twice', T, async (t) => {
     const ws = join(dir, 'reattach');
     const first = new Host({ workspace: ws, executor: new SlurmExecutor(FAST) });
