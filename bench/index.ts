@@ -483,7 +483,7 @@ const BENCHES: Record<string, (backend: string) => Promise<BenchResult>> = {
       note:
         `longest main-thread block while rendering 40 runs × 10,000 points (4 arms × 10 seeds) with the statistics in the worker (goal < 50 ms: ${m.blockingMs < 50 ? 'met' : 'not met'} at this load); ` +
         `reference = the same with the statistics computed on the page's thread, ratio = reference/ours; ` +
-        `worker path: painted figure after ${ms(m.totalMs)} ms (empty figure ${ms(m.emptyMs)} ms, request ${ms(m.requestMs)} ms, worker result at ${ms(m.statsMs)} ms, figure drawn in pieces + paint ${ms(m.plotMs)} ms), ` +
+        `worker path: painted figure after ${ms(m.totalMs)} ms (empty figure ${ms(m.emptyMs)} ms, request ${ms(m.requestMs)} ms, worker result at ${ms(m.statsMs)} ms, figure drawn in pieces + paint ${ms(m.plotMs)} ms; Plotly.react calls ${m.reactMs.map(ms).join('/')} ms), ` +
         `long tasks >= 50 ms ${m.longTasks.length ? m.longTasks.map(ms).join('/') : 'none'}, longest task in the trace ${ms(m.longestTask.wallMs)} ms of which ${ms(m.longestTask.cpuMs)} ms thread CPU ` +
         `(per page ${per('worker', (a) => a.longestTask.cpuMs)} ms CPU vs reference ${per('sync', (a) => a.longestTask.cpuMs)}), result identical to the page-thread computation: ${all.every((a) => a.identical)}; ` +
         `reference path: painted after ${ms(ref.totalMs)} ms; ` +

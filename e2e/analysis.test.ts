@@ -196,13 +196,14 @@ describe('templates and comparison analysis', { skip: NO_BROWSER, timeout: SUITE
       assert.match(files.get(`${base}.svg`)!.toString('utf8'), /^<svg[\s\S]*<path[\s\S]*<\/svg>$/);
       const csv = files.get(`${base}.csv`)!.toString('utf8').trim().split('\n');
       assert.equal(csv[0], 'arm,step,n,estimate,low,high,interval');
-      // A point several runs cover says how its interval was made; a point one run covers has none.
+      // A point several runs cover says how its interval was made (and why it has zero width, where all
+      // runs are equal); a point one run covers has none.
       for (const row of csv.slice(1)) {
         if (/^[^,]+,[^,]+,1,/.test(row)) assert.match(row, /,NaN,NaN,"no interval: one run, n=1"$/);
-        else assert.match(row, /,"95% percentile bootstrap \(500 resamples\), n=\d+( \(undercovers at small n\))?"$/);
+        else assert.match(row, /,"95% percentile bootstrap \(500 resamples\), n=\d+( \(undercovers at small n\))?(; zero-width band: all \d+ runs have the same value here; [^"]*)?"$/);
       }
       // The other experiment is still in the comparison: its arm is in every metric's data.
-      assert.ok(csv.some((l) => l.startsWith('"other/baseline",')), `${base}.csv`);
+      assert.ok(csv.some((l) => l.startsWith('other/baseline,')), `${base}.csv`);
     }
     assert.equal(files.size, 3 * metrics.length);
     await page.getByTestId('export-status').filter({ hasText: 'lr-sweep-figures.zip' }).waitFor();

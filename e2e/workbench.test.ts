@@ -110,6 +110,11 @@ describe('workbench', { skip: NO_BROWSER, timeout: SUITE_TIMEOUT }, () => {
     const plot = page.getByTestId('comparison-plot');
     await plot.locator('.scatterlayer .trace').first().waitFor();
     await page.locator('table.scores tbody tr td.num').first().waitFor();
+    // Every score table, caption included, fits the view: none is pushed wider than it by a long caption.
+    const overflow = await page.evaluate(() =>
+      [...document.querySelectorAll('table.scores')].map((t) => ({ table: t.getAttribute('aria-label'), right: t.getBoundingClientRect().right, view: document.documentElement.clientWidth })).filter((t) => t.right > t.view),
+    );
+    assert.deepEqual(overflow, []);
     await page.getByRole('checkbox', { name: 'Seeds' }).check();
     await shot(page, '05-compare');
 

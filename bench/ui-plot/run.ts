@@ -38,6 +38,8 @@ export interface PlotTiming {
   identical: boolean;
   /** JSON.parse of the getSeries payload of these runs on the page's thread (not part of the render). */
   parseMs: number;
+  /** Each Plotly.react call of the render, in order (its synchronous part). */
+  reactMs: number[];
   traces: number;
   paths: number;
 }

@@ -23,6 +23,9 @@ Usage:
   creditlab serve [--port P] [--host H] [--token T] [--workspace DIR]   (token: else $CREDITLAB_TOKEN, else random)
   creditlab doctor [--json] [--repair] [--workspace DIR]   (--repair: rebuild a damaged index from runs/)
   creditlab slurm doctor [--workspace DIR] [--slurm-partition P] [--json]
+  creditlab slurm attach [EXPERIMENT|RUN] [--workspace DIR] [--once] [--json]
+        (reads in what Slurm tasks logged while no creditlab run watched them, then watches the
+        ones still going until they end; --once: read what is there and return)
   creditlab worker RUN.json --run-dir DIR   (one resolved run in this process; what a Slurm task runs)
   creditlab schema            (prints the spec's JSON Schema)
 

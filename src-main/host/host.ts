@@ -7,7 +7,7 @@ import { resolveExperiment, SpecValidationError, experimentJsonSchema, type Reso
 import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { RunStore, exportCsvLines, exportJson, type LeaseOptions } from '@creditlab/store';
 import { safeFileName } from '@creditlab/common';
-import { LocalPool, ProcessPool, RESUME_FILE, ScoreService, SlurmExecutor, readResumeCheckpoint, whyNotResumable, type Executor, type RunJob, type WorkerEvent } from '@creditlab/runner';
+import { LocalPool, ProcessPool, RESUME_FILE, RunTail, ScoreService, SlurmExecutor, readResumeCheckpoint, readSlurmRunInfo, whyNotResumable, type Executor, type RunJob, type WorkerEvent } from '@creditlab/runner';
 import {
   ApiError,
   type ApiEvent,
@@ -46,9 +46,17 @@ export interface HostOptions extends LeaseOptions {
    * where the user launches runs long after start-up; not the CLI's one-shot commands).
    */
   prewarm?: boolean;
+  /**
+   * At start, read in what Slurm tasks logged while nobody watched them and, with a Slurm executor,
+   * watch again every Slurm run still queued or running (the default); false leaves both to
+   * catchUpSlurm/attachSlurm, for a command that reports on the runs it was asked about.
+   */
+  reattach?: boolean;
 }
 
 export const DEFAULT_HEARTBEAT_MS = 5000;
+/** A run in one of these states has its verdict; interrupted is not one. */
+const ENDED = new Set<string>(['finished', 'failed', 'cancelled']);
 
 export class Host implements CreditlabApi {
   readonly store: RunStore;
@@ -72,6 +80,8 @@ export class Host implements CreditlabApi {
   private closing = false;
   private heartbeatTimer: NodeJS.Timeout;
   private pickedRewardFiles = new Set<string>();
+  /** The last error catchUpSlurm met per run, so that a file it cannot read is not reported every heartbeat. */
+  private catchUpErrors = new Map<string, string>();
 
   constructor(opts: HostOptions = {}) {
     this.store = RunStore.open(opts.workspace, { clock: opts.clock, leaseMs: opts.leaseMs, remoteLeaseMs: opts.remoteLeaseMs });
@@ -80,7 +90,7 @@ export class Host implements CreditlabApi {
     // those processes yet, so the app keeps its workers in its main process.
     this.executor = opts.executor ?? (process.versions.electron ? new LocalPool({ workers: this.workers }) : new ProcessPool({ workers: this.workers }));
     if (opts.prewarm && (this.executor instanceof LocalPool || this.executor instanceof ProcessPool)) void this.executor.prewarm();
-    this.reattachSlurm();
+    if (opts.reattach ?? true) this.reattachSlurm();
     this.heartbeatTimer = setInterval(() => this.heartbeat(), opts.heartbeatMs ?? DEFAULT_HEARTBEAT_MS);
     this.heartbeatTimer.unref();
   }
@@ -108,24 +118,117 @@ export class Host implements CreditlabApi {
       this.executor.cancel(id);
       this.store.appendLog(id, 'this process lost the run\'s lease (another process marked it interrupted or took it over): stopping its copy here');
     }
+    // What Slurm tasks logged while nobody watched them first: a task that finished ends `finished`
+    // here instead of being taken for a silent one below.
+    this.catchUpSlurm();
     for (const id of this.store.recoverOrphans()) {
       this.emit({ type: 'run', run: this.store.getRunSummary(id) });
       this.emit({ type: 'experiment', experiment: this.store.getExperimentSummary(this.experimentIdOf(id)) });
     }
   }
 
-  /** Slurm runs outlive the process that submitted them: watch the ones still queued or running again. */
+  /**
+   * Slurm runs outlive the process that submitted them. Any host reads what their tasks appended and
+   * nobody ingested yet (catchUpSlurm); a host that sends runs to Slurm also watches the ones still
+   * queued or running again.
+   */
   private reattachSlurm(): void {
-    if (!(this.executor instanceof SlurmExecutor)) return;
-    const rows = this.store.unfinishedRuns('slurm');
-    if (rows.length === 0) return;
-    rows.forEach((r) => this.runExperiment.set(r.id, r.experimentId));
-    for (const id of this.store.claimLeases(rows.map((r) => r.id))) this.held.add(id);
-    const { missing } = this.executor.attach(
-      rows.map((r) => ({ runId: r.id, run: this.store.getResolved(r.id), runDir: this.store.runDir(r.id) })),
-      this.onWorkerEvent,
-    );
-    for (const id of missing) this.store.finishRun(id, 'interrupted', { message: 'sent to Slurm, but no job id was recorded (the host stopped before sbatch answered)' });
+    this.catchUpSlurm();
+    if (this.executor instanceof SlurmExecutor) this.attachSlurm(this.store.unfinishedRuns('slurm').map((r) => r.id), { reopen: false });
+  }
+
+  /**
+   * Ingests, from the files alone, what Slurm tasks appended to their events files beyond what the
+   * index holds, for the Slurm runs (of `ids`, default every one) that no live process holds: points,
+   * samples, progress, and the end their task recorded (finished, failed, cancelled), also for a run
+   * marked interrupted because nobody watched it. Asks Slurm nothing; a run whose file records no end
+   * keeps its state. Idempotent: the offset and the index's own steps keep a line from being stored
+   * twice. A partial last line (a write under way, or a task killed mid-write) waits until it is
+   * complete. Returns the runs it read events for.
+   */
+  catchUpSlurm(ids?: readonly string[]): { run: string; events: number }[] {
+    const out: { run: string; events: number }[] = [];
+    for (const id of ids ?? this.store.openSlurmRuns(undefined, { free: true })) {
+      if (this.held.has(id)) continue;
+      const dir = this.store.runDir(id);
+      // A stat and ingest.json: nothing new, and no end read earlier that the index does not show yet.
+      const probe = new RunTail(dir);
+      if (!probe.behind() && !(probe.final && !ENDED.has(this.store.getRunSummary(id).status))) continue;
+      // One reader at a time per events file, across processes: the lease is the lock.
+      if (!this.store.claimLeases([id], ['queued', 'running', 'interrupted']).held.length) continue;
+      let events = 0;
+      try {
+        const before = this.store.getRunSummary(id).status;
+        const tail = new RunTail(dir, this.store.ingestedSteps(id));
+        const externalId = readSlurmRunInfo(dir)?.externalId;
+        const forward = (e: WorkerEvent) => {
+          events++;
+          // A heartbeat read later says nothing about now; this host holds the run only while it reads.
+          if (e.type === 'heartbeat') return;
+          this.onWorkerEvent(id, e.type === 'started' && externalId ? { ...e, externalId } : e);
+        };
+        if (tail.final) forward(tail.final);
+        else tail.poll(forward);
+        this.catchUpErrors.delete(id);
+        if (events > 0) {
+          const after = this.store.getRunSummary(id).status;
+          this.store.appendLog(id, `read ${events} event(s) its Slurm task logged while no process watched it${before === after ? '' : ` (${before} → ${after})`}`);
+        }
+      } catch (err) {
+        // An unreadable file must not stop the heartbeat this runs in; said once per run and cause.
+        const message = `could not read what its Slurm task logged: ${(err as Error).message}`;
+        if (this.catchUpErrors.get(id) !== message) this.store.appendLog(id, message);
+        this.catchUpErrors.set(id, message);
+      } finally {
+        this.store.releaseLeases([id]);
+      }
+      if (events > 0) out.push({ run: id, events });
+    }
+    return out;
+  }
+
+  /**
+   * Watches Slurm runs (of `ids`, default every one not known to have ended) through this host's Slurm
+   * executor, as the process that submitted them would: ingestion resumes where the index left off,
+   * and Slurm's own states end a task that stopped without writing its end. With `reopen` (default),
+   * runs marked interrupted because nobody watched them are watched again (their task may still run,
+   * or have ended with nothing written: Slurm says which). Runs another live process holds are left to
+   * it and returned with their holder; interrupted runs with no Slurm job on record (the host stopped
+   * before sbatch answered) have no task to watch and are returned as `unwatchable`.
+   */
+  attachSlurm(
+    ids?: readonly string[],
+    opts: { reopen?: boolean } = {},
+  ): { attached: string[]; heldElsewhere: Map<string, { owner: string; until: number }>; unwatchable: string[] } {
+    if (!(this.executor instanceof SlurmExecutor)) throw new Error('watching Slurm runs needs a host with the Slurm executor');
+    const reopen = opts.reopen ?? true;
+    const wanted = (ids ?? this.store.openSlurmRuns()).filter((id) => !this.held.has(id));
+    const { held, heldBy } = this.store.claimLeases(wanted, reopen ? ['queued', 'running', 'interrupted'] : ['queued', 'running']);
+    const jobs: RunJob[] = [];
+    const unwatchable: string[] = [];
+    for (const id of held) {
+      const dir = this.store.runDir(id);
+      const run = this.store.getRunSummary(id);
+      if (run.status === 'interrupted') {
+        const watchable = readSlurmRunInfo(dir) !== null;
+        if (!watchable || !this.store.reopenSlurmRun(id)) {
+          if (!watchable) unwatchable.push(id);
+          this.store.releaseLeases([id]);
+          continue;
+        }
+        this.store.appendLog(id, `watched again (it was interrupted: ${run.error ?? 'nobody watched it'})`);
+        this.emit({ type: 'run', run: this.store.getRunSummary(id) });
+      }
+      this.runExperiment.set(id, run.experimentId);
+      this.held.add(id);
+      jobs.push({ runId: id, run: this.store.getResolved(id), runDir: dir });
+    }
+    const { attached, missing } = this.executor.attach(jobs, this.onWorkerEvent, (id) => this.store.ingestedSteps(id));
+    for (const id of missing) {
+      this.held.delete(id);
+      this.store.finishRun(id, 'interrupted', { message: 'sent to Slurm, but no job id was recorded (the host stopped before sbatch answered)' });
+    }
+    return { attached, heldElsewhere: heldBy, unwatchable };
   }
 
   async close(): Promise<void> {
@@ -134,6 +237,8 @@ export class Host implements CreditlabApi {
     // Runs are asked to stop and send what they buffered; their leases stay renewed while they do.
     await this.executor.shutdown();
     clearInterval(this.heartbeatTimer);
+    // What is still held goes on without this host (Slurm tasks): another process may watch it at once.
+    this.store.releaseLeases(this.held);
     this.flushEvents();
     this.store.close();
   }
@@ -178,6 +283,8 @@ export class Host implements CreditlabApi {
       }
       case 'heartbeat':
         // The task's own clock: a lease is judged against clocks that agree to within seconds (NTP).
+        // A beat read long after it was written (a backlog) says nothing about now: the host keeps renewing.
+        if (e.t + s.remoteLeaseMs <= s.clock()) return;
         this.beatsFromTask.add(runId);
         s.renewLeases([runId], e.t + s.remoteLeaseMs);
         return;
@@ -454,7 +561,16 @@ export class Host implements CreditlabApi {
     const spec = this.store.getSpec(id);
     const slurm = this.slurmRefusal(spec);
     if (slurm.length) throw new ApiError(`Slurm is not available here: ${slurm[0].message}`, slurm);
-    const runs = this.store.listRuns(id).map((r) => this.store.getResolved(r.id));
+    // An experiment submitted with `creditlab run --executor slurm` keeps no executor in its spec; its runs
+    // say where they went. Re-running a cluster sweep on this machine unasked is refused like a Slurm spec.
+    const summaries = this.store.listRuns(id);
+    if (!(this.executor instanceof SlurmExecutor) && summaries.some((r) => r.executor === 'slurm'))
+      throw new ApiError(
+        'Slurm is not available here: this experiment\'s runs went to Slurm, and the desktop app and creditlab serve run experiments on this machine only; ' +
+          'submit its spec again with `creditlab run SPEC --executor slurm` from a shell that has the creditlab CLI (a checkout on the cluster\'s shared filesystem), ' +
+          'or Duplicate it and set executor.type to "local" to run it here',
+      );
+    const runs = summaries.map((r) => this.store.getResolved(r.id));
     const { experimentId, runIds } = this.launchResolved(spec, runs);
     return { experimentId, runIds };
   }
@@ -481,7 +597,13 @@ export class Host implements CreditlabApi {
         continue;
       }
       if (this.executor.name !== 'local' || r.executor !== 'local') {
-        result.skipped.push({ run: r.id, reason: 'resume runs on the local worker pool only; this run or this host uses Slurm' });
+        result.skipped.push({
+          run: r.id,
+          reason:
+            r.executor === 'slurm'
+              ? 'a Slurm run is not resumed; what its task logged is read in when a host opens the workspace, and `creditlab slurm attach` watches it again'
+              : 'resume runs on the local worker pool only; this host uses Slurm',
+        });
         continue;
       }
       const run = this.store.getResolved(r.id);

@@ -59,3 +59,32 @@ test("a workspace whose config.json sends experiments to Slurm: the API refuses 
     await host.close();
   }
 });
+
+test('an experiment whose runs went to Slurm through the CLI flag (no executor in its spec) is not re-run here', async () => {
+  const workspace = mkdtempSync(join(tmpdir(), 'creditlab-slurm-refusal-'));
+  const seed = RunStore.open(workspace);
+  // `creditlab run spec.json --executor slurm` stores the spec as written and the runs' executor.
+  const { spec: s, runs } = resolveExperiment(spec());
+  const { experimentId } = seed.createExperiment(s, runs, { executor: 'slurm' });
+  const local = resolveExperiment(spec());
+  const { experimentId: localId } = seed.createExperiment(local.spec, local.runs, { executor: 'local' });
+  seed.close();
+  const host = new Host({ workspace, workers: 1 });
+  try {
+    await assert.rejects(
+      host.rerunExperiment(experimentId),
+      (e: Error) =>
+        e instanceof ApiError &&
+        /^Slurm is not available here: this experiment's runs went to Slurm.*submit its spec again with `creditlab run SPEC --executor slurm`.*Duplicate it and set executor\.type to "local"/.test(e.message),
+    );
+    assert.equal((await host.listExperiments()).length, 2, 'nothing new was stored');
+    // The spec itself is fine to start here (it names no executor): the refusal is about re-running the Slurm runs.
+    assert.equal((await host.validateSpec(spec())).ok, true);
+    // A local experiment still re-runs.
+    const again = await host.rerunExperiment(localId);
+    assert.equal(again.runIds.length, 1);
+    await host.cancelExperiment(again.experimentId);
+  } finally {
+    await host.close();
+  }
+});

@@ -52,7 +52,9 @@ export interface ArmFigure {
   estimate: number | null;
   ci: [number | null, number | null];
   ciMethod: string | null;
-  difference?: { vs: string; estimate: number | null; ci: [number | null, number | null]; n: number; method: string };
+  /** compare's ci_note: why the interval has zero width, or null. */
+  ciNote: string | null;
+  difference?: { vs: string; estimate: number | null; ci: [number | null, number | null]; n: number; method: string; ci_note: string | null };
 }
 
 /** Access to compare's per-arm results for any metric/at/stat/vs of one experiment's data. */
@@ -145,6 +147,7 @@ export async function figuresFor(exp: Experiment, series: readonly MetricSeries[
         estimate: a.estimate as number | null,
         ci: a.ci as [number | null, number | null],
         ciMethod: a.ci_method as string | null,
+        ciNote: a.ci_note as string | null,
         differences: new Map(d ? [[vs!, d]] : []),
       });
     }
@@ -190,12 +193,15 @@ export function renderTable(exp: Experiment, t: TableSpec, f: Figures): string {
       n = Math.max(n, a.n);
       row.push(c.ci ? `${fmt(a.estimate, c.digits)} [${fmt(a.ci[0], c.digits)}, ${fmt(a.ci[1], c.digits)}]` : fmt(a.estimate, c.digits));
       if (c.ci && a.ciMethod) notes.add(`${c.label}: ${stat} over seeds with a ${a.ciMethod.replace(/, n=\d+/, '')}.`);
+      // A zero-width interval in a committed table gets compare's note, as it does everywhere else.
+      if (c.ci && a.ciNote) notes.add(`${c.label}, ${arm}: ${a.ciNote}.`);
       for (const vs of c.pairedVs ?? []) {
         const d = f.get(c.metric, c.at, stat, vs).get(arm)?.differences.get(vs);
         if (!d) row.push('');
         else {
           row.push(`${fmt(d.estimate, c.digits)} [${fmt(d.ci[0], c.digits)}, ${fmt(d.ci[1], c.digits)}] (${d.n})`);
           notes.add(`Δ ${c.label} vs ${vs}: ${d.method.replace(/n=\d+ /, '')}, seed pairs in parentheses.`);
+          if (d.ci_note) notes.add(`Δ ${c.label} vs ${vs}, ${arm}: ${d.ci_note}.`);
         }
       }
     }

@@ -7,8 +7,11 @@ import {
   aggregateCurves,
   armImprovement,
   armInterval,
+  armZeroWidthNote,
   extractScore,
+  improvementZeroWidthNote,
   pairedVs,
+  pairedZeroWidthNote,
   smoothSeries,
   type StatName,
 } from '@creditlab/stats';
@@ -101,8 +104,20 @@ function reference(curve: CurveSettings, seedLines: boolean, scores: StatsReques
   });
   if (!scores) return { curves, scores: { est: [], poi: [], paired: [], vs: null } };
   const perArm = groups.map((g) => ({ arm: g.label, color: g.color, values: g.runs.map((r) => extractScore(r, 'last')).filter(Number.isFinite) })).filter((a) => a.values.length > 0);
-  const est = perArm.map((a) => ({ ...a, ci: armInterval(a.arm, a.values, stat, { reps: 2000, seed: 0 }) }));
-  const poi = perArm.flatMap((x) => perArm.filter((y) => y.arm !== x.arm).map((y) => ({ x: x.arm, y: y.arm, r: armImprovement(x.arm, x.values, y.arm, y.values, { reps: 2000, seed: 0 }) })));
+  // A zero-width interval carries its note (@creditlab/stats interval-notes), the field absent otherwise.
+  const zero = (note: string | null) => (note === null ? {} : { zeroWidth: note });
+  const est = perArm.map((a) => {
+    const ci = armInterval(a.arm, a.values, stat, { reps: 2000, seed: 0 });
+    return { ...a, ci, ...zero(armZeroWidthNote(a.values, stat, ci.ci)) };
+  });
+  const poi = perArm.flatMap((x) =>
+    perArm
+      .filter((y) => y.arm !== x.arm)
+      .map((y) => {
+        const r = armImprovement(x.arm, x.values, y.arm, y.values, { reps: 2000, seed: 0 });
+        return { x: x.arm, y: y.arm, r, ...zero(improvementZeroWidthNote(x.arm, x.values, y.arm, y.values, r.ci)) };
+      }),
+  );
   const seedScores = (g: (typeof groups)[number]) => g.runs.flatMap((r) => (Number.isFinite(extractScore(r, 'last')) ? [{ seed: r.seed, value: extractScore(r, 'last') }] : []));
   const vs = groups.find((g) => g.label === scores.vs) ?? groups[0];
   const paired = scores.paired
@@ -110,7 +125,8 @@ function reference(curve: CurveSettings, seedLines: boolean, scores: StatsReques
         .filter((g) => g !== vs)
         .map((g) => {
           try {
-            return { arm: g.label, color: g.color, d: pairedVs(g.label, seedScores(g), vs.label, seedScores(vs), stat, { reps: 2000, seed: 0 }) };
+            const d = pairedVs(g.label, seedScores(g), vs.label, seedScores(vs), stat, { reps: 2000, seed: 0 });
+            return { arm: g.label, color: g.color, d, ...zero(pairedZeroWidthNote(seedScores(g), seedScores(vs), stat, d.ci)) };
           } catch (e) {
             return { arm: g.label, color: g.color, d: null, error: (e as Error).message };
           }
@@ -119,14 +135,14 @@ function reference(curve: CurveSettings, seedLines: boolean, scores: StatsReques
   return { curves, scores: { est, poi, paired, vs: scores.paired ? vs.label : null } };
 }
 
-/** The worker, in process: every message is structured-cloned and delivered on a later task, as postMessage does. */
+/** The worker, in process: every message is structured-cloned (transfers included) and delivered on a later task, as postMessage does. */
 function inProcessWorker(log: FromStatsWorker[] = [], delivered?: (msg: ToStatsWorker) => void): StatsWorkerLike {
   const w: StatsWorkerLike = {
     onmessage: null,
     onerror: null,
     terminate() {},
-    postMessage(msg: ToStatsWorker) {
-      const copy = structuredClone(msg);
+    postMessage(msg: ToStatsWorker, transfer?: Transferable[]) {
+      const copy = structuredClone(msg, { transfer });
       setImmediate(() => {
         handle(copy);
         delivered?.(copy);
@@ -155,7 +171,10 @@ test('through the worker protocol the statistics equal the synchronous path', as
     const want = reference(curve, seedLines, scores);
     const got = await client.compute(req);
     assert.deepEqual(got, want, JSON.stringify(curve));
-    assert.deepEqual(computeComparisonStats(req), want);
+    // The points went to the worker by transfer: this side's arrays are empty now, and the spent request is refused.
+    assert.ok(req.groups.every((g) => g.runs.every((r) => r.steps.length === 0 && r.values.length === 0)));
+    await assert.rejects(client.compute(req), /sent already/);
+    assert.deepEqual(computeComparisonStats(request(curve, { seedLines, scores })), want);
     // The reference is not degenerate: bands have width, groups differ, the empty group stays empty.
     assert.ok(got.curves[0].curve!.low.some((v, i) => v < got.curves[0].curve!.high[i]) || curve.band === 'none');
     assert.notDeepEqual(got.curves[0].curve!.estimate, got.curves[1].curve!.estimate);
@@ -251,4 +270,29 @@ test('the bounded cache drops the least recently used entries, by count and by s
 test('the band outline runs along the upper bounds and back along the lower ones, skipping uncovered points', async () => {
   const { bandPolygon } = await import('../src/views/comparison/figure');
   assert.deepEqual(bandPolygon([1, 2, 3, 4], [0, NaN, 2, 3], [5, NaN, 7, 8]), { x: [1, 3, 4, 4, 3, 1], y: [5, 7, 8, 3, 2, 0] });
+});
+
+test('a thinned seed line keeps the lowest and highest point of every bucket, spikes and gaps included', () => {
+  const n = 10_000;
+  const steps = Array.from({ length: n }, (_, i) => (i + 1) * 50);
+  const values = steps.map((_, i) => Math.sin(i / 300));
+  values[4321] = 50; // a one-point spike
+  values[7777] = -50; // a one-point collapse
+  values[9000] = NaN; // a missing value
+  const { x, y } = decimate(steps, values, MAX_LINE_POINTS);
+  // Two points a bucket, the two ends, and the missing value of the bucket that has one.
+  assert.ok(x.length <= MAX_LINE_POINTS + 3, `${x.length} points`);
+  assert.ok(x.length > MAX_LINE_POINTS / 2);
+  // Every point kept is a real point of the line, in order; the ends are kept.
+  assert.ok(x.every((v, i) => i === 0 || v > x[i - 1]));
+  x.forEach((v, i) => assert.ok(Object.is(values[v / 50 - 1], y[i])));
+  assert.deepEqual([x[0], x.at(-1)], [steps[0], steps[n - 1]]);
+  // Striding every k-th point would miss all three.
+  assert.ok(y.includes(50) && y.includes(-50) && y.some(Number.isNaN));
+  // Within every bucket the line's extremes survive: the thinned line spans what the full one spans.
+  const finite = (a: number[]) => a.filter(Number.isFinite);
+  assert.equal(Math.max(...finite(y)), Math.max(...finite(values)));
+  assert.equal(Math.min(...finite(y)), Math.min(...finite(values)));
+  // Short lines are drawn as they are.
+  assert.deepEqual(decimate(steps.slice(0, 10), values.slice(0, 10), MAX_LINE_POINTS), { x: steps.slice(0, 10), y: values.slice(0, 10) });
 });

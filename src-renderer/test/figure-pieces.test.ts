@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { autoranges, buildFigure, figurePieces, hideGroups, linePath, SPAN_UID, spanTrace, uidPart, type FigureInput } from '../src/views/comparison/figure';
 import type { GroupCurves } from '../src/views/comparison/comparison-stats';
 
-const curve = (steps: number[], estimate: number[], low: number[], high: number[]) => ({ steps, estimate, low, high, n: steps.map(() => 3) });
+const curve = (steps: number[], estimate: number[], low: number[], high: number[]) => ({ steps, estimate, low, high, n: steps.map(() => 3), zeroWidth: [] });
 
 const curves: GroupCurves[] = [
   { arm: 'a', color: '#1f77b4', seeds: [0, 1, 2], curve: curve([0, 10, 20], [1, 2, 3], [0.5, 1.5, 2.5], [1.5, 2.5, 9]), raw: curve([0, 10, 20], [1, -4, 3], [1, -4, 3], [1, -4, 3]), lines: [] },

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { Rng } from '@creditlab/common';
 import { resolveExperiment } from '@creditlab/spec';
 import { RunStore } from '@creditlab/store';
+import { bandPointZeroWidthNote } from '@creditlab/stats';
 import { main } from '../main';
 import type { CliIO } from '../io';
 
@@ -113,6 +114,36 @@ test('export --aggregate: per-arm curves with n counting only runs that reached 
     assert.equal(Number(n), reached, `arm ${arm} step ${step}`);
   }
   assert.equal(await main(['export', experimentId, '--aggregate', '--format', 'csv', '--out', out, '--workspace', dir], capture()), 2);
+});
+
+test('export --aggregate: a grid point whose band has zero width (every run the same there) says why, in JSON ci_note and in the CSV\'s ci_method', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'creditlab-cmp-'));
+  const store = RunStore.open(dir);
+  const { spec, runs } = resolveExperiment({ version: 1, name: 'capped', seeds: [0, 1, 2], budget: { steps: 1000 }, base: { env: { id: 'CartPole-v1' }, algo: { name: 'ppo' } }, arms: [{ name: 'a' }, { name: 'b' }] });
+  const { experimentId, runIds } = store.createExperiment(spec, runs);
+  runIds.forEach((id, i) => {
+    const seed = i % 3;
+    // Arm a: all at 0 at step 0, apart while learning (steps 1, 2), all at the cap of 500 from step 3. Arm b never agrees.
+    const value = (k: number) => (i < 3 ? (k === 0 ? 0 : k < 3 ? k * (seed + 1) : 500) : 100 + seed + k);
+    store.appendMetrics(id, [0, 1, 2, 3, 4, 5].map((k) => ({ step: k * 10, metric: 'capped', value: value(k) })));
+    store.finishRun(id, 'finished');
+  });
+  store.close();
+  const note = bandPointZeroWidthNote({ n: 3, cause: 'all-equal' });
+  const json = join(dir, 'agg.json');
+  assert.equal(await main(['export', experimentId, '--aggregate', '--metric', 'capped', '--stat', 'mean', '--format', 'json', '--out', json, '--reps', '100', '--workspace', dir], capture()), 0);
+  const rows = JSON.parse(readFileSync(json, 'utf8')).rows as { step: number; arm: string; ci_low: number; ci_high: number; ci_note: string | null }[];
+  assert.deepEqual(
+    rows.map((r) => [r.arm, r.step, r.ci_note]),
+    [0, 10, 20, 30, 40, 50].map((step) => ['a', step, step === 10 || step === 20 ? null : note]).concat([0, 10, 20, 30, 40, 50].map((step) => ['b', step, null])),
+  );
+  assert.deepEqual([rows[3].ci_low, rows[3].ci_high], [500, 500]);
+  const csv = join(dir, 'agg.csv');
+  assert.equal(await main(['export', experimentId, '--aggregate', '--metric', 'capped', '--stat', 'mean', '--format', 'csv', '--out', csv, '--reps', '100', '--workspace', dir], capture()), 0);
+  const lines = readFileSync(csv, 'utf8').trim().split('\n');
+  assert.equal(lines[0], 'step,arm,estimate,ci_low,ci_high,n,ci_method');
+  assert.equal(lines[4], `30,a,500,500,500,3,"95% percentile bootstrap (100 resamples), n=3 (undercovers at small n); ${note}"`);
+  assert.equal(lines[2], '10,a,2,1,3,3,"95% percentile bootstrap (100 resamples), n=3 (undercovers at small n)"');
 });
 
 test('compare --paired equals per-seed differences computed independently from export', async () => {

@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng } from '@creditlab/common';
 import type { RunSeries, SeriesSource } from '@creditlab/stats';
+import { armImprovement, armInterval, armZeroWidthNote, pairedVs } from '@creditlab/stats';
 import type { CliIO } from '../io';
 import { compareCommand } from './compare';
 
@@ -286,8 +287,87 @@ test('a zero-width interval (every resample the same) is said not to be certaint
     { run: `b${seed}`, arm: 'b', seed, steps: [0, 1], values: [0, 100 + seed] },
   ]);
   assert.equal(await compareCommand(['t', '--metric', 'm', '--stat', 'mean', '--vs', 'b'], io, { series: async () => runs }), 0);
-  assert.match(io.stderr.join('\n'), /note: a mean, a P\(>b\): zero-width interval, because every resample gives the same value/);
-  assert.doesNotMatch(io.stderr.join('\n'), /b mean,/);
+  const err = io.stderr.join('\n');
+  // The words are the shared function's, which the comparison view footnotes too.
+  assert.ok(err.includes(`compare: note: a mean: ${armZeroWidthNote([500, 500, 500], 'mean', [500, 500])}`), err);
+  assert.match(err, /a mean: zero-width interval: all 3 runs scored the same/);
+  assert.match(err, /a P\(>b\): zero-width interval: every run of a \(3 runs\) scored above every run of b \(3 runs\)/);
+  assert.match(err, /not certainty/);
+  // b's scores differ, so its interval has width and gets no note.
+  assert.doesNotMatch(err, /b mean:/);
+  // Paired: every seed's difference differs, so the Student t interval has width; make them equal and it has none.
+  const paired = memoryIO();
+  const shifted = runs.map((r) => (r.arm === 'a' ? { ...r, values: [0, 300 + r.seed] } : r));
+  assert.equal(await compareCommand(['t', '--metric', 'm', '--stat', 'mean', '--vs', 'b', '--paired'], paired, { series: async () => shifted }), 0);
+  assert.match(paired.stderr.join('\n'), /a − b \(paired Δmean\): zero-width interval: all 3 per-seed differences are equal/);
+  assert.doesNotMatch(paired.stderr.join('\n'), /a mean: zero-width/);
+});
+
+test('--json: every interval carries ci_note, the zero-width note compare prints, or null when the interval has width', async () => {
+  // a: all three runs scored 500 (zero width), above every run of b (P = 1 [1, 1]); c − b is 200 at every seed.
+  const last = { a: () => 500, b: (seed: number) => 100 + seed, c: (seed: number) => 300 + seed };
+  const runs: RunSeries[] = [0, 1, 2].flatMap((seed) =>
+    (['a', 'b', 'c'] as const).map((arm) => ({ run: `${arm}${seed}`, arm, seed, steps: [0, 1], values: [0, last[arm](seed)] })),
+  );
+  const io = memoryIO();
+  assert.equal(await compareCommand(['t', '--metric', 'm', '--stat', 'mean', '--vs', 'b', '--paired', '--json'], io, { series: async () => runs }), 0);
+  const scores = (arm: 'a' | 'b' | 'c') => [0, 1, 2].map(last[arm]);
+  const seedScores = (arm: 'a' | 'b' | 'c') => [0, 1, 2].map((seed) => ({ seed, value: last[arm](seed) }));
+  const opts = { ci: 0.95, reps: 2000, seed: 0, threshold: 1 };
+  // The numbers of intervals with width are the stats package's (tested there); this test is about the shape and the notes.
+  const interval = (arm: 'a' | 'b' | 'c') => {
+    const e = armInterval(arm, scores(arm), 'mean', opts);
+    return { estimate: e.estimate, ci: e.ci, ci_method: e.method };
+  };
+  const poi = (arm: 'a' | 'c') => {
+    const e = armImprovement(arm, scores(arm), 'b', scores('b'), opts);
+    return { estimate: e.estimate, ci: e.ci };
+  };
+  const NOT_CERTAINTY = 'an interval cannot show variation the runs did not show, so this is not certainty';
+  const aDiff = pairedVs('a', seedScores('a'), 'b', seedScores('b'), 'mean', opts);
+  const cDiff = pairedVs('c', seedScores('c'), 'b', seedScores('b'), 'mean', opts);
+  assert.deepEqual(JSON.parse(io.stdout.at(-1)!), {
+    metric: 'm',
+    at: 'last',
+    stat: 'mean',
+    ci_level: 0.95,
+    reps: 2000,
+    seed: 0,
+    smooth: 'none',
+    vs: 'b',
+    paired: true,
+    arms: [
+      {
+        arm: 'a',
+        n: 3,
+        ...interval('a'),
+        ci_note: `zero-width interval: all 3 runs scored the same, so every resample gives the same value; ${NOT_CERTAINTY}`,
+        seeds: [0, 1, 2],
+        p_improvement: { ...poi('a'), ci_note: `zero-width interval: every run of a (3 runs) scored above every run of b (3 runs), so every resample gives the same probability; ${NOT_CERTAINTY}` },
+        // 400, 399, 398: the differences vary, so the t interval has width.
+        difference: { ...aDiff, ci_note: null },
+      },
+      { arm: 'b', n: 3, ...interval('b'), ci_note: null, seeds: [0, 1, 2], p_improvement: null, difference: null },
+      {
+        arm: 'c',
+        n: 3,
+        ...interval('c'),
+        ci_note: null,
+        seeds: [0, 1, 2],
+        p_improvement: { ...poi('c'), ci_note: `zero-width interval: every run of c (3 runs) scored above every run of b (3 runs), so every resample gives the same probability; ${NOT_CERTAINTY}` },
+        difference: { ...cDiff, ci_note: `zero-width interval: all 3 per-seed differences are equal, so the interval has no spread to show; ${NOT_CERTAINTY}` },
+      },
+    ],
+  });
+  assert.deepEqual([interval('a').ci, poi('a').ci, cDiff.ci], [[500, 500], [1, 1], [200, 200]], 'the fixture makes these intervals zero-width');
+  assert.ok(interval('c').ci[1]! > interval('c').ci[0]! && aDiff.ci[1] > aDiff.ci[0], 'and these have width');
+  // The text output notes exactly the intervals whose ci_note is set.
+  const text = memoryIO();
+  assert.equal(await compareCommand(['t', '--metric', 'm', '--stat', 'mean', '--vs', 'b', '--paired'], text, { series: async () => runs }), 0);
+  assert.deepEqual(
+    text.stderr.filter((l) => l.includes('zero-width')).map((l) => l.split(': zero-width')[0]),
+    ['compare: note: a mean', 'compare: note: a P(>b)', 'compare: note: c P(>b)', 'compare: note: c − b (paired Δmean)'],
+  );
 });
 
 test('mean-last:K names the runs that logged fewer than K values (scored on what they have)', async () => {

@@ -6,14 +6,17 @@
 import {
   armImprovement,
   armInterval,
+  armZeroWidthNote,
   DEFAULT_CI,
   DEFAULT_REPS,
   extractScore,
   formatAt,
   formatSmoothing,
+  improvementZeroWidthNote,
   isCensored,
   isStatName,
   pairedVs,
+  pairedZeroWidthNote,
   parseAt,
   parseSmoothing,
   smoothSeries,
@@ -128,10 +131,18 @@ function parseArgs(argv: string[]): CompareArgs | 'help' {
   };
 }
 
+/**
+ * `ci_note`, on every interval of the JSON output: why the interval has zero width (the words of the
+ * `compare: note:` line, from @creditlab/stats interval-notes), or null when it has width or there is
+ * no interval. A zero-width interval repeats that the runs showed no spread; it is not certainty.
+ */
+type CiNote = string | null;
+
 interface PairedResult {
   vs: string;
   estimate: number | null;
   ci: [number | null, number | null];
+  ci_note: CiNote;
   /** Number of seed pairs. */
   n: number;
   method: string;
@@ -146,10 +157,11 @@ interface ArmResult {
   estimate: number | null;
   ci: [number | null, number | null];
   ci_method: string | null;
+  ci_note: CiNote;
   seeds: number[];
   /** With --at first-above:X, the seeds whose runs never reached X (scored at their last logged step). */
   censored?: number[];
-  p_improvement?: { estimate: number | null; ci: [number | null, number | null] } | null;
+  p_improvement?: { estimate: number | null; ci: [number | null, number | null]; ci_note: CiNote } | null;
   difference?: PairedResult | null;
 }
 
@@ -242,14 +254,16 @@ export async function compareCommand(argv: string[], io: CliIO, source: SeriesSo
     // The view's final-score table calls the same two functions with the same options.
     const est = scores.length > 0 ? armInterval(arm, scores, args.stat, opts) : null;
     const seeds = seedsOf.get(arm)!.map((x) => x.seed);
-    const row: ArmResult = { arm, n: scores.length, ...fromEstimate(est), ci_method: est ? est.method : null, seeds };
+    const interval = fromEstimate(est);
+    const row: ArmResult = { arm, n: scores.length, ...interval, ci_method: est ? est.method : null, ci_note: armZeroWidthNote(scores, args.stat, interval.ci, args.threshold), seeds };
     if (args.at.kind === 'first-above') row.censored = censoredOf.get(arm) ?? [];
     if (vsScores !== undefined) {
       if (arm === args.vs) row.p_improvement = null;
       else {
         const p =
           scores.length > 0 && vsScores.length > 0 ? armImprovement(arm, scores, args.vs!, vsScores, opts) : null;
-        row.p_improvement = fromEstimate(p);
+        const pi = fromEstimate(p);
+        row.p_improvement = { ...pi, ci_note: improvementZeroWidthNote(arm, scores, args.vs!, vsScores, pi.ci) };
       }
     }
     if (args.paired) {
@@ -263,7 +277,8 @@ export async function compareCommand(argv: string[], io: CliIO, source: SeriesSo
           io.err(`compare: --paired: ${e.message}`);
           return EXIT.usage;
         }
-        row.difference = { ...d, ...fromEstimate(d) };
+        const di = fromEstimate(d);
+        row.difference = { ...d, ...di, ci_note: pairedZeroWidthNote(seedsOf.get(arm)!, seedsOf.get(args.vs!)!, args.stat, di.ci, args.threshold) };
         const left = Object.entries(d.unmatched).filter(([, xs]) => xs.length > 0);
         if (left.length)
           io.err(`compare: --paired: ${arm} − ${args.vs} pairs ${d.n} seed(s); unmatched, left out of the difference: ${left.map(([a, xs]) => `${a} seed(s) ${xs.join(', ')}`).join('; ')}`);
@@ -328,15 +343,15 @@ export async function compareCommand(argv: string[], io: CliIO, source: SeriesSo
         `(its ${pct} interval covers less often than ${pct}, the more so the fewer the runs)` +
         (args.paired ? '' : '; for arms sharing seeds, --vs ARM --paired gives seed-matched differences with a Student t (mean, optimality gap) or BCa (median, IQM) interval'),
     );
-  // Every resample giving one value (all runs equal, or every run of one arm beating every run of the
-  // other) yields a zero-width percentile interval: a property of the bootstrap at small n, not certainty.
-  const flat = (ci: [number | null, number | null]) => ci[0] !== null && ci[0] === ci[1];
-  const zero = [
-    ...results.filter((r) => r.n > 1 && flat(r.ci)).map((r) => `${r.arm} ${args.stat}`),
-    ...results.filter((r) => r.p_improvement && flat(r.p_improvement.ci)).map((r) => `${r.arm} P(>${args.vs})`),
-  ];
-  if (zero.length > 0)
-    io.err(`compare: note: ${zero.join(', ')}: zero-width interval, because every resample gives the same value; with this few runs that is not certainty`);
+  // A zero-width interval (every resample the same) is a property of the runs the bootstrap saw, not
+  // certainty; the view's tables footnote the same words (@creditlab/stats interval-notes), and the
+  // JSON carries them as each interval's ci_note.
+  for (const r of results) {
+    const notes: [string, CiNote][] = [[`${r.arm} ${args.stat}`, r.ci_note]];
+    if (r.p_improvement) notes.push([`${r.arm} P(>${args.vs})`, r.p_improvement.ci_note]);
+    if (r.difference) notes.push([`${r.arm} − ${args.vs} (paired Δ${args.stat})`, r.difference.ci_note]);
+    for (const [what, note] of notes) if (note) io.err(`compare: note: ${what}: ${note}`);
+  }
   const single = results.filter((r) => r.n === 1);
   if (single.length > 0) io.err(`compare: note: ${single.map((r) => r.arm).join(', ')}: one run, so no interval (shown as -)`);
   if (args.stat === 'iqm') {

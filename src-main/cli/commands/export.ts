@@ -2,7 +2,8 @@
 import { createWriteStream, writeFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { RunStore, exportCsvLines, exportJson } from '@creditlab/store';
-import { aggregateCurves, DEFAULT_CI, DEFAULT_REPS, isStatName, parseSmoothing, percentileIntervalLabel, STAT_NAMES, type StatName } from '@creditlab/stats';
+import { csvRow } from '@creditlab/common';
+import { aggregateCurves, bandPointZeroWidthNote, DEFAULT_CI, DEFAULT_REPS, isStatName, parseSmoothing, percentileIntervalLabel, STAT_NAMES, zeroWidthSpanAt, type StatName } from '@creditlab/stats';
 import { UsageError, parseArgs } from '../args';
 import { EXIT, type CliIO } from '../io';
 import { resolveRef } from './common';
@@ -54,7 +55,11 @@ export async function exportCommand(argv: string[], io: CliIO): Promise<number> 
   }
 }
 
-/** Aggregated curves per arm (the UI's comparison plot, as data): step, arm, estimate, ci_low, ci_high, n. */
+/**
+ * Aggregated curves per arm (the UI's comparison plot, as data): step, arm, estimate, ci_low, ci_high, n,
+ * how the interval was made, and why it has zero width where it has (JSON `ci_note`; in the CSV, after
+ * the description, so the columns stay the same).
+ */
 function exportAggregate(store: RunStore, experimentId: string, out: string, format: string, flags: Record<string, unknown>, io: CliIO): number {
   const metric = flags.metric as string | undefined;
   if (!metric) throw new UsageError('--aggregate needs --metric M');
@@ -74,7 +79,7 @@ function exportAggregate(store: RunStore, experimentId: string, out: string, for
     return EXIT.usage;
   }
   const arms = [...new Set(series.map((s) => s.arm))];
-  const rows: { step: number; arm: string; estimate: number; ci_low: number; ci_high: number; n: number }[] = [];
+  const rows: { step: number; arm: string; estimate: number; ci_low: number; ci_high: number; n: number; ci_note: string | null }[] = [];
   for (const arm of arms) {
     const c = aggregateCurves(
       series.filter((s) => s.arm === arm && s.steps.length > 0),
@@ -89,13 +94,20 @@ function exportAggregate(store: RunStore, experimentId: string, out: string, for
         threshold: flags.threshold as number | undefined,
       },
     );
-    c.steps.forEach((step, i) => rows.push({ step, arm, estimate: c.estimate[i], ci_low: c.low[i], ci_high: c.high[i], n: c.n[i] }));
+    c.steps.forEach((step, i) => {
+      const zero = zeroWidthSpanAt(c, i);
+      rows.push({ step, arm, estimate: c.estimate[i], ci_low: c.low[i], ci_high: c.high[i], n: c.n[i], ci_note: zero && bandPointZeroWidthNote(zero, flags.threshold as number | undefined) });
+    });
   }
   const num = (v: number) => (Number.isFinite(v) ? String(v) : 'NaN');
   // Every interval says how it was made and over how many runs (a percentile bootstrap undercovers at small n).
   const how = (n: number) => percentileIntervalLabel(n, (flags.ci as number | undefined) ?? DEFAULT_CI, (flags.reps as number | undefined) ?? DEFAULT_REPS);
   if (format === 'json') writeFileSync(out, JSON.stringify({ experiment: experimentId, metric, stat, smooth: flags.smooth ?? 'none', rows: rows.map((r) => ({ ...r, estimate: Number.isFinite(r.estimate) ? r.estimate : null, ci_low: Number.isFinite(r.ci_low) ? r.ci_low : null, ci_high: Number.isFinite(r.ci_high) ? r.ci_high : null, ci_method: how(r.n) })) }));
-  else writeFileSync(out, ['step,arm,estimate,ci_low,ci_high,n,ci_method', ...rows.map((r) => [r.step, r.arm.includes(',') ? `"${r.arm}"` : r.arm, num(r.estimate), num(r.ci_low), num(r.ci_high), r.n, `"${how(r.n)}"`].join(','))].join('\n') + '\n');
+  else
+    writeFileSync(
+      out,
+      ['step,arm,estimate,ci_low,ci_high,n,ci_method', ...rows.map((r) => csvRow([r.step, r.arm, num(r.estimate), num(r.ci_low), num(r.ci_high), r.n, r.ci_note ? `${how(r.n)}; ${r.ci_note}` : how(r.n)]))].join('\n') + '\n',
+    );
   io.out(`wrote ${rows.length} aggregated point(s) for ${arms.length} arm(s) to ${out}`);
   return EXIT.ok;
 }

@@ -10,8 +10,10 @@ import type { HackingState } from '../lib/use-hacking';
 import { Plotly } from '../lib/plotly';
 import { cssVar, useTheme } from '../lib/theme';
 import { CURVE_REPS, NO_SCORES, type CurveSettings, type GroupCurves } from './comparison/comparison-stats';
+import { BandNotes } from './comparison/BandNotes';
 import { ComparisonControls } from './comparison/ComparisonControls';
-import { curveCsv, exportAllFigures, figureBaseName, saveCurveCsv, saveExperiment, saveFigureImage, type ImageSize } from './comparison/exporters';
+import { curveCsv } from './comparison/curve-csv';
+import { exportAllFigures, figureBaseName, saveCurveCsv, saveExperiment, saveFigureImage, type ImageSize } from './comparison/exporters';
 import { figureDrawer, type FigureDrawer } from './comparison/draw-figure';
 import { buildFigure, STAT_LABEL, type FigureInput } from './comparison/figure';
 import { statsRequest, type Grouping } from './comparison/grouping';
@@ -67,7 +69,7 @@ export function Comparison({ experiment, compact = false, hacking }: { experimen
     void data.version;
     void arms;
     return {
-      request: statsRequest(data.sources(), grouping, { curve, seedLines: s.showSeeds, scores: scoreOptions }),
+      makeRequest: () => statsRequest(data.sources(), grouping, { curve, seedLines: s.showSeeds, scores: scoreOptions }),
       meta: { metric: s.metric, groupBy: s.groupBy, curve },
     };
   }, [data.version, data.sources, arms, grouping, curve, s.showSeeds, scoreOptions, s.metric, s.groupBy]);
@@ -164,7 +166,10 @@ export function Comparison({ experiment, compact = false, hacking }: { experimen
     };
   }, [compact]);
 
-  const anyData = job.request.groups.some((g) => g.runs.length > 0);
+  const anyData = useMemo(() => {
+    void data.version;
+    return data.sources().some((src) => [...src.series.values()].some((x) => x.steps.length > 0));
+  }, [data.version, data.sources]);
   const errors = curves.filter((a) => a.error);
 
   if (compact) {
@@ -189,6 +194,7 @@ export function Comparison({ experiment, compact = false, hacking }: { experimen
         <div className="plot-wrap">
           <div className="plot" ref={plotEl} data-testid="live-plot" />
         </div>
+        <BandNotes curves={curves} band={shownMeta.curve.band} xAxis={shownMeta.curve.xAxis} stepLabel={stepLabel} />
       </div>
     );
   }
@@ -227,6 +233,7 @@ export function Comparison({ experiment, compact = false, hacking }: { experimen
         <div className="plot" ref={plotEl} data-testid="comparison-plot" />
         {!data.loading && !anyData && <div className="plot-empty muted">No points for {s.metric || 'this experiment'} yet. They appear here live as runs log them.</div>}
       </div>
+      <BandNotes curves={curves} band={shownMeta.curve.band} xAxis={shownMeta.curve.xAxis} stepLabel={stepLabel} />
       {(errors.length > 0 || stats.error) && (
         <div className="error-text">
           {errors.map((e) => (

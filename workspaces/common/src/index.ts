@@ -2,3 +2,4 @@ export * from './rng';
 export * from './hash';
 export * from './file-name';
 export * from './description';
+export * from './csv';

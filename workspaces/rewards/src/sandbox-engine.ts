@@ -133,6 +133,12 @@ export interface SandboxEngine {
   /** Runs the driver's `init` on the user's module (its top-level code). */
   init(limit: CallLimit): number | string;
   /**
+   * Gives the driver the watchdog's buffer, shared, so that a batch writes each transition it starts into
+   * the stamp the host reads. Only an engine whose heap can share memory with the host has it
+   * (isolated-vm); without it the stamp stays at a batch's first transition.
+   */
+  shareStamp?(buffer: SharedArrayBuffer, limit: CallLimit): void;
+  /**
    * Calls a driver function; returns its number or string. Throws EngineStop: a timeout when the call
    * used more than limit.cpuMs of CPU time (`over` 'cpu') or took longer than limit.wallMs (`over` 'wall').
    */

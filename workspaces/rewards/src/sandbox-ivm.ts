@@ -33,13 +33,13 @@ export const createIsolatedVmEngine: EngineFactory = (driver, module, memoryLimi
     if (!isolate.isDisposed) isolate.dispose();
     threadClock?.close();
   };
-  let fns: Record<'setIo' | 'setEnv' | 'setLimit' | 'setSeed' | 'init' | 'batch' | 'potential', IsolatedVM.Reference>;
+  let fns: Record<'setIo' | 'setStamp' | 'setEnv' | 'setLimit' | 'setSeed' | 'init' | 'batch' | 'potential', IsolatedVM.Reference>;
   let moduleFn: IsolatedVM.Reference;
   try {
     const context = isolate.createContextSync();
     const d = isolate.compileScriptSync(driver, { filename: 'creditlab:sandbox' }).runSync(context, { reference: true }) as IsolatedVM.Reference;
     const get = (k: string) => d.getSync(k, { reference: true }) as IsolatedVM.Reference;
-    fns = { setIo: get('setIo'), setEnv: get('setEnv'), setLimit: get('setLimit'), setSeed: get('setSeed'), init: get('init'), batch: get('batch'), potential: get('potential') };
+    fns = { setIo: get('setIo'), setStamp: get('setStamp'), setEnv: get('setEnv'), setLimit: get('setLimit'), setSeed: get('setSeed'), init: get('init'), batch: get('batch'), potential: get('potential') };
     // Compiling evaluates nothing of the user's: the script is one function expression.
     moduleFn = isolate
       .compileScriptSync(`(function (exports, require, module) {\n${module.js}\n})`, { filename: module.filename, lineOffset: -1 })
@@ -95,6 +95,10 @@ export const createIsolatedVmEngine: EngineFactory = (driver, module, memoryLimi
       const sab = new SharedArrayBuffer(Math.max(slots, engine.io.length * 2, 256) * 8);
       apply(fns.setIo, [new ivm.ExternalCopy(sab).copyInto({ release: true })], limit);
       engine.io = new Float64Array(sab);
+    },
+    // The copy of a SharedArrayBuffer shares its memory: the host thread watching the stamp sees the driver's writes.
+    shareStamp(buffer, limit) {
+      apply(fns.setStamp, [new ivm.ExternalCopy(buffer).copyInto({ release: true })], limit);
     },
     init: (limit) => apply(fns.init, [moduleFn.derefInto({ release: true })], limit),
     call: (fn, args, limit) => apply(fns[fn], args as unknown[], limit),

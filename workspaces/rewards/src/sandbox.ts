@@ -30,7 +30,7 @@ import { transformSync, type Message } from 'esbuild';
 import type { StepInfo } from '@creditlab/envs/types';
 import { MAX_DETAIL_CHARS, RewardError, type RewardErrorKind } from './errors';
 import type { RolloutScores, UserRewardInput, UserRewardModule } from './method';
-import { RewardWatchdog, timeoutError } from './watchdog';
+import { RewardWatchdog, STAMP_COPY, STAMP_EPISODE, STAMP_STEP, timeoutError, type StampBatch } from './watchdog';
 import { createRewardPipeline, type RewardPipeline, type RewardPipelineConfig, type RewardPipelineOptions } from './pipeline';
 import { EngineStop, sandboxChoice, type CallLimit, type CpuClock, type DriverFn, type EngineFactory, type IoUse, type SandboxEngine, type SandboxName } from './sandbox-engine';
 import { createIsolatedVmEngine } from './sandbox-ivm';
@@ -241,6 +241,9 @@ const DRIVER = String.raw`'use strict';
   seedRandom(0);
   const now = Date.now;
   let io = new F64(0);
+  // The host watchdog's stamp, when the engine shares it (isolated-vm): each transition a batch starts is
+  // written into it, so a call the host has to stop is reported at the transition it hung in.
+  let stamp = null;
   let rewardFn = null, potentialFn = null, envName = '', perCallMs = Infinity;
   const states = [], stateEp = [], rets = [];
   const importErrors = new WeakSet();
@@ -291,6 +294,7 @@ const DRIVER = String.raw`'use strict';
   };
   return freeze({
     setIo(sab) { io = new F64(sab); return 0; },
+    setStamp(sab) { stamp = new F64(sab); return 0; },
     setEnv(e) { envName = e; return 0; },
     setLimit(ms) { perCallMs = ms; return 0; },
     setSeed(seed) { seedRandom(seed); return 0; },
@@ -329,6 +333,7 @@ const DRIVER = String.raw`'use strict';
         const n0 = io[off + 8], n1 = io[off + 9], na = io[off + 10];
         const copy = io[off + 4], ep = io[off + 5];
         const t = io[off];
+        if (stamp !== null) { stamp[${STAMP_COPY}] = copy; stamp[${STAMP_EPISODE}] = ep; stamp[${STAMP_STEP}] = t; }
         let ret = io[off + 6];
         if (carry && ret !== ret) ret = rets[copy];
         const started = now();
@@ -457,11 +462,13 @@ export function compileRewardModule(source: { filename: string; code: string }, 
     /** Where the call was when it was stopped (a batch reports the transition it had reached). */
     reached: () => Where = () => start,
     ioUse?: IoUse,
+    /** A call scoring several transitions: its last one, for the watchdog's stamp. */
+    batch?: StampBatch,
     /** Wall-clock ms from the call's start to the start of the transition it had reached. */
     reachedAfter: () => number = () => 0,
   ): number | string => {
     if (dead) throw dead;
-    wd?.begin(limit.wallMs + WATCHDOG_BACKSTOP_MS, start.phase, start.copy, start.episode, start.step, start.phase === 'init' ? initTimeoutMs : timeoutMs);
+    wd?.begin(limit.wallMs + WATCHDOG_BACKSTOP_MS, start.phase, start.copy, start.episode, start.step, batch, start.phase === 'init' ? initTimeoutMs : timeoutMs);
     try {
       return fn === 'init' ? engine.init(limit) : engine.call(fn, args, limit, ioUse);
     } catch (e) {
@@ -504,8 +511,14 @@ export function compileRewardModule(source: { filename: string; code: string }, 
     engine.ensureIo(n, limitOf(timeoutMs));
     io = engine.io;
   };
+  // Whether the watchdog's stamp follows a batch transition by transition (see the driver's setStamp).
+  let stampFollows = false;
   try {
     ensure(256);
+    if (wd && engine.shareStamp) {
+      engine.shareStamp(wd.buffer, limitOf(timeoutMs));
+      stampFollows = true;
+    }
   } catch (e) {
     dispose();
     throw new RewardError(`the sandbox could not start: ${(e as Error).message}`, { kind: 'throw', filename });
@@ -577,11 +590,18 @@ export function compileRewardModule(source: { filename: string; code: string }, 
     const reachedAfter = () => Math.max(0, io[off + n + 1]);
     let res: number | string;
     try {
-      res = call('batch', [n, off, infos, carry], limitOf(timeoutMs * n), at(xs[from]), () => at(xs[from + reached()]), {
-        send: off + n + 2,
-        recvFrom: off,
-        recvTo: off + n + 2,
-      }, reachedAfter);
+      const last = xs[to - 1];
+      const batch = n > 1 ? { n, lastEpisode: last.episode.index, lastStep: last.t, followed: stampFollows } : undefined;
+      res = call(
+        'batch',
+        [n, off, infos, carry],
+        limitOf(timeoutMs * n),
+        at(xs[from]),
+        () => at(xs[from + reached()]),
+        { send: off + n + 2, recvFrom: off, recvTo: off + n + 2 },
+        batch,
+        reachedAfter,
+      );
     } catch (e) {
       failedAt = from + reached();
       for (let i = from; i < failedAt; i++) out[i] = io[off + i - from];

@@ -6,8 +6,12 @@
 // a call fail to return for a reason the isolate does not see, the run still fails instead of hanging.
 //
 // Layout (Float64): [0] start time in ms (0 = no call running), [1] limit in ms (wall clock), [2] phase,
-// [3] copy, [4] episode, [5] step, [6] the call's own CPU-time limit (NaN: none). The start time is written last and cleared first, so a host that
-// sees a start time also sees that call's limit.
+// [3] copy, [4] episode, [5] step, then for a call that scores a batch of transitions: [6] their number,
+// [7] the last one's episode, [8] its step, [9] 1 when [3]-[5] follow the batch (the engine's driver
+// writes the transition it starts into them, through memory it shares with the host: isolated-vm),
+// 0 when they stay at its first transition (QuickJS, whose heap shares nothing with the host); [10] the
+// call's own CPU-time limit (NaN: none). The start time is written last and cleared first, so a host
+// that sees a start time also sees that call's limit.
 import { RewardError } from './errors';
 
 /**
@@ -19,7 +23,11 @@ export const WATCHDOG_BACKSTOP_MS = 2000;
 
 export type WatchdogPhase = 'init' | 'reward' | 'potential' | 'compile';
 const PHASES: WatchdogPhase[] = ['init', 'reward', 'potential', 'compile'];
-const SLOTS = 7;
+const SLOTS = 11;
+/** The slots a driver writes as a batch goes: copy, episode and step of the transition it starts. */
+export const STAMP_COPY = 3;
+export const STAMP_EPISODE = 4;
+export const STAMP_STEP = 5;
 
 export interface WatchdogTimeout {
   phase: WatchdogPhase;
@@ -36,6 +44,20 @@ export interface WatchdogTimeout {
   cpuMs?: number | null;
   /** The call's CPU-time limit, named when the wall-clock backstop stopped it. */
   cpuLimitMs?: number;
+  /**
+   * Set when the call scored several transitions and its engine cannot say which one was running:
+   * copy/episode/step are then the batch's first transition and these its size and last transition.
+   */
+  batch?: { n: number; lastEpisode: number; lastStep: number };
+}
+
+/** A call that scores n transitions: the last one, and whether the engine keeps the stamp on the running one. */
+export interface StampBatch {
+  n: number;
+  lastEpisode: number;
+  lastStep: number;
+  /** True when the driver writes each transition it starts into the stamp (an engine sharing memory with the host). */
+  followed: boolean;
 }
 
 /** Milliseconds on a clock both threads share (each thread's timeOrigin is wall-clock based). */
@@ -50,14 +72,18 @@ export class RewardWatchdog {
     this.v = new Float64Array(this.buffer, 0, SLOTS);
   }
   /** Worker: a guarded call starts. */
-  begin(limitMs: number, phase: WatchdogPhase, copy: number, episode: number, step: number, cpuLimitMs = NaN): void {
+  begin(limitMs: number, phase: WatchdogPhase, copy: number, episode: number, step: number, batch?: StampBatch, cpuLimitMs = NaN): void {
     const v = this.v;
     v[1] = limitMs;
-    v[6] = cpuLimitMs;
     v[2] = PHASES.indexOf(phase);
-    v[3] = copy;
-    v[4] = episode;
-    v[5] = step;
+    v[STAMP_COPY] = copy;
+    v[STAMP_EPISODE] = episode;
+    v[STAMP_STEP] = step;
+    v[6] = batch?.n ?? 1;
+    v[7] = batch?.lastEpisode ?? episode;
+    v[8] = batch?.lastStep ?? step;
+    v[9] = batch?.followed ? 1 : 0;
+    v[10] = cpuLimitMs;
     v[0] = now();
   }
   /** Worker: the guarded call returned or threw. */
@@ -71,8 +97,11 @@ export class RewardWatchdog {
     if (start === 0) return null;
     const elapsedMs = at - start;
     if (elapsedMs <= v[1]) return null;
-    const t: WatchdogTimeout = { phase: PHASES[v[2]] ?? 'reward', copy: v[3], episode: v[4], step: v[5], limitMs: v[1], elapsedMs };
-    if (!Number.isNaN(v[6])) t.cpuLimitMs = v[6];
+    const t: WatchdogTimeout = { phase: PHASES[v[2]] ?? 'reward', copy: v[STAMP_COPY], episode: v[STAMP_EPISODE], step: v[STAMP_STEP], limitMs: v[1], elapsedMs };
+    if (!Number.isNaN(v[10])) t.cpuLimitMs = v[10];
+    // Reading the stamp while a driver writes it can pair one transition's episode with the next one's
+    // step; a batch stopped by the backstop is hung in one transition, so its stamp no longer moves.
+    if (v[6] > 1 && v[9] !== 1) t.batch = { n: v[6], lastEpisode: v[7], lastStep: v[8] };
     return t;
   }
   /**
@@ -108,6 +137,12 @@ export function timeoutError(t: WatchdogTimeout, filename: string): RewardError 
         ` (stopped after ${ms(t.elapsedMs)} ms` +
         (cpu !== null ? `, having used ${ms(cpu)} ms of CPU time` : '') +
         '; stuck in one builtin call, or kept off the CPU)';
+  // Naming the batch's first transition would blame a step that returned: name the span instead.
+  if (t.batch)
+    return new RewardError(
+      `${text} in one of ${t.batch.n} transitions scored in one call, from episode ${t.episode}, step ${t.step} to episode ${t.batch.lastEpisode}, step ${t.batch.lastStep} (this engine cannot report which)`,
+      { kind: 'timeout', filename },
+    );
   return new RewardError(text, {
     kind: 'timeout',
     filename,

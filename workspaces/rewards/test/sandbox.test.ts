@@ -33,9 +33,9 @@ type WorkerEnd = { sum: number } | string;
  * ended once the worker has exited by itself (terminating a thread that holds an isolated-vm isolate can
  * abort the process).
  */
-function runWorker(sandbox: SandboxName, code: string, steps: number, wd = new RewardWatchdog(), timeoutMs = 50): Promise<WorkerEnd> {
+function runWorker(sandbox: SandboxName, code: string, steps: number, wd = new RewardWatchdog(), timeoutMs = 50, batch = false): Promise<WorkerEnd> {
   const worker = new Worker(new URL('./fixtures/reward-worker-boot.mjs', import.meta.url), {
-    workerData: { buffer: wd.buffer, code, steps, timeoutMs, sandbox },
+    workerData: { buffer: wd.buffer, code, steps, timeoutMs, sandbox, batch },
     resourceLimits: { maxOldGenerationSizeMb: 48 },
   });
   let end: WorkerEnd = 'the worker exited without an answer';
@@ -345,11 +345,41 @@ for (const sandbox of SANDBOX_NAMES) {
     assert.match(String(oom), /memory limit of 64 MB/);
     assert.deepEqual(ok, { sum: 300 });
   });
+
+  test(`in a worker: a batch hung in one transition is stamped at that transition for the host's backstop, or by its span where the engine cannot say [${sandbox}]`, async () => {
+    // 20 transitions of episode 0 go into the engine in one call (50 ms each: 1000 / 50 per call);
+    // the code hangs at step 13. The host's watchdog reads the stamp while the call hangs, before the
+    // engine stops it; check(MAX_VALUE) reads it as if the backstop were due.
+    const wd = new RewardWatchdog();
+    let running = true;
+    const ended = runWorker(sandbox, 'export default (ctx: any) => { if (ctx.t === 13) { while (true) {} } return 1; }', 20, wd, 50, true).finally(() => (running = false));
+    let seen: ReturnType<RewardWatchdog['check']> = null;
+    const hung = (t: typeof seen) => t !== null && t.phase === 'reward' && (sandbox === 'isolated-vm' ? t.step === 13 : t.batch !== undefined);
+    while (running && !hung(seen)) {
+      seen = wd.check(Number.MAX_VALUE);
+      await new Promise((r) => setTimeout(r, 2));
+    }
+    // The engine itself stops the call and names the step either way.
+    assert.match(String(await ended), /^w\.reward\.ts: the reward function exceeded its time limit: more than (50 ms of CPU time|\d+ ms on the wall clock).*\(episode 0, step 13\)$/);
+    assert.ok(seen && hung(seen), `the stamp while the batch hung: ${JSON.stringify(seen)}`);
+    const backstop = timeoutError(seen, 'w.reward.ts');
+    if (sandbox === 'isolated-vm') {
+      // The driver writes each transition it starts into the shared stamp.
+      assert.equal(seen.batch, undefined);
+      assert.match(backstop.message, /exceeded its time limit: .*\(episode 0, step 13\)$/);
+    } else {
+      // QuickJS shares no memory with the host: the stamp stays at the batch's first transition, so the
+      // backstop names the span rather than a step that returned.
+      assert.deepEqual([seen.step, seen.batch], [0, { n: 20, lastEpisode: 0, lastStep: 19 }]);
+      assert.match(backstop.message, /in one of 20 transitions scored in one call, from episode 0, step 0 to episode 0, step 19 \(this engine cannot report which\)$/);
+      assert.equal(backstop.step, undefined);
+    }
+  });
 }
 
 test('the watchdog reports an overdue stamp to the host', () => {
   const wd = new RewardWatchdog();
-  wd.begin(2050, 'reward', 1, 3, 7, 50);
+  wd.begin(2050, 'reward', 1, 3, 7, undefined, 50);
   const t = wd.check(performance.timeOrigin + performance.now() + 1e6)!;
   assert.deepEqual([t.phase, t.copy, t.episode, t.step, t.limitMs, t.cpuLimitMs], ['reward', 1, 3, 7, 2050, 50]);
   assert.match(timeoutError(t, 'w.reward.ts').message, /^w\.reward\.ts: the reward function exceeded its time limit: more than 2050 ms on the wall clock, the backstop to its 50 ms of CPU time \(stopped after \d+ ms; .*\(episode 3, step 7\)$/);

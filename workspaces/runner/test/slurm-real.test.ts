@@ -3,12 +3,13 @@
 // the slurm-wlm/munge packages are missing).
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { Host } from '../../../src-main/host/host';
+import { RunStore } from '@creditlab/store';
 import { SlurmExecutor, type SlurmOptions } from '../src/slurm/index';
 import { startSlurm, unavailable, type RealSlurm } from './real-slurm/cluster';
 
@@ -103,6 +104,36 @@ function committedSteps(runDir: string, metric: string): number[] {
     return e.type === 'metrics' ? e.points!.filter((p) => p.metric === metric).map((p) => p.step) : [];
   });
 }
+
+/** Points per metric in a run's events.jsonl (complete lines) and in the index. */
+function committedCounts(runDir: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  const lines = readFileSync(join(runDir, 'events.jsonl'), 'utf8').split('\n');
+  lines.pop();
+  for (const l of lines) {
+    const e = JSON.parse(l) as { type: string; points?: { metric: string }[] };
+    if (e.type === 'metrics') for (const p of e.points!) out[p.metric] = (out[p.metric] ?? 0) + 1;
+  }
+  return out;
+}
+function storedCounts(store: RunStore, runId: string): Record<string, number> {
+  const rows = store.db.prepare('SELECT n.name, COUNT(*) AS c FROM metrics m JOIN metric_names n ON n.mid=m.mid JOIN runs r ON r.rid=m.rid WHERE r.id=? GROUP BY n.name').all(runId) as { name: string; c: number }[];
+  return Object.fromEntries(rows.map((r) => [r.name, r.c]));
+}
+
+/** `creditlab run … --executor slurm` in the background, to be killed: the submitter that goes away. */
+function submit(file: string, ws: string): ChildProcess {
+  const p = spawn(process.execPath, [CLI, 'run', file, '--executor', 'slurm', '--slurm-partition', 'debug', '--workspace', ws, '--json'], { cwd: dir, env: process.env, stdio: 'ignore' });
+  children.add(p);
+  return p;
+}
+
+const killed = (p: ChildProcess) =>
+  new Promise<void>((r) => {
+    if (p.exitCode !== null || p.signalCode !== null) return r();
+    p.once('exit', () => r());
+    p.kill('SIGKILL');
+  });
 
 describe('Slurm executor on a real one-node Slurm', { skip: skip ?? false }, () => {
   before(async () => {
@@ -231,6 +262,153 @@ describe('Slurm executor on a real one-node Slurm', { skip: skip ?? false }, () 
     const log = host.store.readLog(r0).join('\n');
     assert.doesNotMatch(log, /scancel .* failed/);
     assert.ok(host.store.series(experimentId, 'charts/learning_rate').find((x) => x.run === r0)!.steps.length > 0, 'run 0 flushed its metrics');
+  });
+
+  test('a submitter killed while its tasks run: they finish unwatched, show interrupted, and `creditlab slurm attach` ends them finished with every point, once', T, async () => {
+    const ws = join(dir, 'unwatched');
+    const file = join(dir, 'unwatched.json');
+    writeFileSync(file, JSON.stringify(spec('unwatched', 20_000)));
+    const submitter = submit(file, ws);
+    const ingested = () => {
+      if (!existsSync(join(ws, 'index.sqlite'))) return [];
+      const s = RunStore.open(ws);
+      try {
+        return s.listExperiments().flatMap((e) => s.listRuns(e.id)).filter((r) => r.status === 'running' && Object.keys(r.final).length > 0);
+      } finally {
+        s.close();
+      }
+    };
+    await until(() => ingested().length === 2, 'the submitter ingesting metrics of both runs');
+    await killed(submitter);
+    const store = RunStore.open(ws);
+    const experimentId = store.listExperiments()[0].id;
+    const runIds = store.listRuns(experimentId).map((r) => r.id);
+    const runDir = (id: string) => store.runDir(id);
+    store.close();
+    // The tasks go on without it and end.
+    await until(() => runIds.every((id) => readFileSync(join(runDir(id), 'events.jsonl'), 'utf8').includes('"type":"done"')), 'both tasks to finish on the cluster');
+    await until(() => slurm.cmd('squeue', '-h', '-o', '%i').trim() === '', 'the array to leave the queue');
+
+    // Ten minutes later, with nobody watching, anything that opens the index finds them interrupted,
+    // without what they logged after the kill.
+    const later = RunStore.open(ws, { clock: () => Date.now() + 10 * 60_000 });
+    try {
+      for (const id of runIds) {
+        const r = later.getRunSummary(id);
+        assert.equal(r.status, 'interrupted', `${id}: ${r.status}`);
+        assert.ok((storedCounts(later, id)['charts/learning_rate'] ?? 0) < committedCounts(runDir(id))['charts/learning_rate'], `${id}: points logged after the kill are not in the index yet`);
+      }
+    } finally {
+      later.close();
+    }
+
+    const attach = async () => JSON.parse(await cli('slurm', 'attach', experimentId, '--workspace', ws, '--json')) as { runs: { id: string; status: string; events: number }[] };
+    const first = await attach();
+    assert.deepEqual(first.runs.map((r) => r.status), ['finished', 'finished']);
+    assert.ok(first.runs.every((r) => r.events > 0));
+    const check = () => {
+      const s = RunStore.open(ws);
+      try {
+        for (const id of runIds) {
+          assert.equal(s.getRunSummary(id).status, 'finished');
+          assert.deepEqual(storedCounts(s, id), committedCounts(runDir(id)), `${id}: every point the task committed, once`);
+          const steps = s.series(experimentId, 'charts/learning_rate').find((x) => x.run === id)!.steps;
+          assert.deepEqual(steps, committedSteps(runDir(id), 'charts/learning_rate'));
+          assert.equal(steps.at(-1), 20_000 - (20_000 % 128));
+        }
+        assert.equal(s.getExperimentSummary(experimentId).status, 'finished');
+      } finally {
+        s.close();
+      }
+    };
+    check();
+    const second = await attach();
+    assert.deepEqual(second.runs.map((r) => [r.status, r.events]), [['finished', 0], ['finished', 0]]);
+    check();
+  });
+
+  test('`creditlab slurm attach` right after its submitter was killed takes its runs over and watches them to the end', T, async () => {
+    const ws = join(dir, 'takeover');
+    const file = join(dir, 'takeover.json');
+    writeFileSync(file, JSON.stringify(spec('takeover', 80_000)));
+    const submitter = submit(file, ws);
+    const running = () => {
+      if (!existsSync(join(ws, 'index.sqlite'))) return null;
+      const s = RunStore.open(ws);
+      try {
+        const e = s.listExperiments()[0];
+        const runs = e ? s.listRuns(e.id) : [];
+        return runs.length === 2 && runs.every((r) => r.status === 'running' && Object.keys(r.final).length > 0) ? { experimentId: e.id, runIds: runs.map((r) => r.id), dirs: runs.map((r) => s.runDir(r.id)) } : null;
+      } finally {
+        s.close();
+      }
+    };
+    await until(() => running() !== null, 'the submitter ingesting metrics of both runs');
+    const { experimentId, runIds, dirs } = running()!;
+    await killed(submitter);
+    // A task still running when the attach starts: the attach can only report it finished by watching it end.
+    assert.ok(dirs.some((d) => !readFileSync(join(d, 'events.jsonl'), 'utf8').includes('"type":"done"')), 'a task is still running when the attach starts');
+    // Its leases have not run out (the tasks' heartbeats extend them), but its pid on this machine is gone.
+    const out = JSON.parse(await cli('slurm', 'attach', '--workspace', ws, '--json')) as { runs: { id: string; status: string }[] };
+    assert.deepEqual(out.runs.map((r) => [r.id, r.status]), runIds.map((id) => [id, 'finished']));
+    const s = RunStore.open(ws);
+    try {
+      runIds.forEach((id, i) => assert.deepEqual(storedCounts(s, id), committedCounts(dirs[i]), `${id}: every point the task committed, once`));
+      assert.equal(s.getExperimentSummary(experimentId).status, 'finished');
+    } finally {
+      s.close();
+    }
+  });
+
+  test('an unwatched task killed before writing its end: `slurm attach --once` leaves its run interrupted, `slurm attach` asks Slurm and ends it failed with the reason', T, async () => {
+    const ws = join(dir, 'killed-unwatched');
+    const file = join(dir, 'killed-unwatched.json');
+    writeFileSync(file, JSON.stringify(spec('killed-unwatched', 40_000)));
+    const submitter = submit(file, ws);
+    const running = () => {
+      if (!existsSync(join(ws, 'index.sqlite'))) return null;
+      const s = RunStore.open(ws);
+      try {
+        const e = s.listExperiments()[0];
+        const runs = e ? s.listRuns(e.id) : [];
+        return runs.length === 2 && runs.every((r) => r.status === 'running' && Object.keys(r.final).length > 0) ? { experimentId: e.id, runIds: runs.map((r) => r.id), dirs: runs.map((r) => s.runDir(r.id)) } : null;
+      } finally {
+        s.close();
+      }
+    };
+    await until(() => running() !== null, 'the submitter ingesting metrics of both runs');
+    const { runIds: [r0, r1], dirs: [d0, d1] } = running()!;
+    await killed(submitter);
+    await until(() => workerPids(d0).length > 0, 'run 0 worker');
+    for (const pid of workerPids(d0)) process.kill(pid, 'SIGKILL');
+    await until(() => readFileSync(join(d1, 'events.jsonl'), 'utf8').includes('"type":"done"'), 'run 1 to finish on the cluster');
+    await until(() => slurm.cmd('squeue', '-h', '-o', '%i').trim() === '', 'the array to leave the queue');
+    const later = RunStore.open(ws, { clock: () => Date.now() + 10 * 60_000 });
+    assert.deepEqual([r0, r1].map((id) => later.getRunSummary(id).status), ['interrupted', 'interrupted']);
+    later.close();
+
+    const attach = async (...args: string[]) => {
+      const r = await exec(process.execPath, [CLI, 'slurm', 'attach', ...args, '--workspace', ws, '--json'], { cwd: dir, env: process.env }).then(
+        (x) => ({ code: 0, stdout: x.stdout }),
+        (e: { code: number; stdout: string }) => ({ code: e.code, stdout: e.stdout }),
+      );
+      return { code: r.code, runs: new Map((JSON.parse(r.stdout) as { runs: { id: string; status: string; error?: string }[] }).runs.map((x) => [x.id, x])) };
+    };
+    const once = await attach('--once');
+    assert.equal(once.code, 1, 'a run without its end is not a success');
+    assert.equal(once.runs.get(r1)?.status, 'finished');
+    assert.equal(once.runs.get(r0)?.status, 'interrupted');
+    const watched = await attach();
+    assert.equal(watched.code, 1);
+    assert.equal(watched.runs.get(r0)?.status, 'failed');
+    assert.match(watched.runs.get(r0)?.error ?? '', /ended FAILED.*killed by signal 9 \(SIGKILL\)/);
+    const s = RunStore.open(ws);
+    try {
+      assert.deepEqual(storedCounts(s, r0), committedCounts(d0), 'every point the killed task committed, once');
+      assert.deepEqual(storedCounts(s, r1), committedCounts(d1));
+    } finally {
+      s.close();
+    }
   });
 
   test('a host that stops while tasks run re-attaches in a new process and ingests the rest, nothing twice', T, async (t) => {

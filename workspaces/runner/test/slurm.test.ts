@@ -147,6 +147,33 @@ test('a restarted attempt (requeue) does not ingest steps twice; a torn line is 
   assert.equal(got.filter((e) => e.type === 'started').length, 2);
 });
 
+test('a reader started with the steps the index holds drops lines it already stored; a torn last line is not an error and is read once complete', () => {
+  const dir = tmp();
+  const f = join(dir, 'events.jsonl');
+  const pts = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => ({ step: from + i, metric: 'm', value: from + i }));
+  writeFileSync(f, line({ type: 'started', backend: 'cpu', pid: 1 }) + line({ type: 'metrics', points: pts(1, 3) }) + line({ type: 'metrics', points: pts(4, 6) }) + line({ type: 'sample', step: 5, kind: 'ep', data: 1 }) + '{"type":"sam');
+  // The index took every line up to the sample, but ingest.json was never written (the reader was killed).
+  const got: WorkerEvent[] = [];
+  const tail = new RunTail(dir, { metrics: { m: 6 }, samples: { ep: 5 } });
+  assert.equal(tail.behind(), true);
+  tail.poll((e) => got.push(e));
+  assert.deepEqual(got, [{ type: 'started', backend: 'cpu', pid: 1 }]);
+  // The torn line is waited for, not re-read on every look, and not reported as damage.
+  assert.equal(tail.behind(), false);
+  assert.equal(new RunTail(dir).behind(), false);
+  appendFileSync(f, 'ple","step":9,"kind":"ep","data":2}\n' + line({ type: 'metrics', points: pts(7, 7) }));
+  const again = new RunTail(dir, { metrics: { m: 6 }, samples: { ep: 5 } });
+  assert.equal(again.behind(), true);
+  const more: WorkerEvent[] = [];
+  again.poll((e) => more.push(e));
+  assert.deepEqual(more, [{ type: 'sample', step: 9, kind: 'ep', data: 2 }, { type: 'metrics', points: pts(7, 7) }]);
+  // A requeued attempt after that starts its floor at the stored steps too.
+  appendFileSync(f, line({ type: 'started', backend: 'cpu', pid: 2 }) + line({ type: 'metrics', points: pts(1, 8) }));
+  const third: WorkerEvent[] = [];
+  new RunTail(dir).poll((e) => third.push(e));
+  assert.deepEqual(third.flatMap((e) => (e.type === 'metrics' ? e.points.map((p) => p.step) : [])), [8]);
+});
+
 // ---- the executor against scripted answers ------------------------------------------------------
 
 function run(arm: string, index: number): ResolvedRun {

@@ -12,6 +12,11 @@
 // step; inside it is linearly interpolated, outside it is excluded, never extrapolated. Each point reports
 // how many runs contributed (`n`), because a late tail carried by the two longest runs is not the same
 // evidence as the full set; a point one run covers has no band (NaN bounds).
+//
+// Zero-width band. Where every contributing run has the same value (all seeds at CartPole's 500, or all
+// at 0 before any learning) every resample gives that value and the band closes to a line, which reads
+// as certainty. The curve lists those stretches of the grid (`zeroWidth`), with their cause, so every
+// output that shows the band can say so (interval-notes.ts has the words).
 import { Rng } from '@creditlab/common';
 import { statFunction, type StatName, type StatOptions } from './aggregate';
 import { aggregateWithCI, resolveBootstrap } from './bootstrap';
@@ -76,6 +81,26 @@ export interface CurveOptions extends BootstrapOptions, StatOptions {
   minRuns?: number;
 }
 
+/**
+ * Why a band has zero width at a grid point: every contributing run has the same value there
+ * (`all-equal`); for the optimality gap, every run is at or above γ, so every shortfall is 0
+ * (`all-reached`); or the values differ but every resample gave the same statistic (`resamples`).
+ */
+export type BandZeroWidthCause = 'all-equal' | 'all-reached' | 'resamples';
+
+/** A stretch of consecutive grid points with a zero-width band, the same cause and the same number of runs. */
+export interface ZeroWidthSpan {
+  /** Grid indices of its first and last point (inclusive). */
+  first: number;
+  last: number;
+  /** Their steps (or seconds, on a wall-time axis). */
+  from: number;
+  to: number;
+  /** Contributing runs at each of its points. */
+  n: number;
+  cause: BandZeroWidthCause;
+}
+
 export interface AggregatedCurve {
   steps: number[];
   /** Contributing runs per grid point. */
@@ -83,6 +108,13 @@ export interface AggregatedCurve {
   estimate: number[];
   low: number[];
   high: number[];
+  /** Where the band (two or more runs) has zero width, in grid order; empty when it has width everywhere. */
+  zeroWidth: ZeroWidthSpan[];
+}
+
+/** The span that holds grid point `i`, or null. */
+export function zeroWidthSpanAt(curve: Pick<AggregatedCurve, 'zeroWidth'>, i: number): ZeroWidthSpan | null {
+  return curve.zeroWidth.find((z) => i >= z.first && i <= z.last) ?? null;
 }
 
 export function aggregateCurves(runs: readonly Series[], opts: CurveOptions = {}): AggregatedCurve {
@@ -95,7 +127,25 @@ export function aggregateCurves(runs: readonly Series[], opts: CurveOptions = {}
   // Validate ci/reps once up front rather than at the first covered point.
   const base = resolveBootstrap(opts);
   const root = new Rng(opts.seed ?? 0);
-  const out: AggregatedCurve = { steps, n: [], estimate: [], low: [], high: [] };
+  const out: AggregatedCurve = { steps, n: [], estimate: [], low: [], high: [], zeroWidth: [] };
+  const gamma = opts.threshold ?? 1;
+  const markZeroWidth = (i: number, col: readonly number[][]): void => {
+    const v0 = col[0][0];
+    const cause: BandZeroWidthCause | null = col.every(([v]) => v === v0)
+      ? 'all-equal'
+      : statName === 'optimality-gap' && col.every(([v]) => v >= gamma)
+        ? 'all-reached'
+        : // One resample (a caller that draws no band) is no interval, so its single value says nothing.
+          base.reps >= 2
+          ? 'resamples'
+          : null;
+    if (cause === null) return;
+    const prev = out.zeroWidth[out.zeroWidth.length - 1];
+    if (prev && prev.last === i - 1 && prev.cause === cause && prev.n === col.length) {
+      prev.last = i;
+      prev.to = steps[i];
+    } else out.zeroWidth.push({ first: i, last: i, from: steps[i], to: steps[i], n: col.length, cause });
+  };
   steps.forEach((x, i) => {
     const col: number[][] = [];
     for (const r of prepared) {
@@ -115,6 +165,7 @@ export function aggregateCurves(runs: readonly Series[], opts: CurveOptions = {}
     // One run is a value, not an interval: a zero-width band there would claim a certainty it cannot give.
     out.low.push(col.length < 2 ? NaN : r.ci[0]);
     out.high.push(col.length < 2 ? NaN : r.ci[1]);
+    if (col.length >= 2 && Number.isFinite(r.ci[0]) && r.ci[0] === r.ci[1]) markZeroWidth(i, col);
   });
   return out;
 }

@@ -14,3 +14,4 @@ export * from './hacking';
 export * from './distributions';
 export * from './paired';
 export * from './arm-intervals';
+export * from './interval-notes';

@@ -1,17 +1,13 @@
 // Long-format exports: one row per logged point. The CSV header is fixed; tools downstream rely on it.
+import { csvRow } from '@creditlab/common';
 import type { RunStore } from './store';
 
 export const CSV_HEADER = 'experiment,arm,seed,run,step,metric,value';
 
-const csvField = (v: string | number) => {
-  const s = String(v);
-  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-};
-
 export function* exportCsvLines(store: RunStore, experimentId: string): Generator<string> {
   yield CSV_HEADER;
   for (const r of store.exportRows(experimentId)) {
-    yield [r.experiment, r.arm, r.seed, r.run, r.step, r.metric, r.value].map(csvField).join(',');
+    yield csvRow([r.experiment, r.arm, r.seed, r.run, r.step, r.metric, r.value]);
   }
 }
 

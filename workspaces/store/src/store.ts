@@ -444,16 +444,88 @@ export class RunStore {
   }
 
   /**
-   * Takes over the leases of runs in flight that this process now watches (a host re-attaching to
-   * Slurm tasks an earlier host submitted). Returns the ids it holds afterwards.
+   * Takes over the leases of runs that this process now watches (a host re-attaching to Slurm tasks an
+   * earlier host submitted, or reading what they logged): only a lease nobody holds any more, one that
+   * ran out, or one whose holder in this very place has stopped, never a live holder's (two readers of
+   * one events file would store its lines twice). `statuses` are the states a run may be taken in.
+   * Returns the ids this process holds afterwards, and who holds each of the others.
    */
-  claimLeases(runIds: readonly string[]): string[] {
-    const claim = this.db.prepare(`UPDATE runs SET lease_owner=?, lease_until=MAX(COALESCE(lease_until, 0), ?) WHERE id=? AND status IN ('queued','running')`);
+  claimLeases(runIds: readonly string[], statuses: readonly RunStatus[] = ['queued', 'running']): { held: string[]; heldBy: Map<string, { owner: string; until: number }> } {
+    const read = this.db.prepare('SELECT status, lease_owner, lease_until FROM runs WHERE id=?');
+    const claim = this.db.prepare(`UPDATE runs SET lease_owner=?, lease_until=? WHERE id=? AND status=? AND lease_owner IS ? AND lease_until IS ?`);
     const held: string[] = [];
+    const heldBy = new Map<string, { owner: string; until: number }>();
+    const t = this.clock();
+    this.db
+      .transaction(() => {
+        for (const id of runIds) {
+          const r = read.get(id) as { status: RunStatus; lease_owner: string | null; lease_until: number | null } | undefined;
+          if (!r || !statuses.includes(r.status)) continue;
+          const [place, pid] = (r.lease_owner ?? '').split(':');
+          const free =
+            r.lease_owner === null ||
+            r.lease_owner === this.owner ||
+            r.lease_until === null ||
+            r.lease_until < t ||
+            (place === pidPlace() && Number(pid) > 0 && !pidAlive(Number(pid)));
+          if (!free) heldBy.set(id, { owner: r.lease_owner!, until: r.lease_until! });
+          else if (claim.run(this.owner, t + this.leaseMs, id, r.status, r.lease_owner, r.lease_until).changes > 0) held.push(id);
+        }
+      })
+      .immediate();
+    return { held, heldBy };
+  }
+
+  /**
+   * Gives up this process's leases on runs that go on without it (Slurm tasks when the host closes, or
+   * after reading what they logged): another process may take them at once, and a Slurm run stays
+   * alive as long as its task keeps writing its events file.
+   */
+  releaseLeases(runIds: Iterable<string>): void {
+    const release = this.db.prepare(`UPDATE runs SET lease_owner=NULL, lease_until=0 WHERE id=? AND lease_owner=?`);
     this.db.transaction(() => {
-      for (const id of runIds) if (claim.run(this.owner, this.clock() + this.leaseMs, id).changes > 0) held.push(id);
+      for (const id of runIds) release.run(id, this.owner);
     })();
-    return held;
+  }
+
+  /**
+   * An interrupted Slurm run this process holds (claimLeases) is watched again: `running` (or `queued`
+   * if its task never started), its interruption cleared. False if it is no longer interrupted.
+   */
+  reopenSlurmRun(runId: string): boolean {
+    const ok =
+      this.db
+        .prepare(
+          `UPDATE runs SET status=CASE WHEN started_at IS NULL THEN 'queued' ELSE 'running' END, ended_at=NULL, error=NULL, error_line=NULL, lease_until=?
+           WHERE id=? AND status='interrupted' AND executor='slurm' AND lease_owner=?`,
+        )
+        .run(this.clock() + this.leaseMs, runId, this.owner).changes > 0;
+    if (ok) this.refreshExperimentStatus(this.experimentOf(runId));
+    return ok;
+  }
+
+  /** The highest step stored per metric and per sample kind of a run: what an ingester must not store again. */
+  ingestedSteps(runId: string): { metrics: Record<string, number>; samples: Record<string, number> } {
+    const rid = this.rid(runId);
+    const m = this.db.prepare('SELECT n.name, f.step FROM final_metrics f JOIN metric_names n ON n.mid=f.mid WHERE f.rid=?').all(rid) as { name: string; step: number }[];
+    const s = this.db.prepare('SELECT kind, MAX(step) AS step FROM samples WHERE rid=? GROUP BY kind').all(rid) as { kind: string; step: number }[];
+    return { metrics: Object.fromEntries(m.map((r) => [r.name, r.step])), samples: Object.fromEntries(s.map((r) => [r.kind, r.step])) };
+  }
+
+  /**
+   * Slurm runs not known to have ended (queued, running, or interrupted because nobody watched them), of
+   * one experiment or run (`id`) or of the whole workspace; with `free`, only those no live process holds.
+   */
+  openSlurmRuns(id?: string, opts: { free?: boolean } = {}): string[] {
+    const target = id === undefined ? null : this.resolveId(id);
+    const rows = this.db
+      .prepare(
+        `SELECT id, status, lease_owner, lease_until FROM runs WHERE executor='slurm' AND status IN ('queued','running','interrupted')
+         AND (? IS NULL OR (? = 'experiment' AND experiment_id=?) OR (? = 'run' AND id=?)) ORDER BY rid`,
+      )
+      .all(target?.id ?? null, target?.kind ?? null, target?.id ?? null, target?.kind ?? null, target?.id ?? null) as { id: string; status: RunStatus; lease_owner: string | null; lease_until: number | null }[];
+    const t = this.clock();
+    return rows.filter((r) => !opts.free || r.status === 'interrupted' || r.lease_owner === null || r.lease_until === null || r.lease_until < t).map((r) => r.id);
   }
 
   finishRun(runId: string, status: Exclude<RunStatus, 'queued' | 'running'>, error?: { message: string; line?: number | null }): void {

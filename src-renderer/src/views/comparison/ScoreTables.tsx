@@ -7,6 +7,49 @@ import { fmtValue } from '../../lib/format';
 import { POI_REPS, SCORE_REPS, type ScoreTables as Scores } from './comparison-stats';
 import { STAT_LABEL } from './figure';
 
+/**
+ * Numbered footnotes of one table: a cell asks for the mark of its note, the same text gets the same
+ * number, and the notes are listed under the table in that order.
+ */
+function footnotes() {
+  const texts: string[] = [];
+  const number = (text: string) => {
+    const i = texts.indexOf(text);
+    return i >= 0 ? i + 1 : texts.push(text);
+  };
+  return {
+    texts,
+    mark(text: string | undefined) {
+      if (!text) return null;
+      return (
+        <sup className="fn" title={text}>
+          {number(text)}
+        </sup>
+      );
+    },
+  };
+}
+
+/** The notes of one table, under its rows; `cols` is the table's number of columns. */
+function Notes({ texts, cols }: { texts: readonly string[]; cols: number }) {
+  if (texts.length === 0) return null;
+  return (
+    <tfoot>
+      <tr>
+        <td colSpan={cols} className="table-notes">
+          <div>
+            {texts.map((t, i) => (
+              <p key={t}>
+                <sup>{i + 1}</sup> {t}
+              </p>
+            ))}
+          </div>
+        </td>
+      </tr>
+    </tfoot>
+  );
+}
+
 export function ScoreTables({ scores, stat, metric, groupBy, groups, onPairedVs }: { scores: Scores; stat: StatName; metric: string; groupBy: string; groups: readonly string[]; onPairedVs(arm: string): void }) {
   const unit = groupBy === 'arm' ? 'arm' : 'group';
   // A single run has no interval (NaN bounds): its dot still places it, without a bar.
@@ -14,6 +57,13 @@ export function ScoreTables({ scores, stat, metric, groupBy, groups, onPairedVs 
   const lo = Math.min(...ends);
   const hi = Math.max(...ends);
   const span = hi - lo || 1;
+  // Zero-width intervals are marked with the note `creditlab compare` prints for them, listed under each table.
+  const estNotes = footnotes();
+  const estMarks = scores.est.map((s) => estNotes.mark(s.zeroWidth && `${s.arm}: ${s.zeroWidth}`));
+  const poiNotes = footnotes();
+  const poiMarks = new Map(scores.poi.map((p) => [`${p.x}\u0000${p.y}`, poiNotes.mark(p.zeroWidth)]));
+  const pairedNotes = footnotes();
+  const pairedMarks = scores.paired.map((p) => pairedNotes.mark(p.zeroWidth && `${p.arm}: ${p.zeroWidth}`));
   return (
     <div className="score-tables">
       <table className="scores" aria-label="Final scores">
@@ -32,7 +82,7 @@ export function ScoreTables({ scores, stat, metric, groupBy, groups, onPairedVs 
           </tr>
         </thead>
         <tbody>
-          {scores.est.map((s) => (
+          {scores.est.map((s, i) => (
             <tr key={s.arm}>
               <td>
                 <span className="arm-chip" style={{ background: s.color }} />
@@ -42,6 +92,7 @@ export function ScoreTables({ scores, stat, metric, groupBy, groups, onPairedVs 
               <td className="num mono">{fmtValue(s.ci.estimate)}</td>
               <td className="num mono" title={s.ci.method}>
                 {Number.isFinite(s.ci.ci[0]) ? `[${fmtValue(s.ci.ci[0])}, ${fmtValue(s.ci.ci[1])}]` : '—'}
+                {estMarks[i]}
               </td>
               <td className="c-ci">
                 <div className="ci-track">
@@ -61,6 +112,7 @@ export function ScoreTables({ scores, stat, metric, groupBy, groups, onPairedVs 
             </tr>
           )}
         </tbody>
+        <Notes texts={estNotes.texts} cols={5} />
       </table>
       {scores.poi.length > 0 && (
         <table className="scores poi" aria-label="Probability of improvement">
@@ -87,12 +139,14 @@ export function ScoreTables({ scores, stat, metric, groupBy, groups, onPairedVs 
                   return (
                     <td key={y.arm} className="num mono" style={p ? { background: withAlpha(p.r.estimate >= 0.5 ? '#59a14f' : '#e15759', Math.abs(p.r.estimate - 0.5) * 0.9) } : undefined}>
                       {p ? `${p.r.estimate.toFixed(2)} [${p.r.ci[0].toFixed(2)}, ${p.r.ci[1].toFixed(2)}]` : '—'}
+                      {p && poiMarks.get(`${p.x}\u0000${p.y}`)}
                     </td>
                   );
                 })}
               </tr>
             ))}
           </tbody>
+          <Notes texts={poiNotes.texts} cols={scores.est.length + 1} />
         </table>
       )}
       {scores.vs && scores.paired.length > 0 && (
@@ -119,7 +173,7 @@ export function ScoreTables({ scores, stat, metric, groupBy, groups, onPairedVs 
             </tr>
           </thead>
           <tbody>
-            {scores.paired.map((p) => (
+            {scores.paired.map((p, i) => (
               <tr key={p.arm}>
                 <td>
                   <span className="arm-chip" style={{ background: p.color }} />
@@ -127,7 +181,10 @@ export function ScoreTables({ scores, stat, metric, groupBy, groups, onPairedVs 
                 </td>
                 <td className="num mono">{p.d?.n ?? 0}</td>
                 <td className="num mono">{p.d ? fmtValue(p.d.estimate) : '—'}</td>
-                <td className="num mono">{p.d && Number.isFinite(p.d.ci[0]) ? `[${fmtValue(p.d.ci[0])}, ${fmtValue(p.d.ci[1])}]` : '—'}</td>
+                <td className="num mono">
+                  {p.d && Number.isFinite(p.d.ci[0]) ? `[${fmtValue(p.d.ci[0])}, ${fmtValue(p.d.ci[1])}]` : '—'}
+                  {pairedMarks[i]}
+                </td>
                 <td className="small">
                   {p.error ?? p.d?.method}
                   {p.d &&
@@ -139,6 +196,7 @@ export function ScoreTables({ scores, stat, metric, groupBy, groups, onPairedVs 
               </tr>
             ))}
           </tbody>
+          <Notes texts={pairedNotes.texts} cols={5} />
         </table>
       )}
     </div>

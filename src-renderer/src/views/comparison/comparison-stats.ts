@@ -8,9 +8,12 @@ import {
   aggregateCurves,
   armImprovement,
   armInterval,
+  armZeroWidthNote,
   DEFAULT_REPS,
   extractScore,
+  improvementZeroWidthNote,
   pairedVs,
+  pairedZeroWidthNote,
   smoothSeries,
   type ArmInterval,
   type AggregatedCurve,
@@ -27,8 +30,8 @@ export type XAxis = 'step' | 'time';
 export const CURVE_REPS = 500;
 export const SCORE_REPS = DEFAULT_REPS;
 export const POI_REPS = DEFAULT_REPS;
-/** Per-seed lines are thinned to this many points; the aggregate is computed on the full data. */
-export const MAX_LINE_POINTS = 1500;
+/** Per-seed lines are thinned to about this many points (see decimate); the aggregate is computed on the full data. */
+export const MAX_LINE_POINTS = 800;
 
 /** One run's points, as typed arrays so that posting them to the worker is a copy, not a walk. */
 export interface RunInput {
@@ -92,6 +95,8 @@ export interface ScoreEstimate {
   values: number[];
   /** NaN bounds for a single run (no interval); `method` says how the interval was made. */
   ci: ArmInterval;
+  /** Why the interval has zero width, when it has: the words `creditlab compare` prints. */
+  zeroWidth?: string;
 }
 
 export interface PairedRow {
@@ -99,11 +104,14 @@ export interface PairedRow {
   color: string;
   d: ArmDifference | null;
   error?: string;
+  /** Why the difference's interval has zero width, when it has. */
+  zeroWidth?: string;
 }
 
 export interface ScoreTables {
   est: ScoreEstimate[];
-  poi: { x: string; y: string; r: IntervalEstimate }[];
+  /** P(a run of x beats a run of y); `zeroWidth` says why its interval has zero width, when it has. */
+  poi: { x: string; y: string; r: IntervalEstimate; zeroWidth?: string }[];
   paired: PairedRow[];
   vs: string | null;
 }
@@ -154,21 +162,39 @@ export function toWallTime(steps: ArrayLike<number>, times: ArrayLike<number>, s
   return x;
 }
 
+/**
+ * A line of at most about `max` points that draws like the full one at screen resolution: the x range
+ * is cut into max/2 equal buckets and each keeps its lowest and highest point, in their order, so a
+ * one-point spike or collapse in a long run stays visible (every k-th point would drop it). A bucket
+ * holding a missing value keeps one, so the line breaks there as the full line does. The first and last
+ * points are always kept. The aggregate curves use every point; this is only what a seed line draws.
+ */
 export function decimate(steps: number[], values: number[], max: number): { x: number[]; y: number[] } {
-  if (steps.length <= max) return { x: steps, y: values };
-  // A stride can hide a single-point spike in a very long run; the aggregate itself uses every point.
-  const stride = Math.ceil(steps.length / max);
-  const x: number[] = [];
-  const y: number[] = [];
-  for (let i = 0; i < steps.length; i += stride) {
-    x.push(steps[i]);
-    y.push(values[i]);
+  const n = steps.length;
+  if (n <= max) return { x: steps, y: values };
+  const buckets = Math.max(1, Math.floor(max / 2));
+  const x0 = steps[0];
+  const width = (steps[n - 1] - x0) / buckets;
+  const keep: number[] = [0];
+  let i = 1;
+  for (let b = 0; b < buckets && i < n - 1; b++) {
+    const end = b === buckets - 1 || !(width > 0) ? Infinity : x0 + (b + 1) * width;
+    let lo = -1;
+    let hi = -1;
+    let gap = -1;
+    for (; i < n - 1 && steps[i] < end; i++) {
+      const v = values[i];
+      if (!Number.isFinite(v)) {
+        if (gap < 0) gap = i;
+      } else {
+        if (lo < 0 || v < values[lo]) lo = i;
+        if (hi < 0 || v > values[hi]) hi = i;
+      }
+    }
+    for (const k of [lo, hi, gap].filter((k) => k >= 0).sort((a, b) => a - b)) if (k !== keep[keep.length - 1]) keep.push(k);
   }
-  if (x[x.length - 1] !== steps[steps.length - 1]) {
-    x.push(steps[steps.length - 1]);
-    y.push(values[values.length - 1]);
-  }
-  return { x, y };
+  keep.push(n - 1);
+  return { x: keep.map((k) => steps[k]), y: keep.map((k) => values[k]) };
 }
 
 function prepare(r: RunInput, xAxis: XAxis): PreparedRun {
@@ -223,11 +249,20 @@ function scoreTables(curves: GroupCurves[], prepared: PreparedRun[][], stat: Sta
     .map((a, i) => ({ arm: a.arm, color: a.color, values: prepared[i].map((r) => extractScore(r, 'last')).filter(Number.isFinite) }))
     .filter((a) => a.values.length > 0);
   // The same functions and options as `creditlab compare --at last --stat S [--vs ARM]`, so the digits are the CLI's.
-  const est = perArm.map((a) => ({ ...a, ci: armInterval(a.arm, a.values, stat, { reps: SCORE_REPS, seed: 0 }) }));
+  // A zero-width interval carries the note `compare` prints for it.
+  const zero = (note: string | null) => (note === null ? {} : { zeroWidth: note });
+  const est = perArm.map((a) => {
+    const ci = armInterval(a.arm, a.values, stat, { reps: SCORE_REPS, seed: 0 });
+    return { ...a, ci, ...zero(armZeroWidthNote(a.values, stat, ci.ci)) };
+  });
   const poi: ScoreTables['poi'] = [];
   if (perArm.length >= 2 && perArm.length <= 6) {
     for (const x of perArm)
-      for (const y of perArm) if (x.arm !== y.arm) poi.push({ x: x.arm, y: y.arm, r: armImprovement(x.arm, x.values, y.arm, y.values, { reps: POI_REPS, seed: 0 }) });
+      for (const y of perArm) {
+        if (x.arm === y.arm) continue;
+        const r = armImprovement(x.arm, x.values, y.arm, y.values, { reps: POI_REPS, seed: 0 });
+        poi.push({ x: x.arm, y: y.arm, r, ...zero(improvementZeroWidthNote(x.arm, x.values, y.arm, y.values, r.ci)) });
+      }
   }
   // Seed-matched differences against one group: the same function and options as
   // `creditlab compare --at last --stat S --vs ARM --paired`, so the numbers are the CLI's.
@@ -239,7 +274,9 @@ function scoreTables(curves: GroupCurves[], prepared: PreparedRun[][], stat: Sta
     curves.forEach((a, i) => {
       if (i === vsIndex) return;
       try {
-        paired.push({ arm: a.arm, color: a.color, d: pairedVs(a.arm, seedScores(prepared[i]), vs.arm, vsScores, stat, { reps: SCORE_REPS, seed: 0 }) });
+        const scores = seedScores(prepared[i]);
+        const d = pairedVs(a.arm, scores, vs.arm, vsScores, stat, { reps: SCORE_REPS, seed: 0 });
+        paired.push({ arm: a.arm, color: a.color, d, ...zero(pairedZeroWidthNote(scores, vsScores, stat, d.ci)) });
       } catch (e) {
         paired.push({ arm: a.arm, color: a.color, d: null, error: e instanceof Error ? e.message : String(e) });
       }

@@ -1,12 +1,10 @@
 // The comparison's exports: the figure as PNG or SVG, the plotted curves as CSV, every metric's figure
 // and curves at once (a zip in the browser, one folder dialog in Electron), and the experiment's raw data.
-import { percentileIntervalLabel } from '@creditlab/stats';
 import { safeFileName } from '@creditlab/common';
 import { desktop, saveDataUrl, saveExperimentData, saveText, type SaveOutcome } from '../../lib/desktop';
 import { dataUrlBytes, downloadBlob } from '../../lib/download';
 import { Plotly, type Figure } from '../../lib/plotly';
 import { makeZip } from '../../lib/zip';
-import { CURVE_REPS, type Band, type GroupCurves, type XAxis } from './comparison-stats';
 
 export interface ImageSize {
   width: number;
@@ -18,18 +16,6 @@ export interface ImageSize {
 /** "<experiment>-<metric>", safe as a file name. */
 export function figureBaseName(experimentName: string, metric: string): string {
   return `${safeFileName(experimentName, 'experiment')}-${safeFileName(metric, 'metric')}`;
-}
-
-export function curveCsv(curves: readonly GroupCurves[], groupBy: string, xAxis: XAxis, band: Band): string {
-  const rows = [`${groupBy === 'arm' ? 'arm' : 'group'},${xAxis === 'time' ? 'seconds' : 'step'},n,estimate,low,high,interval`];
-  for (const a of curves) {
-    const c = a.curve;
-    if (!c) continue;
-    c.steps.forEach((s, i) =>
-      rows.push([JSON.stringify(a.arm), s, c.n[i], c.estimate[i], c.low[i], c.high[i], JSON.stringify(band === 'ci' ? percentileIntervalLabel(c.n[i], 0.95, CURVE_REPS) : 'no interval (band off)')].join(',')),
-    );
-  }
-  return rows.join('\n') + '\n';
 }
 
 export function figureImage(figure: Figure, format: 'png' | 'svg', size: ImageSize): Promise<string> {

@@ -1,12 +1,14 @@
 // The UI thread's side of the statistics protocol: one worker, started on first use, many jobs.
 // A job's promise settles once: with its result, its error, or an AbortError when its signal fires (the
 // worker is told to stop at its next unit of work; whatever it answers later is dropped).
+// A request's points go to the worker by transfer, not by copy: copying some ten megabytes of typed arrays
+// into another thread would hold the UI thread for longer than drawing the figure does.
 import type { StatsRequest, StatsResult } from './comparison-stats';
 import type { FromStatsWorker, ToStatsWorker } from './stats-protocol';
 
 /** What the client needs of a Worker; a test passes an in-process stand-in. */
 export interface StatsWorkerLike {
-  postMessage(msg: ToStatsWorker): void;
+  postMessage(msg: ToStatsWorker, transfer?: Transferable[]): void;
   onmessage: ((e: MessageEvent<FromStatsWorker>) => void) | null;
   onerror: ((e: ErrorEvent) => void) | null;
   terminate(): void;
@@ -25,10 +27,20 @@ export function abortError(): Error {
 
 export const isAbort = (e: unknown): boolean => e instanceof Error && e.name === 'AbortError';
 
+/** The buffers behind a request's points, each once (runs may share one). */
+export function requestBuffers(request: StatsRequest): ArrayBuffer[] {
+  const out = new Set<ArrayBuffer>();
+  for (const g of request.groups)
+    for (const r of g.runs) for (const a of [r.steps, r.values, r.times]) if (a && a.buffer instanceof ArrayBuffer) out.add(a.buffer);
+  return [...out];
+}
+
 export class StatsClient {
   private worker: StatsWorkerLike | null = null;
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
+  /** Requests already handed to the worker: their arrays are detached and would arrive empty. */
+  private readonly sent = new WeakSet<StatsRequest>();
 
   constructor(private readonly makeWorker: () => StatsWorkerLike) {}
 
@@ -37,8 +49,13 @@ export class StatsClient {
     return this.pending.size;
   }
 
+  /**
+   * Computes `request` in the worker. Its typed arrays are transferred: afterwards they are empty on this
+   * side, so every job needs a request of its own (statsRequest makes one).
+   */
   compute(request: StatsRequest, signal?: AbortSignal): Promise<StatsResult> {
     if (signal?.aborted) return Promise.reject(abortError());
+    if (this.sent.has(request)) return Promise.reject(new Error('this statistics request was sent already and its points went with it; build a new one'));
     const worker = this.started();
     const id = this.nextId++;
     return new Promise<StatsResult>((resolve, reject) => {
@@ -58,7 +75,8 @@ export class StatsClient {
         },
       });
       signal?.addEventListener('abort', onAbort, { once: true });
-      worker.postMessage({ type: 'compute', id, request });
+      this.sent.add(request);
+      worker.postMessage({ type: 'compute', id, request }, requestBuffers(request));
     });
   }
 

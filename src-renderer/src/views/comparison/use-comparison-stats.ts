@@ -14,7 +14,8 @@ export function statsClient(): StatsClient {
 
 /** A request and whatever the caller needs to draw its result (labels, the settings it was made with). */
 export interface StatsJob<M> {
-  request: StatsRequest;
+  /** Builds the request; called for each computation, since sending a request gives its points away. */
+  makeRequest(): StatsRequest;
   meta: M;
 }
 
@@ -32,7 +33,7 @@ export function useComparisonStats<M>(job: StatsJob<M> | null): ComparisonStats<
     const ctrl = new AbortController();
     setState((s) => (s.pending ? s : { ...s, pending: true }));
     statsClient()
-      .compute(job.request, ctrl.signal)
+      .compute(job.makeRequest(), ctrl.signal)
       .then(
         (result) => !ctrl.signal.aborted && setState({ shown: { result, job }, pending: false, error: null }),
         (e: unknown) => !ctrl.signal.aborted && !isAbort(e) && setState((s) => ({ ...s, pending: false, error: e instanceof Error ? e.message : String(e) })),

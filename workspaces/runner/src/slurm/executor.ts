@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import type { EventSink, Executor, RunJob } from '../executor';
 import type { WorkerEvent } from '../protocol';
 import { firstError, spawnCommand, type CommandRunner } from './commands';
-import { RunTail } from './ingest';
+import { RunTail, type StoredSteps } from './ingest';
 import type { SlurmOptions } from './options';
 import { jobName, renderJobScript, renderManifest } from './script';
 import { REQUEUE_STATES, SACCT_FIELDS, SQUEUE_FORMAT, endedMessage, normState, parseSacct, parseScontrol, parseSqueue, phaseOf, type TaskState } from './states';
@@ -163,10 +163,11 @@ export class SlurmExecutor implements Executor {
 
   /**
    * Watches runs submitted by an earlier process (their folders hold slurm.json and ingest.json):
-   * ingestion resumes at the recorded offset. Returns the run ids that have no Slurm submission
-   * on record (never submitted, or the process died before sbatch answered).
+   * ingestion resumes at the recorded offset, dropping points at steps `stored` says the index
+   * already holds. Returns the run ids that have no Slurm submission on record (never submitted,
+   * or the process died before sbatch answered).
    */
-  attach(jobs: RunJob[], sink: EventSink): { attached: string[]; missing: string[] } {
+  attach(jobs: RunJob[], sink: EventSink, stored?: (runId: string) => StoredSteps): { attached: string[]; missing: string[] } {
     if (this.stopped) throw new Error('the Slurm executor was shut down');
     const attached: string[] = [];
     const missing: string[] = [];
@@ -185,7 +186,7 @@ export class SlurmExecutor implements Executor {
       const dir = list[0].info.submissionDir;
       const sub: Submission = { id: basename(dir).replace(/^slurm-/, ''), dir, jobId, tasks: [], sink, pendingScancelled: false };
       for (const { info, job } of list) {
-        const t = this.newTask(job, info.taskId, sub);
+        const t = this.newTask(job, info.taskId, sub, stored?.(job.runId));
         sub.tasks.push(t);
         attached.push(job.runId);
         if (t.tail.final) {
@@ -201,8 +202,8 @@ export class SlurmExecutor implements Executor {
 
   // ---- submission -------------------------------------------------------------------------------
 
-  private newTask(job: RunJob, index: number, sub: Submission): Task {
-    const tail = new RunTail(job.runDir);
+  private newTask(job: RunJob, index: number, sub: Submission, stored?: StoredSteps): Task {
+    const tail = new RunTail(job.runDir, stored);
     return { job, index, sub, tail, ended: false, started: tail.state.attempts > 0, slurm: null, terminalSince: null, terminalSeen: 0, cancelRequested: false, scancelAt: 0, scancelled: false };
   }
 

@@ -1,9 +1,10 @@
 // Reads a run's events.jsonl from where the host last stopped. The worker appends (one line per
 // batch, fsynced); the host forwards complete lines in order and only then records how far it got,
 // in ingest.json next to the events, so a restarted host neither skips nor repeats (up to the one
-// batch in flight at a crash). A requeued task restarts the run in the same folder: points it logs
-// again for steps already ingested are dropped, so a series never holds a step twice.
-import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync, renameSync, writeFileSync } from 'node:fs';
+// poll in flight at a crash, which the index's own high-water steps then filter out, see StoredSteps).
+// A requeued task restarts the run in the same folder: points it logs again for steps already
+// ingested are dropped, so a series never holds a step twice.
+import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { WorkerEvent } from '../protocol';
 
@@ -23,11 +24,23 @@ export interface IngestState {
   floorSamples: Record<string, number>;
   /** The run's final event once forwarded: a re-attaching host re-sends it instead of waiting for a line it already consumed. */
   final?: WorkerEvent | null;
+  /** The file's size when it was last read: beyond `offset` only when it ended in part of a line. */
+  readTo?: number;
 }
 
 const KNOWN = new Set(['started', 'compute', 'sandbox', 'metrics', 'progress', 'log', 'sample', 'heartbeat', 'done', 'failed']);
 /** Bounds the memory of one read; the rest comes on the next read. */
 const CHUNK = 8 * 1024 * 1024;
+
+/**
+ * The highest step the index already holds per metric and per sample kind. ingest.json is written
+ * after the index took the lines, so a reader killed in between left lines the index has but the
+ * offset does not cover: a reader started with these drops them instead of storing them twice.
+ */
+export interface StoredSteps {
+  metrics: Record<string, number>;
+  samples: Record<string, number>;
+}
 
 export function emptyIngestState(): IngestState {
   return { offset: 0, attempts: 0, high: {}, highSamples: {}, floor: {}, floorSamples: {} };
@@ -50,14 +63,33 @@ export class RunTail {
   /** A final event (`done`/`failed`) was read; nothing after it is forwarded. */
   final: WorkerEvent | null = null;
 
-  constructor(runDir: string) {
+  constructor(runDir: string, stored?: StoredSteps) {
     this.runDir = runDir;
     this.state = readIngestState(runDir);
     this.final = this.state.final ?? null;
+    if (stored) {
+      // Raised as a floor (this attempt's points up to there are stored) and as the high-water mark
+      // (a later attempt's floor starts at least there).
+      const s = this.state;
+      s.floor = raise(s.floor, stored.metrics);
+      s.high = raise(s.high, stored.metrics);
+      s.floorSamples = raise(s.floorSamples, stored.samples);
+      s.highSamples = raise(s.highSamples, stored.samples);
+    }
   }
 
   get eventsPath(): string {
     return join(this.runDir, EVENTS_FILE);
+  }
+
+  /** Whether the events file grew since it was last read and no final event was read: a stat, no read. */
+  behind(): boolean {
+    if (this.final) return false;
+    try {
+      return statSync(this.eventsPath).size > Math.max(this.state.offset, this.state.readTo ?? 0);
+    } catch {
+      return false;
+    }
   }
 
   /**
@@ -97,6 +129,11 @@ export class RunTail {
           }
           this.state.offset = base + start;
         }
+        this.save();
+      }
+      if (!this.final && size !== this.state.readTo) {
+        // A partial last line is read again when the file grows, not on every look.
+        this.state.readTo = size;
         this.save();
       }
     } finally {
@@ -156,4 +193,10 @@ export class RunTail {
     writeFileSync(tmp, JSON.stringify(this.state));
     renameSync(tmp, f);
   }
+}
+
+function raise(into: Record<string, number>, by: Record<string, number>): Record<string, number> {
+  const out = { ...into };
+  for (const [k, v] of Object.entries(by)) if (!(v <= (out[k] ?? -Infinity))) out[k] = v;
+  return out;
 }
