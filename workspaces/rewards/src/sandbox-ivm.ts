@@ -10,17 +10,7 @@
 // kept off the CPU is not failed unless it stays off past that backstop. Without a CPU clock only the
 // wall-clock limit holds.
 import type IsolatedVM from 'isolated-vm';
-import { EngineStop, loadIsolatedVm, openThreadCpuClock, type CallLimit, type CallTime, type EngineFactory, type SandboxEngine } from './sandbox-engine';
-
-/**
- * Reading the CPU clock costs about as much as a cheap call, so it is not read around every call: a
- * call starts from the last reading if that is at most CPU_READ_EVERY_MS old (its CPU time then counts
- * from the reading, less the wall-clock time since: a lower bound, short by at most that much), and a
- * call shorter than CPU_READ_AFTER_MS on the wall clock, which used less CPU time than that, is not
- * read after.
- */
-const CPU_READ_EVERY_MS = 5;
-const CPU_READ_AFTER_MS = 1;
+import { callCpuMeter, EngineStop, loadIsolatedVm, openThreadCpuClock, type CallLimit, type CallTime, type EngineFactory, type SandboxEngine } from './sandbox-engine';
 
 export const createIsolatedVmEngine: EngineFactory = (driver, module, memoryLimitMb, cpuClock) => {
   const loaded = loadIsolatedVm();
@@ -28,7 +18,7 @@ export const createIsolatedVmEngine: EngineFactory = (driver, module, memoryLimi
   const ivm = loaded.ivm;
   const isolate = new ivm.Isolate({ memoryLimit: memoryLimitMb });
   const threadClock = cpuClock ? null : openThreadCpuClock();
-  const cpu = cpuClock ?? threadClock?.read ?? null;
+  const meter = callCpuMeter(cpuClock ?? threadClock?.read ?? null);
   const dispose = () => {
     if (!isolate.isDisposed) isolate.dispose();
     threadClock?.close();
@@ -52,24 +42,15 @@ export const createIsolatedVmEngine: EngineFactory = (driver, module, memoryLimi
   }
 
   let last: CallTime = { cpuMs: 0, wallMs: 0 };
-  let reading = { cpu: 0, wall: -Infinity };
   const apply = (fn: IsolatedVM.Reference, args: unknown[], limit: CallLimit): number | string => {
     let r: unknown;
     const wall0 = performance.now();
-    if (cpu && wall0 - reading.wall > CPU_READ_EVERY_MS) reading = { cpu: cpu(), wall: wall0 };
-    const from = reading;
+    meter.start(wall0);
     /** Records the call's time; true if it used more than its CPU limit. */
     const took = () => {
       const now = performance.now();
-      const wallMs = now - wall0;
-      let cpuMs: number | null = null;
-      if (cpu && wallMs < CPU_READ_AFTER_MS) cpuMs = 0;
-      else if (cpu) {
-        reading = { cpu: cpu(), wall: now };
-        cpuMs = Math.max(0, reading.cpu - from.cpu - (wall0 - from.wall));
-      }
-      last = { cpuMs, wallMs };
-      return (cpuMs ?? 0) > limit.cpuMs;
+      last = { cpuMs: meter.end(now), wallMs: now - wall0 };
+      return (last.cpuMs ?? 0) > limit.cpuMs;
     };
     try {
       r = fn.applySync(undefined, args as never[], { timeout: Math.max(1, Math.ceil(limit.wallMs)) });

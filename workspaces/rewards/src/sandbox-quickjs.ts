@@ -9,15 +9,15 @@
 // what the host thread's stack holds, since WebAssembly frames use the host thread's stack.
 //
 // Time: QuickJS runs on the calling thread, so the CPU time a call uses is that thread's (see
-// openThreadCpuClock). The handler reads it first at its first poll in a call (QuickJS polls every
-// 10,000 or so interpreter steps: a shorter call is never read, and what runs before the first poll, a
-// fraction of a millisecond, is not counted), and again only once the call could have used up its limit:
-// CPU time grows no faster than the wall clock, so the next read is due after the CPU time left. The
-// wall-clock limit is checked at every poll. Without a CPU clock only the wall-clock limit holds.
+// openThreadCpuClock and callCpuMeter). The interrupt handler, which QuickJS polls every 10,000 or so
+// interpreter steps, checks the wall-clock limit at every poll and reads the CPU clock only once the
+// call could have used up its limit: CPU time grows no faster than the wall clock, so the next read is
+// due after the CPU time left. A builtin that runs long without a poll is read when the call ends.
+// Without a CPU clock only the wall-clock limit holds.
 //
 // io is copied: the slots a call reads go in as a fresh ArrayBuffer, and the slots it writes come back.
 import type { QuickJSHandle } from 'quickjs-emscripten';
-import { EngineStop, discardQuickJs, openThreadCpuClock, takeQuickJs, type CallLimit, type CallTime, type EngineFactory, type SandboxEngine } from './sandbox-engine';
+import { callCpuMeter, EngineStop, discardQuickJs, openThreadCpuClock, takeQuickJs, type CallLimit, type CallTime, type EngineFactory, type SandboxEngine } from './sandbox-engine';
 
 /** QuickJS's stack limit. 512 KB overflowed Node's main-thread stack first (about 1 MB) in WebAssembly frames. */
 const STACK_BYTES = 256 * 1024;
@@ -48,11 +48,10 @@ export const createQuickJsEngine: EngineFactory = (driver, module, memoryLimitMb
   rt.setMemoryLimit(memoryLimitMb * 1024 * 1024);
   rt.setMaxStackSize(STACK_BYTES);
   const threadClock = cpuClock ? null : openThreadCpuClock();
-  const cpu = cpuClock ?? threadClock?.read ?? null;
-  // The running call: its limits, when it started, the CPU clock at the first poll, when to read it next.
+  const meter = callCpuMeter(cpuClock ?? threadClock?.read ?? null);
+  // The running call: its limits, when it started, when to read the CPU clock next.
   let limit: CallLimit = { cpuMs: Infinity, wallMs: Infinity };
   let started = 0;
-  let cpuAtFirstPoll: number | null = null;
   let nextCpuRead = 0;
   let over: 'cpu' | 'wall' | null = null;
   let last: CallTime = { cpuMs: 0, wallMs: 0 };
@@ -62,14 +61,12 @@ export const createQuickJsEngine: EngineFactory = (driver, module, memoryLimitMb
       over = 'wall';
       return true;
     }
-    if (!cpu || limit.cpuMs === Infinity) return false;
-    if (cpuAtFirstPoll === null) {
-      cpuAtFirstPoll = cpu();
-      nextCpuRead = now + limit.cpuMs;
+    if (now < nextCpuRead) return false;
+    const used = meter.used(now);
+    if (used === null) {
+      nextCpuRead = Infinity;
       return false;
     }
-    if (now < nextCpuRead) return false;
-    const used = cpu() - cpuAtFirstPoll;
     if (used > limit.cpuMs) {
       over = 'cpu';
       return true;
@@ -97,7 +94,7 @@ export const createQuickJsEngine: EngineFactory = (driver, module, memoryLimitMb
 
   /** An exception's "name: message", read with a deadline and without calling toString. */
   const describe = (err: QuickJSHandle): { why: EngineStop['why']; text: string } => {
-    const outer = { limit, started, cpuAtFirstPoll, nextCpuRead, over };
+    const outer = { limit, started, nextCpuRead, over };
     arm({ cpuMs: Infinity, wallMs: DESCRIBE_MS });
     try {
       // An allocation that fails while QuickJS builds the error object leaves null as the exception.
@@ -120,13 +117,15 @@ export const createQuickJsEngine: EngineFactory = (driver, module, memoryLimitMb
       return { why: 'failed', text: (e as Error).message };
     } finally {
       // Back to the call whose error this is (its time so far still counts).
-      ({ limit, started, cpuAtFirstPoll, nextCpuRead, over } = outer);
+      ({ limit, started, nextCpuRead, over } = outer);
     }
   };
   const arm = (l: CallLimit) => {
     limit = l;
     started = performance.now();
-    cpuAtFirstPoll = null;
+    // Only a call with a CPU limit is measured (an error's description runs inside one, unmeasured).
+    if (l.cpuMs !== Infinity) meter.start(started);
+    nextCpuRead = started + l.cpuMs;
     over = null;
   };
   const settle = (r: ReturnType<typeof vm.callFunction>): QuickJSHandle => {
@@ -149,10 +148,14 @@ export const createQuickJsEngine: EngineFactory = (driver, module, memoryLimitMb
       discard();
       throw new EngineStop('failed', (e as Error).message ?? String(e));
     } finally {
-      last = { cpuMs: cpu === null ? null : cpuAtFirstPoll === null ? 0 : cpu() - cpuAtFirstPoll, wallMs: performance.now() - started };
+      const now = performance.now();
+      last = { cpuMs: limit.cpuMs === Infinity ? null : meter.end(now), wallMs: now - started };
       limit = { cpuMs: Infinity, wallMs: Infinity };
     }
     if (overMemory()) throw new EngineStop('memory', 'out of memory');
+    // A builtin that ran long without a poll returns: over its limits all the same.
+    if ((last.cpuMs ?? 0) > l.cpuMs) throw new EngineStop('timeout', 'used more than its CPU time', 'cpu');
+    if (last.wallMs > l.wallMs) throw new EngineStop('timeout', 'ran past its wall-clock limit', 'wall');
     return result;
   };
   const primitive = (h: QuickJSHandle): number | string => {
