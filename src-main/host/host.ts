@@ -112,9 +112,18 @@ export class Host implements CreditlabApi {
       this.executor.cancel(id);
     }
     for (const id of lost) {
+      // A reader of Slurm events took the lapsed lease for a read and gave it back: watch on.
+      if (this.executor instanceof SlurmExecutor && this.store.claimLeases([id]).held.length) continue;
       this.lost.add(id);
       this.held.delete(id);
       this.beatsFromTask.delete(id);
+      if (this.executor instanceof SlurmExecutor && this.store.getRunSummary(id).status !== 'interrupted') {
+        // Another process watches the cluster task now, or read its end: the task is left alone.
+        this.executor.forget(id);
+        this.store.appendLog(id, 'this process lost the run\'s lease to another process that reads its Slurm task now: stopped watching it here');
+        this.ended(id);
+        continue;
+      }
       this.executor.cancel(id);
       this.store.appendLog(id, 'this process lost the run\'s lease (another process marked it interrupted or took it over): stopping its copy here');
     }

@@ -3,9 +3,10 @@
 // off, its end taken from the events. Crafted run folders stand in for the tasks; clocks are injected.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFileSync, mkdtempSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { SlurmExecutor } from '@creditlab/runner';
 import { resolveExperiment } from '@creditlab/spec';
 import { RunStore } from '@creditlab/store';
 import { main } from '../cli/main';
@@ -36,6 +37,14 @@ function abandoned(now: number, ago: number) {
   });
   store.close();
   return { ws, experimentId, runIds, files };
+}
+
+async function until(cond: () => boolean, what: string, limitMs = 60_000): Promise<void> {
+  const end = Date.now() + limitMs;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
 }
 
 const io = () => {
@@ -145,4 +154,40 @@ test('a run another live process watches is left to it; `creditlab slurm attach 
   const third = io();
   assert.equal(await main(['slurm', 'attach', '--once', '--workspace', ws], third.cli), 0);
   assert.deepEqual(third.out, ['no Slurm run to attach to in this workspace']);
+});
+
+test('a submitter whose lease another process took watches on if it was given back, and otherwise stops watching without cancelling the task', async () => {
+  const ws = mkdtempSync(join(tmpdir(), 'creditlab-slurm-catchup-'));
+  const calls: string[][] = [];
+  const runCommand = async (cmd: string, args: string[]) => {
+    calls.push([cmd, ...args]);
+    if (cmd === 'sbatch') return { code: 0, stdout: '55\n', stderr: '' };
+    if (cmd === 'squeue') return { code: 0, stdout: [0, 1].map((i) => `55_${i}|RUNNING|None|vm`).join('\n') + '\n', stderr: '' };
+    return { code: 1, stdout: '', stderr: `${cmd}: not here` };
+  };
+  const host = new Host({ workspace: ws, workers: 1, heartbeatMs: 3_600_000, executor: new SlurmExecutor({ runCommand, ingestMs: 20, queryMs: 20, settleMs: 40, creditlab: ['creditlab'] }) });
+  try {
+    const { runIds: [r0, r1], done } = host.launch(spec);
+    await until(() => [r0, r1].every((id) => existsSync(join(host.store.runDir(id), 'slurm.json'))), 'the submission');
+    for (const id of [r0, r1]) writeFileSync(join(host.store.runDir(id), 'events.jsonl'), line(Date.now(), { type: 'started', backend: 'cpu', pid: 1 }) + line(Date.now(), { type: 'metrics', points: pts(1, 2) }));
+    await until(() => [r0, r1].every((id) => host.store.getRunSummary(id).status === 'running'), 'both runs running');
+    const other = RunStore.open(ws);
+    // A reader took run 0's lease and gave it back; a live process took run 1's.
+    other.db.prepare('UPDATE runs SET lease_owner=NULL, lease_until=0 WHERE id=?').run(r0);
+    other.db.prepare('UPDATE runs SET lease_owner=?, lease_until=? WHERE id=?').run('node9/x/1:4242:z', Date.now() + 600_000, r1);
+    host.heartbeat();
+    assert.equal(other.db.prepare('SELECT lease_owner FROM runs WHERE id=?').pluck().get(r0), host.store.owner, 'run 0 watched on');
+    assert.equal(other.db.prepare('SELECT lease_owner FROM runs WHERE id=?').pluck().get(r1), 'node9/x/1:4242:z');
+    other.close();
+    assert.ok(host.store.readLog(r1).some((l) => /lost the run's lease to another process that reads its Slurm task now/.test(l)));
+    assert.ok(!existsSync(join(host.store.runDir(r1), 'cancel')), 'run 1 task was not asked to stop');
+    // Run 0 ends as its task says; the experiment's wait ends although run 1 is watched elsewhere.
+    appendFileSync(join(host.store.runDir(r0), 'events.jsonl'), line(Date.now(), { type: 'done', cancelled: false }));
+    await done;
+    assert.equal(host.store.getRunSummary(r0).status, 'finished');
+    assert.equal(host.store.getRunSummary(r1).status, 'running');
+    assert.ok(!calls.some((c) => c[0] === 'scancel'), calls.map((c) => c.join(' ')).join('\n'));
+  } finally {
+    await host.close();
+  }
 });

@@ -159,6 +159,12 @@ export class SlurmExecutor implements Executor {
     while (this.busy) await this.busy;
   }
 
+  /** Stops watching a run and leaves its task alone: another process watches it now. */
+  forget(runId: string): void {
+    const t = this.find(runId);
+    if (t && !t.ended) this.end(t, null);
+  }
+
   // ---- re-attach --------------------------------------------------------------------------------
 
   /**
@@ -461,10 +467,10 @@ export class SlurmExecutor implements Executor {
 
   // ---- bookkeeping ------------------------------------------------------------------------------
 
-  private end(t: Task, e: WorkerEvent): void {
+  private end(t: Task, e: WorkerEvent | null): void {
     if (t.ended) return;
     t.ended = true;
-    t.sub.sink(t.job.runId, e);
+    if (e) t.sub.sink(t.job.runId, e);
     if (t.sub.tasks.every((x) => x.ended)) this.subs.delete(t.sub);
     if (!this.hasActive()) {
       if (this.timer) clearTimeout(this.timer);
