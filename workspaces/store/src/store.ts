@@ -129,6 +129,24 @@ const CHECKPOINTER_IDLE_MS = 3_000;
 /** appendMetrics inserts this many rows per statement (5 parameters each, well under SQLite's 32766). */
 const METRIC_ROWS_PER_INSERT = 100;
 
+/**
+ * Puts the index in WAL mode. Switching a new file's journal mode needs an exclusive lock, and SQLite
+ * can answer SQLITE_BUSY at once instead of waiting out busy_timeout when several processes open a new
+ * workspace at the same moment (seen in a test of four); so the switch is retried for up to as long.
+ */
+function switchToWal(db: Database.Database, budgetMs = 5000): void {
+  const until = Date.now() + budgetMs;
+  for (let wait = 5; ; wait = Math.min(wait * 2, 100)) {
+    try {
+      db.pragma('journal_mode = WAL');
+      return;
+    } catch (e) {
+      if ((e as { code?: string }).code !== 'SQLITE_BUSY' || Date.now() >= until) throw e;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, wait);
+    }
+  }
+}
+
 export class RunStore {
   readonly db: Database.Database;
   readonly root: string;
@@ -154,7 +172,7 @@ export class RunStore {
     try {
       // Set first: switching a new index to WAL takes a lock another process may hold for a moment.
       this.db.pragma('busy_timeout = 5000');
-      this.db.pragma('journal_mode = WAL');
+      switchToWal(this.db);
       // NORMAL is durable against a process crash in WAL mode; only an OS crash can drop the last commits.
       this.db.pragma('synchronous = NORMAL');
       this.db.pragma('foreign_keys = ON');
