@@ -128,6 +128,27 @@ function submit(file: string, ws: string): ChildProcess {
   return p;
 }
 
+/**
+ * Waits until the one experiment of `ws` has both its runs running with metrics in the index (a submitter
+ * ingesting them), and returns them.
+ */
+async function bothIngesting(ws: string): Promise<{ experimentId: string; runIds: string[]; dirs: string[] }> {
+  let found: { experimentId: string; runIds: string[]; dirs: string[] } | null = null;
+  await until(() => {
+    if (!existsSync(join(ws, 'index.sqlite'))) return false;
+    const s = RunStore.open(ws);
+    try {
+      const e = s.listExperiments()[0];
+      const runs = e ? s.listRuns(e.id) : [];
+      if (runs.length === 2 && runs.every((r) => r.status === 'running' && Object.keys(r.final).length > 0)) found = { experimentId: e.id, runIds: runs.map((r) => r.id), dirs: runs.map((r) => s.runDir(r.id)) };
+      return found !== null;
+    } finally {
+      s.close();
+    }
+  }, 'the submitter ingesting metrics of both runs');
+  return found!;
+}
+
 const killed = (p: ChildProcess) =>
   new Promise<void>((r) => {
     if (p.exitCode !== null || p.signalCode !== null) return r();
@@ -269,22 +290,9 @@ describe('Slurm executor on a real one-node Slurm', { skip: skip ?? false }, () 
     const file = join(dir, 'unwatched.json');
     writeFileSync(file, JSON.stringify(spec('unwatched', 20_000)));
     const submitter = submit(file, ws);
-    const ingested = () => {
-      if (!existsSync(join(ws, 'index.sqlite'))) return [];
-      const s = RunStore.open(ws);
-      try {
-        return s.listExperiments().flatMap((e) => s.listRuns(e.id)).filter((r) => r.status === 'running' && Object.keys(r.final).length > 0);
-      } finally {
-        s.close();
-      }
-    };
-    await until(() => ingested().length === 2, 'the submitter ingesting metrics of both runs');
+    const { experimentId, runIds, dirs } = await bothIngesting(ws);
     await killed(submitter);
-    const store = RunStore.open(ws);
-    const experimentId = store.listExperiments()[0].id;
-    const runIds = store.listRuns(experimentId).map((r) => r.id);
-    const runDir = (id: string) => store.runDir(id);
-    store.close();
+    const runDir = (id: string) => dirs[runIds.indexOf(id)];
     // The tasks go on without it and end.
     await until(() => runIds.every((id) => readFileSync(join(runDir(id), 'events.jsonl'), 'utf8').includes('"type":"done"')), 'both tasks to finish on the cluster');
     await until(() => slurm.cmd('squeue', '-h', '-o', '%i').trim() === '', 'the array to leave the queue');
@@ -332,19 +340,7 @@ describe('Slurm executor on a real one-node Slurm', { skip: skip ?? false }, () 
     const file = join(dir, 'takeover.json');
     writeFileSync(file, JSON.stringify(spec('takeover', 80_000)));
     const submitter = submit(file, ws);
-    const running = () => {
-      if (!existsSync(join(ws, 'index.sqlite'))) return null;
-      const s = RunStore.open(ws);
-      try {
-        const e = s.listExperiments()[0];
-        const runs = e ? s.listRuns(e.id) : [];
-        return runs.length === 2 && runs.every((r) => r.status === 'running' && Object.keys(r.final).length > 0) ? { experimentId: e.id, runIds: runs.map((r) => r.id), dirs: runs.map((r) => s.runDir(r.id)) } : null;
-      } finally {
-        s.close();
-      }
-    };
-    await until(() => running() !== null, 'the submitter ingesting metrics of both runs');
-    const { experimentId, runIds, dirs } = running()!;
+    const { experimentId, runIds, dirs } = await bothIngesting(ws);
     await killed(submitter);
     // A task still running when the attach starts: the attach can only report it finished by watching it end.
     assert.ok(dirs.some((d) => !readFileSync(join(d, 'events.jsonl'), 'utf8').includes('"type":"done"')), 'a task is still running when the attach starts');
@@ -365,19 +361,7 @@ describe('Slurm executor on a real one-node Slurm', { skip: skip ?? false }, () 
     const file = join(dir, 'killed-unwatched.json');
     writeFileSync(file, JSON.stringify(spec('killed-unwatched', 40_000)));
     const submitter = submit(file, ws);
-    const running = () => {
-      if (!existsSync(join(ws, 'index.sqlite'))) return null;
-      const s = RunStore.open(ws);
-      try {
-        const e = s.listExperiments()[0];
-        const runs = e ? s.listRuns(e.id) : [];
-        return runs.length === 2 && runs.every((r) => r.status === 'running' && Object.keys(r.final).length > 0) ? { experimentId: e.id, runIds: runs.map((r) => r.id), dirs: runs.map((r) => s.runDir(r.id)) } : null;
-      } finally {
-        s.close();
-      }
-    };
-    await until(() => running() !== null, 'the submitter ingesting metrics of both runs');
-    const { runIds: [r0, r1], dirs: [d0, d1] } = running()!;
+    const { runIds: [r0, r1], dirs: [d0, d1] } = await bothIngesting(ws);
     await killed(submitter);
     await until(() => workerPids(d0).length > 0, 'run 0 worker');
     for (const pid of workerPids(d0)) process.kill(pid, 'SIGKILL');
